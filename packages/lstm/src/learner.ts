@@ -1,0 +1,57 @@
+// The contract every (cell, learner) pair of @carousel/lstm implements, so the worker, the paper
+// runner, the bench and `carousel model run` drive rtrl97 and tbptt the same way.
+//
+// Time convention (LSTM-SPEC section 0, three-phase step): step(x(t)) computes y(t); a target for
+// y(t), when there is one, is given by learn(d(t)) before the next step(). The worker forecasting
+// x(t+1) therefore calls learn(x(t+1)) when x(t+1) arrives, then step(x(t+1)).
+//
+// Gradients are dE/dθ (not the negated update) accumulated with += into `grad`, laid out exactly
+// like `params`. Applying them is the optimizer's job (optimizers.ts); `Trainer` (trainer.ts) ties
+// learner, optimizer, cadence and the non-finite guards together.
+
+/** Per-stream state: recurrent state plus whatever the learner keeps (traces, ring buffer). */
+export interface StreamState {
+  /** Steps taken since creation or the last reset. */
+  t: number;
+}
+
+/** A named slice of the flat parameter buffer. */
+export interface ParamGroup {
+  /** Stable name, used by checkpoints, imports and tests (e.g. 'W_in', 'Wz', 'l1.Wz', 'V'). */
+  readonly name: string;
+  /** Offset into `params`. */
+  readonly offset: number;
+  /** Shape, row-major; size = product. */
+  readonly shape: readonly number[];
+}
+
+export interface Learner<S extends StreamState = StreamState> {
+  /** All parameters in one contiguous buffer; the groups are views into it. */
+  readonly params: Float64Array;
+  /** Accumulated dE/dθ, same layout as params. The learner only ever adds to it. */
+  readonly grad: Float64Array;
+  /** Layout of params (and grad). */
+  readonly groups: readonly ParamGroup[];
+  /** Number of inputs X and outputs K. */
+  readonly inputs: number;
+  readonly outputs: number;
+  /** A fresh stream: zero state, zero traces, empty history. */
+  newStream(): S;
+  /** Zero the stream's recurrent state, traces and history (a sequence boundary). */
+  reset(s: S): void;
+  /**
+   * Advance the stream by one input; returns y(t) (a view owned by the stream, valid until the
+   * next step). Validates x: wrong length -> LSTM_ERR_DIMENSION, non-finite -> LSTM_ERR_NON_FINITE,
+   * and the stream is untouched when it throws.
+   */
+  step(s: S, x: ArrayLike<number>): Float64Array;
+  /**
+   * Error for the latest output: adds dE/dθ of E = loss(y(t), d) (times `weight`) into grad, or
+   * records it for the next backward pass (tbptt). Returns the loss value. Non-finite target ->
+   * LSTM_ERR_NON_FINITE with nothing changed.
+   * Returns true in `gradReady(s)` afterwards when new gradient was added to grad in this call.
+   */
+  learn(s: S, target: ArrayLike<number>, weight?: number): number;
+  /** True if the last learn() added gradient to grad (tbptt: only every k1 steps). */
+  gradReady(s: S): boolean;
+}

@@ -1,0 +1,249 @@
+// The 1997 LSTM network (LSTM-SPEC 1.1-1.2, 2.1-2.2): layout of its one flat parameter buffer,
+// the per-stream state, and the forward step with the truncated RTRL eligibility traces (1.5,
+// 2.1, 2.2) folded in. The learning rule that consumes the traces is rtrl97.ts; this file holds
+// no gradient of the loss.
+//
+// Dimensions: I inputs, C blocks, S cells per block, N = C·S, U conventional hidden units,
+// K outputs, R = |r(t)|, Zg/Zc/Zh fan-in of gates/cells/hidden units, O = |o(t)|.
+//   z(t) = [x (I); r(t-1) (R, unless cellSources = 'inputs'); 1]           (LSTM-SPEC 5.4)
+//   r(t) = [y_c (N, block-major); y_in (C); y_φ (C if forget); y_out (C if output gate); y_h (U)]
+//   o(t) = [y_c (N); y_h (U); x (I if connectivity B); 1 (if output bias)]
+
+import { sigmoid, squash, squashPrime } from './activations.ts';
+import { checkVector } from './errors.ts';
+import type { ParamGroup, StreamState } from './learner.ts';
+import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
+import { createRng } from './prng.ts';
+
+/** Parameter groups in buffer order; absent groups have offset -1 and size 0. */
+export const LSTM97_GROUP_ORDER = ['W_in', 'W_out', 'W_c', 'W_k', 'W_fg', 'p_in', 'p_out', 'p_fg', 'W_h'] as const;
+
+export interface Lstm97Layout {
+  readonly spec: Lstm97Spec;
+  /** W: total number of parameters. */
+  readonly size: number;
+  readonly groups: readonly ParamGroup[];
+  readonly W_in: number; //  C×Zg  input gates
+  readonly W_out: number; // C×Zg  output gates (-1 without output gate)
+  readonly W_c: number; //   N×Zc  cell inputs
+  readonly W_k: number; //   K×O   output units
+  readonly W_fg: number; //  C×Zg  forget gates (-1 without)
+  readonly p_in: number; //  N     peepholes s_jv -> in_j (-1 without)
+  readonly p_out: number; // N     peepholes s_jv -> out_j
+  readonly p_fg: number; //  N     peepholes s_jv -> φ_j
+  readonly W_h: number; //   U×Zh  conventional hidden units (-1 without)
+}
+
+/** Lays out the flat parameter buffer for a spec, in LSTM97_GROUP_ORDER. */
+export function lstm97Layout(spec: Lstm97Spec): Lstm97Layout {
+  const { blocks: C, cells: N, hiddenUnits: U, outputs: K, zGate, zCell, zHidden, outSources: O } = spec;
+  const groups: ParamGroup[] = [];
+  let offset = 0;
+  const add = (name: string, present: boolean, shape: number[]): number => {
+    if (!present || shape[0]! * shape[1]! === 0) return -1;
+    groups.push(Object.freeze({ name, offset, shape: Object.freeze(shape) }));
+    const at = offset;
+    offset += shape[0]! * shape[1]!;
+    return at;
+  };
+  const W_in = add('W_in', true, [C, zGate]);
+  const W_out = add('W_out', spec.outputGate, [C, zGate]);
+  const W_c = add('W_c', true, [N, zCell]);
+  const W_k = add('W_k', true, [K, O]);
+  const W_fg = add('W_fg', spec.forgetGate, [C, zGate]);
+  const p_in = add('p_in', spec.peepholes, [N, 1]);
+  const p_out = add('p_out', spec.peepholes && spec.outputGate, [N, 1]);
+  const p_fg = add('p_fg', spec.peepholes && spec.forgetGate, [N, 1]);
+  const W_h = add('W_h', U > 0, [U, zHidden]);
+  return Object.freeze({ spec, size: offset, groups: Object.freeze(groups), W_in, W_out, W_c, W_k, W_fg, p_in, p_out, p_fg, W_h });
+}
+
+/**
+ * Fills params per LSTM-SPEC 1.3: uniform in [-initRange, initRange] from the seeded PRNG, in
+ * buffer order, then the listed per-block gate biases overwrite the bias column of their rows.
+ */
+export function initLstm97Params(layout: Lstm97Layout, params: Float64Array): void {
+  const { spec } = layout;
+  const rng = createRng(spec.seed);
+  const r = spec.initRange;
+  for (let i = 0; i < layout.size; i++) params[i] = rng.range(-r, r);
+  const Zg = spec.zGate;
+  const setBias = (base: number, list: readonly number[] | undefined): void => {
+    if (!list || base < 0) return;
+    for (let j = 0; j < spec.blocks; j++) params[base + j * Zg + Zg - 1] = list[j]!;
+  };
+  setBias(layout.W_in, spec.gateBias.input);
+  setBias(layout.W_out, spec.gateBias.output);
+  setBias(layout.W_fg, spec.gateBias.forget);
+}
+
+/** Per-stream state of a 1997 network: activations of the current step and the eligibility traces. */
+export interface Lstm97State extends StreamState {
+  readonly z: Float64Array; //     zBase+1  source vector of the current step
+  readonly r: Float64Array; //     R        hidden activations r(t)
+  readonly s: Float64Array; //     N        CEC states s(t)
+  readonly sPrev: Float64Array; // N        s(t-1)
+  readonly yIn: Float64Array; //   C
+  readonly yFg: Float64Array; //   C        (1 without forget gate)
+  readonly yOut: Float64Array; //  C        (1 without output gate)
+  readonly hS: Float64Array; //    N        h(s(t))
+  readonly yH: Float64Array; //    U
+  readonly o: Float64Array; //     O        output sources
+  readonly y: Float64Array; //     K        outputs y(t)
+  readonly Pc: Float64Array; //    N×Zc     ∂s/∂W_c traces
+  readonly Pin: Float64Array; //   N×Zg     ∂s/∂W_in traces
+  readonly Pfg: Float64Array; //   N×Zg     ∂s/∂W_fg traces (empty without forget gate)
+  readonly Qin: Float64Array; //   N×S      ∂s/∂p_in traces (empty without peepholes)
+  readonly Qfg: Float64Array; //   N×S      ∂s/∂p_fg traces
+}
+
+export function newLstm97State(spec: Lstm97Spec): Lstm97State {
+  const { cells: N, blocks: C, cellsPerBlock: S } = spec;
+  const ones = (n: number): Float64Array => new Float64Array(n).fill(1);
+  return {
+    t: 0,
+    z: new Float64Array(spec.zBase + 1),
+    r: new Float64Array(spec.recurrent),
+    s: new Float64Array(N),
+    sPrev: new Float64Array(N),
+    yIn: new Float64Array(C),
+    yFg: ones(C),
+    yOut: ones(C),
+    hS: new Float64Array(N),
+    yH: new Float64Array(spec.hiddenUnits),
+    o: new Float64Array(spec.outSources),
+    y: new Float64Array(spec.outputs),
+    Pc: new Float64Array(N * spec.zCell),
+    Pin: new Float64Array(N * spec.zGate),
+    Pfg: new Float64Array(spec.forgetGate ? N * spec.zGate : 0),
+    Qin: new Float64Array(spec.peepholes ? N * S : 0),
+    Qfg: new Float64Array(spec.peepholes && spec.forgetGate ? N * S : 0),
+  };
+}
+
+/** Zeroes state, activations and traces (a sequence boundary, LSTM-SPEC 1.2 "Reset"). */
+export function resetLstm97State(st: Lstm97State): void {
+  st.t = 0;
+  for (const a of [st.z, st.r, st.s, st.sPrev, st.yIn, st.hS, st.yH, st.o, st.y, st.Pc, st.Pin, st.Pfg, st.Qin, st.Qfg]) a.fill(0);
+  st.yFg.fill(1);
+  st.yOut.fill(1);
+}
+
+function dot(w: Float64Array, wo: number, z: Float64Array, n: number): number {
+  let acc = 0;
+  for (let i = 0; i < n; i++) acc += w[wo + i]! * z[i]!;
+  return acc;
+}
+
+/**
+ * One forward step y(t) = net(x(t)), updating the state and, when `traces` is true, the
+ * truncated-RTRL eligibility traces. Validates x first; on a bad x the state is untouched.
+ */
+export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State, x: ArrayLike<number>, traces: boolean): Float64Array {
+  const spec = L.spec;
+  const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, outputs: K, zGate: Zg, zCell: Zc, zHidden: Zh } = spec;
+  checkVector('x', x, I);
+  const { z, r, s, sPrev, yIn, yFg, yOut, hS, yH, o, y, Pc, Pin, Pfg, Qin, Qfg } = st;
+
+  // z(t) = [x; r(t-1); 1]
+  for (let i = 0; i < I; i++) z[i] = x[i]!;
+  if (spec.cellSources === 'all') z.set(r, I);
+  z[spec.zBase] = 1;
+  sPrev.set(s);
+
+  for (let j = 0; j < C; j++) {
+    const c0 = j * S;
+    let netIn = dot(p, L.W_in + j * Zg, z, Zg);
+    if (L.p_in >= 0) for (let v = 0; v < S; v++) netIn += p[L.p_in + c0 + v]! * sPrev[c0 + v]!;
+    const yi = sigmoid(netIn);
+    yIn[j] = yi;
+    let yf = 1;
+    if (L.W_fg >= 0) {
+      let netFg = dot(p, L.W_fg + j * Zg, z, Zg);
+      if (L.p_fg >= 0) for (let v = 0; v < S; v++) netFg += p[L.p_fg + c0 + v]! * sPrev[c0 + v]!;
+      yf = sigmoid(netFg);
+      yFg[j] = yf;
+    }
+    const fpIn = yi * (1 - yi); // f'(net_in)
+    const fpFg = yf * (1 - yf); // f'(net_φ), unused without forget gate
+
+    for (let v = 0; v < S; v++) {
+      const n = c0 + v;
+      const netC = dot(p, L.W_c + n * Zc, z, Zc);
+      const gc = squash(spec.g, netC);
+      s[n] = yf * sPrev[n]! + yi * gc; // the constant error carousel
+      if (!traces) continue;
+      const a = yi * squashPrime(spec.g, netC); // ∂s/∂net_c
+      const b = gc * fpIn; //                       ∂s/∂net_in
+      const pc = n * Zc;
+      for (let i = 0; i < Zc; i++) Pc[pc + i] = yf * Pc[pc + i]! + a * z[i]!;
+      const pg = n * Zg;
+      for (let i = 0; i < Zg; i++) Pin[pg + i] = yf * Pin[pg + i]! + b * z[i]!;
+      if (L.W_fg >= 0) {
+        const c = sPrev[n]! * fpFg; //              ∂s/∂net_φ
+        for (let i = 0; i < Zg; i++) Pfg[pg + i] = yf * Pfg[pg + i]! + c * z[i]!;
+        if (L.p_fg >= 0) for (let w = 0; w < S; w++) Qfg[n * S + w] = yf * Qfg[n * S + w]! + c * sPrev[c0 + w]!;
+      }
+      if (L.p_in >= 0) for (let w = 0; w < S; w++) Qin[n * S + w] = yf * Qin[n * S + w]! + b * sPrev[c0 + w]!;
+    }
+
+    let yo = 1;
+    if (L.W_out >= 0) {
+      let netOut = dot(p, L.W_out + j * Zg, z, Zg);
+      if (L.p_out >= 0) for (let v = 0; v < S; v++) netOut += p[L.p_out + c0 + v]! * s[c0 + v]!; // after the state update
+      yo = sigmoid(netOut);
+      yOut[j] = yo;
+    }
+    for (let v = 0; v < S; v++) {
+      const hs = squash(spec.h, s[c0 + v]!);
+      hS[c0 + v] = hs;
+      o[c0 + v] = yo * hs; // y_c
+    }
+  }
+  for (let u = 0; u < U; u++) yH[u] = sigmoid(dot(p, L.W_h + u * Zh, z, Zh));
+
+  // o(t) = [y_c; y_h; x if B; 1]  (y_c already written)
+  let oi = N;
+  for (let u = 0; u < U; u++) o[oi++] = yH[u]!;
+  if (spec.connectivity === 'B') for (let i = 0; i < I; i++) o[oi++] = z[i]!;
+  if (spec.biases.outputs) o[oi++] = 1;
+
+  const O = spec.outSources;
+  for (let k = 0; k < K; k++) y[k] = dot(p, L.W_k + k * O, o, O);
+  applyHead(spec.head, y, K);
+
+  // r(t) = [y_c; y_in; y_φ; y_out; y_h]
+  let ri = 0;
+  for (let n = 0; n < N; n++) r[ri++] = o[n]!;
+  for (let j = 0; j < C; j++) r[ri++] = yIn[j]!;
+  if (spec.forgetGate) for (let j = 0; j < C; j++) r[ri++] = yFg[j]!;
+  if (spec.outputGate) for (let j = 0; j < C; j++) r[ri++] = yOut[j]!;
+  for (let u = 0; u < U; u++) r[ri++] = yH[u]!;
+  st.t++;
+  return y;
+}
+
+/** In place: net -> y for the output activation. */
+export function applyHead(head: Lstm97Spec['head'], y: Float64Array, K: number): void {
+  if (head === 'logistic') {
+    for (let k = 0; k < K; k++) y[k] = sigmoid(y[k]!);
+  } else if (head === 'softmax') {
+    let m = -Infinity;
+    for (let k = 0; k < K; k++) if (y[k]! > m) m = y[k]!;
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      const e = Math.exp(y[k]! - m);
+      y[k] = e;
+      sum += e;
+    }
+    for (let k = 0; k < K; k++) y[k] = y[k]! / sum;
+  }
+}
+
+/** Builds layout, params and init for a config: the starting point of every 1997-family model. */
+export function createLstm97(cfg: Lstm97Config): { layout: Lstm97Layout; params: Float64Array } {
+  const layout = lstm97Layout(parseLstm97Config(cfg));
+  const params = new Float64Array(layout.size);
+  initLstm97Params(layout, params);
+  return { layout, params };
+}

@@ -1,0 +1,380 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { LSTM_ERR, LstmError } from './errors.ts';
+import { lstm97Forward, type Lstm97Layout } from './lstm97.ts';
+import type { Lstm97Config } from './lstm97-config.ts';
+import { Rtrl97, type Rtrl97Stream } from './rtrl97.ts';
+import { GOLDEN_INPUTS, GOLDEN_TARGET, expectClose, fillLstm97Golden } from './testing/lstm97-golden.ts';
+
+const golden = JSON.parse(readFileSync(fileURLToPath(new URL('../../../../shared/lstm-golden.json', import.meta.url)), 'utf8'));
+
+const G_BASE: Lstm97Config = { inputs: 2, outputs: 1, blocks: 2, cellsPerBlock: 2, head: 'logistic' };
+const CASES = [
+  { name: 'G2_lstm97', cfg: { ...G_BASE } },
+  { name: 'G3_lstm97_forget', cfg: { ...G_BASE, forgetGate: true } },
+  { name: 'G4_lstm97_forget_peep', cfg: { ...G_BASE, forgetGate: true, peepholes: true } },
+] as const;
+
+function goldenNet(cfg: Lstm97Config): Rtrl97 {
+  const net = new Rtrl97(cfg);
+  fillLstm97Golden(net.layout, net.params);
+  return net;
+}
+
+function group(net: Rtrl97, buf: Float64Array, name: string): Float64Array {
+  const g = net.groups.find((x) => x.name === name)!;
+  return buf.subarray(g.offset, g.offset + g.shape.reduce((a, b) => a * b, 1));
+}
+
+
+describe('rtrl97 reproduces the golden values of LSTM-SPEC 5.4', () => {
+  for (const { name, cfg } of CASES) {
+    it(`${name}: weight count, outputs, states, loss and truncated gradient to 1e-12`, () => {
+      const ref = golden[name];
+      const net = goldenNet(cfg);
+      expect(net.layout.size).toBe(ref.nweights);
+      expect(net.spec.zGate).toBe(ref.Z);
+      const s = net.newStream();
+      const ys: number[] = [];
+      for (const x of GOLDEN_INPUTS) ys.push(net.step(s, x)[0]!);
+      expectClose(ys, ref.y_per_step, 1e-12, 1e-15, 'y');
+      expectClose(s.s, ref.s_final, 1e-12, 1e-15, 's');
+      const loss = net.learn(s, [GOLDEN_TARGET]);
+      expectClose([loss], [ref.loss], 1e-12, 1e-15, 'loss');
+      for (const [gname, first3] of Object.entries(ref.trunc_grad_first3 as Record<string, number[]>)) {
+        const ours = group(net, net.grad, gname);
+        expectClose(ours.subarray(0, 3), first3, 1e-12, 1e-15, `${gname}[0..3]`);
+        const norm = Math.hypot(...ours);
+        expectClose([norm], [ref.trunc_grad_norm[gname]], 1e-12, 1e-15, `|${gname}|`);
+      }
+    });
+  }
+  it('names every golden gradient group', () => {
+    expect(Object.keys(golden.G4_lstm97_forget_peep.trunc_grad_first3).sort()).toEqual(
+      goldenNet({ ...G_BASE, forgetGate: true, peepholes: true }).groups.map((g) => g.name).sort(),
+    );
+  });
+});
+
+// ---- The frozen-input surrogate of LSTM-SPEC 1.4 / 5.2, written independently of lstm97.ts ----
+
+interface Recording {
+  z: Float64Array[]; //      z(t) per step
+  sPrev: Float64Array[]; //  s(t-1) as the in/forget peepholes saw it
+  sNow: Float64Array[]; //   s(t) as the output-gate peephole saw it
+}
+
+function record(net: Rtrl97, xs: readonly (readonly number[])[]): Recording {
+  const st = net.newStream();
+  const rec: Recording = { z: [], sPrev: [], sNow: [] };
+  for (const x of xs) {
+    net.step(st, x);
+    rec.z.push(st.z.slice());
+    rec.sPrev.push(st.sPrev.slice());
+    rec.sNow.push(st.s.slice());
+  }
+  return rec;
+}
+
+const sig = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** Σ over target steps of ½(d−y)², with every gate/cell fed its recorded z and peephole sources. */
+function surrogateLoss(L: Lstm97Layout, p: Float64Array, rec: Recording, targets: Map<number, number[]>): number {
+  const { blocks: C, cellsPerBlock: S, cells: N, outputs: K, zGate: Zg, zCell: Zc, outSources: O } = L.spec;
+  const s = new Float64Array(N);
+  let loss = 0;
+  for (let t = 0; t < rec.z.length; t++) {
+    const z = rec.z[t]!;
+    const yc = new Float64Array(N);
+    for (let j = 0; j < C; j++) {
+      const row = (base: number): number => {
+        let a = 0;
+        for (let i = 0; i < Zg; i++) a += p[base + j * Zg + i]! * z[i]!;
+        return a;
+      };
+      let netIn = row(L.W_in);
+      let netFg = L.W_fg >= 0 ? row(L.W_fg) : Infinity;
+      for (let v = 0; v < S; v++) {
+        if (L.p_in >= 0) netIn += p[L.p_in + j * S + v]! * rec.sPrev[t]![j * S + v]!;
+        if (L.p_fg >= 0) netFg += p[L.p_fg + j * S + v]! * rec.sPrev[t]![j * S + v]!;
+      }
+      const yi = sig(netIn);
+      const yf = L.W_fg >= 0 ? sig(netFg) : 1;
+      let netOut = row(L.W_out);
+      for (let v = 0; v < S; v++) {
+        if (L.p_out >= 0) netOut += p[L.p_out + j * S + v]! * rec.sNow[t]![j * S + v]!;
+      }
+      const yo = sig(netOut);
+      for (let v = 0; v < S; v++) {
+        const n = j * S + v;
+        let netC = 0;
+        for (let i = 0; i < Zc; i++) netC += p[L.W_c + n * Zc + i]! * z[i]!;
+        s[n] = yf * s[n]! + yi * (4 * sig(netC) - 2);
+        yc[n] = yo * (2 * sig(s[n]!) - 1);
+      }
+    }
+    const d = targets.get(t);
+    if (!d) continue;
+    for (let k = 0; k < K; k++) {
+      let net = 0;
+      for (let n = 0; n < N; n++) net += p[L.W_k + k * O + n]! * yc[n]!;
+      net += p[L.W_k + k * O + N]!; // output bias
+      loss += 0.5 * (d[k]! - sig(net)) ** 2;
+    }
+  }
+  return loss;
+}
+
+/** Σ over target steps of ½(d−y)² through the real network (the true loss). */
+function trueLoss(net: Rtrl97, p: Float64Array, xs: readonly (readonly number[])[], targets: Map<number, number[]>): number {
+  const st = net.newStream();
+  let loss = 0;
+  xs.forEach((x, t) => {
+    const y = lstm97Forward(net.layout, p, st, x, false);
+    const d = targets.get(t);
+    if (d) for (let k = 0; k < y.length; k++) loss += 0.5 * (d[k]! - y[k]!) ** 2;
+  });
+  return loss;
+}
+
+function fdGrad(f: (p: Float64Array) => number, p0: Float64Array, eps = 1e-6): Float64Array {
+  const g = new Float64Array(p0.length);
+  const p = p0.slice();
+  for (let i = 0; i < p.length; i++) {
+    p[i] = p0[i]! + eps;
+    const a = f(p);
+    p[i] = p0[i]! - eps;
+    const b = f(p);
+    p[i] = p0[i]!;
+    g[i] = (a - b) / (2 * eps);
+  }
+  return g;
+}
+
+function truncGrad(net: Rtrl97, xs: readonly (readonly number[])[], targets: Map<number, number[]>): Float64Array {
+  net.grad.fill(0);
+  const st: Rtrl97Stream = net.newStream();
+  xs.forEach((x, t) => {
+    net.step(st, x);
+    const d = targets.get(t);
+    if (d) net.learn(st, d);
+  });
+  return net.grad.slice();
+}
+
+/** FD acceptance of LSTM-SPEC 5.1: |g − g_fd| ≤ 1e-9 + 1e-5·max(|g|,|g_fd|). */
+function expectFd(g: Float64Array, fd: Float64Array, net: Rtrl97): void {
+  for (const grp of net.groups) {
+    const size = grp.shape.reduce((a, b) => a * b, 1);
+    expectClose(g.subarray(grp.offset, grp.offset + size), fd.subarray(grp.offset, grp.offset + size), 1e-5, 1e-9, grp.name);
+  }
+}
+
+const SEQ: number[][] = Array.from({ length: 9 }, (_, t) => [Math.sin(1.3 * t) * 0.8, ((t * 5) % 7) / 7 - 0.5]);
+const TARGETS = new Map<number, number[]>([
+  [2, [0.2]],
+  [5, [0.8]],
+  [8, [0.4]],
+]);
+
+describe('rtrl97 truncated gradient equals the frozen-input surrogate (LSTM-SPEC 5.2)', () => {
+  const variants: [string, Lstm97Config][] = [
+    ['1997 cell', { ...G_BASE }],
+    ['forget gate', { ...G_BASE, forgetGate: true }],
+    ['forget gate + peepholes', { ...G_BASE, forgetGate: true, peepholes: true }],
+    ['peepholes without forget gate', { ...G_BASE, peepholes: true }],
+  ];
+  for (const [name, cfg] of variants) {
+    it(`${name}: every parameter matches FD of the surrogate, with targets at three steps`, () => {
+      const net = goldenNet(cfg);
+      const g = truncGrad(net, SEQ, TARGETS);
+      const rec = record(net, SEQ);
+      const fd = fdGrad((p) => surrogateLoss(net.layout, p, rec, TARGETS), net.params);
+      expectFd(g, fd, net);
+    });
+  }
+
+  it('differs from the true full gradient (negative control: the truncation is real)', () => {
+    const net = goldenNet({ ...G_BASE, forgetGate: true });
+    const g = truncGrad(net, SEQ, TARGETS);
+    const fd = fdGrad((p) => trueLoss(net, p, SEQ, TARGETS), net.params);
+    let maxDiff = 0;
+    for (let i = 0; i < g.length; i++) maxDiff = Math.max(maxDiff, Math.abs(g[i]! - fd[i]!));
+    expect(maxDiff).toBeGreaterThan(1e-6);
+  });
+
+  it('equals the true full gradient when every recurrent column is zero (positive control)', () => {
+    const net = goldenNet({ ...G_BASE, forgetGate: true });
+    const { inputs: I, recurrent: R } = net.spec;
+    for (const grp of net.groups) {
+      if (!['W_in', 'W_out', 'W_c', 'W_fg'].includes(grp.name)) continue;
+      const [rows, cols] = grp.shape as [number, number];
+      for (let r = 0; r < rows; r++) for (let c = I; c < I + R; c++) net.params[grp.offset + r * cols + c] = 0;
+    }
+    const g = truncGrad(net, SEQ, TARGETS);
+    const fd = fdGrad((p) => trueLoss(net, p, SEQ, TARGETS), net.params);
+    expectFd(g, fd, net);
+  });
+});
+
+describe('closed-form and invariance tests (LSTM-SPEC 5.3)', () => {
+  it('the single-cell hand example gives the published activations', () => {
+    // One block, one cell, no inputs beyond a zero input; nets set through the biases.
+    const net = new Rtrl97({ inputs: 1, outputs: 1, blocks: 1, cellSources: 'inputs' });
+    net.params.fill(0);
+    const L = net.layout;
+    const Zg = net.spec.zGate;
+    net.params[L.W_in + Zg - 1] = 2; // net_in = 2
+    net.params[L.W_c + net.spec.zCell - 1] = 1; // net_c = 1
+    net.params[L.W_out + Zg - 1] = 0; // net_out = 0
+    const s = net.newStream();
+    net.step(s, [0]);
+    expectClose([s.yIn[0]!, s.s[0]!, s.yOut[0]!, s.hS[0]!, s.o[0]!], [0.8807970779778823, 0.8140628835961243, 0.5, 0.3859492075043649, 0.19297460375218245], 1e-15, 1e-16);
+  });
+
+  it('the CEC is exact: a bias-only cell integrates s(t) = t·f(b_in)·g(b_c), and ∂s/∂b by the traces', () => {
+    const net = new Rtrl97({ inputs: 1, outputs: 1, blocks: 1, cellSources: 'inputs' });
+    net.params.fill(0);
+    const bIn = -1.5;
+    const bC = 0.7;
+    net.params[net.layout.W_in + net.spec.zGate - 1] = bIn;
+    net.params[net.layout.W_c + net.spec.zCell - 1] = bC;
+    const st = net.newStream();
+    const T = 500;
+    for (let t = 0; t < T; t++) net.step(st, [0]);
+    const f = sig(bIn);
+    const g = 4 * sig(bC) - 2;
+    expectClose([st.s[0]!], [T * f * g], 1e-12, 0, 's(T)');
+    expectClose([st.Pin[net.spec.zGate - 1]!], [T * g * f * (1 - f)], 1e-12, 0, '∂s/∂b_in');
+    expectClose([st.Pc[net.spec.zCell - 1]!], [T * f * 4 * sig(bC) * (1 - sig(bC))], 1e-12, 0, '∂s/∂b_c');
+  });
+
+  it('the forget gate closed form: s(7) and ∂s(7)/∂b_φ match the reference', () => {
+    const net = new Rtrl97({ inputs: 1, outputs: 1, blocks: 1, forgetGate: true, cellSources: 'inputs' });
+    net.params.fill(0);
+    const L = net.layout;
+    net.params[L.W_in + net.spec.zGate - 1] = -1;
+    net.params[L.W_c + net.spec.zCell - 1] = 0.5;
+    net.params[L.W_fg + net.spec.zGate - 1] = 2;
+    const st = net.newStream();
+    for (let t = 0; t < 7; t++) net.step(st, [0]);
+    expectClose([st.s[0]!], [0.6506329055576324], 1e-13, 0, 's(7)');
+    expectClose([st.Pfg[net.spec.zGate - 1]!], [0.19381414197841], 1e-12, 0, '∂s/∂b_φ');
+  });
+
+  it('reset gives the outputs and gradient of a fresh stream', () => {
+    const net = goldenNet({ ...G_BASE, forgetGate: true, peepholes: true });
+    const a = net.newStream();
+    for (const x of SEQ) net.step(a, x);
+    net.learn(a, [0.3]);
+    net.reset(a);
+    net.grad.fill(0);
+    const ya: number[] = [];
+    for (const x of GOLDEN_INPUTS) ya.push(net.step(a, x)[0]!);
+    net.learn(a, [GOLDEN_TARGET]);
+    const ga = net.grad.slice();
+    net.grad.fill(0);
+    const b = net.newStream();
+    const yb: number[] = [];
+    for (const x of GOLDEN_INPUTS) yb.push(net.step(b, x)[0]!);
+    net.learn(b, [GOLDEN_TARGET]);
+    expect(ya).toEqual(yb);
+    expect(ga).toEqual(net.grad);
+  });
+
+  it('streams are isolated: interleaved stepping equals separate stepping, and gradients add', () => {
+    const net = goldenNet({ ...G_BASE, forgetGate: true });
+    const xsB = SEQ.map(([u, v]) => [v!, -u!]);
+    const sep = (xs: number[][]): { ys: number[]; g: Float64Array } => {
+      net.grad.fill(0);
+      const s = net.newStream();
+      const ys = xs.map((x, t) => {
+        const y = net.step(s, x)[0]!;
+        if (t % 3 === 2) net.learn(s, [0.5]);
+        return y;
+      });
+      return { ys, g: net.grad.slice() };
+    };
+    const A = sep(SEQ);
+    const B = sep(xsB);
+    net.grad.fill(0);
+    const sa = net.newStream();
+    const sb = net.newStream();
+    const ya: number[] = [];
+    const yb: number[] = [];
+    for (let t = 0; t < SEQ.length; t++) {
+      ya.push(net.step(sa, SEQ[t]!)[0]!);
+      yb.push(net.step(sb, xsB[t]!)[0]!);
+      if (t % 3 === 2) {
+        net.learn(sb, [0.5]);
+        net.learn(sa, [0.5]);
+      }
+    }
+    expect(ya).toEqual(A.ys);
+    expect(yb).toEqual(B.ys);
+    expectClose(net.grad, A.g.map((v, i) => v + B.g[i]!), 1e-14, 1e-18, 'summed gradient');
+  });
+
+  it('the same seed gives bit-identical parameters and outputs; another seed does not', () => {
+    const run = (seed: number): number[] => {
+      const net = new Rtrl97({ ...G_BASE, forgetGate: true, seed });
+      const s = net.newStream();
+      return [...net.params, ...SEQ.map((x) => net.step(s, x)[0]!)];
+    };
+    expect(run(7)).toEqual(run(7));
+    expect(run(7)).not.toEqual(run(8));
+  });
+
+  it('gate-bias lists overwrite the bias column of each block', () => {
+    const net = new Rtrl97({ inputs: 2, outputs: 1, blocks: 2, cellsPerBlock: 2, gateBias: { input: [-3, -6] } });
+    const Zg = net.spec.zGate;
+    expect(net.params[net.layout.W_in + Zg - 1]).toBe(-3);
+    expect(net.params[net.layout.W_in + 2 * Zg - 1]).toBe(-6);
+  });
+});
+
+describe('bad configuration and input get coded errors', () => {
+  const code = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      return e instanceof LstmError ? e.code : 'not an LstmError';
+    }
+    return 'no error';
+  };
+  it('names the bad configuration field', () => {
+    expect(code(() => new Rtrl97({ ...G_BASE, blocks: 0 }))).toBe(LSTM_ERR.CONFIG);
+    expect(code(() => new Rtrl97({ ...G_BASE, g: 'cubic' as never }))).toBe(LSTM_ERR.CONFIG);
+    expect(code(() => new Rtrl97({ ...G_BASE, gateBias: { input: [1] } }))).toBe(LSTM_ERR.CONFIG);
+    expect(() => new Rtrl97({ ...G_BASE, initRange: -1 })).toThrow(/initRange/);
+  });
+  it('refuses a wrong-length or non-finite input without touching the stream', () => {
+    const net = goldenNet(G_BASE);
+    const s = net.newStream();
+    net.step(s, [0.1, 0.2]);
+    const before = JSON.stringify([...s.s, ...s.r, ...s.Pc, s.t]);
+    expect(code(() => net.step(s, [0.1]))).toBe(LSTM_ERR.DIMENSION);
+    expect(code(() => net.step(s, [NaN, 0]))).toBe(LSTM_ERR.NON_FINITE);
+    expect(code(() => net.step(s, [0, Infinity]))).toBe(LSTM_ERR.NON_FINITE);
+    expect(JSON.stringify([...s.s, ...s.r, ...s.Pc, s.t])).toBe(before);
+  });
+  it('refuses a non-finite target or loss before the gradient changes', () => {
+    const net = goldenNet(G_BASE);
+    const s = net.newStream();
+    net.step(s, [0.1, 0.2]);
+    expect(code(() => net.learn(s, [NaN]))).toBe(LSTM_ERR.NON_FINITE);
+    expect(net.grad.every((v) => v === 0)).toBe(true);
+    const ce = new Rtrl97({ ...G_BASE, loss: 'ce' });
+    const s2 = ce.newStream();
+    ce.params.fill(0);
+    ce.params[ce.layout.W_k + ce.spec.outSources - 1] = 800; // y saturates to exactly 1
+    ce.step(s2, [0, 0]);
+    expect(code(() => ce.learn(s2, [0]))).toBe(LSTM_ERR.NON_FINITE);
+    expect(ce.grad.every((v) => v === 0)).toBe(true);
+  });
+  it('refuses learn() before any step()', () => {
+    const net = goldenNet(G_BASE);
+    expect(code(() => net.learn(net.newStream(), [0.5]))).toBe(LSTM_ERR.STATE);
+  });
+});

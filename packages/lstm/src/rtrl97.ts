@@ -1,0 +1,175 @@
+// The 1997 truncated online learning rule (LSTM-SPEC 1.4-1.6), extended to the forget gate and
+// peepholes (2.1-2.2): output units get their exact gradient, output gates and conventional units
+// a one-step gradient, cell-input, input-gate, forget-gate and peephole weights their eligibility
+// traces (kept by lstm97Forward). O(W) per step, no history: it can learn forever on a stream.
+// Gradients are dE/dθ added into `grad`; applying them is the optimizer's job.
+
+import { squashPrime } from './activations.ts';
+import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
+import type { Learner, ParamGroup } from './learner.ts';
+import { lstm97Forward, lstm97Layout, initLstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
+import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
+
+export interface Rtrl97Stream extends Lstm97State {
+  /** dE/dnet_k of the latest learn() (K). */
+  readonly gK: Float64Array;
+  /** dE/dy_c and dE/dy_h of the latest learn() (N + U). */
+  readonly eps: Float64Array;
+  /** True when the latest learn() added gradient. */
+  ready: boolean;
+}
+
+/**
+ * Loss of one step and dE/dnet of the output units into gK (times `weight`). Returns the loss,
+ * or NaN (with gK untouched) when it is not finite.
+ */
+export function outputLoss(spec: Pick<Lstm97Spec, 'head' | 'loss'>, y: Float64Array, d: ArrayLike<number>, gK: Float64Array, weight: number): number {
+  const K = y.length;
+  let loss = 0;
+  if (spec.loss === 'mse') {
+    for (let k = 0; k < K; k++) loss += 0.5 * (d[k]! - y[k]!) ** 2;
+  } else if (spec.head === 'softmax') {
+    for (let k = 0; k < K; k++) if (d[k]! !== 0) loss -= d[k]! * Math.log(y[k]!);
+  } else {
+    for (let k = 0; k < K; k++) {
+      const dk = d[k]!;
+      if (dk !== 0) loss -= dk * Math.log(y[k]!);
+      if (dk !== 1) loss -= (1 - dk) * Math.log(1 - y[k]!);
+    }
+  }
+  if (!Number.isFinite(loss)) return NaN;
+  if (spec.loss === 'ce') {
+    for (let k = 0; k < K; k++) gK[k] = weight * (y[k]! - d[k]!); // logistic+CE and softmax+CE
+  } else if (spec.head === 'logistic') {
+    for (let k = 0; k < K; k++) gK[k] = weight * (y[k]! - d[k]!) * y[k]! * (1 - y[k]!);
+  } else if (spec.head === 'linear') {
+    for (let k = 0; k < K; k++) gK[k] = weight * (y[k]! - d[k]!);
+  } else {
+    // softmax + MSE: dE/dnet_k = y_k (e_k - Σ_j e_j y_j), e = y - d
+    let ey = 0;
+    for (let k = 0; k < K; k++) ey += (y[k]! - d[k]!) * y[k]!;
+    for (let k = 0; k < K; k++) gK[k] = weight * y[k]! * (y[k]! - d[k]! - ey);
+  }
+  return weight * loss;
+}
+
+/** The truncated-RTRL gradient of the latest step's loss, given gK, added into grad. */
+export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Array, st: Rtrl97Stream): void {
+  const spec = L.spec;
+  const { blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, outputs: K, zGate: Zg, zCell: Zc, zHidden: Zh, outSources: O } = spec;
+  const { z, s, yOut, hS, yH, o, gK, eps, Pc, Pin, Pfg, Qin, Qfg } = st;
+
+  // Output units: exact gradient. dE/dW_k[k] += gK_k · o ; ε = W_kᵀ gK over cells and hidden units.
+  eps.fill(0);
+  for (let k = 0; k < K; k++) {
+    const g = gK[k]!;
+    if (g === 0) continue;
+    const row = L.W_k + k * O;
+    for (let i = 0; i < O; i++) grad[row + i] += g * o[i]!;
+    for (let n = 0; n < N + U; n++) eps[n] += p[row + n]! * g;
+  }
+
+  for (let j = 0; j < C; j++) {
+    const c0 = j * S;
+    const yo = yOut[j]!;
+    if (L.W_out >= 0) {
+      // Output gate: one-step gradient. dE/dnet_out = f'(net_out) Σ_v h(s_jv) ε_jv
+      let acc = 0;
+      for (let v = 0; v < S; v++) acc += hS[c0 + v]! * eps[c0 + v]!;
+      const dOut = yo * (1 - yo) * acc;
+      const row = L.W_out + j * Zg;
+      for (let i = 0; i < Zg; i++) grad[row + i] += dOut * z[i]!;
+      if (L.p_out >= 0) for (let v = 0; v < S; v++) grad[L.p_out + c0 + v] += dOut * s[c0 + v]!;
+    }
+    for (let v = 0; v < S; v++) {
+      const n = c0 + v;
+      // Error of the internal state: es = y_out h'(s) ε, then through the traces.
+      const es = yo * squashPrime(spec.h, s[n]!) * eps[n]!;
+      if (es === 0) continue;
+      const rc = L.W_c + n * Zc;
+      const pc = n * Zc;
+      for (let i = 0; i < Zc; i++) grad[rc + i] += es * Pc[pc + i]!;
+      const ri = L.W_in + j * Zg;
+      const pg = n * Zg;
+      for (let i = 0; i < Zg; i++) grad[ri + i] += es * Pin[pg + i]!;
+      if (L.W_fg >= 0) {
+        const rf = L.W_fg + j * Zg;
+        for (let i = 0; i < Zg; i++) grad[rf + i] += es * Pfg[pg + i]!;
+      }
+      if (L.p_in >= 0) for (let w = 0; w < S; w++) grad[L.p_in + c0 + w] += es * Qin[n * S + w]!;
+      if (L.p_fg >= 0) for (let w = 0; w < S; w++) grad[L.p_fg + c0 + w] += es * Qfg[n * S + w]!;
+    }
+  }
+
+  // Conventional hidden units: one-step gradient.
+  for (let u = 0; u < U; u++) {
+    const d = yH[u]! * (1 - yH[u]!) * eps[N + u]!;
+    const row = L.W_h + u * Zh;
+    for (let i = 0; i < Zh; i++) grad[row + i] += d * z[i]!;
+  }
+}
+
+/** A 1997-family network with the truncated RTRL learner: the paper's online learning. */
+export class Rtrl97 implements Learner<Rtrl97Stream> {
+  readonly layout: Lstm97Layout;
+  readonly spec: Lstm97Spec;
+  readonly params: Float64Array;
+  readonly grad: Float64Array;
+  readonly groups: readonly ParamGroup[];
+  readonly inputs: number;
+  readonly outputs: number;
+
+  constructor(cfg: Lstm97Config, params?: Float64Array) {
+    this.spec = parseLstm97Config(cfg);
+    this.layout = lstm97Layout(this.spec);
+    this.groups = this.layout.groups;
+    this.inputs = this.spec.inputs;
+    this.outputs = this.spec.outputs;
+    if (params) {
+      if (params.length !== this.layout.size) {
+        throw new LstmError(LSTM_ERR.DIMENSION, `params must have length ${this.layout.size}, got ${params.length}`);
+      }
+      this.params = params;
+    } else {
+      this.params = new Float64Array(this.layout.size);
+      initLstm97Params(this.layout, this.params);
+    }
+    this.grad = new Float64Array(this.layout.size);
+  }
+
+  newStream(): Rtrl97Stream {
+    const st = newLstm97State(this.spec) as Rtrl97Stream & { gK: Float64Array; eps: Float64Array };
+    return Object.assign(st, { gK: new Float64Array(this.spec.outputs), eps: new Float64Array(this.spec.cells + this.spec.hiddenUnits), ready: false });
+  }
+
+  reset(s: Rtrl97Stream): void {
+    resetLstm97State(s);
+    s.ready = false;
+  }
+
+  step(s: Rtrl97Stream, x: ArrayLike<number>): Float64Array {
+    s.ready = false;
+    return lstm97Forward(this.layout, this.params, s, x, true);
+  }
+
+  /** Forward only, no traces: inference on a stream that is not learning. */
+  predict(s: Rtrl97Stream, x: ArrayLike<number>): Float64Array {
+    s.ready = false;
+    return lstm97Forward(this.layout, this.params, s, x, false);
+  }
+
+  learn(s: Rtrl97Stream, target: ArrayLike<number>, weight = 1): number {
+    if (s.t === 0) throw new LstmError(LSTM_ERR.STATE, 'learn() needs a step() first');
+    checkVector('target', target, this.spec.outputs);
+    if (!Number.isFinite(weight) || weight < 0) throw new LstmError(LSTM_ERR.NON_FINITE, `weight must be finite and >= 0, got ${weight}`);
+    const loss = outputLoss(this.spec, s.y, target, s.gK, weight);
+    if (Number.isNaN(loss)) throw new LstmError(LSTM_ERR.NON_FINITE, 'loss is not finite; step refused');
+    rtrl97Backward(this.layout, this.params, this.grad, s);
+    s.ready = true;
+    return loss;
+  }
+
+  gradReady(s: Rtrl97Stream): boolean {
+    return s.ready;
+  }
+}

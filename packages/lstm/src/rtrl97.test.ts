@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LSTM_ERR, LstmError } from './errors.ts';
+import { squash } from './activations.ts';
 import { lstm97Forward, type Lstm97Layout } from './lstm97.ts';
 import type { Lstm97Config } from './lstm97-config.ts';
 import { Rtrl97, type Rtrl97Stream } from './rtrl97.ts';
@@ -79,49 +80,65 @@ function record(net: Rtrl97, xs: readonly (readonly number[])[]): Recording {
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x));
 
-/** Σ over target steps of ½(d−y)², with every gate/cell fed its recorded z and peephole sources. */
+/** Loss of one step, written out independently of rtrl97.ts's outputLoss. */
+function stepLoss(head: string, loss: string, net: Float64Array, d: readonly number[]): number {
+  const K = net.length;
+  const y = new Float64Array(K);
+  if (head === 'softmax') {
+    const m = Math.max(...net);
+    const e = [...net].map((v) => Math.exp(v - m));
+    const sum = e.reduce((a, b) => a + b, 0);
+    e.forEach((v, k) => (y[k] = v / sum));
+  } else for (let k = 0; k < K; k++) y[k] = head === 'logistic' ? sig(net[k]!) : net[k]!;
+  let E = 0;
+  for (let k = 0; k < K; k++) {
+    if (loss === 'mse') E += 0.5 * (d[k]! - y[k]!) ** 2;
+    else if (head === 'softmax') E -= d[k]! * Math.log(y[k]!);
+    else E -= d[k]! * Math.log(y[k]!) + (1 - d[k]!) * Math.log(1 - y[k]!);
+  }
+  return E;
+}
+
+/** Σ over target steps of the loss, with every gate/cell/hidden unit fed its recorded z and peephole sources. */
 function surrogateLoss(L: Lstm97Layout, p: Float64Array, rec: Recording, targets: Map<number, number[]>): number {
-  const { blocks: C, cellsPerBlock: S, cells: N, outputs: K, zGate: Zg, zCell: Zc, outSources: O } = L.spec;
+  const spec = L.spec;
+  const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, outputs: K, zGate: Zg, zCell: Zc, zHidden: Zh, outSources: O } = spec;
   const s = new Float64Array(N);
   let loss = 0;
   for (let t = 0; t < rec.z.length; t++) {
     const z = rec.z[t]!;
-    const yc = new Float64Array(N);
+    const o: number[] = [];
+    const row = (base: number, r: number, len: number): number => {
+      let a = 0;
+      for (let i = 0; i < len; i++) a += p[base + r * len + i]! * z[i]!;
+      return a;
+    };
     for (let j = 0; j < C; j++) {
-      const row = (base: number): number => {
-        let a = 0;
-        for (let i = 0; i < Zg; i++) a += p[base + j * Zg + i]! * z[i]!;
-        return a;
-      };
-      let netIn = row(L.W_in);
-      let netFg = L.W_fg >= 0 ? row(L.W_fg) : Infinity;
+      let netIn = row(L.W_in, j, Zg);
+      let netFg = L.W_fg >= 0 ? row(L.W_fg, j, Zg) : 0;
+      let netOut = L.W_out >= 0 ? row(L.W_out, j, Zg) : 0;
       for (let v = 0; v < S; v++) {
         if (L.p_in >= 0) netIn += p[L.p_in + j * S + v]! * rec.sPrev[t]![j * S + v]!;
         if (L.p_fg >= 0) netFg += p[L.p_fg + j * S + v]! * rec.sPrev[t]![j * S + v]!;
+        if (L.p_out >= 0) netOut += p[L.p_out + j * S + v]! * rec.sNow[t]![j * S + v]!;
       }
       const yi = sig(netIn);
       const yf = L.W_fg >= 0 ? sig(netFg) : 1;
-      let netOut = row(L.W_out);
-      for (let v = 0; v < S; v++) {
-        if (L.p_out >= 0) netOut += p[L.p_out + j * S + v]! * rec.sNow[t]![j * S + v]!;
-      }
-      const yo = sig(netOut);
+      const yo = L.W_out >= 0 ? sig(netOut) : 1;
       for (let v = 0; v < S; v++) {
         const n = j * S + v;
-        let netC = 0;
-        for (let i = 0; i < Zc; i++) netC += p[L.W_c + n * Zc + i]! * z[i]!;
-        s[n] = yf * s[n]! + yi * (4 * sig(netC) - 2);
-        yc[n] = yo * (2 * sig(s[n]!) - 1);
+        s[n] = yf * s[n]! + yi * squash(spec.g, row(L.W_c, n, Zc));
+        o[n] = yo * squash(spec.h, s[n]!);
       }
     }
+    for (let u = 0; u < U; u++) o.push(sig(row(L.W_h, u, Zh)));
+    if (spec.connectivity === 'B') for (let i = 0; i < I; i++) o.push(z[i]!);
+    if (spec.biases.outputs) o.push(1);
     const d = targets.get(t);
     if (!d) continue;
-    for (let k = 0; k < K; k++) {
-      let net = 0;
-      for (let n = 0; n < N; n++) net += p[L.W_k + k * O + n]! * yc[n]!;
-      net += p[L.W_k + k * O + N]!; // output bias
-      loss += 0.5 * (d[k]! - sig(net)) ** 2;
-    }
+    const net = new Float64Array(K);
+    for (let k = 0; k < K; k++) for (let i = 0; i < O; i++) net[k] += p[L.W_k + k * O + i]! * o[i]!;
+    loss += stepLoss(spec.head, spec.loss, net, d);
   }
   return loss;
 }
@@ -133,7 +150,7 @@ function trueLoss(net: Rtrl97, p: Float64Array, xs: readonly (readonly number[])
   xs.forEach((x, t) => {
     const y = lstm97Forward(net.layout, p, st, x, false);
     const d = targets.get(t);
-    if (d) for (let k = 0; k < y.length; k++) loss += 0.5 * (d[k]! - y[k]!) ** 2;
+    if (d) for (let k = 0; k < y.length; k++) loss += 0.5 * (d[k]! - y[k]!) ** 2; // mse configs only
   });
   return loss;
 }
@@ -172,6 +189,13 @@ function expectFd(g: Float64Array, fd: Float64Array, net: Rtrl97): void {
 }
 
 const SEQ: number[][] = Array.from({ length: 9 }, (_, t) => [Math.sin(1.3 * t) * 0.8, ((t * 5) % 7) / 7 - 0.5]);
+/** A K-vector target that is a distribution (so it fits softmax + CE too) built from one number. */
+function targetFor(K: number, a: number): number[] {
+  if (K === 1) return [a];
+  const d = Array.from({ length: K }, (_, k) => (k === 0 ? a : (1 - a) / (K - 1)));
+  return d;
+}
+
 const TARGETS = new Map<number, number[]>([
   [2, [0.2]],
   [5, [0.8]],
@@ -184,13 +208,19 @@ describe('rtrl97 truncated gradient equals the frozen-input surrogate (LSTM-SPEC
     ['forget gate', { ...G_BASE, forgetGate: true }],
     ['forget gate + peepholes', { ...G_BASE, forgetGate: true, peepholes: true }],
     ['peepholes without forget gate', { ...G_BASE, peepholes: true }],
+    ['conventional hidden units, connectivity B, 3 cells per block', { inputs: 2, outputs: 2, blocks: 2, cellsPerBlock: 3, hiddenUnits: 2, connectivity: 'B', forgetGate: true, head: 'linear' }],
+    ['no output gate, logistic g, identity h, cells reading inputs only (Exp. 2a)', { inputs: 2, outputs: 2, blocks: 1, outputGate: false, g: 'sigmoid', h: 'identity', connectivity: 'B', cellSources: 'inputs', biases: { gates: false, cells: false, outputs: false } }],
+    ['softmax head with cross-entropy, tanh squashing, partial biases', { inputs: 2, outputs: 2, blocks: 3, forgetGate: true, g: 'tanh', h: 'tanh', head: 'softmax', loss: 'ce', biases: { cells: false, outputs: true } }],
+    ['logistic head with cross-entropy', { inputs: 2, outputs: 2, blocks: 2, head: 'logistic', loss: 'ce' }],
+    ['softmax head with MSE', { inputs: 2, outputs: 3, blocks: 2, head: 'softmax', loss: 'mse' }],
   ];
   for (const [name, cfg] of variants) {
     it(`${name}: every parameter matches FD of the surrogate, with targets at three steps`, () => {
-      const net = goldenNet(cfg);
-      const g = truncGrad(net, SEQ, TARGETS);
+      const net = new Rtrl97({ ...cfg, initRange: 0.5, seed: 3 });
+      const targets = new Map([...TARGETS].map(([t, d]) => [t, targetFor(net.outputs, d[0]!)]));
+      const g = truncGrad(net, SEQ, targets);
       const rec = record(net, SEQ);
-      const fd = fdGrad((p) => surrogateLoss(net.layout, p, rec, TARGETS), net.params);
+      const fd = fdGrad((p) => surrogateLoss(net.layout, p, rec, targets), net.params);
       expectFd(g, fd, net);
     });
   }

@@ -1,0 +1,98 @@
+// The stacked network over one step and the backward pass over a window of cached steps: wires
+// the layer kernels (vanilla.ts, gru.ts) and the head (heads.ts) together. No state of its own
+// beyond the scratch buffers it is given; not the learner (tbptt.ts).
+//
+// Dimensions: X inputs, H hidden (per layer), G = nG·H, K outputs.
+
+import { gruBackward, gruForward } from './gru.ts';
+import { headBackward, headForward } from './heads.ts';
+import type { RecurrentLayout } from './recurrent-layout.ts';
+import type { RecurrentConfig } from './recurrent-options.ts';
+import type { StepRing, StepSlot } from './ring.ts';
+import { vanillaBackward, vanillaForward } from './vanilla.ts';
+
+/** Backward scratch, shared by all streams of a learner (the backward pass is synchronous). */
+export interface BackwardScratch {
+  /** Per layer (H): dE/dy_t being assembled for the current step. */
+  readonly dh: Float64Array[];
+  /** Per layer (H): dE/dy_{t-1} accumulated by the current step, the next step's carry. */
+  readonly dhNext: Float64Array[];
+  /** Per layer (H): dE/dc_t arriving from t+1. */
+  readonly dc: Float64Array[];
+  /** Per layer (H): dE/dc_{t-1} accumulated by the current step. */
+  readonly dcNext: Float64Array[];
+  /** (4·max H) gate pre-activation errors. */
+  readonly dgate: Float64Array;
+}
+
+export function createBackwardScratch(layout: RecurrentLayout): BackwardScratch {
+  const per = () => layout.layers.map((L) => new Float64Array(L.H));
+  const maxH = Math.max(...layout.layers.map((L) => L.H));
+  return { dh: per(), dhNext: per(), dc: per(), dcNext: per(), dgate: new Float64Array(4 * maxH) };
+}
+
+/** Forward of one stream through every layer and the head; reads slot.x and slot.layers[*].hPrev/cPrev. */
+export function forwardSlot(slot: StepSlot, params: Float64Array, layout: RecurrentLayout, cfg: RecurrentConfig): void {
+  const { layers } = layout;
+  for (let l = 0; l < layers.length; l++) {
+    const L = layers[l];
+    const m = slot.layers[l];
+    const x = l === 0 ? slot.x : slot.layers[l - 1].h;
+    if (L.cell === 'gru') gruForward(m.act, m.aux, m.h, x, m.hPrev, params, L, 1);
+    else vanillaForward(m.act, m.c, m.aux, m.h, x, m.hPrev, m.cPrev, params, L, 1);
+  }
+  headForward(slot.a, slot.y, slot.layers[layers.length - 1].h, params, layout.head, cfg.head, 1);
+}
+
+/**
+ * Backpropagates through the `len` most recent steps of the ring (newest at index `newest`),
+ * injecting recorded errors only for the `inject` most recent ones; the state entering the
+ * window is a constant and nothing flows out of it. Adds dE/dθ into grad.
+ */
+export function backwardWindow(
+  grad: Float64Array, // += dE/dθ
+  scratch: BackwardScratch,
+  ring: StepRing,
+  newest: number, // slot index of the latest step
+  len: number, // window length, steps (≤ ring.capacity)
+  inject: number, // errors of the last `inject` steps are injected
+  params: Float64Array,
+  layout: RecurrentLayout,
+): void {
+  const { layers, head } = layout;
+  const top = layers.length - 1;
+  const { dh, dhNext, dc, dcNext, dgate } = scratch;
+  for (let l = 0; l <= top; l++) {
+    dhNext[l].fill(0);
+    dcNext[l].fill(0);
+  }
+  for (let j = 0; j < len; j++) {
+    const idx = (newest - j + ring.capacity) % ring.capacity;
+    const slot = ring.slots[idx];
+    // the carries of step t+1 become this step's incoming errors (swap, no copy)
+    for (let l = 0; l <= top; l++) {
+      const a = dh[l];
+      dh[l] = dhNext[l];
+      dhNext[l] = a;
+      a.fill(0);
+      const b = dc[l];
+      dc[l] = dcNext[l];
+      dcNext[l] = b;
+      b.fill(0);
+    }
+    if (j < inject && ring.hasTarget[idx] === 1) {
+      headBackward(dh[top], grad, slot.dA, slot.layers[top].h, params, head);
+    }
+    for (let l = top; l >= 0; l--) {
+      const L = layers[l];
+      const m = slot.layers[l];
+      const x = l === 0 ? slot.x : slot.layers[l - 1].h;
+      const dx = l === 0 ? null : dh[l - 1];
+      if (L.cell === 'gru') {
+        gruBackward(dhNext[l], dx, grad, dgate, dh[l], m.act, m.aux, x, m.hPrev, params, L);
+      } else {
+        vanillaBackward(dhNext[l], dcNext[l], dx, grad, dgate, dh[l], dc[l], m.act, m.c, m.aux, x, m.hPrev, m.cPrev, params, L);
+      }
+    }
+  }
+}

@@ -1,0 +1,192 @@
+// Truncated BPTT(k2; k1) learner for the modern recurrent family (LSTM-SPEC 3): every k1 steps,
+// backpropagate through the last k2 steps, injecting the errors of the last k1 steps only; the
+// state entering the window is a constant, the state itself is carried across windows. Full BPTT
+// over a sequence is the case k1 = k2 = Infinity with the backward pass run by flush().
+// Implements the Learner contract of learner.ts. Not an optimizer: it only adds to `grad`.
+
+import { LSTM_ERR, LstmError, checkNumber, checkVector } from './errors.ts';
+import { headLoss } from './heads.ts';
+import type { Learner, ParamGroup, StreamState } from './learner.ts';
+import { backwardWindow, createBackwardScratch, forwardSlot, type BackwardScratch } from './recurrent-net.ts';
+import { buildRecurrentLayout, initRecurrentParams, type RecurrentLayout } from './recurrent-layout.ts';
+import { parseRecurrentOptions, type RecurrentConfig, type RecurrentOptions } from './recurrent-options.ts';
+import { createStepRing, type StepRing, type StepSlot } from './ring.ts';
+
+/** Per-stream state of a RecurrentLearner. Fields are read-only to callers. */
+export interface RecurrentStream extends StreamState {
+  /** Steps since creation or the last reset. */
+  t: number;
+  /** Step caches of the last `capacity` steps. */
+  readonly ring: StepRing;
+  /** Slot index of the latest step (meaningful when t > 0). */
+  newest: number;
+  /** Steps since the last backward pass, whose errors are not injected yet. */
+  pending: number;
+  /** A target was recorded for the latest step. */
+  learned: boolean;
+  /** The latest step() or learn() call added gradient. */
+  ready: boolean;
+  /** Per layer (H): y entering step 0 after creation or reset; zeros (a test may set it). */
+  readonly h0: readonly Float64Array[];
+  /** Per layer (H): c entering step 0 after creation or reset; zeros, empty for gru. */
+  readonly c0: readonly Float64Array[];
+}
+
+export class RecurrentLearner implements Learner<RecurrentStream> {
+  readonly config: RecurrentConfig;
+  readonly layout: RecurrentLayout;
+  readonly params: Float64Array;
+  readonly grad: Float64Array;
+  readonly groups: readonly ParamGroup[];
+  readonly inputs: number;
+  readonly outputs: number;
+  private readonly scratch: BackwardScratch;
+  /** (K) loss-gradient scratch, so a refused target leaves the stream untouched. */
+  private readonly dA: Float64Array;
+
+  /** Parses `options` once (LSTM_ERR_CONFIG on a bad field) and initialises params from the seed. */
+  constructor(options: RecurrentOptions) {
+    this.config = parseRecurrentOptions(options);
+    this.layout = buildRecurrentLayout(this.config);
+    this.params = new Float64Array(this.layout.size);
+    this.grad = new Float64Array(this.layout.size);
+    this.groups = this.layout.groups;
+    this.inputs = this.config.inputs;
+    this.outputs = this.config.outputs;
+    this.scratch = createBackwardScratch(this.layout);
+    this.dA = new Float64Array(this.outputs);
+    initRecurrentParams(this.params, this.layout, this.config);
+  }
+
+  newStream(): RecurrentStream {
+    const { layers } = this.layout;
+    return {
+      t: 0,
+      ring: createStepRing(this.layout, this.inputs, this.config.capacity),
+      newest: this.config.capacity - 1,
+      pending: 0,
+      learned: false,
+      ready: false,
+      h0: layers.map((L) => new Float64Array(L.H)),
+      c0: layers.map((L) => new Float64Array(L.cell === 'gru' ? 0 : L.H)),
+    };
+  }
+
+  /** Sequence boundary: zero the state and forget the history, including unflushed errors. */
+  reset(s: RecurrentStream): void {
+    s.t = 0;
+    s.newest = s.ring.capacity - 1;
+    s.pending = 0;
+    s.learned = false;
+    s.ready = false;
+    s.ring.hasTarget.fill(0);
+    for (const v of s.h0) v.fill(0);
+    for (const v of s.c0) v.fill(0);
+  }
+
+  step(s: RecurrentStream, x: ArrayLike<number>): Float64Array {
+    checkVector('x', x, this.inputs);
+    const slot = this.advance(s);
+    for (let j = 0; j < this.inputs; j++) slot.x[j] = x[j];
+    forwardSlot(slot, this.params, this.layout, this.config);
+    return slot.y;
+  }
+
+  learn(s: RecurrentStream, target: ArrayLike<number>, weight = 1): number {
+    const E = this.recordTarget(s, target, weight);
+    s.ready = s.pending >= this.config.k1 ? this.runBackward(s) : false;
+    return E;
+  }
+
+  gradReady(s: RecurrentStream): boolean {
+    return s.ready;
+  }
+
+  /**
+   * Runs the backward pass now over the errors recorded since the last one (full BPTT: call at
+   * the end of a sequence). Returns true if gradient was added.
+   */
+  flush(s: RecurrentStream): boolean {
+    s.ready = s.pending > 0 ? this.runBackward(s) : false;
+    return s.ready;
+  }
+
+  /** y(t) of the latest step (a view owned by the stream); throws LSTM_ERR_STATE before any step. */
+  output(s: RecurrentStream): Float64Array {
+    if (s.t === 0) throw new LstmError(LSTM_ERR.STATE, 'no step yet');
+    return s.ring.slots[s.newest].y;
+  }
+
+  /** Layer l's state (y, c) after the latest step (views owned by the stream). */
+  state(s: RecurrentStream, l: number): { h: Float64Array; c: Float64Array } {
+    if (s.t === 0) return { h: s.h0[l], c: s.c0[l] };
+    const m = s.ring.slots[s.newest].layers[l];
+    return { h: m.h, c: m.c };
+  }
+
+  /**
+   * Moves the stream to a fresh slot with the previous state copied in (x, gates not yet set).
+   * Runs a backward pass left due by a step without learn() first, so no window is overwritten.
+   * Refuses (LSTM_ERR_STATE, stream untouched) when a full-BPTT sequence outgrows the ring.
+   * Used by step() and by StreamBatch.
+   */
+  advance(s: RecurrentStream): StepSlot {
+    const { capacity, k1, k2 } = this.config;
+    if (k2 === Infinity && s.t >= capacity) {
+      throw new LstmError(LSTM_ERR.STATE, `sequence longer than maxLength ${capacity}; flush() and reset() first`, { t: s.t });
+    }
+    s.ready = s.pending >= k1 ? this.runBackward(s) : false;
+    const prev = s.t === 0 ? null : s.ring.slots[s.newest];
+    s.newest = (s.newest + 1) % capacity;
+    const slot = s.ring.slots[s.newest];
+    for (let l = 0; l < slot.layers.length; l++) {
+      const m = slot.layers[l];
+      m.hPrev.set(prev ? prev.layers[l].h : s.h0[l]);
+      m.cPrev.set(prev ? prev.layers[l].c : s.c0[l]);
+    }
+    s.ring.hasTarget[s.newest] = 0;
+    s.t += 1;
+    s.pending += 1;
+    s.learned = false;
+    return slot;
+  }
+
+  /** Checks the target, computes the loss and records weight·dE/da for the latest step. */
+  recordTarget(s: RecurrentStream, target: ArrayLike<number>, weight: number): number {
+    if (s.t === 0) throw new LstmError(LSTM_ERR.STATE, 'learn() before any step()');
+    if (s.learned) throw new LstmError(LSTM_ERR.STATE, 'learn() twice for one step');
+    checkVector('target', target, this.outputs);
+    checkNumber('weight', weight, 0);
+    const slot = s.ring.slots[s.newest];
+    const { head, loss } = this.config;
+    const E = headLoss(this.dA, slot.a, slot.y, target, head, loss, weight, this.outputs);
+    if (!Number.isFinite(E)) throw new LstmError(LSTM_ERR.NON_FINITE, `loss is ${E}`, { loss: E });
+    slot.dA.set(this.dA);
+    s.ring.hasTarget[s.newest] = 1;
+    s.learned = true;
+    return E;
+  }
+
+  /** Backward over min(t, k2) steps injecting the `pending` newest errors; true if any was injected. */
+  private runBackward(s: RecurrentStream): boolean {
+    const inject = s.pending;
+    s.pending = 0;
+    const { capacity, k2 } = this.config;
+    let any = false;
+    for (let j = 0; j < inject; j++) if (s.ring.hasTarget[(s.newest - j + capacity) % capacity] === 1) any = true;
+    if (!any) return false;
+    const len = Math.min(s.t, k2, capacity);
+    backwardWindow(this.grad, this.scratch, s.ring, s.newest, len, inject, this.params, this.layout);
+    return true;
+  }
+}
+
+/** A TBPTT(k2; k1) learner: backward every k1 steps through the last k2 (k2 ≥ k1). */
+export function tbptt(options: RecurrentOptions, k1: number, k2: number): RecurrentLearner {
+  return new RecurrentLearner({ ...options, k1, k2 });
+}
+
+/** Full BPTT: errors are recorded by learn() and backpropagated over the whole sequence by flush(). */
+export function bptt(options: RecurrentOptions, maxLength?: number): RecurrentLearner {
+  return new RecurrentLearner({ ...options, k1: Infinity, k2: Infinity, ...(maxLength === undefined ? {} : { maxLength }) });
+}

@@ -1,0 +1,203 @@
+// Forward/backward kernels of one layer of the vanilla LSTM (Greff et al., LSTM-SPEC 2.3) and of
+// its coupled input-forget variant CIFG (i = 1 − f). Pure functions over typed arrays, no
+// allocation. Not the 1997 cell (lstm97*.ts) and not the time loop (recurrent-net.ts).
+//
+// Dimensions: B streams, Xin inputs of the layer, H hidden units, nG gates (4 vanilla, 3 cifg),
+// G = nG·H. Gate order in `act` and `dgate`: vanilla [z | i | f | o], cifg [z | f | o].
+//
+//   z = tanh(Wz x + Rz y_{t-1} + bz)
+//   i = σ(Wi x + Ri y_{t-1} + pi ⊙ c_{t-1} + bi)          cifg: i = 1 − f
+//   f = σ(Wf x + Rf y_{t-1} + pf ⊙ c_{t-1} + bf)
+//   c = z ⊙ i + c_{t-1} ⊙ f
+//   o = σ(Wo x + Ro y_{t-1} + po ⊙ c + bo)
+//   y = tanh(c) ⊙ o
+
+import { sigmoid } from './activations.ts';
+import type { LayerLayout } from './recurrent-layout.ts';
+
+/**
+ * Gate pre-activations b_g + W_g x + R_g h for every gate, row and stream. The loop order reuses
+ * each weight row across the B streams; each dot product is summed in the same order whatever B
+ * is, so batched and one-by-one results are bit-identical.
+ */
+export function gatePreactivations(
+  pre: Float64Array, // (B, G) out
+  x: Float64Array, // (B, Xin)
+  hPrev: Float64Array, // (B, H)
+  params: Float64Array,
+  L: LayerLayout,
+  nRecurrent: number, // gates 0..nRecurrent-1 read R_g h; later gates only W_g x (gru's n)
+  B: number,
+): void {
+  const { Xin, H, nG, offset, gateStride } = L;
+  const G = nG * H;
+  for (let g = 0; g < nG; g++) {
+    const W = offset + g * gateStride; // (H, Xin)
+    const R = W + H * Xin; // (H, H)
+    const bias = R + H * H; // (H)
+    const withR = g < nRecurrent;
+    for (let r = 0; r < H; r++) {
+      const wRow = W + r * Xin;
+      const rRow = R + r * H;
+      for (let b = 0; b < B; b++) {
+        const xb = b * Xin;
+        const hb = b * H;
+        let acc = params[bias + r];
+        for (let j = 0; j < Xin; j++) acc += params[wRow + j] * x[xb + j];
+        if (withR) for (let j = 0; j < H; j++) acc += params[rRow + j] * hPrev[hb + j];
+        pre[b * G + g * H + r] = acc;
+      }
+    }
+  }
+}
+
+/** One step of a vanilla or cifg layer for B streams. */
+export function vanillaForward(
+  act: Float64Array, // (B, G) gate activations
+  c: Float64Array, // (B, H) cell state c_t
+  tc: Float64Array, // (B, H) tanh(c_t)
+  h: Float64Array, // (B, H) layer output y_t
+  x: Float64Array, // (B, Xin) layer input
+  hPrev: Float64Array, // (B, H) y_{t-1}
+  cPrev: Float64Array, // (B, H) c_{t-1}
+  params: Float64Array,
+  L: LayerLayout,
+  B: number,
+): void {
+  const { H, nG, peep } = L;
+  const G = nG * H;
+  const coupled = L.cell === 'cifg';
+  const zI = 0;
+  const iI = coupled ? -1 : H;
+  const fI = coupled ? H : 2 * H;
+  const oI = fI + H;
+  const pi = coupled ? -1 : peep; // (H), vanilla only
+  const pf = peep < 0 ? -1 : coupled ? peep : peep + H; // (H)
+  const po = pf < 0 ? -1 : pf + H; // (H)
+  gatePreactivations(act, x, hPrev, params, L, nG, B);
+  for (let b = 0; b < B; b++) {
+    const a = b * G;
+    const s = b * H;
+    for (let r = 0; r < H; r++) {
+      const cp = cPrev[s + r];
+      const z = Math.tanh(act[a + zI + r]);
+      const f = sigmoid(pf < 0 ? act[a + fI + r] : act[a + fI + r] + params[pf + r] * cp);
+      let i: number;
+      if (coupled) {
+        i = 1 - f;
+      } else {
+        i = sigmoid(pi < 0 ? act[a + iI + r] : act[a + iI + r] + params[pi + r] * cp);
+        act[a + iI + r] = i;
+      }
+      const cr = z * i + cp * f;
+      const o = sigmoid(po < 0 ? act[a + oI + r] : act[a + oI + r] + params[po + r] * cr);
+      const t = Math.tanh(cr);
+      act[a + zI + r] = z;
+      act[a + fI + r] = f;
+      act[a + oI + r] = o;
+      c[s + r] = cr;
+      tc[s + r] = t;
+      h[s + r] = t * o;
+    }
+  }
+}
+
+/**
+ * Weight gradients and input/state errors of one gate block from its pre-activation errors d:
+ * W += d ⊗ x, R += d ⊗ hPrev (if withR), b += d, dx += Wᵀ d, dhPrev += Rᵀ d.
+ */
+export function gateBackward(
+  dhPrev: Float64Array, // (H) +=
+  dx: Float64Array | null, // (Xin) +=, or null when the layer input needs no error
+  grad: Float64Array, // += (params layout)
+  d: Float64Array, // (≥ (g+1)·H) pre-activation errors; gate g's rows at g·H
+  x: Float64Array, // (Xin)
+  hPrev: Float64Array, // (H)
+  params: Float64Array,
+  L: LayerLayout,
+  g: number,
+  withR: boolean,
+): void {
+  const { Xin, H, offset, gateStride } = L;
+  const W = offset + g * gateStride; // (H, Xin)
+  const R = W + H * Xin; // (H, H)
+  const bias = R + H * H; // (H)
+  for (let r = 0; r < H; r++) {
+    const dr = d[g * H + r];
+    if (dr === 0) continue;
+    const wRow = W + r * Xin;
+    for (let j = 0; j < Xin; j++) grad[wRow + j] += dr * x[j];
+    if (dx) for (let j = 0; j < Xin; j++) dx[j] += params[wRow + j] * dr;
+    if (withR) {
+      const rRow = R + r * H;
+      for (let j = 0; j < H; j++) grad[rRow + j] += dr * hPrev[j];
+      for (let j = 0; j < H; j++) dhPrev[j] += params[rRow + j] * dr;
+    }
+    grad[bias + r] += dr;
+  }
+}
+
+/** Backward of one step of a vanilla or cifg layer, one stream (full BPTT, LSTM-SPEC 2.3). */
+export function vanillaBackward(
+  dhPrev: Float64Array, // (H) += dE/dy_{t-1}
+  dcPrev: Float64Array, // (H) += dE/dc_{t-1}
+  dx: Float64Array | null, // (Xin) += dE/dx_t, or null
+  grad: Float64Array, // += dE/dθ
+  dgate: Float64Array, // (G) scratch: dE/d(gate pre-activations)
+  dh: Float64Array, // (H) dE/dy_t, from the layer above and from t+1
+  dc: Float64Array, // (H) dE/dc_t arriving from t+1
+  act: Float64Array, // (G) cached activations
+  c: Float64Array, // (H) cached c_t
+  tc: Float64Array, // (H) cached tanh(c_t)
+  x: Float64Array, // (Xin) cached input
+  hPrev: Float64Array, // (H) cached y_{t-1}
+  cPrev: Float64Array, // (H) cached c_{t-1}
+  params: Float64Array,
+  L: LayerLayout,
+): void {
+  const { H, nG, peep } = L;
+  const coupled = L.cell === 'cifg';
+  const iI = coupled ? -1 : H;
+  const fI = coupled ? H : 2 * H;
+  const oI = fI + H;
+  const pi = coupled ? -1 : peep;
+  const pf = peep < 0 ? -1 : coupled ? peep : peep + H;
+  const po = pf < 0 ? -1 : pf + H;
+  for (let r = 0; r < H; r++) {
+    const z = act[r];
+    const f = act[fI + r];
+    const o = act[oI + r];
+    const i = coupled ? 1 - f : act[iI + r];
+    const t = tc[r];
+    const cp = cPrev[r];
+    // output gate: y = tanh(c) ⊙ o
+    const dO = dh[r] * t * o * (1 - o);
+    // cell state: through tanh, through the po peephole, and from c_{t+1}
+    let dC = dh[r] * o * (1 - t * t) + dc[r];
+    if (po >= 0) dC += params[po + r] * dO;
+    // block input z = tanh(·)
+    const dZ = dC * i * (1 - z * z);
+    let dI = 0;
+    let dF: number;
+    if (coupled) {
+      // c = z (1 − f) + c_{t-1} f, so dc/df = c_{t-1} − z
+      dF = dC * (cp - z) * f * (1 - f);
+    } else {
+      dI = dC * z * i * (1 - i);
+      dF = dC * cp * f * (1 - f);
+    }
+    dgate[r] = dZ;
+    if (!coupled) dgate[iI + r] = dI;
+    dgate[fI + r] = dF;
+    dgate[oI + r] = dO;
+    // c_{t-1}: through the forget gate, and through the pi, pf peepholes
+    let dCp = dC * f;
+    if (pi >= 0) dCp += params[pi + r] * dI;
+    if (pf >= 0) dCp += params[pf + r] * dF;
+    dcPrev[r] += dCp;
+    if (pi >= 0) grad[pi + r] += dI * cp;
+    if (pf >= 0) grad[pf + r] += dF * cp;
+    if (po >= 0) grad[po + r] += dO * c[r];
+  }
+  for (let g = 0; g < nG; g++) gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, g, true);
+}

@@ -81,6 +81,7 @@ export function initLstm97Params(layout: Lstm97Layout, params: Float64Array): vo
 export interface Lstm97State extends StreamState {
   readonly z: Float64Array; //     zBase+1  source vector of the current step
   readonly r: Float64Array; //     R        hidden activations r(t)
+  readonly net: Float64Array; //   3C+N+U   net inputs [in; φ; out; c; h] of the current step
   readonly s: Float64Array; //     N        CEC states s(t)
   readonly sPrev: Float64Array; // N        s(t-1)
   readonly yIn: Float64Array; //   C
@@ -104,6 +105,7 @@ export function newLstm97State(spec: Lstm97Spec): Lstm97State {
     t: 0,
     z: new Float64Array(spec.zBase + 1),
     r: new Float64Array(spec.recurrent),
+    net: new Float64Array(3 * C + N + spec.hiddenUnits),
     s: new Float64Array(N),
     sPrev: new Float64Array(N),
     yIn: new Float64Array(C),
@@ -124,14 +126,14 @@ export function newLstm97State(spec: Lstm97Spec): Lstm97State {
 /** Zeroes state, activations and traces (a sequence boundary, LSTM-SPEC 1.2 "Reset"). */
 export function resetLstm97State(st: Lstm97State): void {
   st.t = 0;
-  for (const a of [st.z, st.r, st.s, st.sPrev, st.yIn, st.hS, st.yH, st.o, st.y, st.Pc, st.Pin, st.Pfg, st.Qin, st.Qfg]) a.fill(0);
+  for (const a of [st.z, st.r, st.net, st.s, st.sPrev, st.yIn, st.hS, st.yH, st.o, st.y, st.Pc, st.Pin, st.Pfg, st.Qin, st.Qfg]) a.fill(0);
   st.yFg.fill(1);
   st.yOut.fill(1);
 }
 
-function dot(w: Float64Array, wo: number, z: Float64Array, n: number): number {
+function dot(w: Float64Array, wo: number, z: Float64Array, zo: number, n: number): number {
   let acc = 0;
-  for (let i = 0; i < n; i++) acc += w[wo + i]! * z[i]!;
+  for (let i = 0; i < n; i++) acc += w[wo + i]! * z[zo + i]!;
   return acc;
 }
 
@@ -140,26 +142,95 @@ function dot(w: Float64Array, wo: number, z: Float64Array, n: number): number {
  * truncated-RTRL eligibility traces. Validates x first; on a bad x the state is untouched.
  */
 export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State, x: ArrayLike<number>, traces: boolean): Float64Array {
-  const spec = L.spec;
-  const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, outputs: K, zGate: Zg, zCell: Zc, zHidden: Zh } = spec;
-  checkVector('x', x, I);
-  const { z, r, s, sPrev, yIn, yFg, yOut, hS, yH, o, y, Pc, Pin, Pfg, Qin, Qfg } = st;
+  checkVector('x', x, L.spec.inputs);
+  lstm97Sources(L, st, x, 0);
+  lstm97Nets(L, p, st.z, 0, st.net, 0);
+  lstm97Cells(L, p, st, traces);
+  lstm97Outputs(L, p, st.o, 0, st.y, 0);
+  applyHead(L.spec.head, st.y, L.spec.outputs);
+  st.t++;
+  return st.y;
+}
 
-  // z(t) = [x; r(t-1); 1]
-  for (let i = 0; i < I; i++) z[i] = x[i]!;
-  if (spec.cellSources === 'all') z.set(r, I);
-  z[spec.zBase] = 1;
+/**
+ * B streams sharing the parameters advance one step in one call: the matrix work (every weight
+ * row against every stream's z) runs row-major over the batch, the rest per stream. Outputs go to
+ * Y (B×K). Bit-identical to B calls of lstm97Forward. All of X is validated before any stream moves.
+ */
+export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97State[], X: ArrayLike<number>, Y: Float64Array, traces: boolean): void {
+  const { inputs: I, outputs: K } = L.spec;
+  const B = sts.length;
+  checkVector('X', X, B * I);
+  if (Y.length < B * K) checkVector('Y', Y, B * K);
+  for (let b = 0; b < B; b++) lstm97Sources(L, sts[b]!, X, b * I);
+  lstm97NetsBatch(L, p, sts);
+  for (let b = 0; b < B; b++) lstm97Cells(L, p, sts[b]!, traces);
+  const O = L.spec.outSources;
+  for (let k = 0; k < K; k++) {
+    const row = L.W_k + k * O;
+    for (let b = 0; b < B; b++) sts[b]!.y[k] = dot(p, row, sts[b]!.o, 0, O);
+  }
+  for (let b = 0; b < B; b++) {
+    const st = sts[b]!;
+    applyHead(L.spec.head, st.y, K);
+    Y.set(st.y, b * K);
+    st.t++;
+  }
+}
+
+/** z(t) = [x; r(t-1); 1], and s(t-1) saved. */
+function lstm97Sources(L: Lstm97Layout, st: Lstm97State, x: ArrayLike<number>, xo: number): void {
+  const { z, r, s, sPrev } = st;
+  const I = L.spec.inputs;
+  for (let i = 0; i < I; i++) z[i] = x[xo + i]!;
+  if (L.spec.cellSources === 'all') z.set(r, I);
+  z[L.spec.zBase] = 1;
   sPrev.set(s);
+}
+
+/** net = W·z for every gate, cell and hidden row: [in (C); φ (C); out (C); c (N); h (U)]. */
+function lstm97Nets(L: Lstm97Layout, p: Float64Array, z: Float64Array, zo: number, net: Float64Array, no: number): void {
+  const { blocks: C, cells: N, hiddenUnits: U, zGate: Zg, zCell: Zc, zHidden: Zh } = L.spec;
+  for (let j = 0; j < C; j++) net[no + j] = dot(p, L.W_in + j * Zg, z, zo, Zg);
+  if (L.W_fg >= 0) for (let j = 0; j < C; j++) net[no + C + j] = dot(p, L.W_fg + j * Zg, z, zo, Zg);
+  if (L.W_out >= 0) for (let j = 0; j < C; j++) net[no + 2 * C + j] = dot(p, L.W_out + j * Zg, z, zo, Zg);
+  for (let n = 0; n < N; n++) net[no + 3 * C + n] = dot(p, L.W_c + n * Zc, z, zo, Zc);
+  for (let u = 0; u < U; u++) net[no + 3 * C + N + u] = dot(p, L.W_h + u * Zh, z, zo, Zh);
+}
+
+/** lstm97Nets over a batch, each weight row reused across all streams while it is in cache. */
+function lstm97NetsBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97State[]): void {
+  const { blocks: C, cells: N, hiddenUnits: U, zGate: Zg, zCell: Zc, zHidden: Zh } = L.spec;
+  const B = sts.length;
+  const rows = (base: number, count: number, len: number, at: number): void => {
+    if (base < 0) return;
+    for (let r = 0; r < count; r++) {
+      const w = base + r * len;
+      for (let b = 0; b < B; b++) sts[b]!.net[at + r] = dot(p, w, sts[b]!.z, 0, len);
+    }
+  };
+  rows(L.W_in, C, Zg, 0);
+  rows(L.W_fg, C, Zg, C);
+  rows(L.W_out, C, Zg, 2 * C);
+  rows(L.W_c, N, Zc, 3 * C);
+  rows(L.W_h, U, Zh, 3 * C + N);
+}
+
+/** Given the nets: gates, the CEC, the traces, cell outputs, hidden units, o(t) and r(t). */
+function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: boolean): void {
+  const spec = L.spec;
+  const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, zGate: Zg, zCell: Zc } = spec;
+  const { z, r, s, sPrev, net, yIn, yFg, yOut, hS, yH, o, Pc, Pin, Pfg, Qin, Qfg } = st;
 
   for (let j = 0; j < C; j++) {
     const c0 = j * S;
-    let netIn = dot(p, L.W_in + j * Zg, z, Zg);
+    let netIn = net[j]!;
     if (L.p_in >= 0) for (let v = 0; v < S; v++) netIn += p[L.p_in + c0 + v]! * sPrev[c0 + v]!;
     const yi = sigmoid(netIn);
     yIn[j] = yi;
     let yf = 1;
     if (L.W_fg >= 0) {
-      let netFg = dot(p, L.W_fg + j * Zg, z, Zg);
+      let netFg = net[C + j]!;
       if (L.p_fg >= 0) for (let v = 0; v < S; v++) netFg += p[L.p_fg + c0 + v]! * sPrev[c0 + v]!;
       yf = sigmoid(netFg);
       yFg[j] = yf;
@@ -169,7 +240,7 @@ export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State,
 
     for (let v = 0; v < S; v++) {
       const n = c0 + v;
-      const netC = dot(p, L.W_c + n * Zc, z, Zc);
+      const netC = net[3 * C + n]!;
       const gc = squash(spec.g, netC);
       s[n] = yf * sPrev[n]! + yi * gc; // the constant error carousel
       if (!traces) continue;
@@ -189,7 +260,7 @@ export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State,
 
     let yo = 1;
     if (L.W_out >= 0) {
-      let netOut = dot(p, L.W_out + j * Zg, z, Zg);
+      let netOut = net[2 * C + j]!;
       if (L.p_out >= 0) for (let v = 0; v < S; v++) netOut += p[L.p_out + c0 + v]! * s[c0 + v]!; // after the state update
       yo = sigmoid(netOut);
       yOut[j] = yo;
@@ -200,17 +271,13 @@ export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State,
       o[c0 + v] = yo * hs; // y_c
     }
   }
-  for (let u = 0; u < U; u++) yH[u] = sigmoid(dot(p, L.W_h + u * Zh, z, Zh));
+  for (let u = 0; u < U; u++) yH[u] = sigmoid(net[3 * C + N + u]!);
 
   // o(t) = [y_c; y_h; x if B; 1]  (y_c already written)
   let oi = N;
   for (let u = 0; u < U; u++) o[oi++] = yH[u]!;
   if (spec.connectivity === 'B') for (let i = 0; i < I; i++) o[oi++] = z[i]!;
   if (spec.biases.outputs) o[oi++] = 1;
-
-  const O = spec.outSources;
-  for (let k = 0; k < K; k++) y[k] = dot(p, L.W_k + k * O, o, O);
-  applyHead(spec.head, y, K);
 
   // r(t) = [y_c; y_in; y_φ; y_out; y_h]
   let ri = 0;
@@ -219,8 +286,12 @@ export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State,
   if (spec.forgetGate) for (let j = 0; j < C; j++) r[ri++] = yFg[j]!;
   if (spec.outputGate) for (let j = 0; j < C; j++) r[ri++] = yOut[j]!;
   for (let u = 0; u < U; u++) r[ri++] = yH[u]!;
-  st.t++;
-  return y;
+}
+
+/** Output nets y = W_k·o (before the head). */
+function lstm97Outputs(L: Lstm97Layout, p: Float64Array, o: Float64Array, oo: number, y: Float64Array, yo: number): void {
+  const { outputs: K, outSources: O } = L.spec;
+  for (let k = 0; k < K; k++) y[yo + k] = dot(p, L.W_k + k * O, o, oo, O);
 }
 
 /** In place: net -> y for the output activation. */

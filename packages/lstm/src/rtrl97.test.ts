@@ -408,3 +408,39 @@ describe('bad configuration and input get coded errors', () => {
     expect(code(() => net.learn(net.newStream(), [0.5]))).toBe(LSTM_ERR.STATE);
   });
 });
+
+describe('many streams, one model', () => {
+  it('stepBatch and learnBatch equal stepping and learning B streams one by one, bit for bit', () => {
+    const cfg: Lstm97Config = { inputs: 2, outputs: 2, blocks: 3, cellsPerBlock: 2, forgetGate: true, peepholes: true, head: 'linear', seed: 5 };
+    const B = 5;
+    const xs = (t: number, b: number): number[] => [Math.sin(0.7 * t + b), Math.cos(0.3 * t * (b + 1))];
+    const one = new Rtrl97(cfg);
+    const batch = new Rtrl97(cfg);
+    const singles = Array.from({ length: B }, () => one.newStream());
+    const many = Array.from({ length: B }, () => batch.newStream());
+    const Y = new Float64Array(B * 2);
+    const losses = new Float64Array(B);
+    for (let t = 0; t < 12; t++) {
+      const X = new Float64Array(B * 2);
+      for (let b = 0; b < B; b++) X.set(xs(t, b), b * 2);
+      batch.stepBatch(many, X, Y);
+      const ys: number[] = [];
+      for (let b = 0; b < B; b++) ys.push(...one.step(singles[b]!, xs(t, b)));
+      expect([...Y]).toEqual(ys);
+      if (t % 2 === 1) {
+        const D = X.map((v) => v * 0.5);
+        batch.learnBatch(many, D, losses);
+        const ls = singles.map((s, b) => one.learn(s, D.subarray(b * 2, b * 2 + 2)));
+        expect([...losses]).toEqual(ls);
+      }
+    }
+    expect(batch.grad).toEqual(one.grad);
+  });
+
+  it('a bad row in a batch is refused before any stream moves', () => {
+    const net = new Rtrl97({ inputs: 1, outputs: 1, blocks: 2 });
+    const streams = [net.newStream(), net.newStream()];
+    expect(() => net.stepBatch(streams, [0.5, NaN], new Float64Array(2))).toThrow(LstmError);
+    expect(streams.map((s) => s.t)).toEqual([0, 0]);
+  });
+});

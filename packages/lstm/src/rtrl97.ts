@@ -7,7 +7,7 @@
 import { squashPrime } from './activations.ts';
 import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { Learner, ParamGroup } from './learner.ts';
-import { lstm97Forward, lstm97Layout, initLstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
+import { lstm97Forward, lstm97ForwardBatch, lstm97Layout, initLstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 
 export interface Rtrl97Stream extends Lstm97State {
@@ -169,7 +169,42 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     return loss;
   }
 
+  /**
+   * Many streams, one model: B streams advance one step in one call (X is B×I, the outputs are
+   * written to Y, B×K). Bit-identical to stepping them one by one in order.
+   */
+  stepBatch(streams: readonly Rtrl97Stream[], X: ArrayLike<number>, Y: Float64Array): void {
+    for (const s of streams) s.ready = false;
+    lstm97ForwardBatch(this.layout, this.params, streams, X, Y, true);
+  }
+
+  /**
+   * learn() for B streams (D is B×K targets, `losses` receives B losses). Gradients add into grad
+   * in stream order, exactly as B learn() calls would. All targets are checked before any stream
+   * or the gradient changes.
+   */
+  learnBatch(streams: readonly Rtrl97Stream[], D: ArrayLike<number>, losses: Float64Array, weight = 1): void {
+    const K = this.spec.outputs;
+    checkVector('D', D, streams.length * K);
+    for (const s of streams) if (s.t === 0) throw new LstmError(LSTM_ERR.STATE, 'learnBatch() needs a step first on every stream');
+    for (let b = 0; b < streams.length; b++) {
+      const s = streams[b]!;
+      const loss = outputLoss(this.spec, s.y, subarrayOf(D, b * K, K), s.gK, weight);
+      if (Number.isNaN(loss)) throw new LstmError(LSTM_ERR.NON_FINITE, `loss of stream ${b} is not finite; batch refused`, { index: b });
+      losses[b] = loss;
+    }
+    for (const s of streams) {
+      rtrl97Backward(this.layout, this.params, this.grad, s);
+      s.ready = true;
+    }
+  }
+
   gradReady(s: Rtrl97Stream): boolean {
     return s.ready;
   }
+}
+
+function subarrayOf(D: ArrayLike<number>, from: number, n: number): ArrayLike<number> {
+  if (D instanceof Float64Array) return D.subarray(from, from + n);
+  return Array.prototype.slice.call(D, from, from + n) as number[];
 }

@@ -1,0 +1,7 @@
+// InProcTransport against the Transport contract, plus what only the in-process transport does.
+
+import { expect, test } from 'vitest';
+import { transportContract } from './contract.ts';
+import { InProcTransport } from './inproc-transport.ts';
+
+transportContract('inproc', async () => new InProcTransport());

@@ -89,3 +89,26 @@ export function runSequence(
   if (opts.flush) learner.flush(s);
   return { loss, stream: s };
 }
+
+/**
+ * A seeded test sequence of `T` steps with X inputs in [-1, 1] and targets at `targetSteps`,
+ * shaped for the head: free values (linear), values in (0, 1) (logistic), distributions (softmax).
+ */
+export function makeSequence(
+  rng: { uniform(): number },
+  T: number,
+  X: number,
+  K: number,
+  head: 'linear' | 'logistic' | 'softmax',
+  targetSteps: readonly number[],
+): Sequence {
+  const xs = Array.from({ length: T }, () => Array.from({ length: X }, () => 2 * rng.uniform() - 1));
+  const ds = Array.from({ length: T }, (_, t): number[] | null => {
+    if (!targetSteps.includes(t)) return null;
+    const d = Array.from({ length: K }, () => (head === 'linear' ? 2 * rng.uniform() - 1 : 0.05 + 0.9 * rng.uniform()));
+    if (head !== 'softmax') return d;
+    const sum = d.reduce((a, b) => a + b, 0);
+    return d.map((v) => v / sum);
+  });
+  return { xs, ds };
+}

@@ -1,0 +1,200 @@
+// Trainer: ties one Learner (learner.ts) to one Optimizer (optimizers.ts), with the update cadence
+// and the guards that keep non-finite numbers out of the weights. Not a data loader or a loop:
+// the caller (worker, paper runner, bench) decides what to feed and when.
+//
+// Cadence. Every learn() after which learner.gradReady(stream) is true is one "gradient event".
+// After `applyEvery` events the accumulated grad is applied (scale 1/n for reduce 'mean', 1 for
+// 'sum') and zeroed. applyEvery = 1 is mode (a), update every event; n > 1 is mode (b),
+// accumulate n events (from any streams sharing the learner) and update once.
+//
+// Guards (each counted in `stats`, one counter per metric):
+//   - step(): non-finite or wrong-length x is refused before the learner sees it (throws
+//     LSTM_ERR_NON_FINITE / LSTM_ERR_DIMENSION, stream untouched): refusedInputs.
+//   - learn(): non-finite or wrong-length target, or a weight that is not finite and >= 0, is
+//     refused the same way: refusedTargets.
+//   - learn() returning a non-finite loss: the learner has already accumulated (or, for tbptt,
+//     recorded for its next backward pass) a gradient from it that may be finite yet meaningless.
+//     The current accumulation window is marked poisoned; at its next gradient event (or flush)
+//     the whole window's grad is zeroed instead of applied: nonFiniteLosses, discardedWindows.
+//     Conservative: in mode (b) the good events of that window are dropped too.
+//   - optimizer refusals (non-finite gradient, or an update that would diverge) leave the weights
+//     bit-identical; grad is zeroed so the next window starts clean: refusedUpdates, divergedUpdates.
+// The pending window (grad and its event count) is not part of a checkpoint; flush() first.
+
+import { LSTM_ERR, LstmError, checkEnum, checkInt, checkVector } from './errors.ts';
+import type { Learner, StreamState } from './learner.ts';
+import { APPLY_STATUS, createOptimizer, type ApplyStatus, type Optimizer, type OptimizerOptions } from './optimizers.ts';
+
+/** Default number of gradient events per optimizer update: every event (mode (a)). */
+export const DEFAULT_APPLY_EVERY = 1;
+/** Default reduction of an accumulated window: the mean (scale 1/n). */
+export const DEFAULT_REDUCE: TrainerReduce = 'mean';
+
+export type TrainerReduce = 'mean' | 'sum';
+
+export interface TrainerOptions {
+  /** Optimizer options (optimizers.ts), including clipNorm / clipValue. Default {} (plain sgd). */
+  optimizer?: OptimizerOptions;
+  /** Gradient events per update, integer >= 1. Default DEFAULT_APPLY_EVERY (1). */
+  applyEvery?: number;
+  /** 'mean' applies grad / n, 'sum' applies grad as accumulated. Default DEFAULT_REDUCE ('mean'). */
+  reduce?: TrainerReduce;
+}
+
+export interface ResolvedTrainerOptions {
+  readonly optimizer: OptimizerOptions;
+  readonly applyEvery: number;
+  readonly reduce: TrainerReduce;
+}
+
+/** Merges `opts` over the defaults, checks them and freezes the result (the optimizer options are checked by createOptimizer). */
+export function parseTrainerOptions(opts: TrainerOptions = {}): ResolvedTrainerOptions {
+  return Object.freeze({
+    optimizer: Object.freeze({ ...(opts.optimizer ?? {}) }),
+    applyEvery: checkInt('applyEvery', opts.applyEvery ?? DEFAULT_APPLY_EVERY, 1),
+    reduce: checkEnum('reduce', opts.reduce ?? DEFAULT_REDUCE, ['mean', 'sum'] as const),
+  });
+}
+
+/** Monotonic counters, one per metric. */
+export interface TrainerStats {
+  /** step() calls that reached the learner. */
+  steps: number;
+  /** learn() calls that reached the learner. */
+  learns: number;
+  /** learn() calls after which gradReady() was true. */
+  gradEvents: number;
+  /** Optimizer updates applied. */
+  updates: number;
+  /** step() calls refused for a non-finite or wrong-length input. */
+  refusedInputs: number;
+  /** learn() calls refused for a non-finite or wrong-length target or a bad weight. */
+  refusedTargets: number;
+  /** learn() calls whose loss was NaN or infinite. */
+  nonFiniteLosses: number;
+  /** Accumulation windows zeroed instead of applied because they held a non-finite loss. */
+  discardedWindows: number;
+  /** Updates the optimizer refused because the gradient was non-finite. */
+  refusedUpdates: number;
+  /** Updates the optimizer refused because parameters or state would have become non-finite. */
+  divergedUpdates: number;
+}
+
+export class Trainer<S extends StreamState = StreamState> {
+  readonly options: ResolvedTrainerOptions;
+  readonly optimizer: Optimizer;
+  private readonly counters: TrainerStats = {
+    steps: 0, learns: 0, gradEvents: 0, updates: 0, refusedInputs: 0, refusedTargets: 0,
+    nonFiniteLosses: 0, discardedWindows: 0, refusedUpdates: 0, divergedUpdates: 0,
+  };
+  private events = 0;
+  private poisoned = false;
+  private status: ApplyStatus | null = null;
+
+  constructor(readonly learner: Learner<S>, opts: TrainerOptions = {}) {
+    this.options = parseTrainerOptions(opts);
+    this.optimizer = createOptimizer(this.options.optimizer, learner.params.length);
+    if (learner.grad.length !== learner.params.length) {
+      throw new LstmError(LSTM_ERR.CONFIG, `learner grad has length ${learner.grad.length}, params ${learner.params.length}`);
+    }
+  }
+
+  /** The counters (a live read-only view). */
+  get stats(): Readonly<TrainerStats> {
+    return this.counters;
+  }
+
+  /** Gradient events accumulated in grad and not yet applied. */
+  get pending(): number {
+    return this.events;
+  }
+
+  /** Status of the last optimizer call, or null if none was made yet. */
+  get lastApplyStatus(): ApplyStatus | null {
+    return this.status;
+  }
+
+  /** learner.step(s, x), after refusing a non-finite or wrong-length x. Returns y(t). */
+  step(s: S, x: ArrayLike<number>): Float64Array {
+    try {
+      checkVector('x', x, this.learner.inputs);
+    } catch (e) {
+      this.counters.refusedInputs++;
+      throw e;
+    }
+    const y = this.learner.step(s, x);
+    this.counters.steps++;
+    return y;
+  }
+
+  /**
+   * learner.learn(s, target, weight), then the cadence: counts a gradient event if gradReady(s),
+   * and applies the optimizer every `applyEvery` events. Returns the loss (possibly non-finite:
+   * check it or stats.nonFiniteLosses; such a loss never reaches the weights).
+   */
+  learn(s: S, target: ArrayLike<number>, weight = 1): number {
+    try {
+      checkVector('target', target, this.learner.outputs);
+      if (!Number.isFinite(weight)) throw new LstmError(LSTM_ERR.NON_FINITE, `weight is ${weight}`, { weight });
+      if (weight < 0) throw new LstmError(LSTM_ERR.CONFIG, `weight must be >= 0, got ${weight}`, { weight });
+    } catch (e) {
+      this.counters.refusedTargets++;
+      throw e;
+    }
+    let loss: number;
+    try {
+      loss = this.learner.learn(s, target, weight);
+    } catch (e) {
+      // The learner may have added part of a gradient before failing: never apply this window.
+      this.poisoned = true;
+      throw e;
+    }
+    this.counters.learns++;
+    if (!Number.isFinite(loss)) {
+      this.counters.nonFiniteLosses++;
+      this.poisoned = true;
+    }
+    if (this.learner.gradReady(s)) {
+      this.counters.gradEvents++;
+      this.events++;
+      if (this.poisoned) this.discard(true);
+      else if (this.events >= this.options.applyEvery) this.applyWindow();
+    }
+    return loss;
+  }
+
+  /**
+   * Applies a partial window now (e.g. at the end of an epoch or before a checkpoint). Returns the
+   * optimizer status, or null if nothing was pending or the window was discarded as poisoned.
+   */
+  flush(): ApplyStatus | null {
+    if (this.poisoned) {
+      // A delayed learner (tbptt) may not have emitted the poisoned gradient yet, so the poison
+      // stays set and also covers its next gradient event.
+      if (this.events > 0) this.discard(false);
+      return null;
+    }
+    if (this.events === 0) return null;
+    return this.applyWindow();
+  }
+
+  private applyWindow(): ApplyStatus {
+    const { params, grad } = this.learner;
+    const scale = this.options.reduce === 'mean' ? 1 / this.events : 1;
+    const status = this.optimizer.apply(params, grad, scale);
+    if (status === APPLY_STATUS.OK) this.counters.updates++;
+    else if (status === APPLY_STATUS.NON_FINITE) this.counters.refusedUpdates++;
+    else this.counters.divergedUpdates++;
+    this.status = status;
+    grad.fill(0);
+    this.events = 0;
+    return status;
+  }
+
+  private discard(clearPoison: boolean): void {
+    this.learner.grad.fill(0);
+    this.counters.discardedWindows++;
+    this.events = 0;
+    if (clearPoison) this.poisoned = false;
+  }
+}

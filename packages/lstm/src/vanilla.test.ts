@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createRng } from './prng.ts';
 import { groupView } from './recurrent-layout.ts';
 import type { RecurrentOptions } from './recurrent-options.ts';
 import { bptt } from './tbptt.ts';
 import { fillVanillaGoldenWeights, goldenInput } from './testing/golden-weights.ts';
-import { assertClose } from './testing/recurrent-check.ts';
+import { assertClose, finiteDifferenceCheck, makeSequence, runSequence } from './testing/recurrent-check.ts';
 
 interface G5 {
   nparams: number;
@@ -56,5 +57,38 @@ describe('vanilla LSTM with peepholes reproduces golden G5', () => {
       assertClose(`grad ${name}`, g.subarray(0, entries.length), entries);
       assertClose(`norm ${name}`, [Math.hypot(...g)], [g5.grad_norm[name]]);
     }
+  });
+});
+
+describe('vanilla and cifg gradients match finite differences on every parameter', () => {
+  const cases: { name: string; net: RecurrentOptions }[] = [
+    { name: 'vanilla with peepholes', net: { inputs: 2, hidden: 3, outputs: 2, cell: 'vanilla', peepholes: true } },
+    { name: 'vanilla without peepholes', net: { inputs: 2, hidden: 3, outputs: 2, cell: 'vanilla', peepholes: false } },
+    { name: 'cifg with peepholes', net: { inputs: 2, hidden: 3, outputs: 2, cell: 'cifg', peepholes: true } },
+    { name: 'cifg without peepholes', net: { inputs: 2, hidden: 3, outputs: 2, cell: 'cifg', peepholes: false } },
+    { name: 'stacked 2-layer vanilla', net: { inputs: 2, hidden: [3, 2], outputs: 2, cell: 'vanilla' } },
+    { name: 'stacked 2-layer cifg', net: { inputs: 2, hidden: [3, 2], outputs: 2, cell: 'cifg' } },
+  ];
+  for (const { name, net } of cases) {
+    it(`${name}`, () => {
+      const learner = bptt({ ...net, initRange: 0.5, seed: 5 }, 16);
+      const seq = makeSequence(createRng(9), 6, 2, 2, 'linear', [1, 3, 5]);
+      runSequence(learner, seq, { flush: true });
+      const fd = finiteDifferenceCheck(learner.params, learner.grad, () => runSequence(learner, seq).loss);
+      expect(fd.failures).toEqual([]);
+      expect(fd.maxAbsGrad).toBeGreaterThan(1e-2);
+    });
+  }
+});
+
+describe('cifg is vanilla with the input gate tied to 1 - f', () => {
+  it('gives the outputs of a vanilla cell whose input gate is forced to 1 - f', () => {
+    const cifg = bptt({ inputs: 2, hidden: 2, outputs: 1, cell: 'cifg', peepholes: false, initRange: 0.5 }, 8);
+    expect(cifg.groups.map((g) => g.name)).toEqual(['Wz', 'Rz', 'bz', 'Wf', 'Rf', 'bf', 'Wo', 'Ro', 'bo', 'V', 'bv']);
+    const s = cifg.newStream();
+    cifg.step(s, [0.3, -0.7]);
+    const { act, c, cPrev } = s.ring.slots[s.newest].layers[0];
+    const H = 2;
+    for (let r = 0; r < H; r++) expect(c[r]).toBe(act[r] * (1 - act[H + r]) + cPrev[r] * act[H + r]);
   });
 });

@@ -73,7 +73,7 @@ export interface Sequence {
 export function runSequence(
   learner: RecurrentLearner,
   seq: Sequence,
-  opts: { flush?: boolean; init?: { h: ArrayLike<number>[]; c: ArrayLike<number>[] } } = {},
+  opts: { flush?: boolean; weight?: number; init?: { h: ArrayLike<number>[]; c: ArrayLike<number>[] } } = {},
 ): { loss: number; stream: RecurrentStream } {
   const s = learner.newStream();
   if (opts.init) {
@@ -84,7 +84,7 @@ export function runSequence(
   seq.xs.forEach((x, t) => {
     learner.step(s, x);
     const d = seq.ds[t];
-    if (d) loss += learner.learn(s, d);
+    if (d) loss += learner.learn(s, d, opts.weight);
   });
   if (opts.flush) learner.flush(s);
   return { loss, stream: s };

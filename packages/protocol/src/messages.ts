@@ -182,7 +182,8 @@ export type ControlResult =
   /** `streams` the streams this worker owns; `parts` its partitions. */
   | { readonly v: number; readonly ok: true; readonly op: 'list'; readonly streams: readonly string[]; readonly parts: readonly number[] };
 
-export type ControlReply = ControlResult | ReplyError;
+/** A failed control request keeps its `op`. */
+export type ControlReply = ControlResult | (ReplyError & { readonly op: ControlOp });
 
 /**
  * A per-stream checkpoint, as stored in KV bucket carousel_state under the stream id. Exactly one

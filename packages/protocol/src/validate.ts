@@ -168,7 +168,7 @@ function bytes(value: unknown, name: string, ctx: ValidateContext): Uint8Array {
     return fromBase64(value);
   }
   if (!(value instanceof Uint8Array)) fail(PROTO_ERR.SCHEMA, `${name} must be bin`, name);
-  return value.slice(); // a copy: the source buffer may be reused by the transport
+  return new Uint8Array(value); // a copy (Buffer.slice would be a view): the transport may reuse its buffer
 }
 
 function code(value: unknown, name: string): string {
@@ -256,9 +256,14 @@ function reject(value: unknown, ctx: ValidateContext): Reject {
   return { v, stream: s, seq: q, code: required(o, 'code', code), msg: required(o, 'msg', (val, n) => string(val, n, ctx)) };
 }
 
-function replyError(o: Obj, v: number, s: string | null, extraKeys: readonly string[], ctx: ValidateContext): ReplyError {
-  onlyKeys(o, ['v', 'ok', 'stream', 'code', 'msg', ...extraKeys], 'error reply');
+function replyError(o: Obj, v: number, s: string | null, ctx: ValidateContext): ReplyError {
+  onlyKeys(o, ['v', 'ok', 'stream', 'code', 'msg'], 'error reply');
   return { v, ok: false, stream: s, code: required(o, 'code', code), msg: required(o, 'msg', (val, n) => string(val, n, ctx)) };
+}
+
+function controlError(o: Obj, v: number, kind: ControlRequest['op'], s: string | null, ctx: ValidateContext): ControlReply {
+  const { op: _op, ...rest } = o;
+  return { ...replyError(rest, v, s, ctx), op: kind };
 }
 
 function ok(o: Obj): boolean {
@@ -283,7 +288,7 @@ function inferReply(value: unknown, ctx: ValidateContext): MessageTypes['inferRe
   const v = version(o);
   const success = ok(o);
   const s = stream(o, ctx, !success);
-  if (!success) return replyError(o, v, s, [], ctx);
+  if (!success) return replyError(o, v, s, ctx);
   const q = seq(o, ctx, true);
   onlyKeys(o, ['v', 'ok', 'stream', 'seq', 'f', 'mv', 'pt'], 'InferReply');
   return {
@@ -332,12 +337,12 @@ function controlReply(value: unknown, ctx: ValidateContext): ControlReply {
   const kind = op(o);
   const success = ok(o);
   if (kind === 'list') {
-    if (!success) return replyError(o, v, stream(o, ctx, true), ['op'], ctx);
+    if (!success) return controlError(o, v, kind, stream(o, ctx, true), ctx);
     onlyKeys(o, ['v', 'ok', 'op', 'streams', 'parts'], 'list reply');
     return { v, ok: true, op: kind, streams: required(o, 'streams', (val, n) => list(val, n, ctx, isStreamId, PROTO_ERR.STREAM_ID)), parts: required(o, 'parts', (val, n) => list(val, n, ctx, isPartition, PROTO_ERR.SCHEMA)) };
   }
   const s = stream(o, ctx, !success);
-  if (!success) return replyError(o, v, s, ['op'], ctx);
+  if (!success) return controlError(o, v, kind, s, ctx);
   switch (kind) {
     case 'configure':
     case 'reset':

@@ -131,10 +131,8 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
    * Used by step() and by StreamBatch.
    */
   advance(s: RecurrentStream): StepSlot {
-    const { capacity, k1, k2 } = this.config;
-    if (k2 === Infinity && s.t >= capacity) {
-      throw new LstmError(LSTM_ERR.STATE, `sequence longer than maxLength ${capacity}; flush() and reset() first`, { t: s.t });
-    }
+    this.checkRoom(s);
+    const { capacity, k1 } = this.config;
     s.ready = s.pending >= k1 ? this.runBackward(s) : false;
     const prev = s.t === 0 ? null : s.ring.slots[s.newest];
     s.newest = (s.newest + 1) % capacity;
@@ -151,10 +149,23 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     return slot;
   }
 
-  /** Checks the target, computes the loss and records weight·dE/da for the latest step. */
-  recordTarget(s: RecurrentStream, target: ArrayLike<number>, weight: number): number {
+  /** Throws LSTM_ERR_STATE if a full-BPTT sequence has filled the ring (the stream is untouched). */
+  checkRoom(s: RecurrentStream): void {
+    const { capacity, k2 } = this.config;
+    if (k2 === Infinity && s.t >= capacity) {
+      throw new LstmError(LSTM_ERR.STATE, `sequence longer than maxLength ${capacity}; flush() and reset() first`, { t: s.t });
+    }
+  }
+
+  /** Throws LSTM_ERR_STATE unless the latest step of `s` can take a target. */
+  checkLearnable(s: RecurrentStream): void {
     if (s.t === 0) throw new LstmError(LSTM_ERR.STATE, 'learn() before any step()');
     if (s.learned) throw new LstmError(LSTM_ERR.STATE, 'learn() twice for one step');
+  }
+
+  /** Checks the target, computes the loss and records weight·dE/da for the latest step. */
+  recordTarget(s: RecurrentStream, target: ArrayLike<number>, weight: number): number {
+    this.checkLearnable(s);
     checkVector('target', target, this.outputs);
     checkNumber('weight', weight, 0);
     const slot = s.ring.slots[s.newest];

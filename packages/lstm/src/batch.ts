@@ -1,0 +1,146 @@
+// Many streams, one model: B independent streams of one RecurrentLearner advanced in one call.
+// The forward matrix work runs over the B streams at once (each weight row reused across the
+// batch) and is bit-identical to stepping the streams one by one. Targets and backward passes
+// stay per stream (each stream's window is its own). Not a scheduler: the caller picks the streams.
+//
+// Dimensions: B streams, X inputs, H hidden (per layer), G = nG·H, K outputs.
+
+import { LSTM_ERR, LstmError, checkNumber, checkVector } from './errors.ts';
+import { gruForward } from './gru.ts';
+import { headForward } from './heads.ts';
+import type { RecurrentLearner, RecurrentStream } from './tbptt.ts';
+import type { StepSlot } from './ring.ts';
+import { vanillaForward } from './vanilla.ts';
+
+/** Batch scratch of one layer, stream-major. */
+interface LayerBatch {
+  readonly hPrev: Float64Array; // (B, H)
+  readonly cPrev: Float64Array; // (B, H), empty for gru
+  readonly act: Float64Array; // (B, G)
+  readonly c: Float64Array; // (B, H), empty for gru
+  readonly aux: Float64Array; // (B, H)
+  readonly h: Float64Array; // (B, H)
+}
+
+export class StreamBatch {
+  /** B, the number of streams. */
+  readonly size: number;
+  /** (B, K) outputs of the latest step(), stream-major; overwritten by the next step(). */
+  readonly out: Float64Array;
+  private readonly x: Float64Array; // (B, X)
+  private readonly a: Float64Array; // (B, K)
+  private readonly layers: readonly LayerBatch[];
+  private readonly slots: StepSlot[]; // (B) slots of the current step
+  private readonly target: Float64Array; // (K)
+
+  /** `streams` must be distinct streams created by `learner` (LSTM_ERR_CONFIG otherwise). */
+  constructor(
+    readonly learner: RecurrentLearner,
+    readonly streams: readonly RecurrentStream[],
+  ) {
+    const B = streams.length;
+    if (B === 0 || new Set(streams).size !== B) {
+      throw new LstmError(LSTM_ERR.CONFIG, 'streams must be a non-empty list of distinct streams', { streams: B });
+    }
+    const { inputs: X, outputs: K } = learner;
+    this.size = B;
+    this.out = new Float64Array(B * K);
+    this.x = new Float64Array(B * X);
+    this.a = new Float64Array(B * K);
+    this.target = new Float64Array(K);
+    this.layers = learner.layout.layers.map((L) => {
+      const hasC = L.cell === 'gru' ? 0 : B * L.H;
+      return {
+        hPrev: new Float64Array(B * L.H),
+        cPrev: new Float64Array(hasC),
+        act: new Float64Array(B * L.nG * L.H),
+        c: new Float64Array(hasC),
+        aux: new Float64Array(B * L.H),
+        h: new Float64Array(B * L.H),
+      };
+    });
+    this.slots = new Array<StepSlot>(B);
+  }
+
+  /**
+   * Advances every stream by its row of X (B×X, stream-major); returns the outputs (B×K).
+   * Bad X (LSTM_ERR_DIMENSION / LSTM_ERR_NON_FINITE) or a full ring (LSTM_ERR_STATE) is
+   * refused before any stream changes.
+   */
+  step(X: ArrayLike<number>): Float64Array {
+    const { learner, streams, size: B, layers } = this;
+    const { params, layout, config } = learner;
+    const Xn = learner.inputs;
+    const K = learner.outputs;
+    checkVector('X', X, B * Xn);
+    for (let b = 0; b < B; b++) learner.checkRoom(streams[b]);
+    for (let j = 0; j < B * Xn; j++) this.x[j] = X[j];
+    // gather: each stream moves to a fresh slot holding its previous state
+    for (let b = 0; b < B; b++) {
+      const slot = learner.advance(streams[b]);
+      this.slots[b] = slot;
+      for (let j = 0; j < Xn; j++) slot.x[j] = this.x[b * Xn + j];
+      for (let l = 0; l < layers.length; l++) {
+        layers[l].hPrev.set(slot.layers[l].hPrev, b * layout.layers[l].H);
+        layers[l].cPrev.set(slot.layers[l].cPrev, b * slot.layers[l].cPrev.length);
+      }
+    }
+    // the batched forward
+    for (let l = 0; l < layers.length; l++) {
+      const L = layout.layers[l];
+      const m = layers[l];
+      const x = l === 0 ? this.x : layers[l - 1].h;
+      if (L.cell === 'gru') gruForward(m.act, m.aux, m.h, x, m.hPrev, params, L, B);
+      else vanillaForward(m.act, m.c, m.aux, m.h, x, m.hPrev, m.cPrev, params, L, B);
+    }
+    headForward(this.a, this.out, layers[layers.length - 1].h, params, layout.head, config.head, B);
+    // scatter the caches into each stream's slot
+    for (let b = 0; b < B; b++) {
+      const slot = this.slots[b];
+      for (let l = 0; l < layers.length; l++) {
+        const m = layers[l];
+        const s = slot.layers[l];
+        scatter(s.act, m.act, b);
+        scatter(s.c, m.c, b);
+        scatter(s.aux, m.aux, b);
+        scatter(s.h, m.h, b);
+      }
+      scatter(slot.a, this.a, b);
+      scatter(slot.y, this.out, b);
+    }
+    return this.out;
+  }
+
+  /**
+   * Records one target row per stream (D: B×K) with optional per-stream weights, running each
+   * stream's backward pass when due. Returns the summed loss. Bad input is refused before any
+   * stream changes.
+   */
+  learn(D: ArrayLike<number>, weights?: ArrayLike<number>): number {
+    const { learner, streams, size: B, target } = this;
+    const K = learner.outputs;
+    checkVector('D', D, B * K);
+    if (weights) {
+      checkVector('weights', weights, B);
+      for (let b = 0; b < B; b++) checkNumber(`weights[${b}]`, weights[b], 0);
+    }
+    for (let b = 0; b < B; b++) learner.checkLearnable(streams[b]);
+    let loss = 0;
+    for (let b = 0; b < B; b++) {
+      for (let k = 0; k < K; k++) target[k] = D[b * K + k];
+      loss += learner.learn(streams[b], target, weights ? weights[b] : 1);
+    }
+    return loss;
+  }
+
+  /** True if the latest step() or learn() added gradient for any stream. */
+  gradReady(): boolean {
+    return this.streams.some((s) => this.learner.gradReady(s));
+  }
+}
+
+/** dst = row b of the stream-major src (rows of dst.length). */
+function scatter(dst: Float64Array, src: Float64Array, b: number): void {
+  const n = dst.length;
+  for (let j = 0; j < n; j++) dst[j] = src[b * n + j];
+}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { LSTM_ERR } from './errors.ts';
 import { createRng } from './prng.ts';
 import { groupView } from './recurrent-layout.ts';
 import type { RecurrentOptions } from './recurrent-options.ts';
@@ -136,5 +137,88 @@ describe('tbptt edge cases (LSTM-SPEC 5.3)', () => {
     b.step(sb, seq.xs[1]);
     expect(b.flush(sb)).toBe(true);
     expect(a.grad).toEqual(b.grad);
+  });
+});
+
+describe('tbptt streams', () => {
+  const NET: RecurrentOptions = { inputs: 2, hidden: [3, 2], outputs: 1, initRange: 0.5, seed: 1 };
+  const seq = makeSequence(createRng(5), 6, 2, 1, 'linear', [0, 1, 2, 3, 4, 5]);
+
+  it('after reset() gives the outputs and gradient of a fresh stream', () => {
+    for (const cell of ['vanilla', 'gru'] as const) {
+      const a = tbptt({ ...NET, cell }, 2, 3);
+      const b = tbptt({ ...NET, cell }, 2, 3);
+      const s = a.newStream();
+      for (const x of seq.xs.slice(0, 3)) a.step(s, x.map((v) => -v));
+      a.learn(s, [0.4]);
+      a.reset(s);
+      a.grad.fill(0);
+      const fresh = b.newStream();
+      seq.xs.forEach((x, t) => {
+        expect(a.step(s, x)).toEqual(b.step(fresh, x));
+        a.learn(s, seq.ds[t] as number[]);
+        b.learn(fresh, seq.ds[t] as number[]);
+      });
+      expect(a.grad).toEqual(b.grad);
+    }
+  });
+
+  it('keeps streams isolated: two interleaved streams equal the same streams run separately', () => {
+    const a = tbptt({ ...NET, cell: 'cifg' }, 2, 4);
+    const b = tbptt({ ...NET, cell: 'cifg' }, 2, 4);
+    const [s1, s2] = [a.newStream(), a.newStream()];
+    const out1: number[] = [];
+    const out2: number[] = [];
+    seq.xs.forEach((x, t) => {
+      out1.push(a.step(s1, x)[0]);
+      a.learn(s1, seq.ds[t] as number[]);
+      out2.push(a.step(s2, x.map((v) => v * 0.5))[0]);
+      a.learn(s2, [0.1]);
+    });
+    const r1 = b.newStream();
+    const sep1 = seq.xs.map((x, t) => {
+      const y = b.step(r1, x)[0];
+      b.learn(r1, seq.ds[t] as number[]);
+      return y;
+    });
+    const r2 = b.newStream();
+    const sep2 = seq.xs.map((x) => {
+      const y = b.step(r2, x.map((v) => v * 0.5))[0];
+      b.learn(r2, [0.1]);
+      return y;
+    });
+    expect(out1).toEqual(sep1);
+    expect(out2).toEqual(sep2);
+    assertClose('summed gradient', a.grad, b.grad, 1e-14, 1e-16);
+  });
+
+  it('refuses bad input and targets with coded errors, leaving the stream untouched', () => {
+    const l = tbptt(NET, 2, 4);
+    const s = l.newStream();
+    expect(() => l.learn(s, [0])).toThrow(expect.objectContaining({ code: LSTM_ERR.STATE }));
+    expect(() => l.step(s, [1])).toThrow(expect.objectContaining({ code: LSTM_ERR.DIMENSION }));
+    expect(() => l.step(s, [1, NaN])).toThrow(expect.objectContaining({ code: LSTM_ERR.NON_FINITE }));
+    expect(s.t).toBe(0);
+    const y = l.step(s, [1, 0]).slice();
+    expect(() => l.learn(s, [0, 1])).toThrow(expect.objectContaining({ code: LSTM_ERR.DIMENSION }));
+    expect(() => l.learn(s, [Infinity])).toThrow(expect.objectContaining({ code: LSTM_ERR.NON_FINITE }));
+    expect(s.learned).toBe(false);
+    expect(l.output(s)).toEqual(y);
+    l.learn(s, [0.2]);
+    expect(() => l.learn(s, [0.2])).toThrow(expect.objectContaining({ code: LSTM_ERR.STATE }));
+  });
+
+  it('refuses a full-BPTT sequence longer than maxLength until flushed and reset', () => {
+    const l = bptt(NET, 3);
+    const s = l.newStream();
+    for (let t = 0; t < 3; t++) {
+      l.step(s, [t, 1]);
+      l.learn(s, [0.5]);
+    }
+    expect(() => l.step(s, [0, 0])).toThrow(expect.objectContaining({ code: LSTM_ERR.STATE }));
+    expect(s.t).toBe(3);
+    expect(l.flush(s)).toBe(true);
+    l.reset(s);
+    expect(() => l.step(s, [0, 0])).not.toThrow();
   });
 });

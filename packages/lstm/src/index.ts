@@ -18,3 +18,44 @@ export {
   type Lstm97State,
 } from './lstm97.ts';
 export { Rtrl97, outputLoss, rtrl97Backward, type Rtrl97Stream } from './rtrl97.ts';
+export {
+  DEFAULT_FORGET_BIAS,
+  DEFAULT_INIT_RANGE,
+  DEFAULT_K1,
+  DEFAULT_K2_FACTOR,
+  DEFAULT_MAX_LENGTH,
+  DEFAULT_RECURRENT_CELL,
+  DEFAULT_RECURRENT_HEAD,
+  DEFAULT_RECURRENT_LOSS,
+  DEFAULT_RECURRENT_SEED,
+  RECURRENT_CELLS,
+  RECURRENT_HEADS,
+  RECURRENT_LOSSES,
+  parseRecurrentOptions,
+  type RecurrentCell,
+  type RecurrentConfig,
+  type RecurrentHead,
+  type RecurrentLoss,
+  type RecurrentOptions,
+} from './recurrent-options.ts';
+export {
+  CIFG_GATES,
+  GATE_ORDER,
+  GRU_GATES,
+  PEEPHOLE_GROUPS,
+  VANILLA_GATES,
+  buildRecurrentLayout,
+  findGroup,
+  groupView,
+  initRecurrentParams,
+  layerPrefix,
+  type HeadLayout,
+  type LayerLayout,
+  type RecurrentLayout,
+} from './recurrent-layout.ts';
+export { gateBackward, gatePreactivations, vanillaBackward, vanillaForward } from './vanilla.ts';
+export { gruBackward, gruForward } from './gru.ts';
+export { headBackward, headForward, headLoss } from './heads.ts';
+export { createStepRing, slotSize, type LayerCache, type StepRing, type StepSlot } from './ring.ts';
+export { RecurrentLearner, bptt, tbptt, type RecurrentStream } from './tbptt.ts';
+export { StreamBatch } from './batch.ts';

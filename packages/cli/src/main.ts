@@ -1,0 +1,16 @@
+// Entry of the `carousel` command: builds the commander program from the command modules.
+// Each command module registers itself on the program and owns its options and their defaults.
+
+import { Command } from 'commander';
+
+export function buildProgram(): Command {
+  const program = new Command('carousel')
+    .description('Carousel: real-time streaming sequence learning, one online LSTM per live stream.')
+    .showHelpAfterError()
+    .configureHelp({ showGlobalOptions: true });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -131,6 +131,8 @@ describe('tbptt edge cases (LSTM-SPEC 5.3)', () => {
     expect(a.grad.every((g) => g === 0)).toBe(true);
     a.step(sa, seq.xs[2]);
     expect(a.gradReady(sa)).toBe(true);
+    a.learn(sa, [0.1, 0.2]); // not due: gradReady still reports the gradient step() added
+    expect(a.gradReady(sa)).toBe(true);
     // b does the same but flushes explicitly
     b.step(sb, seq.xs[0]);
     b.learn(sb, [0.5, -0.5]);

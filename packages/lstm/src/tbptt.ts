@@ -24,7 +24,7 @@ export interface RecurrentStream extends StreamState {
   pending: number;
   /** A target was recorded for the latest step. */
   learned: boolean;
-  /** The latest step() or learn() call added gradient. */
+  /** Gradient was added since the latest step() began (by that step or by learn()/flush() after it). */
   ready: boolean;
   /** Per layer (H): y entering step 0 after creation or reset; zeros (a test may set it). */
   readonly h0: readonly Float64Array[];
@@ -94,10 +94,14 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
 
   learn(s: RecurrentStream, target: ArrayLike<number>, weight = 1): number {
     const E = this.recordTarget(s, target, weight);
-    s.ready = s.pending >= this.config.k1 ? this.runBackward(s) : false;
+    if (s.pending >= this.config.k1 && this.runBackward(s)) s.ready = true;
     return E;
   }
 
+  /**
+   * True if gradient was added since the latest step() began: by learn() when a window was due,
+   * or by step() itself when the previous step's window was due but got no learn() call.
+   */
   gradReady(s: RecurrentStream): boolean {
     return s.ready;
   }
@@ -107,8 +111,9 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
    * the end of a sequence). Returns true if gradient was added.
    */
   flush(s: RecurrentStream): boolean {
-    s.ready = s.pending > 0 ? this.runBackward(s) : false;
-    return s.ready;
+    const added = s.pending > 0 && this.runBackward(s);
+    if (added) s.ready = true;
+    return added;
   }
 
   /** y(t) of the latest step (a view owned by the stream); throws LSTM_ERR_STATE before any step. */

@@ -1,0 +1,28 @@
+// Lint: typescript-eslint's recommended rules (syntax-level, fast) plus the package boundary:
+// no deep imports into another package's src/ — import '@carousel/<pkg>' and its named exports.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '.reports/**', 'services/dashboard/public/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  { languageOptions: { globals: { ...globals.node } } },
+  {
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@carousel/*/*', '@carousel/*/*/**'], message: 'Import the package entry (@carousel/<pkg>), not its files.' },
+            { group: ['../../*/src/**', '../../../*/src/**', '../../../../*/src/**', '**/packages/*/src/**', '**/services/*/src/**'], message: "No deep imports into another package's src/: use its public entry." },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+);

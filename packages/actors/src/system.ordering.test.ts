@@ -7,8 +7,8 @@ import { rng, settle, tick } from './test-helpers.ts';
 
 interface Msg {
   seq: number;
-  /** Microtask hops the turn awaits; 0 means a synchronous turn. */
-  hops: number;
+  /** The turn returns a promise the test resolves later; otherwise it is synchronous. */
+  async: boolean;
 }
 
 describe('ActorSystem ordering', () => {
@@ -18,7 +18,8 @@ describe('ActorSystem ordering', () => {
     const PER_KEY = 40;
     const seen = new Map<number, number[]>();
     const busy = new Set<number>();
-    let concurrent = 0;
+    // Asynchronous turns finish when the test says so, in a seeded random order across keys.
+    const pending: (() => void)[] = [];
     let maxConcurrent = 0;
     let overlap = 0;
     const behaviour: ActorBehaviour<number, Msg, number> = {
@@ -29,30 +30,45 @@ describe('ActorSystem ordering', () => {
       turn: (state, msg, key) => {
         if (busy.has(key)) overlap++;
         seen.get(key)!.push(msg.seq);
-        if (msg.hops === 0) return state + 1;
+        if (!msg.async) return state + 1;
         busy.add(key);
-        concurrent++;
-        maxConcurrent = Math.max(maxConcurrent, concurrent);
-        return (async () => {
-          for (let i = 0; i < msg.hops; i++) await null;
-          busy.delete(key);
-          concurrent--;
-          return state + 1;
-        })();
+        return new Promise<number>((resolve) => {
+          pending.push(() => {
+            busy.delete(key);
+            resolve(state + 1);
+          });
+          maxConcurrent = Math.max(maxConcurrent, pending.length);
+        });
       },
       passivate: async () => {},
     };
     const system = new ActorSystem(behaviour, { maxMailbox: PER_KEY, turnsPerSlice: 64 });
+    const finishOne = (): void => {
+      const i = Math.floor(random() * pending.length);
+      const done = pending[i];
+      pending[i] = pending[pending.length - 1];
+      pending.pop();
+      done();
+    };
     const next = new Array<number>(KEYS).fill(0);
     let remaining = KEYS * PER_KEY;
     while (remaining > 0) {
-      // A random key gets its next message; every so often the loop yields so turns run meanwhile.
-      const key = Math.floor(random() * KEYS);
-      if (next[key] === PER_KEY) continue;
-      const hops = random() < 0.5 ? 0 : 1 + Math.floor(random() * 5);
-      expect(system.tell(key, { seq: next[key]++, hops })).toBeNull();
-      remaining--;
-      if (random() < 0.05) await tick();
+      const r = random();
+      if (r < 0.6) {
+        const key = Math.floor(random() * KEYS);
+        if (next[key] === PER_KEY) continue;
+        expect(system.tell(key, { seq: next[key]++, async: random() < 0.5 })).toBeNull();
+        remaining--;
+      } else if (r < 0.95 && pending.length > 0) {
+        finishOne();
+        await null;
+      } else {
+        await tick();
+      }
+    }
+    while (system.counters().queued > 0 || pending.length > 0) {
+      if (pending.length > 0) finishOne();
+      await tick();
     }
     await settle(system);
     for (let key = 0; key < KEYS; key++) {
@@ -60,7 +76,7 @@ describe('ActorSystem ordering', () => {
       expect(system.peek(key)).toBe(PER_KEY);
     }
     expect(overlap).toBe(0);
-    expect(maxConcurrent).toBeGreaterThan(1);
+    expect(maxConcurrent).toBeGreaterThan(10);
     expect(system.counters().turnsTotal).toBe(KEYS * PER_KEY);
     await system.close();
   });

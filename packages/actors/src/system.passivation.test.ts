@@ -84,6 +84,37 @@ describe('ActorSystem passivation', () => {
     await system.close();
   });
 
+  it('waits for an in-flight turn before evicting the least recently used actor for a new key', async () => {
+    const gate = deferred();
+    const calls: string[] = [];
+    const behaviour: ActorBehaviour<string, number, number> = {
+      activate: async (key) => {
+        calls.push(`activate:${key}`);
+        return 0;
+      },
+      turn: async (s, msg, key) => {
+        if (key === 'a') await gate.promise;
+        calls.push(`done:${key}`);
+        return s + msg;
+      },
+      passivate: async (key) => {
+        calls.push(`passivate:${key}`);
+      },
+    };
+    const system = new ActorSystem(behaviour, { maxActive: 1, idleMs: 0 });
+    system.tell('a', 1);
+    await until(() => calls.length === 1);
+    await tick();
+    expect(system.tell('b', 1)).toBeNull();
+    await tick();
+    expect(calls).toEqual(['activate:a']);
+    expect(system.counters()).toMatchObject({ active: 1, waiting: 1 });
+    gate.resolve();
+    await settle(system);
+    expect(calls).toEqual(['activate:a', 'done:a', 'passivate:a', 'activate:b', 'done:b']);
+    await system.close();
+  });
+
   it('activates a key once when messages arrive during its passivation, after passivate completes', async () => {
     const clock = new ManualClock();
     const store = new Map<string, number>();

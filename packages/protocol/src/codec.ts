@@ -90,7 +90,7 @@ export function decode<K extends MessageKind>(kind: K, bytes: Uint8Array, opts: 
 function rejectFor(e: unknown, ctx: ValidateContext, subjectStream: string | undefined): Reject {
   const err = e instanceof ProtocolError ? e : new ProtocolError(PROTO_ERR.DECODE, e instanceof Error ? e.message : String(e));
   const stream = ctx.seenStream ?? (isStreamId(subjectStream) ? subjectStream : null);
-  return { v: PROTOCOL_VERSION, stream, seq: ctx.seenSeq, code: err.code, msg: err.message.slice(0, ctx.options.maxStringLength) };
+  return { v: PROTOCOL_VERSION, stream, seq: ctx.seenSeq, code: err.code, msg: err.reason.slice(0, ctx.options.maxStringLength) };
 }
 
 function unpack(bytes: Uint8Array, options: ProtocolOptions): unknown {

@@ -33,6 +33,8 @@ export const PROTO_ERR_CODES: readonly ProtocolErrorCode[] = Object.freeze(Objec
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
+  /** The message without the code prefix: what a Reject carries in `msg`. */
+  readonly reason: string;
   constructor(
     readonly code: ProtocolErrorCode,
     message: string,
@@ -40,6 +42,7 @@ export class ProtocolError extends Error {
     readonly detail?: unknown,
   ) {
     super(`${code}: ${message}`);
+    this.reason = message;
   }
 }
 

@@ -37,3 +37,6 @@ export { FNV1A_OFFSET, FNV1A_PRIME, fnv1a32, fnv1a32Bytes, partitionOf } from '.
 
 export { SeqGuard } from './seq-guard.ts';
 export type { SeqVerdict } from './seq-guard.ts';
+
+export { EXAMPLES } from './examples.ts';
+export type { Example } from './examples.ts';

@@ -51,5 +51,5 @@ export class SeqGuard {
 }
 
 function refuse(stream: string | null, seq: number | null, code: Reject['code'], msg: string): SeqVerdict {
-  return { ok: false, reject: { v: PROTOCOL_VERSION, stream, seq, code, msg: `${code}: ${msg}` } };
+  return { ok: false, reject: { v: PROTOCOL_VERSION, stream, seq, code, msg } };
 }

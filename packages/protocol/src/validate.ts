@@ -256,14 +256,13 @@ function reject(value: unknown, ctx: ValidateContext): Reject {
   return { v, stream: s, seq: q, code: required(o, 'code', code), msg: required(o, 'msg', (val, n) => string(val, n, ctx)) };
 }
 
-function replyError(o: Obj, v: number, s: string | null, ctx: ValidateContext): ReplyError {
-  onlyKeys(o, ['v', 'ok', 'stream', 'code', 'msg'], 'error reply');
+function replyError(o: Obj, v: number, s: string | null, ctx: ValidateContext, keys = ['v', 'ok', 'stream', 'code', 'msg']): ReplyError {
+  onlyKeys(o, keys, 'error reply');
   return { v, ok: false, stream: s, code: required(o, 'code', code), msg: required(o, 'msg', (val, n) => string(val, n, ctx)) };
 }
 
 function controlError(o: Obj, v: number, kind: ControlRequest['op'], s: string | null, ctx: ValidateContext): ControlReply {
-  const { op: _op, ...rest } = o;
-  return { ...replyError(rest, v, s, ctx), op: kind };
+  return { ...replyError(o, v, s, ctx, ['v', 'ok', 'op', 'stream', 'code', 'msg']), op: kind };
 }
 
 function ok(o: Obj): boolean {

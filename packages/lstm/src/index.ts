@@ -59,3 +59,16 @@ export { headBackward, headForward, headLoss } from './heads.ts';
 export { createStepRing, slotSize, type LayerCache, type StepRing, type StepSlot } from './ring.ts';
 export { RecurrentLearner, bptt, tbptt, type RecurrentStream } from './tbptt.ts';
 export { StreamBatch } from './batch.ts';
+export {
+  CELL_KINDS,
+  DEFAULT_CELL,
+  DEFAULT_HIDDEN,
+  LEARNER_KINDS,
+  createModel,
+  resolveModelOptions,
+  type CellKind,
+  type LearnerKind,
+  type Model,
+  type ModelOptions,
+  type ResolvedModelOptions,
+} from './model.ts';

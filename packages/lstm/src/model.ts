@@ -1,0 +1,142 @@
+// One options object for "a model a stream runs": which cell, which learner, which optimizer.
+// The worker, `carousel model run`, the paper runner and the bench all build their models here,
+// so a stream configured over the control API trains exactly like the same config offline.
+// Not a new network: it only picks and wires the cells, learners and Trainer of this package.
+
+import { LSTM_ERR, LstmError, checkEnum, checkInt } from './errors.ts';
+import type { Learner, StreamState } from './learner.ts';
+import type { Lstm97Config } from './lstm97-config.ts';
+import type { OptimizerOptions } from './optimizers.ts';
+import type { RecurrentCell } from './recurrent-options.ts';
+import { Rtrl97 } from './rtrl97.ts';
+import { RecurrentLearner } from './tbptt.ts';
+import { Trainer } from './trainer.ts';
+
+/** The cells: the 1997 family ('lstm97', '+forget gate', '+forget gate and peepholes') and the modern ones. */
+export type CellKind = 'lstm97' | 'forget' | 'peephole' | RecurrentCell;
+export const CELL_KINDS: readonly CellKind[] = ['lstm97', 'forget', 'peephole', 'vanilla', 'cifg', 'gru'];
+export type LearnerKind = 'rtrl97' | 'tbptt' | 'bptt';
+export const LEARNER_KINDS: readonly LearnerKind[] = ['rtrl97', 'tbptt', 'bptt'];
+
+/** Default cell for a live stream: the 1997 cell with a forget gate (no resets on a stream). */
+export const DEFAULT_CELL: CellKind = 'forget';
+/** Default hidden size (memory cells / units per layer). */
+export const DEFAULT_HIDDEN = 32;
+/** Default TBPTT cadence k1 (steps) and window k2 (steps). */
+export const DEFAULT_MODEL_K1 = 1;
+export const DEFAULT_MODEL_K2 = 16;
+
+export interface ModelOptions {
+  /** Cell kind. Default DEFAULT_CELL ('forget'). */
+  cell?: CellKind;
+  /** X inputs. Required. */
+  inputs: number;
+  /** K outputs. Required. */
+  outputs: number;
+  /** Hidden size: memory blocks for the 1997 family (one layer), units per layer otherwise. Default 32. */
+  hidden?: number | readonly number[];
+  /** Learner. Default 'rtrl97' for the 1997 family, 'tbptt' otherwise. */
+  learner?: LearnerKind;
+  /** TBPTT: backward pass every k1 steps over the last k2 steps. Defaults 1 and 16. */
+  k1?: number;
+  k2?: number;
+  /** Output head and loss. Defaults 'linear' and 'mse'. */
+  head?: 'linear' | 'logistic' | 'softmax';
+  loss?: 'mse' | 'ce';
+  /** Initial weights uniform in [-initRange, initRange]. Default 0.1. */
+  initRange?: number;
+  /** Initialisation seed. Default 1. */
+  seed?: number;
+  /** Modern cells: peepholes (default false here, to match PyTorch) and the forget-gate bias (default 1). */
+  peepholes?: boolean;
+  forgetBias?: number;
+  /** 1997 family: any further Lstm97Config fields (cells per block, gate biases, connectivity...). */
+  lstm97?: Partial<Lstm97Config>;
+  /** Optimizer (optimizers.ts). Default plain SGD with lr 0.01. */
+  optimizer?: OptimizerOptions;
+  /** Gradient events per update (1 = update every event). Default 1. */
+  applyEvery?: number;
+}
+
+/** A built model: the learner (weights, gradient, streams) and the trainer that updates it. */
+export interface Model<S extends StreamState = StreamState> {
+  /** The options as resolved, frozen: what a checkpoint stores to rebuild this model. */
+  readonly options: Readonly<ResolvedModelOptions>;
+  readonly learner: Learner<S> & { flush?(s: S): boolean };
+  readonly trainer: Trainer<S>;
+}
+
+export interface ResolvedModelOptions extends ModelOptions {
+  readonly cell: CellKind;
+  readonly learner: LearnerKind;
+  readonly hidden: number | readonly number[];
+}
+
+const IS_1997: Record<CellKind, boolean> = { lstm97: true, forget: true, peephole: true, vanilla: false, cifg: false, gru: false };
+
+/** Resolves defaults and checks the cell/learner pairing (LSTM_ERR_CONFIG / LSTM_ERR_UNSUPPORTED). */
+export function resolveModelOptions(o: ModelOptions): ResolvedModelOptions {
+  if (o === null || typeof o !== 'object') throw new LstmError(LSTM_ERR.CONFIG, 'model options must be an object');
+  const cell = checkEnum('cell', o.cell ?? DEFAULT_CELL, CELL_KINDS);
+  const learner = checkEnum('learner', o.learner ?? (IS_1997[cell] ? 'rtrl97' : 'tbptt'), LEARNER_KINDS);
+  if (learner === 'rtrl97' && !IS_1997[cell]) {
+    throw new LstmError(LSTM_ERR.UNSUPPORTED, `learner rtrl97 needs a 1997-family cell (lstm97, forget, peephole), got ${cell}`, { cell, learner });
+  }
+  if (IS_1997[cell] && learner !== 'rtrl97') {
+    throw new LstmError(LSTM_ERR.UNSUPPORTED, `learner ${learner} is not available for the ${cell} cell yet; use rtrl97 or a modern cell`, { cell, learner });
+  }
+  const hidden = o.hidden ?? DEFAULT_HIDDEN;
+  if (IS_1997[cell] && typeof hidden !== 'number') {
+    throw new LstmError(LSTM_ERR.CONFIG, `hidden must be one number (memory blocks) for the ${cell} cell`, { hidden });
+  }
+  return Object.freeze({ ...o, cell, learner, hidden });
+}
+
+/** Builds learner and trainer for the options; `params`, if given, replaces the initial weights. */
+export function createModel(o: ModelOptions, params?: Float64Array): Model<StreamState> {
+  const opts = resolveModelOptions(o);
+  let learner: Learner<StreamState> & { flush?(s: StreamState): boolean };
+  if (IS_1997[opts.cell]) {
+    const cfg: Lstm97Config = {
+      head: opts.head ?? 'linear',
+      loss: opts.loss ?? 'mse',
+      initRange: opts.initRange ?? 0.1,
+      seed: opts.seed ?? 1,
+      ...opts.lstm97,
+      inputs: opts.inputs,
+      outputs: opts.outputs,
+      blocks: opts.hidden as number,
+      forgetGate: opts.cell !== 'lstm97',
+      peepholes: opts.cell === 'peephole',
+    };
+    if (cfg.forgetGate && !cfg.gateBias?.forget && (cfg.biases?.gates ?? true)) {
+      // A positive forget-gate bias so the cell starts as the 1997 cell (LSTM-SPEC 2.1).
+      cfg.gateBias = { ...cfg.gateBias, forget: new Array<number>(cfg.blocks).fill(opts.forgetBias ?? 1) };
+    }
+    learner = new Rtrl97(cfg, params) as unknown as Learner<StreamState>;
+  } else {
+    const k1 = opts.learner === 'bptt' ? Infinity : checkInt('k1', opts.k1 ?? DEFAULT_MODEL_K1, 1);
+    const k2 = opts.learner === 'bptt' ? Infinity : checkInt('k2', opts.k2 ?? Math.max(DEFAULT_MODEL_K2, k1), k1);
+    const r = new RecurrentLearner({
+      inputs: opts.inputs,
+      outputs: opts.outputs,
+      hidden: opts.hidden,
+      cell: opts.cell as RecurrentCell,
+      peepholes: opts.peepholes ?? false,
+      head: opts.head ?? 'linear',
+      loss: opts.loss ?? 'mse',
+      initRange: opts.initRange ?? 0.1,
+      forgetBias: opts.forgetBias ?? 1,
+      seed: opts.seed ?? 1,
+      k1,
+      k2,
+    });
+    if (params) {
+      if (params.length !== r.params.length) throw new LstmError(LSTM_ERR.DIMENSION, `params must have length ${r.params.length}, got ${params.length}`);
+      r.params.set(params);
+    }
+    learner = r as unknown as Learner<StreamState>;
+  }
+  const trainer = new Trainer(learner, { optimizer: opts.optimizer ?? {}, applyEvery: opts.applyEvery ?? 1 });
+  return Object.freeze({ options: opts, learner, trainer });
+}

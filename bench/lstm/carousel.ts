@@ -1,0 +1,176 @@
+// The Carousel contenders, through @carousel/lstm's public entry only (no deep imports). Pieces
+// still being built are looked up by name at run time: a missing `tbptt` makes its rows
+// 'n/a (not built yet)', a missing `StreamBatch` makes the vanilla B=256 row 256 sequential
+// steps (labelled so), a missing `createOptimizer` makes the update a plain SGD loop.
+//
+// Online step, every contender: y = step(s, x(t)); learn(s, d(t)); if gradReady: SGD update of
+// params from grad, grad.fill(0). Forward only: Rtrl97.predict (no traces) / the vanilla
+// learner's step() with no learn(). Dimensions: X inputs, H hidden, K = 1 output, B streams.
+
+import * as lstm from '@carousel/lstm';
+import { Rtrl97, lstm97ForwardBatch, type Rtrl97Stream } from '@carousel/lstm';
+import type { Contender, Work } from './contender.ts';
+import type { SineStream } from './sine.ts';
+
+/** The subset of the learner contract the bench drives (learner.ts), for optional learners. */
+interface LearnerLike<S> {
+  readonly params: Float64Array;
+  readonly grad: Float64Array;
+  newStream(): S;
+  step(s: S, x: ArrayLike<number>): Float64Array;
+  learn(s: S, target: ArrayLike<number>, weight?: number): number;
+  gradReady(s: S): boolean;
+}
+
+/** Exports the bench uses when they exist (shapes as in packages/lstm/src at the time of writing). */
+interface OptionalApi {
+  tbptt: (options: Record<string, unknown>, k1: number, k2: number) => LearnerLike<unknown>;
+  StreamBatch: new (learner: LearnerLike<unknown>, streams: readonly unknown[]) => { step(X: ArrayLike<number>): Float64Array };
+  createOptimizer: (opts: { kind: 'sgd'; lr: number }, size: number) => { apply(params: Float64Array, grad: Float64Array, scale?: number): number };
+}
+const api = lstm as unknown as Partial<OptionalApi>;
+
+/** What is available right now, for the report. */
+export function carouselApi(): { tbptt: boolean; streamBatch: boolean; optimizer: boolean } {
+  return { tbptt: typeof api.tbptt === 'function', streamBatch: typeof api.StreamBatch === 'function', optimizer: typeof api.createOptimizer === 'function' };
+}
+
+export const RTRL97_CONFIG = (X: number, H: number) =>
+  ({ inputs: X, outputs: 1, blocks: H, cellsPerBlock: 1, forgetGate: true, head: 'linear', seed: 1 }) as const;
+export const VANILLA_OPTIONS = (X: number, H: number) => ({ inputs: X, outputs: 1, hidden: H, cell: 'vanilla', head: 'linear', seed: 1 });
+/** tbptt(k1, k2) of the issue. */
+export const TBPTT_K1 = 1;
+export const TBPTT_K2 = 16;
+
+/** params -= lr·grad, through createOptimizer when it is exported, else a plain loop. */
+function sgd(params: Float64Array, grad: Float64Array, lr: number): () => void {
+  if (api.createOptimizer) {
+    const opt = api.createOptimizer({ kind: 'sgd', lr }, params.length);
+    return () => {
+      opt.apply(params, grad);
+      grad.fill(0);
+    };
+  }
+  return () => {
+    for (let i = 0; i < params.length; i++) params[i] -= lr * grad[i]!;
+    grad.fill(0);
+  };
+}
+
+/** An online learner on one stream; learnStep() returns the step's loss. */
+export interface OnlineLoop {
+  learnStep(): number;
+  forwardStep(): void;
+}
+
+function onlineLoop<S>(net: LearnerLike<S>, data: SineStream, lr: number, forward: (s: S, x: Float64Array) => Float64Array): OnlineLoop {
+  const s = net.newStream();
+  const d = new Float64Array(1);
+  const update = sgd(net.params, net.grad, lr);
+  let t = 0;
+  return {
+    learnStep() {
+      net.step(s, data.row(t));
+      d[0] = data.d[t % data.d.length]!;
+      const E = net.learn(s, d);
+      if (net.gradReady(s)) update();
+      t++;
+      return E;
+    },
+    forwardStep() {
+      forward(s, data.row(t));
+      t++;
+    },
+  };
+}
+
+export function rtrl97Loop(data: SineStream, H: number, lr: number): OnlineLoop {
+  const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
+  return onlineLoop<Rtrl97Stream>(net, data, lr, (s, x) => net.predict(s, x));
+}
+
+/** null when tbptt is not exported yet. */
+export function tbpttLoop(data: SineStream, H: number, lr: number): OnlineLoop | null {
+  if (!api.tbptt) return null;
+  const net = api.tbptt(VANILLA_OPTIONS(data.X, H), TBPTT_K1, TBPTT_K2);
+  return onlineLoop(net, data, lr, (s, x) => net.step(s, x));
+}
+
+function loopContender(id: string, does: string, work: Work, H: number, loop: OnlineLoop): Contender {
+  return {
+    id, does, work, H, streams: 1,
+    run: work === 'train' ? (n) => { for (let i = 0; i < n; i++) loop.learnStep(); } : (n) => { for (let i = 0; i < n; i++) loop.forwardStep(); },
+  };
+}
+
+const UPDATE = (): string => (api.createOptimizer ? "createOptimizer({kind:'sgd'}).apply" : 'a plain SGD loop');
+
+export function rtrl97Contender(work: 'train' | 'forward', data: SineStream, H: number, lr: number): Contender {
+  const does =
+    work === 'train'
+      ? `Rtrl97 (blocks=${H}, 1 cell/block, forget gate, linear head): step (forward + traces) + learn (truncated RTRL gradient) + ${UPDATE()} + grad.fill(0); float64`
+      : `Rtrl97.predict: forward without traces; float64`;
+  return loopContender('carousel.rtrl97', does, work, H, rtrl97Loop(data, H, lr));
+}
+
+export function tbpttContender(work: 'train' | 'forward', data: SineStream, H: number, lr: number): Contender | null {
+  const loop = tbpttLoop(data, H, lr);
+  if (!loop) return null;
+  const does =
+    work === 'train'
+      ? `tbptt(${TBPTT_K1},${TBPTT_K2}) on the vanilla cell (peepholes, the default): step + learn (backward over the last ${TBPTT_K2} steps every step) + ${UPDATE()} + grad.fill(0); float64`
+      : `vanilla cell forward: the tbptt learner's step() with no learn() (writes its ring slot); float64`;
+  return loopContender('carousel.vanilla', does, work, H, loop);
+}
+
+/** (B, X) inputs of one batched step: stream b sees the sine b steps ahead. */
+function batchInput(data: SineStream, B: number): (t: number) => Float64Array {
+  const rows = Array.from({ length: 64 }, (_, s) => {
+    const m = new Float64Array(B * data.X);
+    for (let b = 0; b < B; b++) m.set(data.row(s + b), b * data.X);
+    return m;
+  });
+  return (t) => rows[t % rows.length]!;
+}
+
+/** B streams of the vanilla learner, one forward step each: StreamBatch.step, else B sequential steps. */
+export function vanillaBatchContender(data: SineStream, H: number, B: number): Contender | null {
+  if (!api.tbptt) return null;
+  const net = api.tbptt(VANILLA_OPTIONS(data.X, H), TBPTT_K1, TBPTT_K2);
+  const streams = Array.from({ length: B }, () => net.newStream());
+  const input = batchInput(data, B);
+  const X = data.X;
+  let t = 0;
+  if (api.StreamBatch) {
+    const batch = new api.StreamBatch(net, streams);
+    return {
+      id: 'carousel.vanilla', work: 'batch', H, streams: B,
+      does: `vanilla cell, StreamBatch(${B} streams).step(X): one batched forward (no learn); float64`,
+      run: (n) => { for (let i = 0; i < n; i++) batch.step(input(t++)); },
+    };
+  }
+  return {
+    id: 'carousel.vanilla', work: 'batch', H, streams: B,
+    does: `vanilla cell, ${B} sequential step() calls (no StreamBatch export yet; no learn); float64`,
+    run: (n) => {
+      for (let i = 0; i < n; i++) {
+        const m = input(t++);
+        for (let b = 0; b < B; b++) net.step(streams[b], m.subarray(b * X, (b + 1) * X));
+      }
+    },
+  };
+}
+
+/** B streams of one Rtrl97 model, one forward step each without traces: lstm97ForwardBatch. */
+export function rtrl97BatchContender(data: SineStream, H: number, B: number): Contender {
+  const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
+  const streams = Array.from({ length: B }, () => net.newStream());
+  const Y = new Float64Array(B);
+  const input = batchInput(data, B);
+  let t = 0;
+  return {
+    id: 'carousel.rtrl97', work: 'batch', H, streams: B,
+    does: `Rtrl97 model, lstm97ForwardBatch(${B} streams, traces=false): one batched forward; float64`,
+    run: (n) => { for (let i = 0; i < n; i++) lstm97ForwardBatch(net.layout, net.params, streams, input(t++), Y, false); },
+  };
+}

@@ -1,0 +1,176 @@
+// Turns the medians of the LSTM section into the markdown table (printed and written to
+// results/lstm.md) and the raw JSON (results/lstm.json): Carousel against each peer per row,
+// the ratio to each peer and to the fastest, the issue's targets and whether they are met.
+
+import type { Work } from './contender.ts';
+import { rtrl97Flops, vanillaFlops } from './flops.ts';
+import type { GuardResult } from './guard.ts';
+
+export interface Figures {
+  X: number;
+  Hs: number[];
+  B: number;
+  rounds: number;
+  seconds: number;
+  quick: boolean;
+  date: string;
+  machine: Record<string, unknown>;
+  tfjs: Record<string, unknown>;
+  torch: Record<string, unknown>;
+  api: Record<string, boolean>;
+  guard: GuardResult[];
+  /** keyOf(work, H, id) → median steps/s (batch: batched steps/s); 'peak.js' / 'peak.wasm' → GFLOP/s. */
+  medians: Record<string, number>;
+  samples: Record<string, number[]>;
+  does: Record<string, string>;
+  lr: Record<string, number>;
+  brainWindow: number;
+  brainMemoryless: number;
+}
+
+type Target = { kind: 'ratio'; min: number } | { kind: 'batch' };
+
+interface Row {
+  label: string;
+  work: Work;
+  H: number;
+  carousel: string;
+  target: Target;
+}
+
+const PEERS: Readonly<Record<Work, readonly string[]>> = {
+  train: ['tfjs.cpu', 'tfjs.wasm', 'brainjs.w16', 'torch'],
+  forward: ['tfjs.cpu', 'tfjs.wasm', 'brainjs.w16', 'torch'],
+  batch: ['tfjs.cpu', 'tfjs.wasm', 'brainjs.w16', 'torch'],
+};
+const key = (work: string, H: number, id: string): string => `${work}|${H}|${id}`;
+
+function fmt(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return 'n/a';
+  if (v >= 100) return Math.round(v).toLocaleString('en-US');
+  return v.toPrecision(3);
+}
+const ratio = (a: number, b: number): string => `×${(a / b).toFixed(a / b >= 10 ? 0 : 1)}`;
+
+function rows(Hs: number[]): Row[] {
+  const out: Row[] = [];
+  for (const H of Hs) out.push({ label: 'rtrl97 online step', work: 'train', H, carousel: 'carousel.rtrl97', target: { kind: 'ratio', min: H >= 128 ? 4 : 10 } });
+  for (const H of Hs) out.push({ label: 'tbptt(1,16) online step', work: 'train', H, carousel: 'carousel.vanilla', target: { kind: 'ratio', min: 3 } });
+  for (const H of Hs) out.push({ label: 'forward: Rtrl97.predict', work: 'forward', H, carousel: 'carousel.rtrl97', target: { kind: 'ratio', min: 5 } });
+  for (const H of Hs) out.push({ label: 'forward: vanilla cell', work: 'forward', H, carousel: 'carousel.vanilla', target: { kind: 'ratio', min: 5 } });
+  for (const H of Hs) out.push({ label: 'B=256 step: vanilla', work: 'batch', H, carousel: 'carousel.vanilla', target: { kind: 'batch' } });
+  for (const H of Hs) out.push({ label: 'B=256 step: rtrl97', work: 'batch', H, carousel: 'carousel.rtrl97', target: { kind: 'batch' } });
+  return out;
+}
+
+export function renderReport(f: Figures): { markdown: string; json: unknown } {
+  const m = f.medians;
+  const torchNa = 'na' in f.torch;
+  const verdicts: { row: string; H: number | null; target: string; value: string; met: string }[] = [];
+  const L: string[] = [];
+  L.push(`# LSTM core benchmark${f.quick ? ' (QUICK RUN, not for the record)' : ''}`);
+  L.push('');
+  L.push(`${f.date}; ${String(f.machine['cpu'])}, ${String(f.machine['cores'])} cores (shared), node ${String(f.machine['node'])}; X=${f.X} inputs, 1 linear output; medians of ${f.rounds} interleaved rounds of ~${f.seconds} s samples.`);
+  L.push(`Peers: tfjs ${String(f.tfjs['version'])} cpu and wasm (simd ${String(f.tfjs['wasmSimd'])}, threads ${String(f.tfjs['wasmThreads'])}), brain.js 2.0.0-beta.24, PyTorch ${torchNa ? `n/a (${String(f.torch['na'])})` : `${String(f.torch['version'])}, 1 thread`}.`);
+  L.push('');
+  L.push('Steps per second (B=256 rows: batched steps/s, each advancing 256 streams). A peer cell shows the peer\'s figure and (×r) = Carousel ÷ that peer.');
+  L.push('');
+  L.push('| row | H | Carousel | tfjs cpu | tfjs wasm | brain.js w=16 | PyTorch | Carousel ÷ fastest peer | target | met |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows(f.Hs)) {
+    const c = m[key(r.work, r.H, r.carousel)];
+    const peers = PEERS[r.work].map((p) => ({ id: p, v: m[key(r.work, r.H, p)] }));
+    const cells = peers.map(({ id, v }) => {
+      if (id === 'torch' && torchNa) return 'n/a';
+      if (id.startsWith('brainjs') && r.work === 'batch') return 'n/a (no batch API)';
+      if (v === undefined) return 'n/a';
+      return c === undefined ? fmt(v) : `${fmt(v)} (${ratio(c, v)})`;
+    });
+    const measured = peers.filter((p) => p.v !== undefined) as { id: string; v: number }[];
+    const best = measured.reduce<{ id: string; v: number } | null>((a, p) => (a === null || p.v > a.v ? p : a), null);
+    let vsBest = 'n/a';
+    let targetText: string;
+    let met: string;
+    if (c === undefined) {
+      targetText = r.target.kind === 'ratio' ? `≥${r.target.min}×` : '≥ tfjs wasm, ≥ ½ PyTorch';
+      met = 'n/a (not built yet)';
+    } else if (r.target.kind === 'ratio') {
+      targetText = `≥${r.target.min}× fastest peer`;
+      vsBest = best ? `${ratio(c, best.v)} (${best.id})` : 'n/a';
+      met = best && c / best.v >= r.target.min ? 'met' : 'NOT met';
+      if (torchNa) met += ' (PyTorch not measured)';
+    } else {
+      targetText = '≥ tfjs wasm; ≥ ½ PyTorch';
+      vsBest = best ? `${ratio(c, best.v)} (${best.id})` : 'n/a';
+      const wasm = m[key('batch', r.H, 'tfjs.wasm')];
+      const torch = m[key('batch', r.H, 'torch')];
+      const okWasm = wasm !== undefined && c >= wasm;
+      if (torch === undefined) met = `${okWasm ? 'met' : 'NOT met'} vs tfjs wasm; PyTorch not measured`;
+      else met = okWasm && c >= torch / 2 ? 'met' : 'NOT met';
+    }
+    L.push(`| ${r.label} | ${r.H} | ${fmt(c)} | ${cells.join(' | ')} | ${vsBest} | ${targetText} | ${met} |`);
+    verdicts.push({ row: r.label, H: r.H, target: targetText, value: vsBest, met });
+  }
+
+  // GFLOP/s at the largest H against the measured scalar peak.
+  const H = f.Hs[f.Hs.length - 1]!;
+  const pj = m['peak.js'] ?? NaN;
+  const pw = m['peak.wasm'] ?? NaN;
+  const peak = Math.max(Number.isFinite(pj) ? pj : 0, Number.isFinite(pw) ? pw : 0);
+  const r97 = rtrl97Flops(f.X, H, 1);
+  const van = vanillaFlops(f.X, H, 1, 16);
+  const gf: { label: string; k: string; flops: number; streams: number }[] = [
+    { label: 'rtrl97 online step', k: key('train', H, 'carousel.rtrl97'), flops: r97.train, streams: 1 },
+    { label: 'tbptt(1,16) online step', k: key('train', H, 'carousel.vanilla'), flops: van.train, streams: 1 },
+    { label: 'Rtrl97.predict', k: key('forward', H, 'carousel.rtrl97'), flops: r97.forward, streams: 1 },
+    { label: 'vanilla forward', k: key('forward', H, 'carousel.vanilla'), flops: van.forward, streams: 1 },
+    { label: 'B=256 vanilla step', k: key('batch', H, 'carousel.vanilla'), flops: van.forward, streams: f.B },
+    { label: 'B=256 rtrl97 step', k: key('batch', H, 'carousel.rtrl97'), flops: r97.forward, streams: f.B },
+  ];
+  L.push('');
+  L.push(`Achieved GFLOP/s at H=${H} (flops counted analytically, bench/lstm/flops.ts) against the scalar float64 multiply-add peak measured in this run: JS ${pj.toFixed(2)}, WebAssembly ${pw.toFixed(2)} GFLOP/s → peak ${peak.toFixed(2)} GFLOP/s. Target: ≥40% of peak.`);
+  L.push('');
+  L.push('| Carousel step | flops/step | steps/s | GFLOP/s | % of peak | met (≥40%) |');
+  L.push('|---|---|---|---|---|---|');
+  const gflops: Record<string, number> = {};
+  for (const g of gf) {
+    const s = m[g.k];
+    const flops = g.flops * g.streams;
+    if (s === undefined) {
+      L.push(`| ${g.label} | ${fmt(flops)} | n/a | n/a | n/a | n/a (not built yet) |`);
+      continue;
+    }
+    const G = (s * flops) / 1e9;
+    gflops[g.label] = G;
+    const pct = (100 * G) / peak;
+    const met = pct >= 40 ? 'met' : 'NOT met';
+    L.push(`| ${g.label} | ${fmt(flops)} | ${fmt(s)} | ${G.toFixed(2)} | ${pct.toFixed(0)}% | ${met} |`);
+    verdicts.push({ row: `GFLOP/s ${g.label}`, H, target: '≥40% of peak', value: `${pct.toFixed(0)}%`, met });
+  }
+
+  L.push('');
+  L.push('Correctness guard (before timing; 400 online steps on the sine stream at H=32, mean loss of steps 0-99 → 300-399):');
+  L.push('');
+  for (const g of f.guard) L.push(`- ${g.id}: ${g.first.toExponential(2)} → ${g.last.toExponential(2)} ${g.learns ? 'learns' : 'DOES NOT LEARN'}${g.note ? ` (${g.note})` : ''}`);
+  if (torchNa) L.push(`- torch: n/a (${String(f.torch['na'])})`);
+  L.push('');
+  L.push(`brain.js memoryless (window ${f.brainMemoryless}, no recurrence used; information only, not counted as a peer): ` +
+    f.Hs.map((h) => `H=${h} train ${fmt(m[key('train', h, 'brainjs.w1')])}, forward ${fmt(m[key('forward', h, 'brainjs.w1')])}`).join('; ') + ' steps/s.');
+  L.push('');
+  L.push('What each contender does per step:');
+  L.push('');
+  const seen = new Set<string>();
+  for (const [k, d] of Object.entries(f.does)) {
+    const [work, , id] = k.split('|');
+    const u = `${work}|${id}`;
+    if (seen.has(u)) continue;
+    seen.add(u);
+    L.push(`- ${work} ${id}: ${d}`);
+  }
+  if (!torchNa) L.push('- torch: torch.nn.LSTMCell + Linear, float32, 1 thread; train = forward, ½(y−d)², backward, SGD step, (h, c) detached; forward/batch under no_grad (bench/lstm/torch_peer.py)');
+  L.push('');
+  L.push('Notes: Carousel computes in float64, the peers in float32. Rtrl97 with blocks=H feeds all 4H activations back (cells, input, forget and output gates), so at the same H it has about 4× the weights of the vanilla cell the peers run. brain.js has no carried state and needs inputSize = outputSize, so its online step retrains a window from zero state and predicts 8 outputs.');
+  const markdown = L.join('\n') + '\n';
+  const json = { ...f, peak: { js: pj, wasm: pw, used: peak }, gflops, flopsPerStep: { rtrl97: r97, vanilla: van, H }, verdicts };
+  return { markdown, json };
+}

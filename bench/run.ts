@@ -1,0 +1,43 @@
+// Entry of `npm run bench`: runs the selected benchmark sections in order, each in this process.
+// Not a test runner: nothing here asserts on time; sections print figures and write results/.
+//
+//   npm run bench                  every section
+//   npm run bench -- lstm          only the LSTM core section
+//   npm run bench -- lstm --quick  fewer, shorter rounds (a smoke run, not for the record)
+//   npm run bench -- --list        the section names
+//
+// A section is a module exporting `run(args: BenchArgs): Promise<void>`; add yours to SECTIONS.
+
+import { parseBenchArgs, type BenchArgs } from './args.ts';
+
+interface Section {
+  /** One line for --list. */
+  readonly about: string;
+  readonly load: () => Promise<{ run(args: BenchArgs): Promise<void> }>;
+}
+
+const SECTIONS: Readonly<Record<string, Section>> = {
+  lstm: {
+    about: 'LSTM core: online steps/s, forward-only, B=256, GFLOP/s vs FMA peak, against tfjs, brain.js, PyTorch',
+    load: () => import('./lstm/section.ts'),
+  },
+};
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2), Object.keys(SECTIONS));
+  if (args.list) {
+    for (const [name, s] of Object.entries(SECTIONS)) console.log(`${name.padEnd(10)} ${s.about}`);
+    return;
+  }
+  const names = args.sections.length > 0 ? args.sections : Object.keys(SECTIONS);
+  for (const name of names) {
+    console.log(`\n== bench: ${name}${args.quick ? ' (--quick)' : ''} ==`);
+    const mod = await SECTIONS[name]!.load();
+    await mod.run(args);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -41,7 +41,7 @@ for (const variant of ['6a', '6b'] as const) {
         expect(L - s.meta.positions[s.meta.positions.length - 1]).toBeGreaterThanOrEqual(variant === '6a' ? 40 : 24);
       }
       expect([Math.min(...lengths), Math.max(...lengths)]).toEqual([100, 110]);
-      posSeen.forEach((seen, j) => expect(seen.size).toBe(11 + 0 * j));
+      for (const seen of posSeen) expect(seen.size).toBe(11); // every position of each window occurs
     });
 
     it('maps the relevant symbols to the class one-hot in the paper\'s order, at the last step only', () => {

@@ -52,10 +52,23 @@ describe('lstm97WeightCount', () => {
     expect(lstm97WeightCount({ ...cfg, peepholes: true }) - lstm97WeightCount(cfg)).toBe(12);
   });
 
-  it('lets conventional hidden units read and be read by the hidden layer, but not feed the outputs', () => {
+  it('lets conventional hidden units read the hidden layer and feed the outputs', () => {
     const cfg: Lstm97Config = { inputs: 2, outputs: 1, blocks: 1 };
-    // 4 units, fan-in 2 + 4 + 1 = 7: 28; output 1 + 1: 2.
-    expect(lstm97WeightCount({ ...cfg, hiddenUnits: 1 })).toBe(30);
+    // 4 units, fan-in 2 + 4 + 1 = 7: 28; output 1 cell + 1 unit + 1 bias: 3.
+    expect(lstm97WeightCount({ ...cfg, hiddenUnits: 1 })).toBe(31);
+  });
+
+  it("reproduces the paper's RTRL baseline counts 36, 144 and 10,404 (one self-recurrent unit, connectivity B)", () => {
+    const rtrl = (p: number): number =>
+      lstm97WeightCount({
+        inputs: p + 1,
+        outputs: p + 1,
+        blocks: 0,
+        hiddenUnits: 1,
+        connectivity: 'B',
+        biases: { gates: false, cells: false, outputs: false, hidden: false },
+      });
+    expect([rtrl(4), rtrl(10), rtrl(100)]).toEqual([36, 144, 10_404]);
   });
 
   it('adds the inputs to every output under connectivity B and drops hidden fan-in with cellSources inputs', () => {

@@ -6,7 +6,10 @@
 //                   + H conventional hidden units.
 // Each of them reads z = [x (I); all U hidden activations, if cellSources = 'all'; 1 if biased].
 // Peepholes: each gate of block j has one weight per cell of its block (S per gate).
-// Each of the K outputs reads o = [C·S cell outputs; x if connectivity 'B'; 1 if biased].
+// Each of the K outputs reads o = [C·S cell outputs; H conventional units; x if connectivity 'B';
+// 1 if biased]: every non-gate unit (paper App. A.1, "u not a gate"). Conventional units feeding
+// the outputs is what reproduces the paper's RTRL baseline counts (36, 144, 10,404); none of the
+// LSTM rows has conventional units, so their counts do not depend on it.
 // The CEC self-weight 1.0 is fixed and not counted.
 
 import type { Lstm97Config } from '@carousel/lstm';
@@ -31,6 +34,6 @@ export function lstm97WeightCount(cfg: Lstm97Config): number {
   const hidden =
     cells * (fanIn + b(bias.cells)) + gates * (fanIn + b(bias.gates)) + H * (fanIn + b(bias.hidden));
   const peep = cfg.peepholes ? gates * S : 0;
-  const outFanIn = cells + ((cfg.connectivity ?? 'F') === 'B' ? I : 0) + b(bias.outputs);
+  const outFanIn = cells + H + ((cfg.connectivity ?? 'F') === 'B' ? I : 0) + b(bias.outputs);
   return hidden + peep + K * outFanIn;
 }

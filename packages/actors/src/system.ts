@@ -513,6 +513,8 @@ export class ActorSystem<K, M, S> {
       if (!c.running && c.mailbox.length === 0) this.#passivate(c, 'idle');
       c = next;
     }
+    // Also retries room for waiting keys whose LRU eviction failed (e.g. the store was down).
+    if (this.#waiting.length > this.#evicting) this.#makeRoom();
     if (this.#lru.size > 0) this.#armSweep();
   };
 }

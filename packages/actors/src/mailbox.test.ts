@@ -36,14 +36,16 @@ describe('Mailbox', () => {
 });
 
 describe('Ring', () => {
-  it('is a FIFO that grows and can remove items in place', () => {
+  it('is a FIFO that keeps order while it wraps and grows', () => {
     const r = new Ring<number>();
-    for (let i = 0; i < 40; i++) r.push(i);
-    for (let i = 0; i < 10; i++) expect(r.shift()).toBe(i);
-    r.remove((x) => x % 2 === 0);
-    const rest: number[] = [];
-    for (let x = r.shift(); x !== undefined; x = r.shift()) rest.push(x);
-    expect(rest).toEqual(Array.from({ length: 15 }, (_, i) => 11 + 2 * i));
-    expect(r.length).toBe(0);
+    const out: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 30; round++) {
+      for (let i = 0; i < 3; i++) r.push(next++);
+      out.push(r.shift() as number);
+    }
+    while (r.length > 0) out.push(r.shift() as number);
+    expect(out).toEqual(Array.from({ length: 90 }, (_, i) => i));
+    expect(r.shift()).toBeUndefined();
   });
 });

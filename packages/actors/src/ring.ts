@@ -26,15 +26,6 @@ export class Ring<T> {
     return item;
   }
 
-  /** Removes every item for which `drop` is true, keeping the order of the rest. O(n). */
-  remove(drop: (item: T) => boolean): void {
-    const n = this.#length;
-    for (let i = 0; i < n; i++) {
-      const item = this.shift() as T;
-      if (!drop(item)) this.push(item);
-    }
-  }
-
   clear(): void {
     this.#items = new Array(16);
     this.#head = 0;

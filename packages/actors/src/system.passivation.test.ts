@@ -158,6 +158,34 @@ describe('ActorSystem passivation', () => {
     await system.close();
   });
 
+  it('keeps an actor whose idle passivation failed, and retries it at a later sweep', async () => {
+    const clock = new ManualClock();
+    const behaviour = checkpointBehaviour();
+    let storeDown = true;
+    const flaky = {
+      ...behaviour,
+      passivate: async (key: string, state: SumState) => {
+        if (storeDown) throw new Error('store down');
+        await behaviour.passivate(key, state);
+      },
+    };
+    const system = new ActorSystem(flaky, { clock, idleMs: 1_000, idleSweepMs: 1_000 });
+    const events: ActorStatus<string, number>[] = [];
+    system.status().subscribe((e) => events.push(e));
+    system.tell('k', 4);
+    await settle(system);
+    clock.advance(1_000);
+    await settle(system);
+    expect(events.at(-1)).toMatchObject({ type: 'passivateFailed', key: 'k', reason: 'idle', error: { code: ACTOR_ERR.PASSIVATE_FAILED } });
+    expect(system.peek('k')?.sum).toBe(4);
+    storeDown = false;
+    clock.advance(1_000);
+    await settle(system);
+    expect(events.at(-1)).toEqual({ type: 'passivated', key: 'k', reason: 'idle' });
+    expect(JSON.parse(behaviour.store.get('k')!)).toMatchObject({ sum: 4 });
+    await system.close();
+  });
+
   it('keeps memory bounded with 100k keys touched once under maxActive 1000, passivating every one', async () => {
     const MAX_ACTIVE = 1_000;
     const MAX_WAITING = 200;

@@ -243,8 +243,7 @@ export class ContinualReber {
   private syms: number[] = [];
   private legal: number[] = [];
   private pos = 0;
-  /** Completed strings so far. */
-  strings = 0;
+  private completed = 0;
 
   constructor(
     private readonly rng: Rng,
@@ -252,6 +251,11 @@ export class ContinualReber {
   ) {
     this.code = codeFor(options);
     this.refill();
+  }
+
+  /** Embedded strings completed so far (their final E has been returned by next()). */
+  get strings(): number {
+    return this.completed;
   }
 
   private refill(): void {
@@ -273,7 +277,7 @@ export class ContinualReber {
       stringStart: t === 0,
     };
     if (last) {
-      this.strings++;
+      this.completed++;
       this.refill();
     } else {
       this.pos++;
@@ -288,15 +292,16 @@ export class ContinualReber {
     const targets: Float64Array[] = new Array<Float64Array>(n);
     const legalNext = new Uint8Array(n);
     let symbols = '';
-    let step: ReberStep | undefined;
+    let last = 0;
     for (let t = 0; t < n; t++) {
-      step = this.next();
+      const step = this.next();
+      last = step.next;
       inputs[t] = this.code.input(step.symbol);
       targets[t] = this.code.targetFor(step.next, step.legalNext);
       legalNext[t] = step.legalNext;
       symbols += REBER_SYMBOLS[step.symbol];
     }
-    symbols += REBER_SYMBOLS[step!.next];
+    symbols += REBER_SYMBOLS[last];
     return { inputs, targets, meta: { task: 'reber', symbols, legalNext, branch: null } };
   }
 }

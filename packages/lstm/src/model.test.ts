@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LSTM_ERR, LstmError } from './errors.ts';
-import { CELL_KINDS, createModel, type CellKind, type ModelOptions } from './model.ts';
+import { CELL_KINDS, createModel, loadModel, saveModel, type CellKind, type ModelOptions } from './model.ts';
+import { restoreStream, snapshotStream } from './stream-state.ts';
 
 /** Online next-value prediction of a sine: mean loss of the first and the last 200 steps. */
 function learnSine(o: ModelOptions, steps = 1500): { first: number; last: number } {
@@ -50,5 +51,44 @@ describe('createModel builds every cell with its learner and trains it online', 
     const sa = a.learner.newStream();
     const sb = b.learner.newStream();
     for (let t = 0; t < 5; t++) expect([...b.learner.step(sb, [t, -t])]).toEqual([...a.learner.step(sa, [t, -t])]);
+  });
+});
+
+describe('saveModel / loadModel', () => {
+  for (const cell of ['peephole', 'gru'] as const) {
+    it(`${cell}: a reloaded model and stream continue bit-identically to the original`, () => {
+      const opts: ModelOptions = { cell, inputs: 2, outputs: 1, hidden: 5, optimizer: { kind: 'adam', lr: 0.01 }, seed: 4 };
+      const m = createModel(opts);
+      const s = m.learner.newStream();
+      const feed = (mm: typeof m, ss: typeof s, t0: number, n: number): number[] => {
+        const out: number[] = [];
+        for (let t = t0; t < t0 + n; t++) {
+          if (t > 0) mm.trainer.learn(ss, [Math.cos(0.2 * t)]);
+          out.push(...mm.trainer.step(ss, [Math.sin(0.2 * t), Math.cos(0.2 * t)]));
+        }
+        return out;
+      };
+      feed(m, s, 0, 40);
+      const bytes = saveModel(m, { a: s });
+      const { model: m2, streams } = loadModel(bytes);
+      expect(m2.learner.params).toEqual(m.learner.params);
+      const after1 = feed(m, s, 40, 30);
+      const after2 = feed(m2, streams.a!, 40, 30);
+      expect(after2).toEqual(after1);
+      expect(m2.learner.params).toEqual(m.learner.params);
+    });
+  }
+
+  it('refuses a stream record from another configuration with LSTM_ERR_CHECKPOINT', () => {
+    const a = createModel({ cell: 'forget', inputs: 1, outputs: 1, hidden: 3 });
+    const b = createModel({ cell: 'forget', inputs: 1, outputs: 1, hidden: 4 });
+    const rec = snapshotStream(a.learner.newStream());
+    expect(() => restoreStream(b.learner.newStream(), rec)).toThrow(expect.objectContaining({ code: LSTM_ERR.CHECKPOINT }));
+  });
+
+  it('refuses truncated bytes with LSTM_ERR_CHECKPOINT', () => {
+    const m = createModel({ cell: 'vanilla', inputs: 1, outputs: 1, hidden: 3 });
+    const bytes = saveModel(m);
+    expect(() => loadModel(bytes.subarray(0, bytes.length - 9))).toThrow(expect.objectContaining({ code: LSTM_ERR.CHECKPOINT }));
   });
 });

@@ -3,12 +3,14 @@
 // so a stream configured over the control API trains exactly like the same config offline.
 // Not a new network: it only picks and wires the cells, learners and Trainer of this package.
 
+import { decodeCheckpoint, encodeCheckpoint, type JsonValue, type StateRecord } from './checkpoint.ts';
 import { LSTM_ERR, LstmError, checkEnum, checkInt } from './errors.ts';
 import type { Learner, StreamState } from './learner.ts';
 import type { Lstm97Config } from './lstm97-config.ts';
 import type { OptimizerOptions } from './optimizers.ts';
 import type { RecurrentCell } from './recurrent-options.ts';
 import { Rtrl97 } from './rtrl97.ts';
+import { restoreStream, snapshotStream } from './stream-state.ts';
 import { RecurrentLearner } from './tbptt.ts';
 import { Trainer } from './trainer.ts';
 
@@ -139,4 +141,35 @@ export function createModel(o: ModelOptions, params?: Float64Array): Model<Strea
   }
   const trainer = new Trainer(learner, { optimizer: opts.optimizer ?? {}, applyEvery: opts.applyEvery ?? 1 });
   return Object.freeze({ options: opts, learner, trainer });
+}
+
+/**
+ * A checkpoint of a model and any number of its streams, to bytes (checkpoint.ts) and back,
+ * bit-exact: options, params, optimizer state, per-stream state. A pending accumulation window
+ * is flushed first (Trainer: the window itself is not part of a checkpoint).
+ */
+export function saveModel<S extends StreamState>(m: Model<S>, streams: Record<string, S> = {}): Uint8Array {
+  m.trainer.flush();
+  const rec: Record<string, StateRecord> = {};
+  for (const [name, s] of Object.entries(streams)) rec[name] = snapshotStream(s);
+  return encodeCheckpoint({
+    config: JSON.parse(JSON.stringify(m.options)) as JsonValue,
+    params: m.learner.params,
+    groups: m.learner.groups,
+    optimizer: m.trainer.optimizer.state(),
+    streams: rec,
+  });
+}
+
+/** Rebuilds the model and its streams from saveModel's bytes. LSTM_ERR_CHECKPOINT on bad bytes. */
+export function loadModel(bytes: Uint8Array): { model: Model<StreamState>; streams: Record<string, StreamState> } {
+  const c = decodeCheckpoint(bytes);
+  if (c.config === null || typeof c.config !== 'object' || Array.isArray(c.config)) {
+    throw new LstmError(LSTM_ERR.CHECKPOINT, 'checkpoint config is not a model options object');
+  }
+  const model = createModel(c.config as unknown as ModelOptions, c.params);
+  if (c.optimizer) model.trainer.optimizer.load(c.optimizer);
+  const streams: Record<string, StreamState> = {};
+  for (const [name, rec] of Object.entries(c.streams ?? {})) streams[name] = restoreStream(model.learner.newStream(), rec);
+  return { model, streams };
 }

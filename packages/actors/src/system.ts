@@ -467,6 +467,7 @@ export class ActorSystem<K, M, S> {
     cell.phase = PHASE.ACTIVE;
     cell.lastUsed = this.options.clock.now();
     this.#lru.push(cell);
+    this.#armSweep(); // the sweep that chose it may have found the list empty and stopped
     if (cell.mailbox.length > 0) this.#readyCell(cell);
   }
 

@@ -281,6 +281,33 @@ describe('Trainer guards', () => {
   });
 });
 
+describe('Trainer and learner errors', () => {
+  it('keeps the window after a contract refusal, and never applies it after any other learner error', () => {
+    const learner = new LinearLearner(1, 1);
+    const trainer = new Trainer(learner);
+    const s = learner.newStream();
+    expect(thrownCode(() => trainer.learn(s, [1]))).toBe(LSTM_ERR.STATE); // learn before step: nothing changed
+    trainer.step(s, [1]);
+    trainer.learn(s, [1]);
+    expect(trainer.stats.updates).toBe(1);
+
+    const p0 = learner.params.slice();
+    const original = learner.learn.bind(learner);
+    learner.learn = (st, d, w) => {
+      learner.grad[0] += 123; // half-written gradient, then a crash
+      throw new Error('bug');
+    };
+    trainer.step(s, [1]);
+    expect(() => trainer.learn(s, [1])).toThrow('bug');
+    learner.learn = original;
+    trainer.step(s, [1]);
+    trainer.learn(s, [1]);
+    expect(trainer.stats.discardedWindows).toBe(1);
+    expect(sameBits(learner.params, p0)).toBe(true);
+    expect(learner.grad.every((g) => g === 0)).toBe(true);
+  });
+});
+
 describe('Trainer learning smoke', () => {
   for (const optimizer of [{ kind: 'sgd', lr: 0.05, momentum: 0.9 }, { kind: 'adam', lr: 0.02 }, { kind: 'rmsprop', lr: 0.005 }] as const) {
     it(`fits a noiseless linear map with ${optimizer.kind}`, () => {

@@ -32,6 +32,9 @@ export const DEFAULT_REDUCE: TrainerReduce = 'mean';
 
 export type TrainerReduce = 'mean' | 'sum';
 
+/** Learner errors that, by the Learner contract, leave the learner unchanged. */
+const UNCHANGED_ON_THROW: ReadonlySet<string> = new Set([LSTM_ERR.NON_FINITE, LSTM_ERR.DIMENSION, LSTM_ERR.STATE]);
+
 export interface TrainerOptions {
   /** Optimizer options (optimizers.ts), including clipNorm / clipValue. Default {} (plain sgd). */
   optimizer?: OptimizerOptions;
@@ -145,8 +148,9 @@ export class Trainer<S extends StreamState = StreamState> {
     try {
       loss = this.learner.learn(s, target, weight);
     } catch (e) {
-      // The learner may have added part of a gradient before failing: never apply this window.
-      this.poisoned = true;
+      // The contract's refusals change nothing; anything else may have left part of a gradient
+      // in grad, so this window is never applied.
+      if (!(e instanceof LstmError && UNCHANGED_ON_THROW.has(e.code))) this.poisoned = true;
       throw e;
     }
     this.counters.learns++;

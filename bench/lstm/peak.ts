@@ -69,7 +69,13 @@ export function wasmPeakModule(): Uint8Array {
 
 export type PeakLoop = (iters: number, m: number, c: number) => number;
 
+/** The one WebAssembly call we need (the repo's TS lib has no DOM and @types/node no value). */
+interface WasmApi {
+  instantiate(bytes: Uint8Array): Promise<{ instance: { exports: Record<string, unknown> } }>;
+}
+
 export async function wasmPeakLoop(): Promise<PeakLoop> {
-  const { instance } = await WebAssembly.instantiate(wasmPeakModule());
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const { instance } = await wasm.instantiate(wasmPeakModule());
   return instance.exports['peak'] as PeakLoop;
 }

@@ -50,7 +50,7 @@ function fmt(v: number | undefined): string {
   if (v >= 100) return Math.round(v).toLocaleString('en-US');
   return v.toPrecision(3);
 }
-const ratio = (a: number, b: number): string => `×${(a / b).toFixed(a / b >= 10 ? 0 : 1)}`;
+const ratio = (a: number, b: number): string => `×${(a / b).toFixed(a / b >= 10 ? 0 : a / b >= 1 ? 1 : 2)}`;
 
 function rows(Hs: number[]): Row[] {
   const out: Row[] = [];

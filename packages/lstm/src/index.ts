@@ -173,3 +173,4 @@ export {
   type RecurrentKind,
   type StateDict,
 } from './pytorch.ts';
+export { inspectStateDict, modelFromPytorch, modelToPytorch, type StateDictShape } from './interchange.ts';

@@ -2,12 +2,14 @@
 // Each command module registers itself on the program and owns its options and their defaults.
 
 import { Command } from 'commander';
+import { registerModel } from './commands/model.ts';
 
 export function buildProgram(): Command {
   const program = new Command('carousel')
     .description('Carousel: real-time streaming sequence learning, one online LSTM per live stream.')
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true });
+  registerModel(program);
   return program;
 }
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LSTM_ERR, LstmError } from './errors.ts';
 import { lstm97Forward, newLstm97State } from './lstm97.ts';
+import { lstm97SlotSize } from './lstm97-bptt.ts';
 import type { Lstm97Config } from './lstm97-config.ts';
 import { Tbptt97, bptt97, tbptt97, type Tbptt97Stream } from './lstm97-tbptt.ts';
 import { Rtrl97 } from './rtrl97.ts';
@@ -374,6 +375,8 @@ describe('Tbptt97 streams', () => {
     const net = tbptt97(CFG, 2, 5);
     const s = net.newStream();
     expect(s.ring.capacity).toBe(5);
+    expect(s.ring.floats).toBe(5 * lstm97SlotSize(net.spec));
+    expect([s.Pc.length, s.Pin.length, s.Pfg.length, s.Qin.length, s.Qfg.length]).toEqual([0, 0, 0, 0, 0]); // no RTRL traces
     const slots = s.ring.slots;
     for (let t = 0; t < 12; t++) {
       net.step(s, SEQ[t % SEQ.length]);

@@ -93,9 +93,19 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
     this.gK = new Float64Array(this.outputs);
   }
 
+  /**
+   * A fresh stream. Its RTRL trace buffers are empty (lstm97Forward runs without traces here), so
+   * per-stream memory is the state plus the ring: capacity × lstm97SlotSize floats.
+   */
   newStream(): Tbptt97Stream {
     const { capacity } = this.options;
+    const none = (): Float64Array => new Float64Array(0);
     return Object.assign(newLstm97State(this.spec), {
+      Pc: none(),
+      Pin: none(),
+      Pfg: none(),
+      Qin: none(),
+      Qfg: none(),
       ring: createLstm97Ring(this.spec, capacity),
       newest: capacity - 1,
       pending: 0,
@@ -184,14 +194,12 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
     if (losses.length < streams.length) checkVector('losses', losses, streams.length);
     for (const s of streams) this.checkLearnable(s);
     for (let b = 0; b < streams.length; b++) {
-      const d = D instanceof Float64Array ? D.subarray(b * K, (b + 1) * K) : Array.prototype.slice.call(D, b * K, (b + 1) * K);
-      const loss = outputLoss(this.spec, streams[b].y, d, this.gK, weight);
+      const loss = outputLoss(this.spec, streams[b].y, rowOf(D, b, K), this.gK, weight);
       if (Number.isNaN(loss)) throw new LstmError(LSTM_ERR.NON_FINITE, `loss of stream ${b} is not finite; batch refused`, { index: b });
       losses[b] = loss;
     }
     for (let b = 0; b < streams.length; b++) {
-      const d = D instanceof Float64Array ? D.subarray(b * K, (b + 1) * K) : Array.prototype.slice.call(D, b * K, (b + 1) * K);
-      outputLoss(this.spec, streams[b].y, d, this.gK, weight);
+      outputLoss(this.spec, streams[b].y, rowOf(D, b, K), this.gK, weight); // checked above; recomputed into gK
       this.record(streams[b]);
     }
   }
@@ -243,6 +251,12 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
     lstm97BackwardWindow(this.grad, this.scratch, s.ring, s.newest, len, inject, this.params, this.layout);
     return true;
   }
+}
+
+/** Row b (K entries) of a B×K array, without copying a Float64Array. */
+function rowOf(D: ArrayLike<number>, b: number, K: number): ArrayLike<number> {
+  if (D instanceof Float64Array) return D.subarray(b * K, (b + 1) * K);
+  return Array.prototype.slice.call(D, b * K, (b + 1) * K) as number[];
 }
 
 function checkWeight(weight: number): void {

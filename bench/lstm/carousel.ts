@@ -108,7 +108,7 @@ const UPDATE = (): string => (api.createOptimizer ? "createOptimizer({kind:'sgd'
 export function rtrl97Contender(work: 'train' | 'forward', data: SineStream, H: number, lr: number): Contender {
   const does =
     work === 'train'
-      ? `Rtrl97 (blocks=${H}, 1 cell/block, forget gate, linear head): step (forward + traces) + learn (truncated RTRL gradient) + ${UPDATE()} + grad.fill(0); float64`
+      ? `Rtrl97 (blocks=H, 1 cell/block, forget gate, linear head): step (forward + traces) + learn (truncated RTRL gradient) + ${UPDATE()} + grad.fill(0); float64`
       : `Rtrl97.predict: forward without traces; float64`;
   return loopContender('carousel.rtrl97', does, work, H, rtrl97Loop(data, H, lr));
 }

@@ -72,6 +72,11 @@ export function renderReport(f: Figures): { markdown: string; json: unknown } {
   L.push('');
   L.push(`${f.date}; ${String(f.machine['cpu'])}, ${String(f.machine['cores'])} cores (shared), node ${String(f.machine['node'])}; X=${f.X} inputs, 1 linear output; medians of ${f.rounds} interleaved rounds of ~${f.seconds} s samples.`);
   L.push(`Peers: tfjs ${String(f.tfjs['version'])} cpu and wasm (simd ${String(f.tfjs['wasmSimd'])}, threads ${String(f.tfjs['wasmThreads'])}), brain.js 2.0.0-beta.24, PyTorch ${torchNa ? `n/a (${String(f.torch['na'])})` : `${String(f.torch['version'])}, 1 thread`}.`);
+  const load = (k: string): string => ((f.machine[k] as number[] | undefined) ?? []).map((l) => l.toFixed(1)).join(' ');
+  const spread: Record<string, number> = {};
+  for (const [k, v] of Object.entries(f.samples)) spread[k] = (Math.max(...v) - Math.min(...v)) / (f.medians[k] ?? NaN);
+  const sp = Object.values(spread).filter(Number.isFinite).sort((a, b) => a - b);
+  L.push(`Machine load average (1/5/15 min) at start ${load('load')}, at end ${load('loadEnd')}; sample spread (max−min)/median: median ${(100 * (sp[sp.length >> 1] ?? NaN)).toFixed(0)}%, worst ${(100 * (sp[sp.length - 1] ?? NaN)).toFixed(0)}% (every sample is in lstm.json).`);
   L.push('');
   L.push('Steps per second (B=256 rows: batched steps/s, each advancing 256 streams). A peer cell shows the peer\'s figure and (×r) = Carousel ÷ that peer.');
   L.push('');
@@ -171,6 +176,6 @@ export function renderReport(f: Figures): { markdown: string; json: unknown } {
   L.push('');
   L.push('Notes: Carousel computes in float64, the peers in float32. Rtrl97 with blocks=H feeds all 4H activations back (cells, input, forget and output gates), so at the same H it has about 4× the weights of the vanilla cell the peers run. brain.js has no carried state and needs inputSize = outputSize, so its online step retrains a window from zero state and predicts 8 outputs.');
   const markdown = L.join('\n') + '\n';
-  const json = { ...f, peak: { js: pj, wasm: pw, used: peak }, gflops, flopsPerStep: { rtrl97: r97, vanilla: van, H }, verdicts };
+  const json = { ...f, spread, peak: { js: pj, wasm: pw, used: peak }, gflops, flopsPerStep: { rtrl97: r97, vanilla: van, H }, verdicts };
   return { markdown, json };
 }

@@ -29,14 +29,16 @@ const BRAIN_MEMORYLESS = 1;
 export const keyOf = (work: string, H: number, id: string): string => `${work}|${H}|${id}`;
 
 export async function run(args: BenchArgs): Promise<void> {
-  const rounds = args.rounds ?? (args.quick ? 5 : 7);
-  const seconds = args.seconds ?? (args.quick ? 0.04 : 0.2);
+  const rounds = args.rounds ?? (args.quick ? 5 : 9);
+  const seconds = args.seconds ?? (args.quick ? 0.04 : 0.25);
   const data = sineStream(X);
   const api = carouselApi();
   const torch = torchAvailable();
   const tfInfo = await tfjsInfo();
-  const machine = { cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, node: process.version, load: os.loadavg() };
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.load.map((l) => l.toFixed(2)).join(' ')}`);
+  const machine: Record<string, unknown> & { load: number[]; loadEnd?: number[] } = {
+    cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, node: process.version, load: os.loadavg(),
+  };
+  console.log(`machine: ${String(machine['cpu'])}, ${String(machine['cores'])} cores, node ${String(machine['node'])}, load ${machine.load.map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`tfjs ${String(tfInfo['version'])} (wasm simd ${String(tfInfo['wasmSimd'])}, threads ${String(tfInfo['wasmThreads'])}); PyTorch: ${torch.ok ? torch.version : `n/a (${torch.reason})`}`);
   console.log(`@carousel/lstm exports: tbptt ${api.tbptt ? 'yes' : 'no'}, StreamBatch ${api.streamBatch ? 'yes' : 'no'}, createOptimizer ${api.optimizer ? 'yes' : 'no (plain SGD loop)'}`);
   console.log(`rounds ${rounds}, ~${seconds} s per sample${args.quick ? ' (quick: not for the record)' : ''}\n`);
@@ -138,6 +140,7 @@ export async function run(args: BenchArgs): Promise<void> {
     console.log(`round ${r + 1}/${rounds}: ${(now() - rs).toFixed(1)} s`);
   }
 
+  machine.loadEnd = os.loadavg();
   const medians: Record<string, number> = {};
   for (const [k, v] of Object.entries(samples)) medians[k] = median(v);
   const does: Record<string, string> = {};

@@ -26,6 +26,13 @@ describe('createModel builds every cell with its learner and trains it online', 
     });
   }
 
+  for (const cell of ['lstm97', 'forget', 'peephole'] as const) {
+    it(`${cell} with tbptt(1,16) learns a sine online too`, () => {
+      const r = learnSine({ cell, learner: 'tbptt', k1: 1, k2: 16, inputs: 1, outputs: 1, hidden: 8, optimizer: { kind: 'adam', lr: 0.01 } });
+      expect(r.last).toBeLessThan(r.first / 5);
+    });
+  }
+
   it('with learning rate 0 nothing is learned (the negative control)', () => {
     const r = learnSine({ cell: 'forget', inputs: 1, outputs: 1, hidden: 8, optimizer: { kind: 'sgd', lr: 0 } });
     expect(r.last).toBeGreaterThan(r.first / 2);
@@ -55,9 +62,12 @@ describe('createModel builds every cell with its learner and trains it online', 
 });
 
 describe('saveModel / loadModel', () => {
-  for (const cell of ['peephole', 'gru'] as const) {
+  for (const cell of ['peephole', 'gru', 'forget-tbptt'] as const) {
     it(`${cell}: a reloaded model and stream continue bit-identically to the original`, () => {
-      const opts: ModelOptions = { cell, inputs: 2, outputs: 1, hidden: 5, optimizer: { kind: 'adam', lr: 0.01 }, seed: 4 };
+      const opts: ModelOptions =
+        cell === 'forget-tbptt'
+          ? { cell: 'forget', learner: 'tbptt', k1: 3, k2: 7, inputs: 2, outputs: 1, hidden: 5, optimizer: { kind: 'adam', lr: 0.01 }, seed: 4 }
+          : { cell, inputs: 2, outputs: 1, hidden: 5, optimizer: { kind: 'adam', lr: 0.01 }, seed: 4 };
       const m = createModel(opts);
       const s = m.learner.newStream();
       const feed = (mm: typeof m, ss: typeof s, t0: number, n: number): number[] => {

@@ -9,6 +9,7 @@ import type { Learner, StreamState } from './learner.ts';
 import type { Lstm97Config } from './lstm97-config.ts';
 import type { OptimizerOptions } from './optimizers.ts';
 import type { RecurrentCell } from './recurrent-options.ts';
+import { Tbptt97 } from './lstm97-tbptt.ts';
 import { Rtrl97 } from './rtrl97.ts';
 import { restoreStream, snapshotStream } from './stream-state.ts';
 import { RecurrentLearner } from './tbptt.ts';
@@ -84,14 +85,17 @@ export function resolveModelOptions(o: ModelOptions): ResolvedModelOptions {
   if (learner === 'rtrl97' && !IS_1997[cell]) {
     throw new LstmError(LSTM_ERR.UNSUPPORTED, `learner rtrl97 needs a 1997-family cell (lstm97, forget, peephole), got ${cell}`, { cell, learner });
   }
-  if (IS_1997[cell] && learner !== 'rtrl97') {
-    throw new LstmError(LSTM_ERR.UNSUPPORTED, `learner ${learner} is not available for the ${cell} cell yet; use rtrl97 or a modern cell`, { cell, learner });
-  }
   const hidden = o.hidden ?? DEFAULT_HIDDEN;
   if (IS_1997[cell] && typeof hidden !== 'number') {
     throw new LstmError(LSTM_ERR.CONFIG, `hidden must be one number (memory blocks) for the ${cell} cell`, { hidden });
   }
   return Object.freeze({ ...o, cell, learner, hidden });
+}
+
+function cadence(opts: ResolvedModelOptions): { k1: number; k2: number } {
+  if (opts.learner === 'bptt') return { k1: Infinity, k2: Infinity };
+  const k1 = checkInt('k1', opts.k1 ?? DEFAULT_MODEL_K1, 1);
+  return { k1, k2: checkInt('k2', opts.k2 ?? Math.max(DEFAULT_MODEL_K2, k1), k1) };
 }
 
 /** Builds learner and trainer for the options; `params`, if given, replaces the initial weights. */
@@ -115,10 +119,14 @@ export function createModel(o: ModelOptions, params?: Float64Array): Model<Strea
       // A positive forget-gate bias so the cell starts as the 1997 cell (LSTM-SPEC 2.1).
       cfg.gateBias = { ...cfg.gateBias, forget: new Array<number>(cfg.blocks).fill(opts.forgetBias ?? 1) };
     }
-    learner = new Rtrl97(cfg, params) as unknown as Learner<StreamState>;
+    if (opts.learner === 'rtrl97') {
+      learner = new Rtrl97(cfg, params) as unknown as Learner<StreamState>;
+    } else {
+      const { k1, k2 } = cadence(opts);
+      learner = new Tbptt97(cfg, { k1, k2 }, params) as unknown as Learner<StreamState>;
+    }
   } else {
-    const k1 = opts.learner === 'bptt' ? Infinity : checkInt('k1', opts.k1 ?? DEFAULT_MODEL_K1, 1);
-    const k2 = opts.learner === 'bptt' ? Infinity : checkInt('k2', opts.k2 ?? Math.max(DEFAULT_MODEL_K2, k1), k1);
+    const { k1, k2 } = cadence(opts);
     const r = new RecurrentLearner({
       inputs: opts.inputs,
       outputs: opts.outputs,

@@ -94,7 +94,7 @@ export {
   type Tbptt97Stream,
 } from './lstm97-tbptt.ts';
 export { loadModel, saveModel } from './model.ts';
-export { restoreStream, snapshotStream } from './stream-state.ts';
+export { copyStream, restoreStream, snapshotStream } from './stream-state.ts';
 export { clipByGlobalNorm, clipByValue, clipFactor, gradNorm } from './clip.ts';
 export {
   APPLY_STATUS,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LSTM_ERR, LstmError } from './errors.ts';
 import { CELL_KINDS, createModel, loadModel, saveModel, type CellKind, type ModelOptions } from './model.ts';
-import { restoreStream, snapshotStream } from './stream-state.ts';
+import { copyStream, restoreStream, snapshotStream } from './stream-state.ts';
 
 /** Online next-value prediction of a sine: mean loss of the first and the last 200 steps. */
 function learnSine(o: ModelOptions, steps = 1500): { first: number; last: number } {
@@ -101,4 +101,19 @@ describe('saveModel / loadModel', () => {
     const bytes = saveModel(m);
     expect(() => loadModel(bytes.subarray(0, bytes.length - 9))).toThrow(expect.objectContaining({ code: LSTM_ERR.CHECKPOINT }));
   });
+});
+
+describe('copyStream', () => {
+  for (const [cell, learner] of [['forget', 'rtrl97'], ['peephole', 'tbptt'], ['vanilla', 'tbptt'], ['gru', 'tbptt']] as const) {
+    it(`${cell}/${learner}: a copied stream continues exactly like the original`, () => {
+      const m = createModel({ cell, learner, inputs: 1, outputs: 1, hidden: 4, k1: 2, k2: 5 });
+      const a = m.learner.newStream();
+      for (let t = 0; t < 9; t++) {
+        m.learner.step(a, [Math.sin(t)]);
+        if (t % 2) m.learner.learn(a, [0.1]);
+      }
+      const b = copyStream(m.learner.newStream(), a);
+      for (let t = 9; t < 15; t++) expect([...m.learner.step(b, [Math.sin(t)])]).toEqual([...m.learner.step(a, [Math.sin(t)])]);
+    });
+  }
 });

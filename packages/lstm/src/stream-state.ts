@@ -81,3 +81,28 @@ function writeItem(arr: unknown[], i: number, t: unknown, v: StateValue): void {
   else if (t !== null && typeof t === 'object') write(t as Record<string, unknown>, v as StateRecord);
   else arr[i] = v;
 }
+
+/** Copies every value of stream `src` into `dst` (two streams of the same model), allocating nothing. */
+export function copyStream<S extends StreamState>(dst: S, src: S): S {
+  copyInto(dst as unknown as Record<string, unknown>, src as unknown as Record<string, unknown>);
+  return dst;
+}
+
+function copyInto(dst: Record<string, unknown>, src: Record<string, unknown>): void {
+  const frozen = Object.isFrozen(dst);
+  for (const k in src) {
+    const s = src[k];
+    const d = dst[k];
+    if (ArrayBuffer.isView(s)) (d as Float64Array).set(s as Float64Array);
+    else if (Array.isArray(s)) {
+      const da = d as unknown[];
+      for (let i = 0; i < s.length; i++) {
+        const si = s[i];
+        if (ArrayBuffer.isView(si)) (da[i] as Float64Array).set(si as Float64Array);
+        else if (si !== null && typeof si === 'object') copyInto(da[i] as Record<string, unknown>, si as Record<string, unknown>);
+        else da[i] = si;
+      }
+    } else if (s !== null && typeof s === 'object') copyInto(d as Record<string, unknown>, s as Record<string, unknown>);
+    else if (!frozen) dst[k] = s;
+  }
+}

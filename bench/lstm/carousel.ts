@@ -42,9 +42,17 @@ export const VANILLA_OPTIONS = (X: number, H: number) => ({ inputs: X, outputs: 
 export const TBPTT_K1 = 1;
 export const TBPTT_K2 = 16;
 
-/** params -= lr·grad, through createOptimizer when it is exported, else a plain loop. */
-function sgd(params: Float64Array, grad: Float64Array, lr: number): () => void {
-  if (api.createOptimizer) {
+/**
+ * How the update is applied: 'sgd' = through createOptimizer when it is exported, else a plain
+ * loop (the figures of the table); 'plain' = params -= lr·grad in a plain loop; 'none' = grad is
+ * only zeroed (the breakdown of where a step's time goes).
+ */
+export type UpdateKind = 'sgd' | 'plain' | 'none';
+
+/** params -= lr·grad then grad.fill(0), as `kind` says. */
+function sgd(params: Float64Array, grad: Float64Array, lr: number, kind: UpdateKind = 'sgd'): () => void {
+  if (kind === 'none') return () => grad.fill(0);
+  if (kind === 'sgd' && api.createOptimizer) {
     const opt = api.createOptimizer({ kind: 'sgd', lr }, params.length);
     return () => {
       opt.apply(params, grad);
@@ -63,10 +71,10 @@ export interface OnlineLoop {
   forwardStep(): void;
 }
 
-function onlineLoop<S>(net: LearnerLike<S>, data: SineStream, lr: number, forward: (s: S, x: Float64Array) => Float64Array): OnlineLoop {
+function onlineLoop<S>(net: LearnerLike<S>, data: SineStream, lr: number, forward: (s: S, x: Float64Array) => Float64Array, update0: UpdateKind = 'sgd'): OnlineLoop {
   const s = net.newStream();
   const d = new Float64Array(1);
-  const update = sgd(net.params, net.grad, lr);
+  const update = sgd(net.params, net.grad, lr, update0);
   let t = 0;
   return {
     learnStep() {
@@ -84,16 +92,27 @@ function onlineLoop<S>(net: LearnerLike<S>, data: SineStream, lr: number, forwar
   };
 }
 
-export function rtrl97Loop(data: SineStream, H: number, lr: number): OnlineLoop {
+export function rtrl97Loop(data: SineStream, H: number, lr: number, update: UpdateKind = 'sgd'): OnlineLoop {
   const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
-  return onlineLoop<Rtrl97Stream>(net, data, lr, (s, x) => net.predict(s, x));
+  return onlineLoop<Rtrl97Stream>(net, data, lr, (s, x) => net.predict(s, x), update);
 }
 
 /** null when tbptt is not exported yet. */
-export function tbpttLoop(data: SineStream, H: number, lr: number): OnlineLoop | null {
+export function tbpttLoop(data: SineStream, H: number, lr: number, update: UpdateKind = 'sgd'): OnlineLoop | null {
   if (!api.tbptt) return null;
   const net = api.tbptt(VANILLA_OPTIONS(data.X, H), TBPTT_K1, TBPTT_K2);
-  return onlineLoop(net, data, lr, (s, x) => net.step(s, x));
+  return onlineLoop(net, data, lr, (s, x) => net.step(s, x), update);
+}
+
+/**
+ * The same online step with another update, for the breakdown under the table (not a row):
+ * id 'carousel.rtrl97.plain' / '.none', 'carousel.vanilla.plain' / '.none'.
+ */
+export function updateVariantContender(learner: 'rtrl97' | 'vanilla', update: Exclude<UpdateKind, 'sgd'>, data: SineStream, H: number, lr: number): Contender | null {
+  const loop = learner === 'rtrl97' ? rtrl97Loop(data, H, lr, update) : tbpttLoop(data, H, lr, update);
+  if (!loop) return null;
+  const does = update === 'plain' ? 'the online step with a plain SGD loop as the update' : 'the online step without the update (step + learn + grad.fill(0))';
+  return loopContender(`carousel.${learner}.${update}`, does, 'train', H, loop);
 }
 
 function loopContender(id: string, does: string, work: Work, H: number, loop: OnlineLoop): Contender {

@@ -154,6 +154,16 @@ export function renderReport(f: Figures): { markdown: string; json: unknown } {
   }
 
   L.push('');
+  L.push(`Where a Carousel online step's time goes at H=${H} (steps/s; µs per step):`);
+  L.push('');
+  const us = (v: number | undefined): string => (v === undefined ? 'n/a' : `${fmt(v)} (${(1e6 / v).toFixed(0)} µs)`);
+  for (const [label, id] of [['rtrl97', 'carousel.rtrl97'], ['tbptt(1,16)', 'carousel.vanilla']] as const) {
+    const full = m[key('train', H, id)];
+    const plain = m[key('train', H, `${id}.plain`)];
+    const none = m[key('train', H, `${id}.none`)];
+    L.push(`- ${label}: step + learn, no update ${us(none)}; + plain SGD loop ${us(plain)}; + ${f.api['optimizer'] ? 'createOptimizer sgd' : 'plain SGD loop'} (the table's figure) ${us(full)}`);
+  }
+  L.push('');
   L.push('Correctness guard (before timing; 400 online steps on the sine stream at H=32, mean loss of steps 0-99 → 300-399):');
   L.push('');
   for (const g of f.guard) L.push(`- ${g.id}: ${g.first.toExponential(2)} → ${g.last.toExponential(2)} ${g.learns ? 'learns' : 'DOES NOT LEARN'}${g.note ? ` (${g.note})` : ''}`);

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { BenchArgs } from '../args.ts';
 import { brainContender, BrainOnline } from './brain-peer.ts';
-import { carouselApi, rtrl97BatchContender, rtrl97Contender, rtrl97Loop, tbpttContender, tbpttLoop, vanillaBatchContender } from './carousel.ts';
+import { carouselApi, updateVariantContender, rtrl97BatchContender, rtrl97Contender, rtrl97Loop, tbpttContender, tbpttLoop, vanillaBatchContender } from './carousel.ts';
 import { calibrate, median, now, sample, type Contender } from './contender.ts';
 import { guardLine, guardOf, runGuard, type GuardResult } from './guard.ts';
 import { jsPeakLoop, PEAK_FLOPS_PER_ITER, wasmPeakLoop, type PeakLoop } from './peak.ts';
@@ -85,6 +85,11 @@ export async function run(args: BenchArgs): Promise<void> {
       add(tfjsContender(be, 'train', data, H, 1, LR.tfjs));
       add(tfjsContender(be, 'forward', data, H, 1, LR.tfjs));
       add(tfjsContender(be, 'batch', data, H, B, LR.tfjs));
+    }
+    if (H === HS[HS.length - 1]) {
+      for (const learner of ['rtrl97', 'vanilla'] as const) {
+        for (const update of ['plain', 'none'] as const) add(updateVariantContender(learner, update, data, H, LR.carousel));
+      }
     }
     for (const w of [BRAIN_WINDOW, BRAIN_MEMORYLESS]) {
       add(brainContender('train', data, H, w, LR.brain));

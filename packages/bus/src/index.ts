@@ -16,3 +16,4 @@ export {
 export { InProcTransport, type InProcOptions } from './inproc-transport.ts';
 export { compileMapping, partitionOf, type SubjectMapping } from './mapping.ts';
 export { subjectMatches } from './subject.ts';
+export { NatsTransport } from './nats-transport.ts';

@@ -1,0 +1,452 @@
+// NatsTransport: the Transport contract over the `nats` v2 client. Core pub/sub and request-reply
+// on the connection, JetStream publish and ordered consumers via jetstream(), provisioning via
+// jetstreamManager(), KV and Object Store via js.views. Reconnects forever with capped backoff.
+// It adds no behaviour of its own beyond buffering limits and error codes.
+
+import { readFile } from 'node:fs/promises';
+import {
+  connect, credsAuthenticator, DiscardPolicy, Events, headers as natsHeaders, KvWatchInclude, RetentionPolicy,
+  StorageType, nanos,
+  type ConnectionOptions, type JetStreamClient, type JetStreamManager, type KV, type KvEntry as NatsKvEntry,
+  type MsgHdrs, type NatsConnection, type ObjectStore, type StreamConfig,
+} from 'nats';
+import { BUS_ERR, BusError } from './errors.ts';
+import { mapErrors, toBusError } from './nats-errors.ts';
+import { DEFAULT_CONSUMER_BATCH, DEFAULT_DUPLICATE_WINDOW_MS, parseNatsOptions, type NatsTransportOptions } from './options.ts';
+import { StatusHub } from './status.ts';
+import { checkName, checkPattern, checkSubject } from './subject.ts';
+import { QueuedSubscription } from './subscription.ts';
+import type {
+  BlobStore, BusMsg, ConsumeOptions, JsPublishOptions, KvEntry, KvSpec, KvStore, KvWatch, KvWatchOptions, MsgHeaders,
+  ObjectInfo, ObjectStoreSpec, PubAck, PublishOptions, RequestOptions, Storage, StreamConsumer, StreamMsg, StreamSpec,
+  StreamState, SubscribeOptions, Subscription, Transport, TransportStatus,
+} from './transport.ts';
+
+const STATE_OPEN = 0;
+const STATE_DRAINING = 1;
+const STATE_CLOSED = 2;
+
+function toNatsHeaders(h: MsgHeaders | undefined, msgId?: string): MsgHdrs | undefined {
+  if ((h === undefined || Object.keys(h).length === 0) && msgId === undefined) return undefined;
+  const out = natsHeaders();
+  for (const [k, v] of Object.entries(h ?? {})) out.set(k, v);
+  if (msgId !== undefined) out.set('Nats-Msg-Id', msgId);
+  return out;
+}
+
+function fromNatsHeaders(h: MsgHdrs | undefined): MsgHeaders {
+  if (h === undefined) return {};
+  const out: Record<string, string> = {};
+  for (const k of h.keys()) out[k] = h.get(k);
+  return out;
+}
+
+function storageOf(s: Storage | undefined): StorageType {
+  return s === 'memory' ? StorageType.Memory : StorageType.File;
+}
+
+function kvEntry(e: NatsKvEntry): KvEntry {
+  return { bucket: e.bucket, key: e.key, value: e.value, revision: e.revision, operation: e.operation };
+}
+
+/** The connection options for the `nats` client, from our frozen options. */
+async function connectionOptions(o: Readonly<NatsTransportOptions>): Promise<ConnectionOptions> {
+  let attempt = 0;
+  const co: ConnectionOptions = {
+    servers: [...o.servers],
+    name: o.name,
+    maxReconnectAttempts: -1,
+    waitOnFirstConnect: false,
+    timeout: o.requestTimeoutMs,
+    // Called before each reconnect round: doubles from reconnectMinMs up to reconnectMaxMs, with
+    // jitter, and starts over after a successful reconnect (see #watchStatus).
+    reconnectDelayHandler: () => {
+      const base = Math.min(o.reconnectMaxMs, o.reconnectMinMs * 2 ** Math.min(attempt++, 16));
+      return base / 2 + Math.random() * (base / 2);
+    },
+  };
+  (co as { resetBackoff?: () => void }).resetBackoff = () => (attempt = 0);
+  if (o.user !== undefined) {
+    co.user = o.user;
+    co.pass = o.pass;
+  }
+  if (o.token !== undefined) co.token = o.token;
+  if (o.credsFile !== undefined) co.authenticator = credsAuthenticator(await readFile(o.credsFile));
+  if (o.tls !== undefined) co.tls = { ...o.tls };
+  return co;
+}
+
+export class NatsTransport implements Transport {
+  readonly kind = 'nats' as const;
+  #state = STATE_OPEN;
+  #subs = new Set<QueuedSubscription>();
+  #consumers = new Set<{ close(): Promise<void> }>();
+  #watches = new Set<KvWatch>();
+  #status = new StatusHub();
+  #jsm: JetStreamManager | undefined;
+  readonly #js: JetStreamClient;
+  readonly #done: Promise<void | Error>;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    private readonly opts: Readonly<NatsTransportOptions>,
+    private readonly resetBackoff: () => void,
+  ) {
+    this.#js = nc.jetstream({ timeout: opts.requestTimeoutMs });
+    void this.#watchStatus();
+    this.#done = nc.closed().then((err) => {
+      this.#state = STATE_CLOSED;
+      for (const s of [...this.#subs]) s.close();
+      for (const w of [...this.#watches]) w.close();
+      if (err !== undefined) this.#status.emit({ type: 'error', error: toBusError(err, 'connection closed') });
+      this.#status.close();
+      return err ?? undefined;
+    });
+  }
+
+  /** Connects to `opts.servers` (the first connection must succeed; later losses reconnect forever). */
+  static async connect(options: Partial<NatsTransportOptions> = {}): Promise<NatsTransport> {
+    const opts = parseNatsOptions(options);
+    const co = await connectionOptions(opts);
+    const nc = await mapErrors(`connect to ${opts.servers.join(',')}`, () => connect(co));
+    return new NatsTransport(nc, opts, (co as { resetBackoff: () => void }).resetBackoff);
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      const server = String(s.data);
+      let ev: TransportStatus | undefined;
+      if (s.type === Events.Disconnect) ev = { type: 'disconnect', server };
+      else if (s.type === Events.Reconnect) {
+        this.resetBackoff();
+        ev = { type: 'reconnect', server };
+      } else if (s.type === Events.Error) ev = { type: 'error', error: toBusError(s.data, 'connection error') };
+      if (ev !== undefined) this.#status.emit(ev);
+    }
+  }
+
+  #guard(): void {
+    if (this.#state !== STATE_OPEN || this.nc.isClosed()) throw new BusError(BUS_ERR.CLOSED, 'transport is closed or draining');
+  }
+
+  async #manager(): Promise<JetStreamManager> {
+    this.#jsm ??= await mapErrors('jetstream manager', () => this.nc.jetstreamManager({ timeout: this.opts.requestTimeoutMs }));
+    return this.#jsm;
+  }
+
+  #sync<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw toBusError(err, what);
+    }
+  }
+
+  publish(subject: string, data: Uint8Array, opts: PublishOptions = {}): void {
+    this.#guard();
+    checkSubject(subject);
+    this.#sync(`publish ${subject}`, () =>
+      this.nc.publish(subject, data, { headers: toNatsHeaders(opts.headers, opts.msgId), reply: opts.reply }),
+    );
+  }
+
+  subscribe(subject: string, opts: SubscribeOptions = {}): Subscription {
+    this.#guard();
+    checkPattern(subject);
+    let natsSub: ReturnType<NatsConnection['subscribe']> | undefined;
+    const sub: QueuedSubscription = new QueuedSubscription(subject, opts.queue, opts.maxPending ?? this.opts.maxPendingMsgs, opts.callback, {
+      onStop: () => {
+        this.#subs.delete(sub);
+        if (!this.nc.isClosed()) natsSub?.unsubscribe();
+      },
+      emit: (e) => this.#status.emit(e),
+    });
+    natsSub = this.#sync(`subscribe ${subject}`, () =>
+      this.nc.subscribe(subject, {
+        queue: opts.queue,
+        callback: (err, m) => {
+          if (err !== null) {
+            this.#status.emit({ type: 'error', error: toBusError(err, `subscription ${subject}`) });
+            return;
+          }
+          const msg: BusMsg = m.reply === undefined || m.reply === ''
+            ? { subject: m.subject, data: m.data, headers: fromNatsHeaders(m.headers) }
+            : { subject: m.subject, data: m.data, headers: fromNatsHeaders(m.headers), reply: m.reply };
+          sub.deliver(msg);
+        },
+      }),
+    );
+    this.#subs.add(sub);
+    return sub;
+  }
+
+  async request(subject: string, data: Uint8Array, opts: RequestOptions = {}): Promise<BusMsg> {
+    this.#guard();
+    checkSubject(subject);
+    const m = await mapErrors(`request ${subject}`, () =>
+      this.nc.request(subject, data, { timeout: opts.timeout ?? this.opts.requestTimeoutMs, headers: toNatsHeaders(opts.headers) }),
+    );
+    return { subject: m.subject, data: m.data, headers: fromNatsHeaders(m.headers) };
+  }
+
+  async flush(): Promise<void> {
+    this.#guard();
+    await mapErrors('flush', () => this.nc.flush());
+  }
+
+  async jsPublish(subject: string, data: Uint8Array, opts: JsPublishOptions = {}): Promise<PubAck> {
+    this.#guard();
+    checkSubject(subject);
+    const ack = await mapErrors(
+      `jetstream publish ${subject}`,
+      () => this.#js.publish(subject, data, { msgID: opts.msgId, headers: toNatsHeaders(opts.headers), timeout: opts.timeout ?? this.opts.requestTimeoutMs }),
+      'jetstream',
+    );
+    return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+  }
+
+  consume(stream: string, opts: ConsumeOptions): StreamConsumer {
+    this.#guard();
+    checkName('stream', stream);
+    if (opts.filterSubject !== undefined) checkPattern(opts.filterSubject);
+    const js = this.#js;
+    const manager = () => this.#manager();
+    const consumers = this.#consumers;
+    let lastSeq = opts.afterSeq;
+    let closed = false;
+    let stop: (() => void) | undefined;
+    let iterator: AsyncGenerator<StreamMsg> | undefined;
+    const handle = {
+      stream,
+      get lastSeq() {
+        return lastSeq;
+      },
+      close: async () => {
+        closed = true;
+        consumers.delete(handle);
+        stop?.();
+      },
+      // One underlying consumer however often the iterator is asked for.
+      [Symbol.asyncIterator]: () => (iterator ??= messages()),
+    };
+    async function* messages(): AsyncGenerator<StreamMsg> {
+      // Ordered consumers retry a missing stream forever; check it exists first.
+      await mapErrors(`stream ${stream}`, async () => (await manager()).streams.info(stream));
+      if (closed) return;
+      const consumer = await mapErrors(`ordered consumer on ${stream}`, () =>
+        js.consumers.get(stream, {
+          opt_start_seq: opts.afterSeq + 1,
+          ...(opts.filterSubject === undefined ? {} : { filterSubjects: opts.filterSubject }),
+        }),
+      );
+      const iter = await mapErrors(`consume ${stream}`, () => consumer.consume({ max_messages: opts.batch ?? DEFAULT_CONSUMER_BATCH }));
+      stop = () => iter.stop();
+      if (closed) iter.stop();
+      try {
+        for await (const jm of iter) {
+          lastSeq = jm.seq;
+          yield { subject: jm.subject, data: jm.data, headers: fromNatsHeaders(jm.headers), streamSeq: jm.seq };
+          if (closed) break;
+        }
+      } finally {
+        iter.stop();
+      }
+    }
+    consumers.add(handle);
+    return handle;
+  }
+
+  async streamState(stream: string): Promise<StreamState> {
+    this.#guard();
+    checkName('stream', stream);
+    const info = await mapErrors(`stream ${stream}`, async () => (await this.#manager()).streams.info(stream));
+    return { name: stream, messages: info.state.messages, firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
+  }
+
+  async ensureStream(spec: StreamSpec): Promise<void> {
+    this.#guard();
+    checkName('stream', spec.name);
+    if (!Array.isArray(spec.subjects) || spec.subjects.length === 0) throw new BusError(BUS_ERR.CONFIG, 'a stream needs subjects');
+    spec.subjects.forEach(checkPattern);
+    const retention = { limits: RetentionPolicy.Limits, interest: RetentionPolicy.Interest, workqueue: RetentionPolicy.Workqueue }[spec.retention ?? 'limits'];
+    const config: Partial<StreamConfig> = {
+      name: spec.name,
+      subjects: [...spec.subjects],
+      retention,
+      max_age: nanos(spec.maxAgeMs ?? 0),
+      max_msgs: spec.maxMsgs ?? -1,
+      max_bytes: spec.maxBytes ?? -1,
+      duplicate_window: nanos(spec.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS),
+      num_replicas: spec.replicas ?? 1,
+      storage: storageOf(spec.storage),
+      discard: DiscardPolicy.Old,
+    };
+    const jsm = await this.#manager();
+    await mapErrors(`ensure stream ${spec.name}`, async () => {
+      const exists = await jsm.streams.info(spec.name).then(() => true, (err) => {
+        if (toBusError(err, '').code === BUS_ERR.NOT_FOUND) return false;
+        throw err;
+      });
+      // Storage cannot change on update; everything else the spec names can.
+      if (exists) await jsm.streams.update(spec.name, { ...config, storage: undefined } as Partial<StreamConfig>);
+      else await jsm.streams.add(config);
+    });
+  }
+
+  async deleteStream(name: string): Promise<void> {
+    this.#guard();
+    checkName('stream', name);
+    await mapErrors(`delete stream ${name}`, async () => (await this.#manager()).streams.delete(name));
+  }
+
+  async ensureKv(spec: KvSpec): Promise<KvStore> {
+    this.#guard();
+    checkName('bucket', spec.bucket);
+    const kv = await mapErrors(`ensure KV ${spec.bucket}`, () =>
+      this.#js.views.kv(spec.bucket, {
+        history: spec.history ?? 1,
+        maxValueSize: spec.maxValueSize ?? -1,
+        ttl: spec.ttlMs ?? 0,
+        replicas: spec.replicas ?? 1,
+        storage: storageOf(spec.storage),
+      }),
+    );
+    return this.#kvStore(spec.bucket, kv);
+  }
+
+  async kv(bucket: string): Promise<KvStore> {
+    this.#guard();
+    checkName('bucket', bucket);
+    await mapErrors(`KV ${bucket}`, async () => (await this.#manager()).streams.info(`KV_${bucket}`));
+    const kv = await mapErrors(`KV ${bucket}`, () => this.#js.views.kv(bucket, { bindOnly: true }));
+    return this.#kvStore(bucket, kv);
+  }
+
+  #kvStore(bucket: string, kv: KV): KvStore {
+    const guard = () => this.#guard();
+    const watches = this.#watches;
+    return {
+      bucket,
+      get: async (key) => {
+        guard();
+        const e = await mapErrors(`KV get ${bucket}/${key}`, () => kv.get(key));
+        return e === null || e.operation !== 'PUT' ? null : kvEntry(e);
+      },
+      put: (key, value) => {
+        guard();
+        return mapErrors(`KV put ${bucket}/${key}`, () => kv.put(key, value));
+      },
+      create: (key, value) => {
+        guard();
+        return mapErrors(`KV create ${bucket}/${key}`, () => kv.create(key, value));
+      },
+      update: (key, value, expectedRevision) => {
+        guard();
+        return mapErrors(`KV update ${bucket}/${key}`, () => kv.update(key, value, expectedRevision));
+      },
+      delete: async (key) => {
+        guard();
+        await mapErrors(`KV delete ${bucket}/${key}`, () => kv.delete(key));
+      },
+      watch: (opts: KvWatchOptions = {}) => {
+        guard();
+        let stopped = false;
+        let natsWatch: { stop(): void } | undefined;
+        const started = mapErrors(`KV watch ${bucket}`, () =>
+          kv.watch({ key: opts.key ?? '>', include: opts.updatesOnly === true ? KvWatchInclude.UpdatesOnly : KvWatchInclude.LastValue }),
+        );
+        let entries: AsyncGenerator<KvEntry> | undefined;
+        async function* follow(): AsyncGenerator<KvEntry> {
+          const it = await started;
+          natsWatch = it;
+          if (stopped) return;
+          for await (const e of it) yield kvEntry(e);
+        }
+        const w: KvWatch = {
+          close: () => {
+            stopped = true;
+            watches.delete(w);
+            natsWatch?.stop();
+            void started.then((it) => it.stop(), () => {});
+          },
+          [Symbol.asyncIterator]: () => (entries ??= follow()),
+        };
+        watches.add(w);
+        return w;
+      },
+    };
+  }
+
+  async ensureObjectStore(spec: ObjectStoreSpec): Promise<BlobStore> {
+    this.#guard();
+    checkName('bucket', spec.bucket);
+    const os = await mapErrors(`ensure object store ${spec.bucket}`, () =>
+      this.#js.views.os(spec.bucket, { replicas: spec.replicas ?? 1, storage: storageOf(spec.storage), ttl: nanos(spec.ttlMs ?? 0) }),
+    );
+    return this.#blobStore(spec.bucket, os);
+  }
+
+  async objectStore(bucket: string): Promise<BlobStore> {
+    this.#guard();
+    checkName('bucket', bucket);
+    await mapErrors(`object store ${bucket}`, async () => (await this.#manager()).streams.info(`OBJ_${bucket}`));
+    const os = await mapErrors(`object store ${bucket}`, () => this.#js.views.os(bucket));
+    return this.#blobStore(bucket, os);
+  }
+
+  #blobStore(bucket: string, os: ObjectStore): BlobStore {
+    const guard = () => this.#guard();
+    return {
+      bucket,
+      put: async (name, data): Promise<ObjectInfo> => {
+        guard();
+        const info = await mapErrors(`object put ${bucket}/${name}`, () => os.putBlob({ name }, data));
+        return { bucket, name, size: info.size };
+      },
+      get: async (name) => {
+        guard();
+        return mapErrors(`object get ${bucket}/${name}`, () => os.getBlob(name));
+      },
+      delete: async (name) => {
+        guard();
+        await mapErrors(`object delete ${bucket}/${name}`, () => os.delete(name));
+      },
+    };
+  }
+
+  status(): AsyncIterable<TransportStatus> {
+    return this.#status.listen();
+  }
+
+  async drain(): Promise<void> {
+    if (this.#state !== STATE_OPEN) {
+      await this.#done;
+      return;
+    }
+    this.#state = STATE_DRAINING;
+    for (const c of [...this.#consumers]) await c.close();
+    for (const w of [...this.#watches]) w.close();
+    // nats drains every subscription (pending callbacks run), flushes, then closes.
+    await mapErrors('drain', () => this.nc.drain());
+    await Promise.all([...this.#subs].map((s) => s.drain()));
+    await this.#done;
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === STATE_CLOSED) return;
+    this.#state = STATE_CLOSED;
+    for (const c of [...this.#consumers]) await c.close();
+    for (const w of [...this.#watches]) w.close();
+    for (const s of [...this.#subs]) s.close();
+    if (!this.nc.isClosed()) await this.nc.close();
+    await this.#done;
+  }
+
+  closed(): Promise<void | Error> {
+    return this.#done;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

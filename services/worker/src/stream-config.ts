@@ -1,0 +1,87 @@
+// The per-stream configuration: the model a stream runs, its forecast horizon, normalisation and
+// anomaly settings. Defaults come from the worker's config; the control API changes them per
+// stream. Parsed, checked and frozen in one place (parseStreamConfig).
+
+import type { AnomalyScorerOptions } from '@carousel/anomaly';
+import { CELL_KINDS, LEARNER_KINDS, type CellKind, type LearnerKind, type ModelOptions } from '@carousel/lstm';
+import { WorkerError, WORKER_ERR } from './errors.ts';
+
+/** Forecast one step ahead by default. */
+export const DEFAULT_HORIZON = 1;
+/** Longest horizon a stream may ask for, in steps. */
+export const MAX_HORIZON = 64;
+/** Training weight of a point the scorer finds anomalous: it still counts, a tenth as much. */
+export const DEFAULT_ANOMALY_WEIGHT = 0.1;
+/** Likelihood from which a point counts as anomalous for training (protects the model). */
+export const DEFAULT_PROTECT_LIKELIHOOD = 0.99;
+/** Normaliser memory, in points (exponential forgetting); adapts to drift. */
+export const DEFAULT_NORMALIZER_WINDOW = 10_000;
+
+/** The model part: everything of ModelOptions except the sizes, which the data decides. */
+export type StreamModelOptions = Omit<ModelOptions, 'inputs' | 'outputs'>;
+
+/** Default model of a stream: a vanilla LSTM (H=32), TBPTT(4,32), Adam 0.003 (picked on a sine-plus-noise sweep: see docs/worker.md). */
+export const DEFAULT_STREAM_MODEL: StreamModelOptions = Object.freeze({
+  cell: 'vanilla' as CellKind,
+  hidden: 32,
+  learner: 'tbptt' as LearnerKind,
+  k1: 4,
+  k2: 32,
+  optimizer: Object.freeze({ kind: 'adam' as const, lr: 0.003, clipNorm: 1 }),
+});
+
+export interface StreamConfig {
+  /** Model options (cell, hidden, learner, k1, k2, optimizer, seed...). Default DEFAULT_STREAM_MODEL. */
+  model: StreamModelOptions;
+  /** Forecast horizon H in steps (1 = next sample only). Default 1. */
+  horizon: number;
+  /** Normalise every feature online (running mean/variance) before the model sees it. Default true. */
+  normalize: boolean;
+  /** Normaliser memory in points; Infinity = cumulative. Default 10,000. */
+  normalizerWindow: number;
+  /** Anomaly scorer options (@carousel/anomaly). Default: its defaults. */
+  anomaly: Partial<AnomalyScorerOptions>;
+  /** Training weight of points at or above protectLikelihood, in [0, 1]. Default 0.1. */
+  anomalyWeight: number;
+  /** Likelihood from which a point is down-weighted for training. Default 0.99. */
+  protectLikelihood: number;
+}
+
+export function defaultStreamConfig(): StreamConfig {
+  return {
+    model: DEFAULT_STREAM_MODEL,
+    horizon: DEFAULT_HORIZON,
+    normalize: true,
+    normalizerWindow: DEFAULT_NORMALIZER_WINDOW,
+    anomaly: {},
+    anomalyWeight: DEFAULT_ANOMALY_WEIGHT,
+    protectLikelihood: DEFAULT_PROTECT_LIKELIHOOD,
+  };
+}
+
+/** Merges `over` onto `base` (model options merge field by field), checks and freezes. WORKER_ERR_CONFIG names the field. */
+export function parseStreamConfig(over: Partial<StreamConfig> = {}, base: StreamConfig = defaultStreamConfig()): Readonly<StreamConfig> {
+  if (over === null || typeof over !== 'object') throw new WorkerError(WORKER_ERR.CONFIG, 'stream config must be an object');
+  const model = { ...base.model, ...(over.model ?? {}) };
+  if (model.cell !== undefined && !CELL_KINDS.includes(model.cell)) bad('model.cell', model.cell);
+  if (model.learner !== undefined && !LEARNER_KINDS.includes(model.learner)) bad('model.learner', model.learner);
+  const c: StreamConfig = {
+    model: Object.freeze(model),
+    horizon: over.horizon ?? base.horizon,
+    normalize: over.normalize ?? base.normalize,
+    normalizerWindow: over.normalizerWindow ?? base.normalizerWindow,
+    anomaly: Object.freeze({ ...base.anomaly, ...(over.anomaly ?? {}) }),
+    anomalyWeight: over.anomalyWeight ?? base.anomalyWeight,
+    protectLikelihood: over.protectLikelihood ?? base.protectLikelihood,
+  };
+  if (!Number.isInteger(c.horizon) || c.horizon < 1 || c.horizon > MAX_HORIZON) bad('horizon', c.horizon);
+  if (typeof c.normalize !== 'boolean') bad('normalize', c.normalize);
+  if (!(c.normalizerWindow === Infinity || (Number.isFinite(c.normalizerWindow) && c.normalizerWindow >= 2))) bad('normalizerWindow', c.normalizerWindow);
+  if (!(c.anomalyWeight >= 0 && c.anomalyWeight <= 1)) bad('anomalyWeight', c.anomalyWeight);
+  if (!(c.protectLikelihood >= 0 && c.protectLikelihood <= 1)) bad('protectLikelihood', c.protectLikelihood);
+  return Object.freeze(c);
+}
+
+function bad(field: string, value: unknown): never {
+  throw new WorkerError(WORKER_ERR.CONFIG, `${field} is invalid: ${JSON.stringify(value)}`, { field, value });
+}

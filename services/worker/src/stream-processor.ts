@@ -1,0 +1,208 @@
+// The learning step of one stream (DESIGN.md "The learning step"), free of any transport: the
+// worker's actors, `carousel nab` and the tests all run exactly this. Per sample:
+//   1. normalise x with the running per-feature statistics (then fold x into them);
+//   2. if a forecast for this step exists, its error feeds the anomaly scorer;
+//   3. online update: the error is the loss of the last output, weighted down when the scorer
+//      finds the point anomalous, so the model does not learn the fault;
+//   4. advance the model one step: its output is the forecast of the next sample (and, for a
+//      horizon H > 1, the model is rolled forward on its own forecasts from a scratch copy).
+// Not here: validation of the wire message (protocol), ordering and dedupe (the worker),
+// persistence (the caller stores snapshot()).
+
+import { createAnomalyScorer, type AnomalyScorer, type AnomalyScorerState } from '@carousel/anomaly';
+import { copyStream, createModel, loadModel, saveModel, type Model, type StreamState } from '@carousel/lstm';
+import { WorkerError, WORKER_ERR } from './errors.ts';
+import { createNormalizer, type Normalizer, type NormalizerState } from './normalizer.ts';
+import type { StreamConfig } from './stream-config.ts';
+
+/** What one processed sample produces (the worker turns it into a Prediction). */
+export interface StepResult {
+  seq: number;
+  /** H forecasts, each D values, in the sample's units; forecast[0] is the next sample. */
+  forecast: Float64Array[];
+  /** RMS error of the last forecast for this sample, in the sample's units (NaN for the first). */
+  error: number;
+  /** Raw anomaly score and likelihood in [0, 1]. */
+  score: number;
+  likelihood: number;
+  /** The point raised an alert (scorer flag: hysteresis and refractory applied). */
+  flagged: boolean;
+  /** Training weight used for this point (1, or anomalyWeight when anomalous). */
+  weight: number;
+  /** Loss of the online update (NaN when no update happened). */
+  loss: number;
+}
+
+export interface StreamStats {
+  samples: number;
+  updates: number;
+  /** Exponential moving average of the loss (α = 0.01). */
+  lossEma: number;
+  flagged: number;
+  refusedSteps: number;
+  learningRate: number;
+}
+
+/** The persisted form of a processor (msgpack-able: numbers, strings, Uint8Array, Float64Array, records). */
+export interface ProcessorState {
+  v: 1;
+  dims: number;
+  seq: number;
+  model: Uint8Array;
+  normalizer: NormalizerState;
+  scorer: AnomalyScorerState;
+  lastForecast: Float64Array | null;
+  stats: StreamStats;
+}
+
+export class StreamProcessor {
+  readonly dims: number;
+  readonly model: Model<StreamState>;
+  readonly stream: StreamState;
+  private readonly scratch: StreamState;
+  private readonly normalizer: Normalizer;
+  private readonly scorer: AnomalyScorer;
+  private readonly xn: Float64Array; //  (D) normalised sample
+  private readonly err: Float64Array; // (D) forecast error, normalised
+  private readonly last: Float64Array; // (D) last forecast, normalised
+  private hasForecast = false;
+  private seq = -1;
+  readonly stats: StreamStats;
+
+  /** A fresh processor for D-dimensional samples; `state` restores a snapshot of the same config. */
+  constructor(readonly config: Readonly<StreamConfig>, dims: number, state?: ProcessorState) {
+    if (!Number.isInteger(dims) || dims < 1) throw new WorkerError(WORKER_ERR.DIMENSION, `sample dimension must be a positive integer, got ${dims}`);
+    this.dims = dims;
+    if (state) {
+      if (state.v !== 1 || state.dims !== dims) throw new WorkerError(WORKER_ERR.CHECKPOINT, `checkpoint is for ${state.dims} features, v${state.v}`);
+      const { model, streams } = loadModel(state.model);
+      this.model = model;
+      this.stream = streams.main ?? model.learner.newStream();
+    } else {
+      this.model = createModel({ ...config.model, inputs: dims, outputs: dims });
+      this.stream = this.model.learner.newStream();
+    }
+    this.scratch = this.model.learner.newStream();
+    this.normalizer = createNormalizer({ features: dims, window: config.normalizerWindow, enabled: config.normalize });
+    this.scorer = createAnomalyScorer({ ...config.anomaly, features: dims });
+    this.xn = new Float64Array(dims);
+    this.err = new Float64Array(dims);
+    this.last = new Float64Array(dims);
+    this.stats = { samples: 0, updates: 0, lossEma: NaN, flagged: 0, refusedSteps: 0, learningRate: this.model.trainer.optimizer.lr };
+    if (state) {
+      this.normalizer.restore(state.normalizer);
+      this.scorer.restore(state.scorer);
+      if (state.lastForecast) {
+        this.last.set(state.lastForecast);
+        this.hasForecast = true;
+      }
+      this.seq = state.seq;
+      Object.assign(this.stats, state.stats);
+    }
+  }
+
+  /** The seq of the last sample applied (-1 if none). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /**
+   * Applies one sample. Throws WorkerError DIMENSION for a wrong-length x, MODEL when the model
+   * refuses the step; in both cases nothing of the stream changed.
+   */
+  process(seq: number, x: ArrayLike<number>, ts?: number): StepResult {
+    const D = this.dims;
+    if (x.length !== D) throw new WorkerError(WORKER_ERR.DIMENSION, `sample has ${x.length} features, the stream's model has ${D}`, { expected: D, got: x.length });
+    const { xn, err, last, model, stream } = this;
+    this.normalizer.normalize(x, xn);
+    let error = NaN;
+    let score = 0;
+    let likelihood = 0;
+    let flagged = false;
+    let weight = 1;
+    let loss = NaN;
+    if (this.hasForecast) {
+      let se = 0;
+      for (let i = 0; i < D; i++) {
+        err[i] = xn[i]! - last[i]!;
+        const e = this.normalizer.scale(i) * err[i]!;
+        se += e * e;
+      }
+      error = Math.sqrt(se / D);
+      const s = this.scorer.update(err, ts);
+      score = s.raw;
+      likelihood = s.likelihood;
+      flagged = s.flagged;
+      weight = likelihood >= this.config.protectLikelihood ? this.config.anomalyWeight : 1;
+      try {
+        loss = model.trainer.learn(stream, xn, weight);
+      } catch (e) {
+        this.stats.refusedSteps++;
+        throw new WorkerError(WORKER_ERR.MODEL, `model refused the update: ${(e as Error).message}`, e);
+      }
+      if (Number.isFinite(loss)) {
+        this.stats.updates++;
+        this.stats.lossEma = Number.isNaN(this.stats.lossEma) ? loss : 0.99 * this.stats.lossEma + 0.01 * loss;
+      }
+    }
+    const y = model.trainer.step(stream, xn);
+    last.set(y);
+    this.hasForecast = true;
+    this.normalizer.update(x);
+    this.seq = seq;
+    this.stats.samples++;
+    if (flagged) this.stats.flagged++;
+    this.stats.learningRate = model.trainer.optimizer.lr;
+    return { seq, forecast: this.rollout(y), error, score, likelihood, flagged, weight, loss };
+  }
+
+  /** The forecast for input x from the current state, without changing it (control loops: infer). */
+  infer(x: ArrayLike<number>): Float64Array[] {
+    if (x.length !== this.dims) throw new WorkerError(WORKER_ERR.DIMENSION, `input has ${x.length} features, the stream's model has ${this.dims}`);
+    const xn = new Float64Array(this.dims);
+    this.normalizer.normalize(x, xn);
+    copyStream(this.scratch, this.stream);
+    const y = this.model.learner.step(this.scratch, xn);
+    return this.rollout(y, true);
+  }
+
+  /** Forecasts in sample units: y, then H-1 more steps of the model fed its own output. */
+  private rollout(y: Float64Array, fromScratch = false): Float64Array[] {
+    const H = this.config.horizon;
+    const out: Float64Array[] = [this.denorm(y)];
+    if (H === 1) return out;
+    if (!fromScratch) copyStream(this.scratch, this.stream);
+    let cur = Float64Array.from(y);
+    for (let h = 1; h < H; h++) {
+      cur = Float64Array.from(this.model.learner.step(this.scratch, cur));
+      out.push(this.denorm(cur));
+    }
+    return out;
+  }
+
+  private denorm(y: ArrayLike<number>): Float64Array {
+    const out = new Float64Array(this.dims);
+    this.normalizer.denormalize(y, out);
+    return out;
+  }
+
+  /** Zeroes the recurrent state, keeps the weights and statistics (a sequence boundary). */
+  resetState(): void {
+    this.model.learner.reset(this.stream);
+    this.hasForecast = false;
+  }
+
+  /** Everything needed to continue bit-identically after a restart. */
+  snapshot(): ProcessorState {
+    return {
+      v: 1,
+      dims: this.dims,
+      seq: this.seq,
+      model: saveModel(this.model, { main: this.stream }),
+      normalizer: this.normalizer.snapshot(),
+      scorer: this.scorer.snapshot(),
+      lastForecast: this.hasForecast ? this.last.slice() : null,
+      stats: { ...this.stats },
+    };
+  }
+}

@@ -109,6 +109,7 @@ const VARIANTS: [string, Lstm97Config][] = [
   ['peepholes without forget gate', { ...G_BASE, peepholes: true }],
   ['conventional hidden units, connectivity B, 3 cells per block', { inputs: 2, outputs: 2, blocks: 2, cellsPerBlock: 3, hiddenUnits: 2, connectivity: 'B', forgetGate: true, head: 'linear' }],
   ['no output gate, cells reading the inputs only (Exp. 2a)', { inputs: 2, outputs: 2, blocks: 2, outputGate: false, g: 'sigmoid', h: 'identity', connectivity: 'B', cellSources: 'inputs', biases: { gates: false, cells: false } }],
+  ['modern connectivity: gates and cells read the cell outputs only', { inputs: 2, outputs: 1, blocks: 3, cellsPerBlock: 2, forgetGate: true, peepholes: true, cellSources: 'cells', head: 'linear' }],
   ['no output gate, recurrent sources, peepholes, hidden units', { inputs: 2, outputs: 1, blocks: 2, cellsPerBlock: 2, outputGate: false, forgetGate: true, peepholes: true, hiddenUnits: 1 }],
   ['softmax head with cross-entropy, tanh squashing, partial biases', { inputs: 2, outputs: 3, blocks: 2, forgetGate: true, g: 'tanh', h: 'tanh', head: 'softmax', loss: 'ce', biases: { cells: false, hidden: false }, hiddenUnits: 1 }],
   ['logistic head with cross-entropy', { inputs: 2, outputs: 2, blocks: 2, head: 'logistic', loss: 'ce' }],

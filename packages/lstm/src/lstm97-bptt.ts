@@ -237,7 +237,10 @@ export function lstm97Backward(
 
   // dE/dr(t-1) is the recurrent part of dE/dz(t)
   if (spec.cellSources === 'all') for (let i = 0; i < spec.recurrent; i++) drPrev[i] = dz[I + i];
-  else drPrev.fill(0);
+  else if (spec.cellSources === 'cells') {
+    drPrev.fill(0);
+    for (let i = 0; i < N; i++) drPrev[i] = dz[I + i];
+  } else drPrev.fill(0);
 }
 
 /**

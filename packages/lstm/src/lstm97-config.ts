@@ -28,8 +28,12 @@ export interface Lstm97Config {
   h?: Squash;
   /** 'F': outputs see only cell outputs; 'B': outputs also see the inputs. Default 'F'. */
   connectivity?: 'F' | 'B';
-  /** What cells and gates read: 'all' = inputs + all hidden activations (default); 'inputs' = inputs only (Exp. 2a/2b). */
-  cellSources?: 'all' | 'inputs';
+  /**
+   * What cells and gates read besides the inputs: 'all' = every hidden activation, gates included
+   * (the paper's F, default); 'cells' = the cell outputs only (the modern connectivity, as in
+   * PyTorch's nn.LSTM, with a quarter of the recurrent weights); 'inputs' = nothing (Exp. 2a/2b).
+   */
+  cellSources?: 'all' | 'cells' | 'inputs';
   /** Which units have a bias weight. Default: all true. */
   biases?: { gates?: boolean; cells?: boolean; outputs?: boolean; hidden?: boolean };
   /** Per-block gate-bias initial values (length C each); unlisted gates get random biases. */
@@ -64,7 +68,7 @@ export interface Lstm97Spec {
   readonly g: Squash;
   readonly h: Squash;
   readonly connectivity: 'F' | 'B';
-  readonly cellSources: 'all' | 'inputs';
+  readonly cellSources: 'all' | 'cells' | 'inputs';
   readonly biases: { readonly gates: boolean; readonly cells: boolean; readonly outputs: boolean; readonly hidden: boolean };
   readonly gateBias: { readonly input?: readonly number[]; readonly output?: readonly number[]; readonly forget?: readonly number[] };
   readonly initRange: number;
@@ -73,7 +77,7 @@ export interface Lstm97Spec {
   readonly seed: number;
   /** R: length of r(t) = [y_c (N); y_in (C); y_φ (C if forget); y_out (C if output gate); y_h (U)]. */
   readonly recurrent: number;
-  /** Length of z without the bias column: I + R, or I when cellSources is 'inputs'. */
+  /** Length of z without the bias column: I + R ('all'), I + N ('cells') or I ('inputs'). */
   readonly zBase: number;
   /** Fan-in (row length) of gates, cells and conventional units: zBase + 1 when they have a bias. */
   readonly zGate: number;
@@ -97,7 +101,7 @@ export function parseLstm97Config(cfg: Lstm97Config): Lstm97Spec {
   const g = checkEnum('g', cfg.g ?? 'sig4m2', SQUASH);
   const h = checkEnum('h', cfg.h ?? 'sig2m1', SQUASH);
   const connectivity = checkEnum('connectivity', cfg.connectivity ?? 'F', ['F', 'B'] as const);
-  const cellSources = checkEnum('cellSources', cfg.cellSources ?? 'all', ['all', 'inputs'] as const);
+  const cellSources = checkEnum('cellSources', cfg.cellSources ?? 'all', ['all', 'cells', 'inputs'] as const);
   const b = cfg.biases ?? {};
   const biases = Object.freeze({
     gates: bool('biases.gates', b.gates ?? true),
@@ -124,7 +128,7 @@ export function parseLstm97Config(cfg: Lstm97Config): Lstm97Spec {
 
   const cells = blocks * cellsPerBlock;
   const recurrent = cells + blocks * (1 + (forgetGate ? 1 : 0) + (outputGate ? 1 : 0)) + hiddenUnits;
-  const zBase = cellSources === 'all' ? inputs + recurrent : inputs;
+  const zBase = cellSources === 'all' ? inputs + recurrent : cellSources === 'cells' ? inputs + blocks * cellsPerBlock : inputs;
   return Object.freeze({
     inputs, outputs, blocks, cellsPerBlock, cells, hiddenUnits, forgetGate, peepholes, outputGate, g, h,
     connectivity, cellSources, biases, gateBias, initRange, head, loss, seed, recurrent, zBase,

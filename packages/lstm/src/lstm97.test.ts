@@ -31,6 +31,10 @@ describe('the paper topologies have the paper weight counts (LSTM-SPEC 4.0)', ()
 });
 
 describe('the layout', () => {
+  it("with cellSources 'cells' has the weight count of a modern LSTM with the same H (4H(X+H+1) + head)", () => {
+    const L = lstm97Layout(parseLstm97Config({ inputs: 8, outputs: 1, blocks: 32, forgetGate: true, cellSources: 'cells' }));
+    expect(L.size).toBe(4 * 32 * (8 + 32 + 1) + 33);
+  });
   it('lays the groups out contiguously in the documented order, without absent groups', () => {
     const L = lstm97Layout(parseLstm97Config({ inputs: 3, outputs: 2, blocks: 2, cellsPerBlock: 2, forgetGate: true, peepholes: true, hiddenUnits: 1 }));
     expect(L.groups.map((g) => g.name)).toEqual(['W_in', 'W_out', 'W_c', 'W_k', 'W_fg', 'p_in', 'p_out', 'p_fg', 'W_h']);

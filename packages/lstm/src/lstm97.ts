@@ -5,7 +5,7 @@
 //
 // Dimensions: I inputs, C blocks, S cells per block, N = C·S, U conventional hidden units,
 // K outputs, R = |r(t)|, Zg/Zc/Zh fan-in of gates/cells/hidden units, O = |o(t)|.
-//   z(t) = [x (I); r(t-1) (R, unless cellSources = 'inputs'); 1]           (LSTM-SPEC 5.4)
+//   z(t) = [x (I); r(t-1) (R; only y_c (N) if cellSources = 'cells'; none if 'inputs'); 1]  (LSTM-SPEC 5.4)
 //   r(t) = [y_c (N, block-major); y_in (C); y_φ (C if forget); y_out (C if output gate); y_h (U)]
 //   o(t) = [y_c (N); y_h (U); x (I if connectivity B); 1 (if output bias)]
 
@@ -184,6 +184,7 @@ function lstm97Sources(L: Lstm97Layout, st: Lstm97State, x: ArrayLike<number>, x
   const I = L.spec.inputs;
   for (let i = 0; i < I; i++) z[i] = x[xo + i]!;
   if (L.spec.cellSources === 'all') z.set(r, I);
+  else if (L.spec.cellSources === 'cells') z.set(r.subarray(0, L.spec.cells), I);
   z[L.spec.zBase] = 1;
   sPrev.set(s);
 }

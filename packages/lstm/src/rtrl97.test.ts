@@ -210,6 +210,7 @@ describe('rtrl97 truncated gradient equals the frozen-input surrogate (LSTM-SPEC
     ['peepholes without forget gate', { ...G_BASE, peepholes: true }],
     ['conventional hidden units, connectivity B, 3 cells per block', { inputs: 2, outputs: 2, blocks: 2, cellsPerBlock: 3, hiddenUnits: 2, connectivity: 'B', forgetGate: true, head: 'linear' }],
     ['no output gate, logistic g, identity h, cells reading inputs only (Exp. 2a)', { inputs: 2, outputs: 2, blocks: 1, outputGate: false, g: 'sigmoid', h: 'identity', connectivity: 'B', cellSources: 'inputs', biases: { gates: false, cells: false, outputs: false } }],
+    ['modern connectivity: gates and cells read the cell outputs only', { inputs: 2, outputs: 1, blocks: 3, cellsPerBlock: 2, forgetGate: true, peepholes: true, cellSources: 'cells', head: 'linear' }],
     ['softmax head with cross-entropy, tanh squashing, partial biases', { inputs: 2, outputs: 2, blocks: 3, forgetGate: true, g: 'tanh', h: 'tanh', head: 'softmax', loss: 'ce', biases: { cells: false, outputs: true } }],
     ['logistic head with cross-entropy', { inputs: 2, outputs: 2, blocks: 2, head: 'logistic', loss: 'ce' }],
     ['softmax head with MSE', { inputs: 2, outputs: 3, blocks: 2, head: 'softmax', loss: 'mse' }],

@@ -86,7 +86,7 @@ export function encodeWav(samples: ArrayLike<number>, sampleRate: number, opts: 
   dv.setUint32(40, dataBytes, true);
   for (let i = 0; i < samples.length; i++) {
     const v = Math.max(-1, Math.min(1, samples[i]));
-    if (format === 'pcm16') dv.setInt16(44 + 2 * i, Math.round(v * 32767), true);
+    if (format === 'pcm16') dv.setInt16(44 + 2 * i, Math.min(32767, Math.round(v * 32768)), true); // the reader divides by 32768
     else dv.setFloat32(44 + 4 * i, v, true);
   }
   return out;

@@ -140,7 +140,7 @@ export class Simulator {
     };
     // Stream seeds: distinct per kind and index, derived from the one seed.
     for (let i = 0; i < o.sensors; i++) {
-      add(`sensor-${i}`, sensors({ seed: (o.seed * 1009 + i) >>> 0, anomalyRate: o.anomalyRate, start: this.t0, periodMs: Number.isFinite(periodMs) ? periodMs : 1 }));
+      add(`sensor-${i}`, sensors({ seed: (o.seed * 1009 + i) >>> 0, anomalyRate: o.anomalyRate, start: this.t0, periodMs: Number.isFinite(o.rate) ? periodMs : 1 }));
     }
     for (let i = 0; i < o.audio; i++) add(`audio-${i}`, loopAudio((o.seed * 2003 + i) >>> 0));
     for (let i = 0; i < o.plants; i++) add(`plant-${i}`, plant({ seed: (o.seed * 3001 + i) >>> 0 }));
@@ -174,7 +174,10 @@ export class Simulator {
     while (this.state === State.Running) {
       // The stream that is due first; ties go to the earlier stream.
       let next: Stream | undefined;
-      for (const s of this.streams) if (!s.done && (next === undefined || s.seq < next.seq)) next = s;
+      for (const s of this.streams) {
+        if (s.seq >= o.count) s.done = true;
+        if (!s.done && (next === undefined || s.seq < next.seq)) next = s;
+      }
       if (!next) break;
       const due = fast ? this.t0 : this.t0 + next.seq * periodMs;
       if (due - this.t0 >= o.durationMs) break;
@@ -192,10 +195,6 @@ export class Simulator {
 
   private async publishNext(s: Stream, ts: number): Promise<void> {
     const o = this.options;
-    if (s.seq >= o.count) {
-      s.done = true;
-      return;
-    }
     const r = s.points.next();
     if (r.done) {
       s.done = true;

@@ -192,11 +192,42 @@ function lstm97Sources(L: Lstm97Layout, st: Lstm97State, x: ArrayLike<number>, x
 /** net = W·z for every gate, cell and hidden row: [in (C); φ (C); out (C); c (N); h (U)]. */
 function lstm97Nets(L: Lstm97Layout, p: Float64Array, z: Float64Array, zo: number, net: Float64Array, no: number): void {
   const { blocks: C, cells: N, hiddenUnits: U, zGate: Zg, zCell: Zc, zHidden: Zh } = L.spec;
-  for (let j = 0; j < C; j++) net[no + j] = dot(p, L.W_in + j * Zg, z, zo, Zg);
-  if (L.W_fg >= 0) for (let j = 0; j < C; j++) net[no + C + j] = dot(p, L.W_fg + j * Zg, z, zo, Zg);
-  if (L.W_out >= 0) for (let j = 0; j < C; j++) net[no + 2 * C + j] = dot(p, L.W_out + j * Zg, z, zo, Zg);
-  for (let n = 0; n < N; n++) net[no + 3 * C + n] = dot(p, L.W_c + n * Zc, z, zo, Zc);
-  for (let u = 0; u < U; u++) net[no + 3 * C + N + u] = dot(p, L.W_h + u * Zh, z, zo, Zh);
+  matvec(net, no, p, L.W_in, C, Zg, z, zo);
+  if (L.W_fg >= 0) matvec(net, no + C, p, L.W_fg, C, Zg, z, zo);
+  if (L.W_out >= 0) matvec(net, no + 2 * C, p, L.W_out, C, Zg, z, zo);
+  matvec(net, no + 3 * C, p, L.W_c, N, Zc, z, zo);
+  if (U > 0) matvec(net, no + 3 * C + N, p, L.W_h, U, Zh, z, zo);
+}
+
+/**
+ * out[oo + r] = W[r]·z for `rows` contiguous rows of length n at p[wo...]. Four rows at a time,
+ * so four independent multiply-add chains run side by side; each row's sum is still taken left
+ * to right, so results equal dot() bit for bit.
+ */
+export function matvec(out: Float64Array, oo: number, p: Float64Array, wo: number, rows: number, n: number, z: Float64Array, zo: number): void {
+  let r = 0;
+  for (; r + 3 < rows; r += 4) {
+    const w0 = wo + r * n;
+    const w1 = w0 + n;
+    const w2 = w1 + n;
+    const w3 = w2 + n;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (let i = 0; i < n; i++) {
+      const zi = z[zo + i]!;
+      a0 += p[w0 + i]! * zi;
+      a1 += p[w1 + i]! * zi;
+      a2 += p[w2 + i]! * zi;
+      a3 += p[w3 + i]! * zi;
+    }
+    out[oo + r] = a0;
+    out[oo + r + 1] = a1;
+    out[oo + r + 2] = a2;
+    out[oo + r + 3] = a3;
+  }
+  for (; r < rows; r++) out[oo + r] = dot(p, wo + r * n, z, zo, n);
 }
 
 /** lstm97Nets over a batch, each weight row reused across all streams while it is in cache. */

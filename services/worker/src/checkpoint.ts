@@ -1,0 +1,116 @@
+// Per-stream checkpoints in KV bucket <prefix>_state: one CheckpointEnvelope per stream id, the
+// body inline (`b`) or, when over maxKvBytes, in the Object Store (`obj`, a new object per write,
+// the previous one deleted after the KV points past it). Every write is create() (first) or
+// update(expectedRevision), so a worker holding a stale revision fails: the fence.
+// Also the partition records `part.<n>` = {low}: every state-changing message of partition n up
+// to JetStream sequence `low` is covered by its stream's checkpoint, so replay starts after low.
+
+import { Packr } from 'msgpackr';
+import type { BlobStore, KvStore } from '@carousel/bus';
+import { PROTOCOL_VERSION, decodeCheckpoint, encodeCheckpoint, type CheckpointEnvelope, type ModelConfig } from '@carousel/protocol';
+import { WorkerError, WORKER_ERR } from './errors.ts';
+import type { ProcessorState } from './stream-processor.ts';
+
+// moreTypes: typed arrays round-trip bit-exactly (without it msgpackr writes them as bins that do
+// not come back as Float64Array); useRecords: false keeps the bytes plain msgpack.
+const packr = new Packr({ useRecords: false, moreTypes: true });
+
+/** The body of a stream checkpoint. */
+export interface CheckpointBody {
+  v: 1;
+  /** The stream's config override as configured (merged over the worker's default on load). */
+  cfg: ModelConfig | null;
+  /** Samples learned since the last configure/reset. */
+  n: number;
+  /** The processor, or null before the stream's first sample (dimension not yet known). */
+  proc: ProcessorState | null;
+}
+
+export interface LoadedCheckpoint {
+  readonly envelope: CheckpointEnvelope;
+  readonly body: CheckpointBody;
+  /** KV revision: the expected revision of the next write. */
+  readonly revision: number;
+}
+
+export interface SavedCheckpoint {
+  readonly revision: number;
+  readonly obj: string | undefined;
+  readonly bytes: number;
+}
+
+export function packBody(body: CheckpointBody): Uint8Array {
+  return packr.pack(body);
+}
+
+export function unpackBody(bytes: Uint8Array): CheckpointBody {
+  const body = packr.unpack(bytes) as CheckpointBody;
+  if (body === null || typeof body !== 'object' || body.v !== 1) throw new WorkerError(WORKER_ERR.CHECKPOINT, 'checkpoint body is not v1');
+  return body;
+}
+
+export class CheckpointStore {
+  constructor(
+    readonly kv: KvStore,
+    readonly blobs: BlobStore,
+    readonly maxKvBytes: number,
+  ) {}
+
+  /** The stream's checkpoint, or null when it has none. Throws WORKER_ERR_CHECKPOINT when unreadable. */
+  async load(stream: string): Promise<LoadedCheckpoint | null> {
+    const entry = await this.kv.get(stream);
+    if (entry === null || entry.value.length === 0) return null;
+    const d = decodeCheckpoint(entry.value);
+    if (!d.ok) throw new WorkerError(WORKER_ERR.CHECKPOINT, `checkpoint of ${stream}: ${d.reject.code} ${d.reject.msg}`);
+    let bytes = d.value.b;
+    if (bytes === undefined) {
+      const blob = await this.blobs.get(d.value.obj!);
+      if (blob === null) throw new WorkerError(WORKER_ERR.CHECKPOINT, `checkpoint object ${d.value.obj} of ${stream} is missing`);
+      bytes = blob;
+    }
+    return { envelope: d.value, body: unpackBody(bytes), revision: entry.revision };
+  }
+
+  /**
+   * Writes one checkpoint atomically (the KV entry is the commit point). `expectedRevision` 0
+   * means the stream has none yet. Throws BusError BUS_ERR_REVISION when fenced.
+   */
+  async save(
+    meta: { stream: string; mv: number; js: number; seq: number | null },
+    body: CheckpointBody,
+    expectedRevision: number,
+    previousObj: string | undefined,
+  ): Promise<SavedCheckpoint> {
+    const bytes = packBody(body);
+    let obj: string | undefined;
+    const envelope: CheckpointEnvelope = { v: PROTOCOL_VERSION, stream: meta.stream, mv: meta.mv, js: meta.js, seq: meta.seq, ...(bytes.length > this.maxKvBytes ? {} : { b: bytes }) };
+    if (bytes.length > this.maxKvBytes) {
+      obj = `${meta.stream}.${meta.js}.${Date.now().toString(36)}`;
+      await this.blobs.put(obj, bytes);
+      (envelope as { obj?: string }).obj = obj;
+    }
+    const value = encodeCheckpoint(envelope);
+    const revision = expectedRevision === 0 ? await this.kv.create(meta.stream, value) : await this.kv.update(meta.stream, value, expectedRevision);
+    if (previousObj !== undefined && previousObj !== obj) await this.blobs.delete(previousObj).catch(() => {});
+    return { revision, obj, bytes: bytes.length };
+  }
+
+  /** The partition record: {low, revision}; low 0 and revision 0 when there is none. */
+  async loadPartition(partition: number): Promise<{ low: number; revision: number }> {
+    const entry = await this.kv.get(partKey(partition));
+    if (entry === null || entry.value.length === 0) return { low: 0, revision: 0 };
+    const v = JSON.parse(new TextDecoder().decode(entry.value)) as { low?: unknown };
+    return { low: typeof v.low === 'number' && v.low >= 0 ? v.low : 0, revision: entry.revision };
+  }
+
+  /** Writes the partition record, fenced like a checkpoint; resolves to the new revision. */
+  async savePartition(partition: number, low: number, expectedRevision: number): Promise<number> {
+    const value = new TextEncoder().encode(JSON.stringify({ low }));
+    return expectedRevision === 0 ? this.kv.create(partKey(partition), value) : this.kv.update(partKey(partition), value, expectedRevision);
+  }
+}
+
+/** Partition records sit beside stream checkpoints; a stream id has no dot, so they never collide. */
+export function partKey(partition: number): string {
+  return `part.${partition}`;
+}

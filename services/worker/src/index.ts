@@ -1,0 +1,28 @@
+// Public entry of @carousel/worker: the worker service, its options, the stream processor it
+// runs per stream, and the checkpoint codec (for tools and tests).
+
+export { Worker, provision, resourceNames } from './worker.ts';
+export { runWorker, optionsFromEnv } from './main.ts';
+export {
+  DEFAULT_CHECKPOINT_EVERY_MS, DEFAULT_CHECKPOINT_EVERY_SAMPLES, DEFAULT_CONSUMER_BATCH, DEFAULT_DUPLICATE_WINDOW_MS,
+  DEFAULT_HEARTBEAT_MS, DEFAULT_IDLE_MS, DEFAULT_LEASE_TTL_MS, DEFAULT_MAX_ACTIVE, DEFAULT_MAX_KV_CHECKPOINT_BYTES,
+  DEFAULT_MAX_MAILBOX, DEFAULT_METRICS_PORT, DEFAULT_NATS_URL, DEFAULT_PARTITIONS, DEFAULT_PREFIX,
+  defaultWorkerOptions, parseWorkerOptions,
+} from './options.ts';
+export type { WorkerOptions, WorkerOptionsInput } from './options.ts';
+export { StreamProcessor } from './stream-processor.ts';
+export type { ProcessorState, StepResult, StreamStats } from './stream-processor.ts';
+export { DEFAULT_STREAM_MODEL, defaultStreamConfig, parseStreamConfig } from './stream-config.ts';
+export type { StreamConfig, StreamModelOptions } from './stream-config.ts';
+export { WORKER_ERR, WorkerError } from './errors.ts';
+export type { WorkerErrorCode } from './errors.ts';
+export { CheckpointStore, packBody, unpackBody, partKey } from './checkpoint.ts';
+export type { CheckpointBody, LoadedCheckpoint } from './checkpoint.ts';
+export { leaseKey, readLease } from './leases.ts';
+
+// `carousel nab`: the detector over NAB-layout folders (services/worker/src/nab).
+export { NAB_CONFIG_FILE, NAB_OUTPUTS, NAB_VOTES, NabDetector, defaultNabConfig, detectSeries, parseNabConfig } from './nab/detector.ts';
+export type { NabDetectorConfig, NabMemberConfig, NabOutput, NabVote } from './nab/detector.ts';
+export { NAB_V11_PROFILES, globToRegExp, listDataFiles, readCorpusWindows, runCorpus, startWorkerThread, summarize, writeCorpusResults } from './nab/run-corpus.ts';
+export type { CategorySummary, CorpusProgress, CorpusSummary, ProfileSummary, RunCorpusOptions, SeriesResult } from './nab/run-corpus.ts';
+export { listReferenceDetectors, scoreReferences } from './nab/references.ts';

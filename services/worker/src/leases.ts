@@ -1,0 +1,209 @@
+// Partition leases in a KV bucket whose entries expire leaseTtl after their last write. Key
+// `p.<n>` holds {owner, epoch} for partition n; key `w.<worker>` says a worker is alive, so every
+// worker can count the live workers and aim for ceil(P / workers) partitions. Per heartbeat a
+// worker: announces itself, renews each lease with update(expectedRevision) (a lease whose
+// revision moved was taken over: lost), releases partitions above its share, and tries create()
+// on partitions while below its share (create succeeds only on an absent or expired key).
+// Fencing: canWrite(p) is true only while the last renewal succeeded and, by this process's
+// monotonic clock, less than 0.9 * TTL has passed since that renewal was sent; the server drops
+// the entry no earlier than TTL after it received it. Not here: what owning a partition means
+// (worker.ts starts and stops consumers in the handlers).
+
+import { isBusError, BUS_ERR, type KvStore, type KvWatch } from '@carousel/bus';
+import type { Logger } from './log.ts';
+
+/** What the lease manager asks of its owner. */
+export interface LeaseHandlers {
+  /** The partition is ours (lease created); start consuming it. */
+  acquired(partition: number, epoch: number): Promise<void>;
+  /** Give the partition up gracefully (stop consuming, checkpoint); the lease is deleted after. */
+  release(partition: number): Promise<void>;
+  /** The lease was lost (taken over or expired): stop at once, write nothing more. */
+  lost(partition: number): void;
+}
+
+interface Held {
+  revision: number;
+  epoch: number;
+  /** Monotonic ms until which writes are allowed. */
+  validUntil: number;
+  /** The last renewal attempt succeeded. */
+  renewed: boolean;
+}
+
+/** Writes are allowed until this fraction of the TTL after the renewal was sent. */
+const SAFETY = 0.9;
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export class LeaseManager {
+  readonly #held = new Map<number, Held>();
+  /** Live workers seen through the watch: id -> monotonic ms of their last announcement. */
+  readonly #workers = new Map<string, number>();
+  #watch: KvWatch | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> = Promise.resolve();
+  #acquiring = true;
+  #closed = false;
+
+  constructor(
+    private readonly kv: KvStore,
+    private readonly o: { workerId: string; partitions: number; ttlMs: number; heartbeatMs: number },
+    private readonly handlers: LeaseHandlers,
+    private readonly log: Logger,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Starts watching workers and the heartbeat; the first tick runs after the watch's snapshot had a moment to arrive. */
+  start(): void {
+    this.#watch = this.kv.watch({ key: 'w.*' });
+    void this.#watchWorkers(this.#watch);
+    this.#timer = setInterval(() => this.#schedule(), this.o.heartbeatMs);
+    setTimeout(() => this.#schedule(), Math.min(200, this.o.heartbeatMs));
+  }
+
+  /** Partitions held now, ascending. */
+  owned(): number[] {
+    return [...this.#held.keys()].sort((a, b) => a - b);
+  }
+
+  owns(partition: number): boolean {
+    return this.#held.has(partition);
+  }
+
+  /** The fence: true while this worker may write checkpoints for `partition`. */
+  canWrite(partition: number): boolean {
+    const h = this.#held.get(partition);
+    return h !== undefined && h.renewed && this.now() < h.validUntil;
+  }
+
+  /** Live workers counted for the share, this one included. */
+  liveWorkers(): number {
+    const cutoff = this.now() - this.o.ttlMs;
+    let n = 1;
+    for (const [id, at] of this.#workers) if (id !== this.o.workerId && at > cutoff) n++;
+    return n;
+  }
+
+  /** Stops acquiring, releases every partition (handlers.release, then delete), stops heartbeats. */
+  async drain(): Promise<void> {
+    this.#acquiring = false;
+    await this.#ticking;
+    for (const p of this.owned()) await this.#release(p);
+    this.close();
+    await this.kv.delete(`w.${this.o.workerId}`).catch(() => {});
+  }
+
+  /** Stops heartbeats and the watch without releasing (leases then expire). */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#watch?.close();
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    this.#ticking = this.#ticking.then(() => this.#tick()).catch((e: unknown) => this.log.log('error', 'lease_tick_failed', { error: e }));
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#closed) return;
+    await this.kv.put(`w.${this.o.workerId}`, enc.encode(JSON.stringify({ owner: this.o.workerId }))).catch(() => {});
+    for (const [p, h] of [...this.#held]) await this.#renew(p, h);
+    if (!this.#acquiring || this.#closed) return;
+    const target = Math.ceil(this.o.partitions / this.liveWorkers());
+    // Above the share: give the highest partitions back, gracefully.
+    for (const p of this.owned().reverse().slice(0, Math.max(0, this.#held.size - target))) await this.#release(p);
+    if (this.#held.size >= target) return;
+    // Below the share: try to create absent or expired leases, starting at a worker-specific offset.
+    const start = hashId(this.o.workerId) % this.o.partitions;
+    for (let i = 0; i < this.o.partitions && this.#held.size < target && this.#acquiring; i++) {
+      const p = (start + i) % this.o.partitions;
+      if (!this.#held.has(p)) await this.#tryAcquire(p);
+    }
+  }
+
+  async #tryAcquire(p: number): Promise<void> {
+    const sentAt = this.now();
+    const epoch = Date.now();
+    let revision: number;
+    try {
+      revision = await this.kv.create(leaseKey(p), this.#value(epoch));
+    } catch (e) {
+      if (!(isBusError(e) && e.code === BUS_ERR.REVISION)) this.log.log('warn', 'lease_create_failed', { partition: p, error: e });
+      return;
+    }
+    this.#held.set(p, { revision, epoch, validUntil: sentAt + SAFETY * this.o.ttlMs, renewed: true });
+    this.log.log('info', 'lease_acquired', { partition: p, epoch, revision });
+    try {
+      await this.handlers.acquired(p, epoch);
+    } catch (e) {
+      this.log.log('error', 'partition_start_failed', { partition: p, error: e });
+      await this.#release(p);
+    }
+  }
+
+  async #renew(p: number, h: Held): Promise<void> {
+    const sentAt = this.now();
+    try {
+      h.revision = await this.kv.update(leaseKey(p), this.#value(h.epoch), h.revision);
+      h.renewed = true;
+      h.validUntil = sentAt + SAFETY * this.o.ttlMs;
+    } catch (e) {
+      h.renewed = false;
+      const fenced = isBusError(e) && (e.code === BUS_ERR.REVISION || e.code === BUS_ERR.NOT_FOUND);
+      if (fenced || this.now() >= h.validUntil) {
+        this.#held.delete(p);
+        this.log.log('warn', 'lease_lost', { partition: p, error: e });
+        this.handlers.lost(p);
+      } else {
+        this.log.log('warn', 'lease_renew_failed', { partition: p, error: e });
+      }
+    }
+  }
+
+  async #release(p: number): Promise<void> {
+    try {
+      await this.handlers.release(p);
+    } catch (e) {
+      this.log.log('error', 'partition_release_failed', { partition: p, error: e });
+    }
+    // Delete only while the lease is certainly still ours: never remove a successor's lease.
+    const ours = this.canWrite(p);
+    this.#held.delete(p);
+    if (ours) await this.kv.delete(leaseKey(p)).catch(() => {});
+    this.log.log('info', 'lease_released', { partition: p });
+  }
+
+  #value(epoch: number): Uint8Array {
+    return enc.encode(JSON.stringify({ owner: this.o.workerId, epoch }));
+  }
+
+  async #watchWorkers(watch: KvWatch): Promise<void> {
+    try {
+      for await (const e of watch) {
+        const id = e.key.slice(2);
+        if (e.operation === 'PUT') this.#workers.set(id, this.now());
+        else this.#workers.delete(id);
+      }
+    } catch (e) {
+      if (!this.#closed) this.log.log('warn', 'worker_watch_ended', { error: e });
+    }
+  }
+}
+
+export function leaseKey(partition: number): string {
+  return `p.${partition}`;
+}
+
+/** Decodes a lease value, for tools and tests. */
+export function readLease(value: Uint8Array): { owner: string; epoch: number } {
+  return JSON.parse(dec.decode(value)) as { owner: string; epoch: number };
+}
+
+function hashId(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

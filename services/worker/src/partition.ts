@@ -1,0 +1,138 @@
+// One owned partition: its ordered consumer (filter <prefix>.p.<n>.*, starting after the
+// partition record's `low`), the dispatch of each message to its stream's actor, and the
+// coverage bookkeeping that moves `low` forward. A stream is dirty from the first message handed
+// to its actor that no checkpoint covers yet; low = (the smallest covered sequence of a dirty
+// stream) or, when no stream is dirty, the last sequence dispatched. Replaying from low applies
+// every message at most once because each actor skips what its own checkpoint covers.
+// Backpressure: a full mailbox makes the consumer wait (nothing is dropped, order is kept).
+
+import { ACTOR_ERR, type ActorSystem } from '@carousel/actors';
+import type { StreamConsumer, Transport } from '@carousel/bus';
+import { PROTO_ERR, PROTOCOL_VERSION, encodeReject, type Subjects } from '@carousel/protocol';
+import type { CheckpointStore } from './checkpoint.ts';
+import type { Logger } from './log.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import type { ActorMsg, StreamActorState } from './stream-actor.ts';
+
+export interface PartitionDeps {
+  readonly transport: Transport;
+  readonly subjects: Subjects;
+  readonly actors: ActorSystem<string, ActorMsg, StreamActorState>;
+  readonly store: CheckpointStore;
+  readonly metrics: WorkerMetrics;
+  readonly log: Logger;
+  readonly batch: number;
+  canWrite(partition: number): boolean;
+}
+
+interface Coverage {
+  /** Highest sequence dispatched to the stream's actor. */
+  dispatched: number;
+  /** Highest sequence its checkpoint (or a no-op) covers. */
+  covered: number;
+}
+
+export class PartitionRunner {
+  readonly #streams = new Map<string, Coverage>();
+  #position: number;
+  #recordedLow: number;
+  #recordRevision: number;
+  #consumer: StreamConsumer | undefined;
+  #loop: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(
+    private readonly deps: PartitionDeps,
+    readonly partition: number,
+    readonly gen: number,
+    record: { low: number; revision: number },
+  ) {
+    this.#position = record.low;
+    this.#recordedLow = record.low;
+    this.#recordRevision = record.revision;
+  }
+
+  /** Streams seen in this partition since it was acquired. */
+  streams(): string[] {
+    return [...this.#streams.keys()];
+  }
+
+  /** Every state-changing message up to low is covered by a checkpoint. */
+  low(): number {
+    let low = this.#position;
+    for (const c of this.#streams.values()) if (c.dispatched > c.covered && c.covered < low) low = c.covered;
+    return low;
+  }
+
+  start(): void {
+    const { transport, subjects, batch } = this.deps;
+    this.#consumer = transport.consume(subjects.jsStream, { afterSeq: this.#recordedLow, filterSubject: subjects.partitionFilter(this.partition), batch });
+    this.#loop = this.#run(this.#consumer).catch((e: unknown) => {
+      if (!this.#stopped) this.deps.log.log('error', 'consumer_failed', { partition: this.partition, error: e });
+    });
+  }
+
+  /** Stops consuming; resolves when no more messages will be dispatched. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#consumer?.close();
+    await this.#loop;
+  }
+
+  /** From the stream actor: its checkpoint covers `js`. */
+  covered(stream: string, js: number): void {
+    const c = this.#streams.get(stream);
+    if (c !== undefined && js > c.covered) c.covered = js;
+  }
+
+  /** Writes the partition record if low moved and the fence allows. Never throws. */
+  async saveRecord(): Promise<void> {
+    const low = this.low();
+    if (low <= this.#recordedLow || !this.deps.canWrite(this.partition)) return;
+    try {
+      this.#recordRevision = await this.deps.store.savePartition(this.partition, low, this.#recordRevision);
+      this.#recordedLow = low;
+    } catch (e) {
+      this.deps.log.log('warn', 'partition_record_failed', { partition: this.partition, error: e });
+    }
+  }
+
+  async #run(consumer: StreamConsumer): Promise<void> {
+    const { subjects, actors } = this.deps;
+    for await (const m of consumer) {
+      if (this.#stopped) break;
+      const parsed = subjects.parse(m.subject);
+      if (parsed === null || parsed.kind !== 'p') {
+        this.#badSubject(m.subject);
+        this.#position = m.streamSeq;
+        continue;
+      }
+      const stream = parsed.stream;
+      const msg: ActorMsg = { kind: 'sample', js: m.streamSeq, gen: this.gen, data: m.data, contentType: m.headers['Content-Type'] ?? m.headers['content-type'] };
+      let code = actors.tell(stream, msg);
+      while (code === ACTOR_ERR.MAILBOX_FULL || code === ACTOR_ERR.AT_CAPACITY) {
+        await new Promise((r) => setTimeout(r, 2));
+        if (this.#stopped) return;
+        code = actors.tell(stream, msg);
+      }
+      if (code !== null) return; // the actor system closed (drain): stop here, replay resumes later
+      let c = this.#streams.get(stream);
+      if (c === undefined) this.#streams.set(stream, (c = { dispatched: m.streamSeq, covered: m.streamSeq - 1 }));
+      c.dispatched = m.streamSeq;
+      this.#position = m.streamSeq;
+    }
+  }
+
+  /** A message whose subject names no valid stream: rejected on <prefix>.reject._ (no actor, no state). */
+  #badSubject(subject: string): void {
+    const { metrics, transport, subjects } = this.deps;
+    metrics.rejects.inc({ code: PROTO_ERR.STREAM_ID });
+    try {
+      transport.publish(`${subjects.prefix}.reject._`, encodeReject({
+        v: PROTOCOL_VERSION, stream: null, seq: null, code: PROTO_ERR.STREAM_ID, msg: `subject ${subject.slice(0, 200)} does not name a valid stream`,
+      }));
+    } catch (e) {
+      this.deps.log.log('warn', 'publish_failed', { subject, error: e });
+    }
+  }
+}

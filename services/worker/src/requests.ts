@@ -1,0 +1,107 @@
+// Request-reply on <prefix>.infer.* and <prefix>.ctl.* / <prefix>.ctl. Only the owner of a
+// stream's partition answers a per-stream request (others stay silent, so the requester gets the
+// owner's reply). Infer reads the actor's committed state with peek(): it does not queue behind
+// the stream's mailbox. Control operations are asks: they run in order with the samples.
+// `list` on the bare control subject is answered by every worker.
+
+import type { ActorSystem } from '@carousel/actors';
+import type { BusMsg, Subscription, Transport } from '@carousel/bus';
+import {
+  PROTOCOL_VERSION, decodeControlRequest, decodeInferRequest, encodeControlReply, encodeInferReply,
+  type ControlReply, type InferReply, type Subjects,
+} from '@carousel/protocol';
+import { WORKER_ERR } from './errors.ts';
+import type { Logger } from './log.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import type { ActorMsg, StreamActorState } from './stream-actor.ts';
+
+export interface RequestDeps {
+  readonly transport: Transport;
+  readonly subjects: Subjects;
+  readonly actors: ActorSystem<string, ActorMsg, StreamActorState>;
+  readonly metrics: WorkerMetrics;
+  readonly log: Logger;
+  /** True when this worker owns the stream's partition now. */
+  owns(stream: string): boolean;
+  /** Streams of owned partitions and the partitions, for `list`. */
+  listing(): { streams: string[]; parts: number[] };
+}
+
+/** Subscribes infer and control; returns the subscriptions (closed on drain). */
+export function serveRequests(deps: RequestDeps): Subscription[] {
+  const { transport, subjects } = deps;
+  return [
+    transport.subscribe(subjects.all('infer'), { callback: (m) => void onInfer(deps, m) }),
+    transport.subscribe(subjects.all('ctl'), { callback: (m) => void onControl(deps, m) }),
+    transport.subscribe(subjects.ctl(), { callback: (m) => onList(deps, m) }),
+  ];
+}
+
+function respond(deps: RequestDeps, m: BusMsg, bytes: Uint8Array): void {
+  if (m.reply === undefined) return;
+  try {
+    deps.transport.publish(m.reply, bytes);
+  } catch (e) {
+    deps.log.log('warn', 'reply_failed', { subject: m.subject, error: e });
+  }
+}
+
+async function onInfer(deps: RequestDeps, m: BusMsg): Promise<void> {
+  const parsed = deps.subjects.parse(m.subject);
+  if (parsed === null || parsed.kind !== 'infer' || !deps.owns(parsed.stream)) return;
+  const stream = parsed.stream;
+  const t0 = performance.now();
+  const fail = (code: string, msg: string): InferReply => ({ v: PROTOCOL_VERSION, ok: false, stream, code, msg });
+  let reply: InferReply;
+  const d = decodeInferRequest(m.data, { stream, contentType: m.headers['Content-Type'] });
+  if (!d.ok) {
+    reply = fail(d.reject.code, d.reject.msg);
+  } else {
+    let state = deps.actors.peek(stream);
+    if (state === undefined) state = await deps.actors.ask(stream, { kind: 'touch' }).catch(() => undefined);
+    const proc = state?.proc ?? null;
+    if (state === undefined || proc === null) {
+      reply = fail(WORKER_ERR.UNKNOWN_STREAM, `stream ${stream} has no model yet (no sample seen)`);
+    } else {
+      try {
+        const f = d.value.x === undefined ? state.forecast : proc.infer(d.value.x);
+        const h = d.value.h ?? 1;
+        if (f === null) reply = fail(WORKER_ERR.UNKNOWN_STREAM, 'no forecast yet');
+        else if (h > f.length) reply = fail(WORKER_ERR.CONFIG, `horizon ${h} is over the stream's configured horizon ${f.length}`);
+        else reply = { v: PROTOCOL_VERSION, ok: true, stream, seq: state.seq, f: h === 1 ? f[0]! : f.slice(0, h), mv: state.mv, pt: (performance.now() - t0) / 1000 };
+      } catch (e) {
+        reply = fail((e as { code?: string }).code ?? WORKER_ERR.INTERNAL, String((e as Error).message).slice(0, 512));
+      }
+    }
+  }
+  deps.metrics.inferSeconds.observe((performance.now() - t0) / 1000);
+  respond(deps, m, encodeInferReply(reply));
+}
+
+async function onControl(deps: RequestDeps, m: BusMsg): Promise<void> {
+  const parsed = deps.subjects.parse(m.subject);
+  if (parsed === null || parsed.kind !== 'ctl' || parsed.stream === null || !deps.owns(parsed.stream)) return;
+  const stream = parsed.stream;
+  const d = decodeControlRequest(m.data, { stream, contentType: m.headers['Content-Type'] });
+  let reply: ControlReply;
+  if (!d.ok) {
+    reply = { v: PROTOCOL_VERSION, ok: false, op: 'inspect', stream, code: d.reject.code, msg: d.reject.msg };
+  } else if (d.value.op === 'list') {
+    onList(deps, m);
+    return;
+  } else {
+    const req = d.value;
+    try {
+      reply = (await deps.actors.ask(stream, { kind: 'control', req }, (s) => s.reply))!;
+    } catch (e) {
+      reply = { v: PROTOCOL_VERSION, ok: false, op: req.op, stream, code: (e as { code?: string }).code ?? WORKER_ERR.INTERNAL, msg: String((e as Error).message).slice(0, 512) };
+    }
+  }
+  respond(deps, m, encodeControlReply(reply));
+}
+
+function onList(deps: RequestDeps, m: BusMsg): void {
+  deps.metrics.controlRequests.inc({ op: 'list' });
+  const { streams, parts } = deps.listing();
+  respond(deps, m, encodeControlReply({ v: PROTOCOL_VERSION, ok: true, op: 'list', streams, parts }));
+}

@@ -1,0 +1,297 @@
+// The actor of one stream: its state (a StreamProcessor once the first sample fixed the
+// dimension, the seq guard, the JetStream sequence applied, checkpoint bookkeeping) and the
+// behaviour the ActorSystem runs. One sample turn: skip if its JetStream sequence is covered,
+// decode + validate, seq guard, process, publish the Prediction (and Alert), checkpoint every N
+// samples or T ms. Control turns (configure, reset, inspect, snapshot) queue behind samples.
+// Not here: consuming, leases, request subscriptions (worker.ts, partition.ts, requests.ts).
+
+import type { ActorBehaviour } from '@carousel/actors';
+import { DEFAULT_THRESHOLD } from '@carousel/anomaly';
+import type { Transport } from '@carousel/bus';
+import { isBusError, BUS_ERR } from '@carousel/bus';
+import {
+  PROTOCOL_VERSION, SeqGuard, decodeSample, encodeAlert, encodePrediction, encodeReject,
+  type ControlReply, type ControlRequest, type ModelConfig, type Reject, type Subjects,
+} from '@carousel/protocol';
+import { CheckpointStore, type CheckpointBody } from './checkpoint.ts';
+import { WorkerError, WORKER_ERR } from './errors.ts';
+import type { Logger } from './log.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
+import { StreamProcessor } from './stream-processor.ts';
+
+/** Messages of a stream actor. */
+export type ActorMsg =
+  | { readonly kind: 'sample'; readonly js: number; readonly gen: number; readonly data: Uint8Array; readonly contentType: string | undefined }
+  | { readonly kind: 'control'; readonly req: Exclude<ControlRequest, { op: 'list' }> }
+  /** Checkpoint now if anything is unsaved (partition release). */
+  | { readonly kind: 'flush' }
+  /** Nothing: activates the actor (infer on a passivated stream). */
+  | { readonly kind: 'touch' };
+
+export interface StreamActorState {
+  readonly stream: string;
+  readonly partition: number;
+  /** Ownership generation of the partition this state was loaded under. */
+  gen: number;
+  cfgOver: ModelConfig | null;
+  cfg: Readonly<StreamConfig>;
+  proc: StreamProcessor | null;
+  /** Model version: bumped on configure and reset. */
+  mv: number;
+  /** Samples learned since the last configure/reset. */
+  n: number;
+  /** JetStream sequence of the last message of this stream handled (applied, rejected or skipped). */
+  js: number;
+  /** Last accepted sample seq. */
+  seq: number | null;
+  readonly guard: SeqGuard;
+  /** Forecast of the last sample (what infer answers without x). */
+  forecast: Float64Array[] | null;
+  errEma: number | null;
+  score: number | null;
+  /** KV revision of the checkpoint (0: none), its object if in the Object Store. */
+  rev: number;
+  obj: string | undefined;
+  /** Samples applied since the last checkpoint; when it was written (ms). */
+  pending: number;
+  checkpointAt: number;
+  /** Reply of the last control turn (read by ask). */
+  reply: ControlReply | null;
+}
+
+/** What the actor needs from its worker. */
+export interface ActorContext {
+  readonly transport: Transport;
+  readonly subjects: Subjects;
+  readonly store: CheckpointStore;
+  readonly metrics: WorkerMetrics;
+  readonly log: Logger;
+  readonly defaults: Readonly<StreamConfig>;
+  readonly checkpointEverySamples: number;
+  readonly checkpointEveryMs: number;
+  partitionOf(stream: string): number;
+  /** Current ownership generation of a partition; -1 when not owned. */
+  genOf(partition: number): number;
+  /** The fence: this worker may write checkpoints of the partition now. */
+  canWrite(partition: number): boolean;
+  /** A checkpoint (or a no-op message on a clean stream) now covers `js` of `stream`. */
+  covered(partition: number, gen: number, stream: string, js: number): void;
+}
+
+const now = (): number => performance.now();
+
+export function streamBehaviour(ctx: ActorContext): ActorBehaviour<string, ActorMsg, StreamActorState> {
+  return {
+    activate: (stream) => load(ctx, stream),
+    turn: (state, msg) => turn(ctx, state, msg),
+    passivate: async (_stream, state) => {
+      if (state.pending > 0 && state.gen === ctx.genOf(state.partition)) await checkpoint(ctx, state, 'passivate');
+    },
+    // Turns catch their own failures; a throw is a bug or a failed reload: keep the state.
+    onFailure: () => 'resume',
+  };
+}
+
+/** Builds a stream's state from its checkpoint (or fresh), under the partition's current generation. */
+export async function load(ctx: ActorContext, stream: string): Promise<StreamActorState> {
+  const partition = ctx.partitionOf(stream);
+  const gen = ctx.genOf(partition);
+  const c = await ctx.store.load(stream);
+  const cfgOver = c?.body.cfg ?? null;
+  const cfg = parseStreamConfig((cfgOver ?? {}) as Partial<StreamConfig>, ctx.defaults);
+  const proc = c?.body.proc ? new StreamProcessor(cfg, c.body.proc.dims, c.body.proc) : null;
+  const guard = new SeqGuard();
+  const seq = c?.envelope.seq ?? null;
+  guard.restore(stream, seq);
+  return {
+    stream, partition, gen, cfgOver, cfg, proc, guard, seq,
+    mv: c?.envelope.mv ?? 0,
+    n: c?.body.n ?? 0,
+    js: c?.envelope.js ?? 0,
+    forecast: null, errEma: null, score: null,
+    rev: c?.revision ?? 0,
+    obj: c?.envelope.obj,
+    pending: 0,
+    checkpointAt: now(),
+    reply: null,
+  };
+}
+
+function turn(ctx: ActorContext, state: StreamActorState, msg: ActorMsg): StreamActorState | Promise<StreamActorState> {
+  switch (msg.kind) {
+    case 'sample':
+      if (msg.gen !== state.gen) return load(ctx, state.stream).then((fresh) => sample(ctx, fresh, msg));
+      return sample(ctx, state, msg);
+    case 'control':
+      if (state.gen !== ctx.genOf(state.partition)) return load(ctx, state.stream).then((fresh) => control(ctx, fresh, msg.req));
+      return control(ctx, state, msg.req);
+    case 'flush':
+      return state.pending > 0 && state.gen === ctx.genOf(state.partition) ? checkpoint(ctx, state, 'release').then(() => state) : state;
+    case 'touch':
+      return state;
+  }
+}
+
+function sample(ctx: ActorContext, state: StreamActorState, msg: Extract<ActorMsg, { kind: 'sample' }>): StreamActorState | Promise<StreamActorState> {
+  const { metrics } = ctx;
+  if (msg.js <= state.js) {
+    metrics.skipped.inc(); // a redelivery the checkpoint already covers: no effect, no reply
+    if (state.pending === 0) ctx.covered(state.partition, state.gen, state.stream, msg.js);
+    return state;
+  }
+  const t0 = now();
+  const stream = state.stream;
+  const d = decodeSample(msg.data, { contentType: msg.contentType, stream, dim: state.proc?.dims });
+  if (!d.ok) return refuse(ctx, state, msg.js, d.reject);
+  const s = d.value;
+  const prevSeq = state.seq;
+  const verdict = state.guard.accept(stream, s.seq);
+  if (!verdict.ok) return refuse(ctx, state, msg.js, verdict.reject);
+  const proc = state.proc ?? new StreamProcessor(state.cfg, s.x.length);
+  let r;
+  try {
+    r = proc.process(s.seq, s.x, s.ts);
+  } catch (e) {
+    state.guard.restore(stream, prevSeq);
+    const code = e instanceof WorkerError ? e.code : WORKER_ERR.INTERNAL;
+    return refuse(ctx, state, msg.js, { v: PROTOCOL_VERSION, stream, seq: s.seq, code, msg: String((e as Error).message).slice(0, 512) });
+  }
+  state.proc = proc;
+  state.seq = s.seq;
+  state.js = msg.js;
+  state.n++;
+  state.pending++;
+  state.forecast = r.forecast;
+  const warm = Number.isFinite(r.error);
+  if (warm) state.errEma = state.errEma === null ? r.error : 0.99 * state.errEma + 0.01 * r.error;
+  state.score = warm ? r.score : null;
+  const pt = (now() - t0) / 1000;
+  const subjects = ctx.subjects;
+  emit(ctx, subjects.out(stream), () => encodePrediction({
+    v: PROTOCOL_VERSION, stream, seq: s.seq, ts: s.ts, f: r.forecast.length === 1 ? r.forecast[0]! : r.forecast,
+    err: warm ? r.error : null, score: warm ? clamp01(r.score) : null, lik: warm ? clamp01(r.likelihood) : null, mv: state.mv, pt,
+  }));
+  metrics.predictions.inc();
+  metrics.samples.inc({ partition: String(state.partition) });
+  if (r.flagged) {
+    emit(ctx, subjects.alert(stream), () => encodeAlert({
+      v: PROTOCOL_VERSION, stream, seq: s.seq, ts: s.ts, score: clamp01(r.score), lik: clamp01(r.likelihood),
+      thr: state.cfg.anomaly.threshold ?? DEFAULT_THRESHOLD, mv: state.mv,
+    }));
+    metrics.alerts.inc();
+  }
+  metrics.turnSeconds.observe(pt);
+  if (state.pending >= ctx.checkpointEverySamples || now() - state.checkpointAt >= ctx.checkpointEveryMs) {
+    return checkpoint(ctx, state, 'periodic').then(() => state);
+  }
+  return state;
+}
+
+function refuse(ctx: ActorContext, state: StreamActorState, js: number, reject: Reject): StreamActorState {
+  ctx.metrics.rejects.inc({ code: reject.code });
+  emit(ctx, ctx.subjects.reject(state.stream), () => encodeReject({ ...reject, stream: state.stream }));
+  state.js = js;
+  // Nothing of the model changed: if nothing is unsaved either, this message is covered as is.
+  if (state.pending === 0) ctx.covered(state.partition, state.gen, state.stream, js);
+  return state;
+}
+
+/** Writes the stream's checkpoint if the fence allows. Never throws: failures are counted and logged. */
+export async function checkpoint(ctx: ActorContext, state: StreamActorState, reason: string): Promise<boolean> {
+  const { metrics } = ctx;
+  if (!ctx.canWrite(state.partition) || state.gen !== ctx.genOf(state.partition)) {
+    metrics.checkpointFailures.inc({ code: WORKER_ERR.LEASE_LOST });
+    return false;
+  }
+  const body: CheckpointBody = { v: 1, cfg: state.cfgOver, n: state.n, proc: state.proc?.snapshot() ?? null };
+  const js = state.js;
+  try {
+    const saved = await ctx.store.save({ stream: state.stream, mv: state.mv, js, seq: state.seq }, body, state.rev, state.obj);
+    state.rev = saved.revision;
+    state.obj = saved.obj;
+    state.pending = 0;
+    state.checkpointAt = now();
+    metrics.checkpoints.inc({ store: saved.obj === undefined ? 'kv' : 'object' });
+    metrics.checkpointBytes.observe(saved.bytes);
+    ctx.covered(state.partition, state.gen, state.stream, js);
+    return true;
+  } catch (e) {
+    const fenced = isBusError(e) && e.code === BUS_ERR.REVISION;
+    metrics.checkpointFailures.inc({ code: fenced ? WORKER_ERR.LEASE_LOST : WORKER_ERR.CHECKPOINT });
+    ctx.log.log('warn', 'checkpoint_failed', { stream: state.stream, reason, fenced, error: e });
+    if (fenced) state.gen = -1; // someone else wrote it: reload before the next message
+    return false;
+  }
+}
+
+async function control(ctx: ActorContext, state: StreamActorState, req: Extract<ActorMsg, { kind: 'control' }>['req']): Promise<StreamActorState> {
+  const stream = state.stream;
+  const base = { v: PROTOCOL_VERSION, stream };
+  ctx.metrics.controlRequests.inc({ op: req.op });
+  try {
+    switch (req.op) {
+      case 'configure': {
+        const cfg = parseStreamConfig(req.cfg as Partial<StreamConfig>, ctx.defaults);
+        const sameModel = JSON.stringify(cfg.model) === JSON.stringify(state.cfg.model);
+        const proc = state.proc;
+        state.proc = proc === null ? null : sameModel ? new StreamProcessor(cfg, proc.dims, proc.snapshot()) : new StreamProcessor(cfg, proc.dims);
+        if (!sameModel) state.n = 0;
+        state.cfg = cfg;
+        state.cfgOver = req.cfg;
+        state.mv++;
+        state.pending++;
+        await checkpoint(ctx, state, 'configure');
+        state.reply = { ...base, ok: true, op: 'configure', mv: state.mv };
+        break;
+      }
+      case 'reset':
+        state.proc = state.proc === null ? null : new StreamProcessor(state.cfg, state.proc.dims);
+        state.n = 0;
+        state.mv++;
+        state.forecast = null;
+        state.errEma = null;
+        state.score = null;
+        state.pending++;
+        await checkpoint(ctx, state, 'reset');
+        state.reply = { ...base, ok: true, op: 'reset', mv: state.mv };
+        break;
+      case 'inspect':
+        state.reply = {
+          ...base, ok: true, op: 'inspect',
+          info: { seq: state.seq, js: state.js === 0 ? null : state.js, n: state.n, mv: state.mv, cfg: wireConfig(state.cfg), err: state.errEma, score: state.score },
+        };
+        break;
+      case 'snapshot': {
+        state.pending++;
+        const ok = await checkpoint(ctx, state, 'snapshot');
+        state.reply = ok
+          ? { ...base, ok: true, op: 'snapshot', mv: state.mv, js: state.js, seq: state.seq }
+          : { ...base, ok: false, op: 'snapshot', code: WORKER_ERR.CHECKPOINT, msg: 'checkpoint not written (lease or store)' };
+        break;
+      }
+    }
+  } catch (e) {
+    const code = e instanceof WorkerError ? e.code : WORKER_ERR.INTERNAL;
+    state.reply = { ...base, ok: false, op: req.op, code, msg: String((e as Error).message).slice(0, 512) };
+  }
+  return state;
+}
+
+/** A StreamConfig as a plain map (undefined dropped, Infinity as null). */
+export function wireConfig(cfg: Readonly<StreamConfig>): ModelConfig {
+  return JSON.parse(JSON.stringify(cfg)) as ModelConfig;
+}
+
+/** Publishes without letting a transport error fail the turn (the state change already happened). */
+function emit(ctx: ActorContext, subject: string, bytes: () => Uint8Array): void {
+  try {
+    ctx.transport.publish(subject, bytes());
+  } catch (e) {
+    ctx.log.log('warn', 'publish_failed', { subject, error: e });
+  }
+}
+
+function clamp01(v: number): number {
+  return Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0;
+}

@@ -1,0 +1,219 @@
+// The worker: connects (or takes an in-process transport), provisions the stream, buckets and
+// object store, takes partition leases, runs one PartitionRunner per owned partition and one
+// actor per stream, serves infer/control and /metrics. Lifecycle: start(), drain() (stop
+// consuming, finish turns, checkpoint everything, release leases), close() (stop now).
+
+import { ActorSystem } from '@carousel/actors';
+import { NatsTransport, type Subscription, type Transport } from '@carousel/bus';
+import { createSubjects, parseOptions as parseProtocolOptions, partitionOf, type Subjects } from '@carousel/protocol';
+import { CheckpointStore } from './checkpoint.ts';
+import { startHttp, type HttpEndpoint } from './http.ts';
+import { LeaseManager } from './leases.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
+import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './options.ts';
+import { PartitionRunner } from './partition.ts';
+import { serveRequests } from './requests.ts';
+import { streamBehaviour, type ActorMsg, type StreamActorState } from './stream-actor.ts';
+
+/** Names of what the worker provisions, from the prefix. */
+export function resourceNames(subjects: Subjects): { stream: string; state: string; leases: string; blobs: string } {
+  const flat = subjects.prefix.replaceAll('.', '_');
+  return { stream: subjects.jsStream, state: subjects.kvBucket, leases: `${flat}_leases`, blobs: `${flat}_blobs` };
+}
+
+/** Creates (or updates) the JetStream stream, the KV buckets and the object store. */
+export async function provision(t: Transport, subjects: Subjects, o: Readonly<WorkerOptions>): Promise<{ state: import('@carousel/bus').KvStore; leases: import('@carousel/bus').KvStore; blobs: import('@carousel/bus').BlobStore }> {
+  const n = resourceNames(subjects);
+  await t.ensureStream({ name: n.stream, subjects: [subjects.partitionsAll], duplicateWindowMs: o.duplicateWindowMs });
+  const state = await t.ensureKv({ bucket: n.state, history: 1 });
+  const leases = await t.ensureKv({ bucket: n.leases, history: 1, ttlMs: o.leaseTtlMs });
+  const blobs = await t.ensureObjectStore({ bucket: n.blobs });
+  return { state, leases, blobs };
+}
+
+const STARTING = 0;
+const RUNNING = 1;
+const DRAINING = 2;
+const CLOSED = 3;
+
+export class Worker {
+  readonly options: Readonly<WorkerOptions>;
+  readonly subjects: Subjects;
+  readonly metrics: WorkerMetrics;
+  readonly log: Logger;
+  #state = STARTING;
+  #transport: Transport | undefined;
+  #ownsTransport = false;
+  #actors: ActorSystem<string, ActorMsg, StreamActorState> | undefined;
+  #leases: LeaseManager | undefined;
+  #store: CheckpointStore | undefined;
+  #http: HttpEndpoint | undefined;
+  #subs: Subscription[] = [];
+  readonly #runners = new Map<number, PartitionRunner>();
+  #nextGen = 1;
+  #recordTimer: NodeJS.Timeout | undefined;
+
+  constructor(opts: WorkerOptionsInput = {}) {
+    this.options = parseWorkerOptions(opts);
+    this.subjects = createSubjects(parseProtocolOptions({ prefix: this.options.prefix, partitions: this.options.partitions }));
+    this.metrics = createWorkerMetrics();
+    this.log = createLogger(this.options.workerId, this.options.log);
+  }
+
+  /** The /metrics port, once started (null without a server). */
+  get metricsPort(): number | null {
+    return this.#http?.port ?? null;
+  }
+
+  /** Partitions owned now. */
+  partitions(): number[] {
+    return this.#leases?.owned() ?? [];
+  }
+
+  get ready(): boolean {
+    return this.#state === RUNNING;
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    if (o.transport !== undefined) {
+      this.#transport = o.transport;
+    } else {
+      this.#transport = await NatsTransport.connect({
+        servers: o.natsUrl.split(',').map((s) => s.trim()),
+        name: `carousel-worker-${o.workerId}`,
+        ...(o.credsFile === undefined ? {} : { credsFile: o.credsFile }),
+        ...(o.user === undefined ? {} : { user: o.user, pass: o.pass }),
+        ...(o.token === undefined ? {} : { token: o.token }),
+      });
+      this.#ownsTransport = true;
+    }
+    const t = this.#transport;
+    void this.#watchTransport(t);
+    const { state, leases, blobs } = await provision(t, this.subjects, o);
+    const store = (this.#store = new CheckpointStore(state, blobs, o.maxKvCheckpointBytes));
+    const actors = (this.#actors = new ActorSystem<string, ActorMsg, StreamActorState>(
+      streamBehaviour({
+        transport: t, subjects: this.subjects, store, metrics: this.metrics, log: this.log, defaults: o.stream,
+        checkpointEverySamples: o.checkpointEverySamples, checkpointEveryMs: o.checkpointEveryMs,
+        partitionOf: (s) => partitionOf(s, o.partitions),
+        genOf: (p) => this.#runners.get(p)?.gen ?? -1,
+        canWrite: (p) => this.#leases?.canWrite(p) ?? false,
+        covered: (p, gen, s, js) => {
+          const r = this.#runners.get(p);
+          if (r !== undefined && r.gen === gen) r.covered(s, js);
+        },
+      }),
+      { maxActive: o.maxActive, idleMs: o.idleMs, maxMailbox: o.maxMailbox },
+    ));
+    actors.status().subscribe((s) => {
+      this.metrics.actorEvents.inc({ type: s.type });
+      if (s.type === 'turnFailed' || s.type === 'stopped' || s.type === 'passivateFailed') this.log.log('warn', `actor_${s.type}`, { stream: s.key, error: s.error });
+    });
+    this.#subs = serveRequests({
+      transport: t, subjects: this.subjects, actors, metrics: this.metrics, log: this.log,
+      owns: (s) => this.#runners.has(partitionOf(s, o.partitions)),
+      listing: () => ({ streams: [...this.#runners.values()].flatMap((r) => r.streams()).sort(), parts: [...this.#runners.keys()].sort((a, b) => a - b) }),
+    });
+    await t.flush();
+    this.#leases = new LeaseManager(leases, { workerId: o.workerId, partitions: o.partitions, ttlMs: o.leaseTtlMs, heartbeatMs: o.heartbeatMs }, {
+      acquired: (p) => this.#acquired(p),
+      release: (p) => this.#release(p),
+      lost: (p) => this.#lost(p),
+    }, this.log);
+    this.#leases.start();
+    this.#recordTimer = setInterval(() => {
+      for (const r of this.#runners.values()) void r.saveRecord();
+    }, o.heartbeatMs);
+    if (o.metricsPort !== null) {
+      this.#http = await startHttp(o.metricsPort, this.metrics.registry, () => this.ready, () => this.#refreshGauges());
+    }
+    this.#state = RUNNING;
+    this.log.log('info', 'worker_started', { transport: t.kind, partitions: o.partitions, metricsPort: this.metricsPort, prefix: o.prefix });
+  }
+
+  async #acquired(p: number): Promise<void> {
+    if (this.#state >= DRAINING) throw new Error('draining');
+    const record = await this.#store!.loadPartition(p);
+    const runner = new PartitionRunner({
+      transport: this.#transport!, subjects: this.subjects, actors: this.#actors!, store: this.#store!, metrics: this.metrics, log: this.log,
+      batch: this.options.consumerBatch, canWrite: (q) => this.#leases?.canWrite(q) ?? false,
+    }, p, this.#nextGen++, record);
+    this.#runners.set(p, runner);
+    runner.start();
+    this.metrics.leaseEvents.inc({ event: 'acquired' });
+    this.metrics.partitionsOwned.set(this.#runners.size);
+    this.log.log('info', 'partition_started', { partition: p, after: record.low, gen: runner.gen });
+  }
+
+  /** Graceful: stop consuming, let the streams' queued turns finish and checkpoint, record low. */
+  async #release(p: number): Promise<void> {
+    const runner = this.#runners.get(p);
+    if (runner === undefined) return;
+    await runner.stop();
+    if (this.#state < DRAINING) {
+      await Promise.all(runner.streams().map((s) => this.#actors!.ask(s, { kind: 'flush' }).catch(() => undefined)));
+    }
+    await runner.saveRecord();
+    this.#runners.delete(p);
+    this.metrics.leaseEvents.inc({ event: 'released' });
+    this.metrics.partitionsOwned.set(this.#runners.size);
+  }
+
+  #lost(p: number): void {
+    const runner = this.#runners.get(p);
+    this.#runners.delete(p);
+    void runner?.stop();
+    this.metrics.leaseEvents.inc({ event: 'lost' });
+    this.metrics.partitionsOwned.set(this.#runners.size);
+  }
+
+  #refreshGauges(): void {
+    const c = this.#actors?.counters();
+    if (c === undefined) return;
+    this.metrics.actorsActive.set(c.active);
+    this.metrics.mailboxQueued.set(c.queued);
+  }
+
+  async #watchTransport(t: Transport): Promise<void> {
+    for await (const s of t.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect') this.log.log('warn', `transport_${s.type}`, { server: s.server });
+      else if (s.type === 'error') this.log.log('warn', 'transport_error', { error: s.error });
+    }
+  }
+
+  /**
+   * SIGTERM path: stop consuming every partition, finish in-flight turns and passivate (checkpoint)
+   * every actor, write the partition records, release the leases, close the transport.
+   */
+  async drain(): Promise<void> {
+    if (this.#state >= DRAINING) return;
+    this.#state = DRAINING;
+    this.log.log('info', 'worker_draining', { partitions: this.partitions() });
+    for (const s of this.#subs) s.close();
+    await Promise.all([...this.#runners.values()].map((r) => r.stop()));
+    await this.#actors?.drain();
+    await this.#leases?.drain(); // release(): records written while the leases are still held
+    clearInterval(this.#recordTimer);
+    await this.#shutdown();
+    this.log.log('info', 'worker_drained', {});
+  }
+
+  /** Stops now: nothing is checkpointed, leases expire on their own. */
+  async close(): Promise<void> {
+    if (this.#state === CLOSED) return;
+    this.#leases?.close();
+    clearInterval(this.#recordTimer);
+    for (const r of this.#runners.values()) await r.stop();
+    this.#runners.clear();
+    await this.#actors?.close();
+    await this.#shutdown();
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#state = CLOSED;
+    await this.#http?.close();
+    if (this.#ownsTransport) await this.#transport?.close();
+  }
+}

@@ -3,6 +3,7 @@
 // a marker message, a watch follows the stream. Object stores keep whole blobs in a Map.
 
 import { BUS_ERR, BusError } from './errors.ts';
+import type { BlobDir } from './mem-persist.ts';
 import { MemFollower, type MemStream, type StoredMsg } from './mem-stream.ts';
 import { checkPattern } from './subject.ts';
 import type { BlobStore, KvEntry, KvOperation, KvStore, KvWatch, KvWatchOptions, ObjectInfo } from './transport.ts';
@@ -109,17 +110,22 @@ export class MemKv implements KvStore {
 }
 
 export class MemBlobStore implements BlobStore {
-  #objects = new Map<string, Uint8Array>();
+  #objects: Map<string, Uint8Array>;
 
   constructor(
     readonly bucket: string,
     private readonly guard: () => void,
-  ) {}
+    /** Where blobs persist, if anywhere (mem-persist.ts). */
+    private readonly dir?: BlobDir,
+  ) {
+    this.#objects = dir?.loadAll() ?? new Map();
+  }
 
   async put(name: string, data: Uint8Array): Promise<ObjectInfo> {
     this.guard();
     if (typeof name !== 'string' || name.length === 0) throw new BusError(BUS_ERR.INVALID_NAME, 'object name must be non-empty');
     this.#objects.set(name, data.slice());
+    this.dir?.put(name, data);
     return { bucket: this.bucket, name, size: data.length };
   }
 
@@ -132,5 +138,6 @@ export class MemBlobStore implements BlobStore {
   async delete(name: string): Promise<void> {
     this.guard();
     this.#objects.delete(name);
+    this.dir?.delete(name);
   }
 }

@@ -3,9 +3,11 @@
 // them: wildcards, queue groups, no-responders, stream sequences, msg-id dedupe, ordered replay,
 // KV revisions and watch, object store, payload limit. Not persistent, not replicated.
 
+import { join } from 'node:path';
 import { BUS_ERR, BusError } from './errors.ts';
+import { BlobDir, StreamLog } from './mem-persist.ts';
 import { compileMapping, type SubjectMapping } from './mapping.ts';
-import { MemFollower, MemStream } from './mem-stream.ts';
+import { MemFollower, MemStream, type MemStreamConfig } from './mem-stream.ts';
 import { MemBlobStore, MemKv } from './inproc-store.ts';
 import { DEFAULT_CONSUMER_BATCH, DEFAULT_DUPLICATE_WINDOW_MS, parseInProcOptions, type InProcTransportOptions } from './options.ts';
 import { StatusHub } from './status.ts';
@@ -24,6 +26,11 @@ const STATE_CLOSED = 2;
 export interface InProcOptions extends InProcTransportOptions {
   /** Subject mappings applied on publish, as in a nats-server config (default none). */
   mappings: Record<string, string>;
+  /**
+   * Folder where streams, KV buckets and object stores persist (JSON-lines logs and blob files),
+   * so a restarted process continues where it stopped (default none: memory only).
+   */
+  dataDir: string | null;
 }
 
 function withMsgId(headers: MsgHeaders | undefined, msgId: string | undefined): MsgHeaders {
@@ -44,14 +51,22 @@ export class InProcTransport implements Transport {
   #followers = new Set<MemFollower>();
   #status = new StatusHub();
   #inbox = 0;
+  readonly #dataDir: string | null;
   #done: Promise<void>;
   #resolveDone!: () => void;
 
   constructor(opts: Partial<InProcOptions> = {}) {
-    const { mappings = {}, ...rest } = opts;
+    const { mappings = {}, dataDir = null, ...rest } = opts;
     this.#opts = parseInProcOptions(rest);
+    this.#dataDir = dataDir;
     this.#mappings = Object.entries(mappings).map(([src, dst]) => compileMapping(src, dst));
     this.#done = new Promise((r) => (this.#resolveDone = r));
+  }
+
+  #newStream(config: MemStreamConfig): MemStream {
+    const s = new MemStream(config, this.#opts.now);
+    if (this.#dataDir !== null) s.attachLog(new StreamLog(join(this.#dataDir, 'streams', `${config.name}.jsonl`)));
+    return s;
   }
 
   #guard = (): void => {
@@ -243,7 +258,7 @@ export class InProcTransport implements Transport {
       maxMsgsPerSubject: -1,
     };
     const s = this.#streams.get(spec.name);
-    if (s === undefined) this.#streams.set(spec.name, new MemStream(config, this.#opts.now));
+    if (s === undefined) this.#streams.set(spec.name, this.#newStream(config));
     else s.config = config;
   }
 
@@ -267,7 +282,7 @@ export class InProcTransport implements Transport {
         duplicateWindowMs: DEFAULT_DUPLICATE_WINDOW_MS,
         maxMsgsPerSubject: spec.history ?? 1,
       };
-      this.#streams.set(name, new MemStream(config, this.#opts.now));
+      this.#streams.set(name, this.#newStream(config));
       this.#kvLimits.set(spec.bucket, spec.maxValueSize ?? -1);
     }
     return this.kv(spec.bucket);
@@ -285,7 +300,10 @@ export class InProcTransport implements Transport {
   async ensureObjectStore(spec: ObjectStoreSpec): Promise<BlobStore> {
     this.#guard();
     checkName('bucket', spec.bucket);
-    if (!this.#blobs.has(spec.bucket)) this.#blobs.set(spec.bucket, new MemBlobStore(spec.bucket, this.#guard));
+    if (!this.#blobs.has(spec.bucket)) {
+      const dir = this.#dataDir === null ? undefined : new BlobDir(join(this.#dataDir, 'objects', spec.bucket));
+      this.#blobs.set(spec.bucket, new MemBlobStore(spec.bucket, this.#guard, dir));
+    }
     return this.#blobs.get(spec.bucket)!;
   }
 

@@ -1,8 +1,10 @@
 // The in-memory JetStream-like log behind InProcTransport: one per stream (and per KV bucket),
 // with sequence numbers, msg-id dedupe within a window, limits (age, count, bytes, per-subject
-// history) and waiters for new messages. It is not persistent and not replicated.
+// history) and waiters for new messages. Not replicated; persistent only when a StreamLog is
+// attached (mem-persist.ts).
 
 import { BUS_ERR, BusError } from './errors.ts';
+import type { StreamLog } from './mem-persist.ts';
 import { subjectMatches } from './subject.ts';
 import type { MsgHeaders, PubAck, StreamState } from './transport.ts';
 
@@ -43,11 +45,35 @@ export class MemStream {
   #dedupe = new Map<string, { seq: number; time: number }>();
   #waiters = new Set<() => void>();
   #deleted = false;
+  #log: StreamLog | undefined;
 
   constructor(
     public config: MemStreamConfig,
     private readonly now: () => number,
   ) {}
+
+  /**
+   * Restores the messages a log holds (sequence numbers, dedupe ids, per-subject history; limits
+   * applied as if they had been appended now), then logs every later append to it. Compacts the
+   * log when most of it is no longer stored.
+   */
+  attachLog(log: StreamLog): void {
+    const msgs = log.load();
+    for (const m of msgs) {
+      const msg: StoredMsg = { seq: m.seq, subject: m.subject, data: m.data, headers: m.headers, time: m.time, removed: false };
+      this.#entries.push(msg);
+      this.#bytes += m.data.length;
+      this.#lastSeq = m.seq;
+      if (this.config.maxMsgsPerSubject > 0) this.#trimSubject(m.subject, msg);
+      this.#lastBySubject.set(m.subject, msg);
+      if (m.msgId !== undefined) this.#dedupe.set(m.msgId, { seq: m.seq, time: m.time });
+      this.#enforceLimits();
+    }
+    this.#expire(this.now());
+    const live = this.#entries.filter((m) => !m.removed);
+    if (msgs.length > 64 && live.length * 2 < msgs.length) log.rewrite(live);
+    this.#log = log;
+  }
 
   /** True when `subject` is captured by this stream. */
   captures(subject: string): boolean {
@@ -77,6 +103,7 @@ export class MemStream {
     }
     this.#lastBySubject.set(subject, msg);
     if (opts.msgId !== undefined) this.#dedupe.set(opts.msgId, { seq: msg.seq, time: now });
+    this.#log?.append(opts.msgId === undefined ? msg : { ...msg, msgId: opts.msgId });
     this.#enforceLimits();
     for (const w of this.#waiters) w();
     return { stream: this.config.name, seq: msg.seq, duplicate: false };
@@ -130,6 +157,7 @@ export class MemStream {
   /** Drops every message and wakes the waiters, who see `deleted`. */
   delete(): void {
     this.#deleted = true;
+    this.#log?.remove();
     this.#entries = [];
     this.#lastBySubject.clear();
     this.#perSubject.clear();

@@ -3,6 +3,7 @@
 
 import { Command } from 'commander';
 import { registerModel } from './commands/model.ts';
+import { registerNab } from './commands/nab.ts';
 
 export function buildProgram(): Command {
   const program = new Command('carousel')
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true });
   registerModel(program);
+  registerNab(program);
   return program;
 }
 

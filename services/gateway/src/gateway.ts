@@ -98,7 +98,13 @@ export class Gateway implements GatewayContext, AsyncDisposable {
     const o = this.options;
     if (o.historyStream !== '') {
       try {
-        await this.transport.ensureStream({
+        // Created when absent; an existing stream (an earlier gateway's, or one ops configured) is
+        // used as it is, so restarts never rewrite its limits or storage.
+        const exists = await this.transport.streamState(o.historyStream).then(() => true, (err: unknown) => {
+          if ((err as { code?: string }).code === 'BUS_ERR_NOT_FOUND') return false;
+          throw err;
+        });
+        if (!exists) await this.transport.ensureStream({
           name: o.historyStream, subjects: [`${o.prefix}.out.>`], maxAgeMs: o.historyMaxAgeMs, maxMsgs: o.historyMaxMessages,
           storage: o.historyStorage, duplicateWindowMs: Math.min(o.historyMaxAgeMs, 120_000),
         });

@@ -58,10 +58,10 @@ export class BrainOnline {
   }
 }
 
-export function brainContender(work: Exclude<Work, 'batch'>, data: SineStream, H: number, window: number, lr: number): Contender {
+export function brainContender(work: Extract<Work, 'train16' | 'forward'>, data: SineStream, H: number, window: number, lr: number): Contender {
   const net = new BrainOnline(data, H, window, lr);
   const does =
-    work === 'train'
+    work === 'train16'
       ? `brain.js LSTMTimeStep: trainPattern over the last ${window + 1} inputs from zero state (${window} fwd+bwd steps, ${data.X} outputs), RMSProp-style update; float32 (Float32Array weights)`
       : `brain.js LSTMTimeStep: run over the last ${window} inputs from zero state (${window} forward steps); float32`;
   return {
@@ -70,6 +70,6 @@ export function brainContender(work: Exclude<Work, 'batch'>, data: SineStream, H
     work,
     H,
     streams: 1,
-    run: work === 'train' ? (n) => { for (let i = 0; i < n; i++) net.learnStep(); } : (n) => { for (let i = 0; i < n; i++) net.forwardStep(); },
+    run: work === 'train16' ? (n) => { for (let i = 0; i < n; i++) net.learnStep(); } : (n) => { for (let i = 0; i < n; i++) net.forwardStep(); },
   };
 }

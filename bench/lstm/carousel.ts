@@ -25,7 +25,7 @@ interface LearnerLike<S> {
 /** Exports the bench uses when they exist (shapes as in packages/lstm/src at the time of writing). */
 interface OptionalApi {
   tbptt: (options: Record<string, unknown>, k1: number, k2: number) => LearnerLike<unknown>;
-  StreamBatch: new (learner: LearnerLike<unknown>, streams: readonly unknown[]) => { step(X: ArrayLike<number>): Float64Array };
+  StreamBatch: new (learner: LearnerLike<unknown>, streams: readonly unknown[]) => { step(X: ArrayLike<number>): Float64Array; learn(D: ArrayLike<number>): number; gradReady(): boolean };
   createOptimizer: (opts: { kind: 'sgd'; lr: number }, size: number) => { apply(params: Float64Array, grad: Float64Array, scale?: number): number };
 }
 const api = lstm as unknown as Partial<OptionalApi>;
@@ -35,8 +35,14 @@ export function carouselApi(): { tbptt: boolean; streamBatch: boolean; optimizer
   return { tbptt: typeof api.tbptt === 'function', streamBatch: typeof api.StreamBatch === 'function', optimizer: typeof api.createOptimizer === 'function' };
 }
 
-export const RTRL97_CONFIG = (X: number, H: number) =>
-  ({ inputs: X, outputs: 1, blocks: H, cellsPerBlock: 1, forgetGate: true, head: 'linear', seed: 1 }) as const;
+/**
+ * What the rtrl97 cells read besides x: 'cells' = the cell outputs only (the modern connectivity,
+ * the same weight count as the peers' LSTM: the table's rows); 'all' = every gate activation too
+ * (the 1997 paper's, 4× the recurrent weights: an informational row).
+ */
+export type CellSources = 'cells' | 'all';
+export const RTRL97_CONFIG = (X: number, H: number, cellSources: CellSources = 'cells') =>
+  ({ inputs: X, outputs: 1, blocks: H, cellsPerBlock: 1, forgetGate: true, head: 'linear', seed: 1, cellSources }) as const;
 export const VANILLA_OPTIONS = (X: number, H: number) => ({ inputs: X, outputs: 1, hidden: H, cell: 'vanilla', head: 'linear', seed: 1 });
 /** tbptt(k1, k2) of the issue. */
 export const TBPTT_K1 = 1;
@@ -92,8 +98,8 @@ function onlineLoop<S>(net: LearnerLike<S>, data: SineStream, lr: number, forwar
   };
 }
 
-export function rtrl97Loop(data: SineStream, H: number, lr: number, update: UpdateKind = 'sgd'): OnlineLoop {
-  const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
+export function rtrl97Loop(data: SineStream, H: number, lr: number, update: UpdateKind = 'sgd', cellSources: CellSources = 'cells'): OnlineLoop {
+  const net = new Rtrl97(RTRL97_CONFIG(data.X, H, cellSources));
   return onlineLoop<Rtrl97Stream>(net, data, lr, (s, x) => net.predict(s, x), update);
 }
 
@@ -112,31 +118,32 @@ export function updateVariantContender(learner: 'rtrl97' | 'vanilla', update: Ex
   const loop = learner === 'rtrl97' ? rtrl97Loop(data, H, lr, update) : tbpttLoop(data, H, lr, update);
   if (!loop) return null;
   const does = update === 'plain' ? 'the online step with a plain SGD loop as the update' : 'the online step without the update (step + learn + grad.fill(0))';
-  return loopContender(`carousel.${learner}.${update}`, does, 'train', H, loop);
+  return loopContender(`carousel.${learner}.${update}`, does, learner === 'rtrl97' ? 'train' : 'train16', H, loop);
 }
 
 function loopContender(id: string, does: string, work: Work, H: number, loop: OnlineLoop): Contender {
   return {
     id, does, work, H, streams: 1,
-    run: work === 'train' ? (n) => { for (let i = 0; i < n; i++) loop.learnStep(); } : (n) => { for (let i = 0; i < n; i++) loop.forwardStep(); },
+    run: work === 'train' || work === 'train16' ? (n) => { for (let i = 0; i < n; i++) loop.learnStep(); } : (n) => { for (let i = 0; i < n; i++) loop.forwardStep(); },
   };
 }
 
 const UPDATE = (): string => (api.createOptimizer ? "createOptimizer({kind:'sgd'}).apply" : 'a plain SGD loop');
 
-export function rtrl97Contender(work: 'train' | 'forward', data: SineStream, H: number, lr: number): Contender {
+export function rtrl97Contender(work: 'train' | 'forward', data: SineStream, H: number, lr: number, cellSources: CellSources = 'cells'): Contender {
+  const net = cellSources === 'cells' ? "cellSources 'cells': gates and cells read x and the cell outputs, the peers' weight count" : "cellSources 'all': the paper's connectivity, all 4H activations fed back, ~4× the recurrent weights";
   const does =
     work === 'train'
-      ? `Rtrl97 (blocks=H, 1 cell/block, forget gate, linear head): step (forward + traces) + learn (truncated RTRL gradient) + ${UPDATE()} + grad.fill(0); float64`
-      : `Rtrl97.predict: forward without traces; float64`;
-  return loopContender('carousel.rtrl97', does, work, H, rtrl97Loop(data, H, lr));
+      ? `Rtrl97 (blocks=H, 1 cell/block, forget gate, linear head, ${net}): step (forward + traces) + learn (truncated RTRL gradient) + ${UPDATE()} + grad.fill(0); float64`
+      : `Rtrl97.predict (${net}): forward without traces; float64`;
+  return loopContender(cellSources === 'cells' ? 'carousel.rtrl97' : 'carousel.rtrl97.all', does, work, H, rtrl97Loop(data, H, lr, 'sgd', cellSources));
 }
 
-export function tbpttContender(work: 'train' | 'forward', data: SineStream, H: number, lr: number): Contender | null {
+export function tbpttContender(work: 'train16' | 'forward', data: SineStream, H: number, lr: number): Contender | null {
   const loop = tbpttLoop(data, H, lr);
   if (!loop) return null;
   const does =
-    work === 'train'
+    work === 'train16'
       ? `tbptt(${TBPTT_K1},${TBPTT_K2}) on the vanilla cell (peepholes, the default): step + learn (backward over the last ${TBPTT_K2} steps every step) + ${UPDATE()} + grad.fill(0); float64`
       : `vanilla cell forward: the tbptt learner's step() with no learn() (writes its ring slot); float64`;
   return loopContender('carousel.vanilla', does, work, H, loop);
@@ -152,44 +159,75 @@ function batchInput(data: SineStream, B: number): (t: number) => Float64Array {
   return (t) => rows[t % rows.length]!;
 }
 
-/** B streams of the vanilla learner, one forward step each: StreamBatch.step, else B sequential steps. */
-export function vanillaBatchContender(data: SineStream, H: number, B: number): Contender | null {
-  if (!api.tbptt) return null;
-  const net = api.tbptt(VANILLA_OPTIONS(data.X, H), TBPTT_K1, TBPTT_K2);
+/** (B) targets of one batched step: stream b's target is d(t + b). */
+function batchTarget(data: SineStream, B: number): (t: number) => Float64Array {
+  const rows = Array.from({ length: 64 }, (_, s) => Float64Array.from({ length: B }, (_, b) => data.d[(s + b) % data.d.length]!));
+  return (t) => rows[t % rows.length]!;
+}
+
+/**
+ * B streams of one vanilla model. 'batch': StreamBatch.step (one batched forward, no learn).
+ * 'batchTrain': the peers' batched step, a 1-step truncated gradient: tbptt(1,1) learner,
+ * StreamBatch.step + StreamBatch.learn (B targets, backward of each stream's step) + SGD.
+ */
+export function vanillaBatchContender(work: 'batch' | 'batchTrain', data: SineStream, H: number, B: number, lr: number): Contender | null {
+  if (!api.tbptt || !api.StreamBatch) return null;
+  const net = api.tbptt(VANILLA_OPTIONS(data.X, H), 1, work === 'batch' ? TBPTT_K2 : 1);
   const streams = Array.from({ length: B }, () => net.newStream());
   const input = batchInput(data, B);
-  const X = data.X;
+  const target = batchTarget(data, B);
+  const update = sgd(net.params, net.grad, lr / B);
+  const batch = new api.StreamBatch(net, streams);
   let t = 0;
-  if (api.StreamBatch) {
-    const batch = new api.StreamBatch(net, streams);
+  if (work === 'batch') {
     return {
-      id: 'carousel.vanilla', work: 'batch', H, streams: B,
+      id: 'carousel.vanilla', work, H, streams: B,
       does: `vanilla cell, StreamBatch(${B} streams).step(X): one batched forward (no learn); float64`,
       run: (n) => { for (let i = 0; i < n; i++) batch.step(input(t++)); },
     };
   }
   return {
-    id: 'carousel.vanilla', work: 'batch', H, streams: B,
-    does: `vanilla cell, ${B} sequential step() calls (no StreamBatch export yet; no learn); float64`,
+    id: 'carousel.vanilla', work, H, streams: B,
+    does: `vanilla cell, tbptt(1,1) (1-step gradient, as the peers), StreamBatch(${B}).step(X) + learn(D) + ${UPDATE()} + grad.fill(0); float64`,
     run: (n) => {
       for (let i = 0; i < n; i++) {
-        const m = input(t++);
-        for (let b = 0; b < B; b++) net.step(streams[b], m.subarray(b * X, (b + 1) * X));
+        batch.step(input(t));
+        batch.learn(target(t++));
+        if (batch.gradReady()) update();
       }
     },
   };
 }
 
-/** B streams of one Rtrl97 model, one forward step each without traces: lstm97ForwardBatch. */
-export function rtrl97BatchContender(data: SineStream, H: number, B: number): Contender {
+/**
+ * B streams of one Rtrl97 model (cellSources 'cells'). 'batch': lstm97ForwardBatch without
+ * traces. 'batchTrain': stepBatch (forward + each stream's traces) + learnBatch + SGD.
+ */
+export function rtrl97BatchContender(work: 'batch' | 'batchTrain', data: SineStream, H: number, B: number, lr: number): Contender {
   const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
   const streams = Array.from({ length: B }, () => net.newStream());
   const Y = new Float64Array(B);
+  const losses = new Float64Array(B);
   const input = batchInput(data, B);
+  const target = batchTarget(data, B);
+  const update = sgd(net.params, net.grad, lr / B);
   let t = 0;
+  if (work === 'batch') {
+    return {
+      id: 'carousel.rtrl97', work, H, streams: B,
+      does: `Rtrl97 model (cellSources 'cells'), lstm97ForwardBatch(${B} streams, traces=false): one batched forward; float64`,
+      run: (n) => { for (let i = 0; i < n; i++) lstm97ForwardBatch(net.layout, net.params, streams, input(t++), Y, false); },
+    };
+  }
   return {
-    id: 'carousel.rtrl97', work: 'batch', H, streams: B,
-    does: `Rtrl97 model, lstm97ForwardBatch(${B} streams, traces=false): one batched forward; float64`,
-    run: (n) => { for (let i = 0; i < n; i++) lstm97ForwardBatch(net.layout, net.params, streams, input(t++), Y, false); },
+    id: 'carousel.rtrl97', work, H, streams: B,
+    does: `Rtrl97 model (cellSources 'cells'), stepBatch (forward + every stream's RTRL traces) + learnBatch + ${UPDATE()} + grad.fill(0); float64`,
+    run: (n) => {
+      for (let i = 0; i < n; i++) {
+        net.stepBatch(streams, input(t), Y);
+        net.learnBatch(streams, target(t++), losses);
+        update();
+      }
+    },
   };
 }

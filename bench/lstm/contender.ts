@@ -1,8 +1,12 @@
 // What every timed contender of the LSTM section looks like, and the clock around it: calibrate
 // a step count once, then one timed sample per round. Not the scheduling of rounds (section.ts).
 
-/** The rows of the result table; one per kind of work. */
-export type Work = 'train' | 'forward' | 'batch';
+/**
+ * The kinds of work a row compares: 'train' online step with a 1-step (rtrl97: truncated RTRL)
+ * gradient; 'train16' online step with TBPTT(1,16); 'forward' forward only; 'batch' one
+ * forward step of B streams; 'batchTrain' one learning step (forward + backward + update) of B.
+ */
+export type Work = 'train' | 'train16' | 'forward' | 'batch' | 'batchTrain';
 
 export interface Contender {
   /** Stable id, also the key in results/lstm.json (e.g. 'carousel.rtrl97', 'tfjs.wasm'). */

@@ -9,7 +9,8 @@
 /**
  * Rtrl97 with blocks = H, cellsPerBlock = 1, forget gate, output gate, no peepholes, no
  * conventional units, connectivity F, all biases (the bench config). Then
- *   R = 4H (y_c, y_in, y_φ, y_out fed back), Z = X + R + 1 (fan-in of every gate and cell),
+ *   R = H ('cells': y_c fed back) or 4H ('all': y_c, y_in, y_φ, y_out),
+ *   Z = X + R + 1 (fan-in of every gate and cell),
  *   O = H + 1 (output sources), P = 4·H·Z + K·O parameters.
  * Forward, no traces (predict):
  *   gates in, φ, out and cell input: 4·H dot products of length Z          8·H·Z
@@ -21,14 +22,14 @@
  *   W_c, W_in, W_φ rows += e_s · trace                                     6·H·Z
  * SGD update p -= lr·g                                                     2·P
  */
-export function rtrl97Flops(X: number, H: number, K: number): { forward: number; train: number } {
-  const Z = X + 4 * H + 1;
+export function rtrl97Flops(X: number, H: number, K: number, cellSources: 'cells' | 'all' = 'cells'): { forward: number; train: number; update: number } {
+  const Z = X + (cellSources === 'cells' ? H : 4 * H) + 1;
   const O = H + 1;
   const P = 4 * H * Z + K * O;
   const forward = 8 * H * Z + 4 * H + 2 * K * O;
   const traces = 9 * H * Z;
   const backward = 2 * K * (O + H) + 2 * K * O + 2 * H * Z + 6 * H * Z;
-  return { forward, train: forward + traces + backward + 2 * P };
+  return { forward, train: forward + traces + backward + 2 * P, update: 2 * P };
 }
 
 /**
@@ -46,10 +47,10 @@ export function rtrl97Flops(X: number, H: number, K: number): { forward: number;
  *   dh' += Rᵀ d (layer 0 needs no dx)                                      8·H·H
  * SGD update                                                               2·P
  */
-export function vanillaFlops(X: number, H: number, K: number, window: number): { forward: number; train: number } {
+export function vanillaFlops(X: number, H: number, K: number, window: number): { forward: number; train: number; update: number } {
   const A = X + H + 1;
   const P = 4 * H * A + 3 * H + K * H + K;
   const forward = 8 * H * A + 10 * H + 2 * K * H;
   const perBack = 25 * H + 8 * H * A + 8 * H * H;
-  return { forward, train: forward + 4 * K * H + window * perBack + 2 * P };
+  return { forward, train: forward + 4 * K * H + window * perBack + 2 * P, update: 2 * P };
 }

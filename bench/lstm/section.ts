@@ -14,7 +14,7 @@ import { guardLine, guardOf, runGuard, type GuardResult } from './guard.ts';
 import { jsPeakLoop, PEAK_FLOPS_PER_ITER, wasmPeakLoop, type PeakLoop } from './peak.ts';
 import { renderReport, type Figures } from './report.ts';
 import { sineStream } from './sine.ts';
-import { tfjsContender, tfjsInfo, TfjsOnline, useBackend } from './tfjs-peer.ts';
+import { TFJS_WINDOW, tfjsContender, tfjsInfo, TfjsOnline, useBackend } from './tfjs-peer.ts';
 import { torchAvailable, torchRound, type TorchRound } from './torch-peer.ts';
 
 const X = 8;
@@ -50,14 +50,17 @@ export async function run(args: BenchArgs): Promise<void> {
     guard.push(r);
     console.log('  ' + guardLine(r));
   };
-  g(runGuard('carousel.rtrl97', 32, rtrl97Loop(data, 32, LR.carousel).learnStep));
+  g(runGuard('carousel.rtrl97', 32, rtrl97Loop(data, 32, LR.carousel).learnStep, "cellSources 'cells'"));
+  g(runGuard('carousel.rtrl97.all', 32, rtrl97Loop(data, 32, LR.carousel, 'sgd', 'all').learnStep, "cellSources 'all'"));
   const tb = tbpttLoop(data, 32, LR.carousel);
   if (tb) g(runGuard('carousel.vanilla', 32, tb.learnStep, 'tbptt(1,16)'));
   else console.log('  carousel.vanilla   n/a (not built yet)');
   for (const be of ['cpu', 'wasm'] as const) {
     await useBackend(be);
     const net = new TfjsOnline(be, data, 32, 1, LR.tfjs);
-    g(runGuard(`tfjs.${be}`, 32, () => net.learnStep()));
+    g(runGuard(`tfjs.${be}`, 32, () => net.learnStep(), '1-step gradient'));
+    const net16 = new TfjsOnline(be, data, 32, 1, LR.tfjs);
+    g(runGuard(`tfjs.${be}`, 32, () => net16.learnWindowStep(TFJS_WINDOW), 'TBPTT(1,16)'));
   }
   for (const w of [BRAIN_WINDOW, BRAIN_MEMORYLESS]) {
     const net = new BrainOnline(data, 32, w, LR.brain);
@@ -65,7 +68,8 @@ export async function run(args: BenchArgs): Promise<void> {
   }
   if (torch.ok) {
     const t = torchRound({ X, Hs: [32], B, seconds: 0.01, lr: LR.torch, guard: true });
-    if (t.guard) g(guardOf('torch', 32, t.guard.first, t.guard.last));
+    if (t.guard) g(guardOf('torch', 32, t.guard.first, t.guard.last, '1-step gradient'));
+    if (t.guard16) g(guardOf('torch', 32, t.guard16.first, t.guard16.last, 'TBPTT(1,16)'));
   } else console.log(`  torch              n/a (${torch.reason})`);
 
   // 2. Contenders.
@@ -75,16 +79,21 @@ export async function run(args: BenchArgs): Promise<void> {
   };
   for (const H of HS) {
     add(rtrl97Contender('train', data, H, LR.carousel));
-    add(tbpttContender('train', data, H, LR.carousel));
+    add(rtrl97Contender('train', data, H, LR.carousel, 'all'));
+    add(tbpttContender('train16', data, H, LR.carousel));
     add(rtrl97Contender('forward', data, H, LR.carousel));
     add(tbpttContender('forward', data, H, LR.carousel));
-    add(vanillaBatchContender(data, H, B));
-    add(rtrl97BatchContender(data, H, B));
+    for (const work of ['batch', 'batchTrain'] as const) {
+      add(vanillaBatchContender(work, data, H, B, LR.carousel));
+      add(rtrl97BatchContender(work, data, H, B, LR.carousel));
+    }
     for (const be of ['cpu', 'wasm'] as const) {
       await useBackend(be);
       add(tfjsContender(be, 'train', data, H, 1, LR.tfjs));
+      add(tfjsContender(be, 'train16', data, H, 1, LR.tfjs));
       add(tfjsContender(be, 'forward', data, H, 1, LR.tfjs));
       add(tfjsContender(be, 'batch', data, H, B, LR.tfjs));
+      add(tfjsContender(be, 'batchTrain', data, H, B, LR.tfjs / B));
     }
     if (H === HS[HS.length - 1]) {
       for (const learner of ['rtrl97', 'vanilla'] as const) {
@@ -92,7 +101,7 @@ export async function run(args: BenchArgs): Promise<void> {
       }
     }
     for (const w of [BRAIN_WINDOW, BRAIN_MEMORYLESS]) {
-      add(brainContender('train', data, H, w, LR.brain));
+      add(brainContender('train16', data, H, w, LR.brain));
       add(brainContender('forward', data, H, w, LR.brain));
     }
   }
@@ -155,7 +164,7 @@ export async function run(args: BenchArgs): Promise<void> {
     X, Hs: [...HS], B, rounds, seconds, quick: args.quick,
     date: new Date().toISOString(),
     machine, tfjs: tfInfo,
-    torch: torch.ok ? { version: torch.version, threads: torchRounds[0]?.threads ?? 1 } : { na: torch.reason },
+    torch: torch.ok ? { version: torch.version, python: torch.python, threads: torchRounds[0]?.threads ?? 1 } : { na: torch.reason },
     api, guard, medians, samples, does,
     lr: LR, brainWindow: BRAIN_WINDOW, brainMemoryless: BRAIN_MEMORYLESS,
   };

@@ -2,8 +2,13 @@
 // Each command module registers itself on the program and owns its options and their defaults.
 
 import { Command } from 'commander';
+import { registerPaper } from './commands/paper.ts';
 import { registerModel } from './commands/model.ts';
 import { registerNab } from './commands/nab.ts';
+import { registerServices } from './commands/services.ts';
+import { registerStreams } from './commands/streams.ts';
+import { registerTail } from './commands/tail.ts';
+import { registerToken } from './commands/token.ts';
 
 export function buildProgram(): Command {
   const program = new Command('carousel')
@@ -12,6 +17,11 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true });
   registerModel(program);
   registerNab(program);
+  registerPaper(program);
+  registerServices(program);
+  registerStreams(program);
+  registerTail(program);
+  registerToken(program);
   return program;
 }
 

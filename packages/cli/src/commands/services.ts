@@ -1,0 +1,142 @@
+// `carousel worker | gateway | simulate | replay`: each service on its own, configured by flags or
+// environment variables (flags win); `--help` lists every option, its variable and its default.
+// The services' own option parsers stay authoritative: flags are handed to them as environment.
+
+import { GATEWAY_ENV, defaultGatewayOptions, gatewayOptionsFromEnv, runGateway } from '@carousel/gateway';
+import { replayCsv, runSimulator } from '@carousel/simulator';
+import { defaultWorkerOptions, optionsFromEnv, runWorker } from '@carousel/worker';
+import { SingleBar } from 'cli-progress';
+import { Option, type Command } from 'commander';
+import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
+
+/** [flag, environment variable, description, default shown in --help] */
+type Row = readonly [string, string, string, string | undefined];
+
+function worker(): Row[] {
+  const d = defaultWorkerOptions();
+  return [
+    ['nats-url', 'NATS_URL', 'NATS server URL(s), comma separated', d.natsUrl],
+    ['nats-creds', 'NATS_CREDS', 'NATS credentials file', undefined],
+    ['nats-user', 'NATS_USER', 'NATS user', undefined],
+    ['nats-pass', 'NATS_PASS', 'NATS password', undefined],
+    ['nats-token', 'NATS_TOKEN', 'NATS token', undefined],
+    ['prefix', 'CAROUSEL_PREFIX', 'subject prefix', d.prefix],
+    ['partitions', 'CAROUSEL_PARTITIONS', 'partition count (must match the nats-server mapping)', String(d.partitions)],
+    ['worker-id', 'CAROUSEL_WORKER_ID', 'unique id of this worker', 'host-pid-random'],
+    ['metrics-port', 'CAROUSEL_METRICS_PORT', "port of /metrics, /healthz, /readyz ('off' for none)", String(d.metricsPort)],
+    ['lease-ttl-ms', 'CAROUSEL_LEASE_TTL_MS', 'partition lease time, ms', String(d.leaseTtlMs)],
+    ['heartbeat-ms', 'CAROUSEL_HEARTBEAT_MS', 'lease renewal period, ms', String(d.heartbeatMs)],
+    ['checkpoint-every', 'CAROUSEL_CHECKPOINT_EVERY', 'checkpoint a stream every N samples', String(d.checkpointEverySamples)],
+    ['checkpoint-every-ms', 'CAROUSEL_CHECKPOINT_EVERY_MS', 'or when this long has passed, ms', String(d.checkpointEveryMs)],
+    ['max-active', 'CAROUSEL_MAX_ACTIVE', 'streams held in memory at once (least recently used passivate)', String(d.maxActive)],
+    ['idle-ms', 'CAROUSEL_IDLE_MS', 'passivate a stream idle this long, ms (0: never)', String(d.idleMs)],
+    ['max-mailbox', 'CAROUSEL_MAX_MAILBOX', 'samples queued per stream', String(d.maxMailbox)],
+    ['stream-config', 'CAROUSEL_STREAM_CONFIG', 'default stream config, JSON (model, horizon, normalize, anomaly...)', undefined],
+    ['log', 'CAROUSEL_LOG', "JSON log lines: 'on' or 'off'", 'on'],
+  ];
+}
+
+function gateway(): Row[] {
+  const d = defaultGatewayOptions();
+  return [
+    ['port', 'CAROUSEL_GATEWAY_PORT', GATEWAY_ENV.CAROUSEL_GATEWAY_PORT, String(d.port)],
+    ['host', 'CAROUSEL_GATEWAY_HOST', GATEWAY_ENV.CAROUSEL_GATEWAY_HOST, d.host],
+    ['nats', 'NATS_URL', GATEWAY_ENV.NATS_URL, undefined],
+    ['secret-file', 'CAROUSEL_GATEWAY_SECRET_FILE', 'file holding the HS256 secret (or $CAROUSEL_GATEWAY_SECRET)', undefined],
+    ['auth', 'CAROUSEL_GATEWAY_AUTH', GATEWAY_ENV.CAROUSEL_GATEWAY_AUTH, d.auth],
+    ['static-dir', 'CAROUSEL_GATEWAY_STATIC_DIR', GATEWAY_ENV.CAROUSEL_GATEWAY_STATIC_DIR, d.staticDir ?? undefined],
+    ['log-level', 'CAROUSEL_LOG_LEVEL', GATEWAY_ENV.CAROUSEL_LOG_LEVEL, 'info'],
+  ];
+}
+
+function addRows(cmd: Command, rows: Row[]): Command {
+  for (const [flag, env, text, shown] of rows) {
+    const description = text.replace(/ \(flag --[a-z-]+\)/, '');
+    cmd.addOption(new Option(`--${flag} <value>`, shown === undefined ? description : `${description} (default: ${shown})`).env(env));
+  }
+  return cmd;
+}
+
+/** The flags given, as the environment variables the service reads (flags win over the real environment). */
+function asEnv(rows: Row[], opts: Record<string, unknown>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [flag, name] of rows) {
+    const key = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const v = opts[key];
+    if (typeof v === 'string') env[name] = v;
+  }
+  return env;
+}
+
+export function registerServices(program: Command): void {
+  const w = addRows(program.command('worker').description('run a worker: owns partitions of streams, one online LSTM per stream'), worker());
+  w.action(async (o: Record<string, unknown>) => {
+    await runWorker(optionsFromEnv(asEnv(worker(), o), []));
+  });
+
+  const g = addRows(program.command('gateway').description('run the gateway: WebSocket fan-out of predictions and alerts, and the dashboard'), gateway());
+  g.action(async (o: Record<string, unknown>) => {
+    await runGateway(gatewayOptionsFromEnv(asEnv(gateway(), o), []));
+  });
+
+  natsOptions(program.command('simulate').description('publish demo streams (sensors, audio features, a control plant) with ground truth'))
+    .option('--sensors <n>', 'sensor streams (sensor-<i>)', '3')
+    .option('--audio <n>', 'audio-feature streams (audio-<i>)', '1')
+    .option('--plants <n>', 'control-plant streams (plant-<i>)', '1')
+    .option('--rate <hz>', "samples per second per stream ('max' = as fast as possible)", '10')
+    .option('--count <n>', 'samples per stream, then stop (default: unbounded)')
+    .option('--seed <n>', 'seed', '1')
+    .option('--anomaly-rate <p>', 'sensor anomalies per sample', '0.002')
+    .action(async (o: NatsFlags & Record<string, string>) => {
+      const t = await connectNats(o, 'carousel-simulator');
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      process.once('SIGTERM', () => ac.abort());
+      const stats = await runSimulator({
+        publisher: t,
+        prefix: o.prefix,
+        sensors: Number(o.sensors),
+        audio: Number(o.audio),
+        plants: Number(o.plants),
+        rate: o.rate === 'max' ? Infinity : Number(o.rate),
+        seed: Number(o.seed),
+        anomalyRate: Number(o.anomalyRate),
+        ...(o.count !== undefined ? { count: Number(o.count) } : {}),
+        signal: ac.signal,
+      });
+      process.stderr.write(`published ${stats.published} samples (${stats.errors} errors, ${stats.retries} retries)\n`);
+      await t.close();
+    });
+
+  natsOptions(program.command('replay <csv>').description('stream a CSV into Carousel, one sample per row'))
+    .requiredOption('--stream <id>', 'stream id ([A-Za-z0-9_-]{1,128})')
+    .option('--rate <rows>', 'rows per second', '10')
+    .option('--as-fast-as-possible', 'no pacing')
+    .option('--timestamp-column <c>', 'column with the timestamp (epoch ms or a date)')
+    .option('--value-columns <a,b>', 'columns making the feature vector (default: every other column)')
+    .action(async (csv: string, o: NatsFlags & { stream: string; rate: string; asFastAsPossible?: boolean; timestampColumn?: string; valueColumns?: string }) => {
+      const t = await connectNats(o, 'carousel-replay');
+      const bar = process.stderr.isTTY ? new SingleBar({ format: 'replay {bar} {value} rows | {errors} errors', hideCursor: true }) : null;
+      bar?.start(0, 0, { errors: 0 });
+      const p = await replayCsv(csv, {
+        stream: o.stream,
+        publisher: t,
+        prefix: o.prefix,
+        rate: Number(o.rate),
+        asFastAsPossible: o.asFastAsPossible === true,
+        ...(o.timestampColumn ? { timestampColumn: o.timestampColumn } : {}),
+        ...(o.valueColumns ? { valueColumns: o.valueColumns.split(',').map((s) => s.trim()) } : {}),
+        progressEvery: 100,
+        onProgress: (q) => {
+          if (bar) {
+            bar.setTotal(Math.max(q.published + q.skipped, 1));
+            bar.update(q.published + q.skipped, { errors: q.errors });
+          } else process.stderr.write(`replayed ${q.published} rows (${q.skipped} skipped, ${q.errors} errors)\n`);
+        },
+      });
+      bar?.stop();
+      process.stderr.write(`done: ${p.published} published, ${p.skipped} skipped, ${p.errors} errors\n`);
+      await t.flush();
+      await t.close();
+    });
+}

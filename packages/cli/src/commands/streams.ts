@@ -1,0 +1,90 @@
+// `carousel streams list | inspect | configure | reset | snapshot`: the control API
+// (<prefix>.ctl.<stream> request-reply; `list` on the bare <prefix>.ctl, answered by every worker)
+// from a shell. Replies are printed as JSON.
+
+import type { BusMsg, Transport } from '@carousel/bus';
+import { PROTOCOL_VERSION, createSubjects, parseOptions, decodeControlReply, encodeControlRequest, type ControlReply, type ControlRequest } from '@carousel/protocol';
+import type { Command } from 'commander';
+import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
+
+interface StreamsFlags extends NatsFlags {
+  timeout: string;
+}
+
+export function registerStreams(program: Command): void {
+  const streams = program.command('streams').description('The control API: list, inspect, configure, reset, snapshot streams.');
+  const sub = (name: string, description: string): Command =>
+    natsOptions(streams.command(name).description(description)).option('--timeout <ms>', 'how long to wait for replies', '2000');
+
+  sub('list', 'list the streams every worker owns').action(async (o: StreamsFlags) => {
+    await withTransport(o, async (t) => print(await listStreams(t, o.prefix, Number(o.timeout))));
+  });
+  sub('inspect <stream>', "a stream's config, statistics and model").action(async (stream: string, o: StreamsFlags) => {
+    await withTransport(o, async (t) => print(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream }, Number(o.timeout))));
+  });
+  sub('configure <stream> <json>', 'change a stream\'s config, e.g. \'{"model":{"hidden":16},"horizon":4}\'').action(async (stream: string, json: string, o: StreamsFlags) => {
+    let cfg: unknown;
+    try {
+      cfg = JSON.parse(json);
+    } catch (e) {
+      throw new Error(`config is not JSON: ${(e as Error).message}`);
+    }
+    await withTransport(o, async (t) => print(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'configure', stream, cfg } as ControlRequest, Number(o.timeout))));
+  });
+  sub('reset <stream>', "zero a stream's recurrent state (weights are kept)").action(async (stream: string, o: StreamsFlags) => {
+    await withTransport(o, async (t) => print(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'reset', stream }, Number(o.timeout))));
+  });
+  sub('snapshot <stream>', 'checkpoint a stream now').action(async (stream: string, o: StreamsFlags) => {
+    await withTransport(o, async (t) => print(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'snapshot', stream }, Number(o.timeout))));
+  });
+}
+
+async function withTransport(o: StreamsFlags, fn: (t: Transport) => Promise<void>): Promise<void> {
+  const t = await connectNats(o, 'carousel-cli');
+  try {
+    await fn(t);
+  } finally {
+    await t.close();
+  }
+}
+
+function print(v: unknown): void {
+  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+}
+
+/** One control request to the stream's owner. Throws when no worker answers. */
+export async function control(t: Transport, prefix: string, req: ControlRequest, timeoutMs: number): Promise<ControlReply> {
+  const subjects = createSubjects(parseOptions({ prefix }));
+  const stream = 'stream' in req ? req.stream : undefined;
+  let m: BusMsg;
+  try {
+    m = await t.request(subjects.ctl(stream), encodeControlRequest(req), { timeout: timeoutMs });
+  } catch (e) {
+    throw new Error(`no worker answered for ${stream ?? 'list'} within ${timeoutMs} ms (${(e as Error).message})`);
+  }
+  const d = decodeControlReply(m.data);
+  if (!d.ok) throw new Error(`bad reply: ${d.reject.code} ${d.reject.msg}`);
+  return d.value;
+}
+
+/** `list` goes to every worker: gather every reply that arrives within the timeout. */
+export async function listStreams(t: Transport, prefix: string, timeoutMs: number): Promise<{ workers: number; streams: string[]; partitions: number[] }> {
+  const subjects = createSubjects(parseOptions({ prefix }));
+  const inbox = `_INBOX.carousel-cli.${process.pid}.${Date.now()}`;
+  const sub = t.subscribe(inbox);
+  t.publish(subjects.ctl(), encodeControlRequest({ v: PROTOCOL_VERSION, op: 'list' }), { reply: inbox });
+  const streams = new Set<string>();
+  const parts = new Set<number>();
+  let workers = 0;
+  const timer = setTimeout(() => sub.close(), timeoutMs);
+  for await (const m of sub) {
+    const d = decodeControlReply(m.data);
+    if (d.ok && d.value.ok && d.value.op === 'list') {
+      workers++;
+      d.value.streams.forEach((s) => streams.add(s));
+      d.value.parts.forEach((p) => parts.add(p));
+    }
+  }
+  clearTimeout(timer);
+  return { workers, streams: [...streams].sort(), partitions: [...parts].sort((a, b) => a - b) };
+}

@@ -234,11 +234,13 @@ export function matvec(out: Float64Array, oo: number, p: Float64Array, wo: numbe
 function lstm97NetsBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97State[]): void {
   const { blocks: C, cells: N, hiddenUnits: U, zGate: Zg, zCell: Zc, zHidden: Zh } = L.spec;
   const B = sts.length;
+  // Blocks of 16 rows (they stay in L1 while every stream reads them), each stream through matvec:
+  // the same row sums, in the same order, as a one-stream step.
   const rows = (base: number, count: number, len: number, at: number): void => {
     if (base < 0) return;
-    for (let r = 0; r < count; r++) {
-      const w = base + r * len;
-      for (let b = 0; b < B; b++) sts[b]!.net[at + r] = dot(p, w, sts[b]!.z, 0, len);
+    for (let r = 0; r < count; r += NET_BLOCK_ROWS) {
+      const n = Math.min(NET_BLOCK_ROWS, count - r);
+      for (let b = 0; b < B; b++) matvec(sts[b]!.net, at + r, p, base + r * len, n, len, sts[b]!.z, 0);
     }
   };
   rows(L.W_in, C, Zg, 0);
@@ -247,6 +249,9 @@ function lstm97NetsBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97S
   rows(L.W_c, N, Zc, 3 * C);
   rows(L.W_h, U, Zh, 3 * C + N);
 }
+
+/** Rows of a weight block shared by all streams of a batch before moving on (16 rows × Z ≤ 2K doubles at Z ≤ 128). */
+const NET_BLOCK_ROWS = 16;
 
 /** Given the nets: gates, the CEC, the traces, cell outputs, hidden units, o(t) and r(t). */
 function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: boolean): void {
@@ -279,12 +284,17 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
       const a = yi * squashPrime(spec.g, netC); // ∂s/∂net_c
       const b = gc * fpIn; //                       ∂s/∂net_in
       const pc = n * Zc;
-      for (let i = 0; i < Zc; i++) Pc[pc + i] = yf * Pc[pc + i]! + a * z[i]!;
       const pg = n * Zg;
-      for (let i = 0; i < Zg; i++) Pin[pg + i] = yf * Pin[pg + i]! + b * z[i]!;
+      if (L.W_fg >= 0 && Zc === Zg) {
+        // the three traces of a cell in one pass over z (element-wise: the same values)
+        traces3(Pc, Pin, Pfg, pc, z, Zc, yf, a, b, sPrev[n]! * fpFg);
+      } else {
+        for (let i = 0; i < Zc; i++) Pc[pc + i] = yf * Pc[pc + i]! + a * z[i]!;
+        for (let i = 0; i < Zg; i++) Pin[pg + i] = yf * Pin[pg + i]! + b * z[i]!;
+      }
       if (L.W_fg >= 0) {
         const c = sPrev[n]! * fpFg; //              ∂s/∂net_φ
-        for (let i = 0; i < Zg; i++) Pfg[pg + i] = yf * Pfg[pg + i]! + c * z[i]!;
+        if (Zc !== Zg) for (let i = 0; i < Zg; i++) Pfg[pg + i] = yf * Pfg[pg + i]! + c * z[i]!;
         if (L.p_fg >= 0) for (let w = 0; w < S; w++) Qfg[n * S + w] = yf * Qfg[n * S + w]! + c * sPrev[c0 + w]!;
       }
       if (L.p_in >= 0) for (let w = 0; w < S; w++) Qin[n * S + w] = yf * Qin[n * S + w]! + b * sPrev[c0 + w]!;
@@ -318,6 +328,17 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
   if (spec.forgetGate) for (let j = 0; j < C; j++) r[ri++] = yFg[j]!;
   if (spec.outputGate) for (let j = 0; j < C; j++) r[ri++] = yOut[j]!;
   for (let u = 0; u < U; u++) r[ri++] = yH[u]!;
+}
+
+/** Pc, Pin, Pφ rows at `at` (length n): P ← yf·P + k·z with k = a, b, c respectively. */
+function traces3(Pc: Float64Array, Pin: Float64Array, Pfg: Float64Array, at: number, z: Float64Array, n: number, yf: number, a: number, b: number, c: number): void {
+  for (let i = 0; i < n; i++) {
+    const zi = z[i]!;
+    const k = at + i;
+    Pc[k] = yf * Pc[k]! + a * zi;
+    Pin[k] = yf * Pin[k]! + b * zi;
+    Pfg[k] = yf * Pfg[k]! + c * zi;
+  }
 }
 
 /** Output nets y = W_k·o (before the head). */

@@ -88,13 +88,23 @@ export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Ar
       if (es === 0) continue;
       const rc = L.W_c + n * Zc;
       const pc = n * Zc;
-      for (let i = 0; i < Zc; i++) grad[rc + i] += es * Pc[pc + i]!;
       const ri = L.W_in + j * Zg;
       const pg = n * Zg;
-      for (let i = 0; i < Zg; i++) grad[ri + i] += es * Pin[pg + i]!;
-      if (L.W_fg >= 0) {
+      if (L.W_fg >= 0 && Zc === Zg) {
+        // the three trace rows in one pass (element-wise: the same values)
         const rf = L.W_fg + j * Zg;
-        for (let i = 0; i < Zg; i++) grad[rf + i] += es * Pfg[pg + i]!;
+        for (let i = 0; i < Zc; i++) {
+          grad[rc + i] += es * Pc[pc + i]!;
+          grad[ri + i] += es * Pin[pg + i]!;
+          grad[rf + i] += es * Pfg[pg + i]!;
+        }
+      } else {
+        for (let i = 0; i < Zc; i++) grad[rc + i] += es * Pc[pc + i]!;
+        for (let i = 0; i < Zg; i++) grad[ri + i] += es * Pin[pg + i]!;
+        if (L.W_fg >= 0) {
+          const rf = L.W_fg + j * Zg;
+          for (let i = 0; i < Zg; i++) grad[rf + i] += es * Pfg[pg + i]!;
+        }
       }
       if (L.p_in >= 0) for (let w = 0; w < S; w++) grad[L.p_in + c0 + w] += es * Qin[n * S + w]!;
       if (L.p_fg >= 0) for (let w = 0; w < S; w++) grad[L.p_fg + c0 + w] += es * Qfg[n * S + w]!;

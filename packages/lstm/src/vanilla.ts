@@ -36,12 +36,72 @@ export function gatePreactivations(
     const R = W + H * Xin; // (H, H)
     const bias = R + H * H; // (H)
     const withR = g < nRecurrent;
-    // Four rows at a time: four independent multiply-add chains (each still summed in order).
+    // Four rows at a time, two streams at a time: eight independent multiply-add chains, each
+    // still summed in order (bias, W x, R h), so any B gives the same bits as B = 1.
     let r = 0;
     for (; r + 3 < H; r += 4) {
       const w0 = W + r * Xin;
       const r0 = R + r * H;
-      for (let b = 0; b < B; b++) {
+      let b = 0;
+      for (; b + 1 < B; b += 2) {
+        const xb = b * Xin;
+        const xc = xb + Xin;
+        const hb = b * H;
+        const hc = hb + H;
+        let a0 = params[bias + r];
+        let a1 = params[bias + r + 1];
+        let a2 = params[bias + r + 2];
+        let a3 = params[bias + r + 3];
+        let c0 = a0;
+        let c1 = a1;
+        let c2 = a2;
+        let c3 = a3;
+        for (let j = 0; j < Xin; j++) {
+          const xj = x[xb + j];
+          const yj = x[xc + j];
+          const p0 = params[w0 + j];
+          const p1 = params[w0 + Xin + j];
+          const p2 = params[w0 + 2 * Xin + j];
+          const p3 = params[w0 + 3 * Xin + j];
+          a0 += p0 * xj;
+          a1 += p1 * xj;
+          a2 += p2 * xj;
+          a3 += p3 * xj;
+          c0 += p0 * yj;
+          c1 += p1 * yj;
+          c2 += p2 * yj;
+          c3 += p3 * yj;
+        }
+        if (withR) {
+          for (let j = 0; j < H; j++) {
+            const hj = hPrev[hb + j];
+            const kj = hPrev[hc + j];
+            const p0 = params[r0 + j];
+            const p1 = params[r0 + H + j];
+            const p2 = params[r0 + 2 * H + j];
+            const p3 = params[r0 + 3 * H + j];
+            a0 += p0 * hj;
+            a1 += p1 * hj;
+            a2 += p2 * hj;
+            a3 += p3 * hj;
+            c0 += p0 * kj;
+            c1 += p1 * kj;
+            c2 += p2 * kj;
+            c3 += p3 * kj;
+          }
+        }
+        const o = b * G + g * H + r;
+        pre[o] = a0;
+        pre[o + 1] = a1;
+        pre[o + 2] = a2;
+        pre[o + 3] = a3;
+        const q = o + G;
+        pre[q] = c0;
+        pre[q + 1] = c1;
+        pre[q + 2] = c2;
+        pre[q + 3] = c3;
+      }
+      for (; b < B; b++) {
         const xb = b * Xin;
         const hb = b * H;
         let a0 = params[bias + r];
@@ -157,21 +217,82 @@ export function gateBackward(
   const W = offset + g * gateStride; // (H, Xin)
   const R = W + H * Xin; // (H, H)
   const bias = R + H * H; // (H)
-  for (let r = 0; r < H; r++) {
-    const dr = d[g * H + r];
-    if (dr === 0) continue;
-    const wRow = W + r * Xin;
-    for (let j = 0; j < Xin; j++) grad[wRow + j] += dr * x[j];
-    if (dx) for (let j = 0; j < Xin; j++) dx[j] += params[wRow + j] * dr;
-    if (withR) {
-      const rRow = R + r * H;
-      for (let j = 0; j < H; j++) {
-        grad[rRow + j] += dr * hPrev[j];
-        dhPrev[j] += params[rRow + j] * dr;
+  const d0 = g * H;
+  // Four rows at a time: one pass over x / hPrev serves four rows, and dx[j] / dhPrev[j] take
+  // the four rows' terms in row order, so every sum is added in the same order as row by row.
+  let r = 0;
+  for (; r + 3 < H; r += 4) {
+    const e0 = d[d0 + r];
+    const e1 = d[d0 + r + 1];
+    const e2 = d[d0 + r + 2];
+    const e3 = d[d0 + r + 3];
+    if (e0 === 0 || e1 === 0 || e2 === 0 || e3 === 0) {
+      for (let q = r; q < r + 4; q++) gateBackwardRow(dhPrev, dx, grad, d[d0 + q], x, hPrev, params, W + q * Xin, R + q * H, bias + q, Xin, H, withR);
+      continue;
+    }
+    const w0 = W + r * Xin;
+    const w1 = w0 + Xin;
+    const w2 = w1 + Xin;
+    const w3 = w2 + Xin;
+    for (let j = 0; j < Xin; j++) {
+      const xj = x[j];
+      grad[w0 + j] += e0 * xj;
+      grad[w1 + j] += e1 * xj;
+      grad[w2 + j] += e2 * xj;
+      grad[w3 + j] += e3 * xj;
+    }
+    if (dx) {
+      for (let j = 0; j < Xin; j++) {
+        let acc = dx[j];
+        acc += params[w0 + j] * e0;
+        acc += params[w1 + j] * e1;
+        acc += params[w2 + j] * e2;
+        acc += params[w3 + j] * e3;
+        dx[j] = acc;
       }
     }
-    grad[bias + r] += dr;
+    if (withR) {
+      const r0 = R + r * H;
+      const r1 = r0 + H;
+      const r2 = r1 + H;
+      const r3 = r2 + H;
+      for (let j = 0; j < H; j++) {
+        const hj = hPrev[j];
+        grad[r0 + j] += e0 * hj;
+        grad[r1 + j] += e1 * hj;
+        grad[r2 + j] += e2 * hj;
+        grad[r3 + j] += e3 * hj;
+        let acc = dhPrev[j];
+        acc += params[r0 + j] * e0;
+        acc += params[r1 + j] * e1;
+        acc += params[r2 + j] * e2;
+        acc += params[r3 + j] * e3;
+        dhPrev[j] = acc;
+      }
+    }
+    grad[bias + r] += e0;
+    grad[bias + r + 1] += e1;
+    grad[bias + r + 2] += e2;
+    grad[bias + r + 3] += e3;
   }
+  for (; r < H; r++) gateBackwardRow(dhPrev, dx, grad, d[d0 + r], x, hPrev, params, W + r * Xin, R + r * H, bias + r, Xin, H, withR);
+}
+
+/** One row of gateBackward (rows with a zero error add nothing). */
+function gateBackwardRow(
+  dhPrev: Float64Array, dx: Float64Array | null, grad: Float64Array, dr: number, x: Float64Array, hPrev: Float64Array,
+  params: Float64Array, wRow: number, rRow: number, bRow: number, Xin: number, H: number, withR: boolean,
+): void {
+  if (dr === 0) return;
+  for (let j = 0; j < Xin; j++) grad[wRow + j] += dr * x[j];
+  if (dx) for (let j = 0; j < Xin; j++) dx[j] += params[wRow + j] * dr;
+  if (withR) {
+    for (let j = 0; j < H; j++) {
+      grad[rRow + j] += dr * hPrev[j];
+      dhPrev[j] += params[rRow + j] * dr;
+    }
+  }
+  grad[bRow] += dr;
 }
 
 /** Backward of one step of a vanilla or cifg layer, one stream (full BPTT, LSTM-SPEC 2.3). */

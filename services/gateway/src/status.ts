@@ -43,14 +43,14 @@ export class StatusHub {
   listen(): AsyncIterable<GatewayStatus> {
     const l: Listener = { buf: [], wake: undefined, lost: 0 };
     const listeners = this.#listeners;
-    const hub = this;
+    const isClosed = (): boolean => this.#closed;
     if (!this.#closed) listeners.add(l);
     return {
       async *[Symbol.asyncIterator]() {
         try {
           for (;;) {
             while (l.buf.length > 0) yield l.buf.shift()!;
-            if (hub.#closed || !listeners.has(l)) return;
+            if (isClosed() || !listeners.has(l)) return;
             await new Promise<void>((r) => (l.wake = r));
             l.wake = undefined;
           }

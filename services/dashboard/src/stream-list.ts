@@ -1,0 +1,178 @@
+// The stream list: a single-select ARIA listbox, virtualised. Only the rows in view (plus a few) exist
+// in the DOM, reused as the list scrolls, so a thousand streams cost what thirty do. Rows are
+// fixed-height and absolutely placed inside a spacer as tall as the whole list.
+
+import type { StreamEntry } from './streams.ts';
+
+/** Row height in CSS pixels; must match --row-h in style.css. */
+export const ROW_HEIGHT = 34;
+/** Rows rendered above and below the viewport. */
+const OVERSCAN = 6;
+
+interface RowView {
+  readonly el: HTMLDivElement;
+  readonly name: HTMLSpanElement;
+  readonly bar: HTMLSpanElement;
+  readonly score: HTMLSpanElement;
+  readonly badge: HTMLSpanElement;
+  stream: string;
+  text: string;
+}
+
+export interface StreamListEvents {
+  select(name: string): void;
+}
+
+export class StreamList {
+  #items: StreamEntry[] = [];
+  #selected: string | undefined;
+  readonly #rows: RowView[] = [];
+  readonly #spacer: HTMLDivElement;
+  #dirty = true;
+
+  constructor(
+    readonly el: HTMLElement,
+    readonly isFlagged: (e: StreamEntry) => boolean,
+    readonly on: StreamListEvents,
+  ) {
+    this.#spacer = document.createElement('div');
+    this.#spacer.className = 'list-spacer';
+    el.append(this.#spacer);
+    el.addEventListener('scroll', () => this.invalidate(), { passive: true });
+    el.addEventListener('keydown', (ev) => this.#onKey(ev));
+    el.addEventListener('click', (ev) => {
+      const row = (ev.target as HTMLElement).closest<HTMLElement>('[role="option"]');
+      const name = row?.dataset['stream'];
+      if (name !== undefined) this.on.select(name);
+    });
+    new ResizeObserver(() => this.invalidate()).observe(el);
+  }
+
+  /** Back to the top (a new filter shows its best matches first). */
+  scrollToTop(): void {
+    this.el.scrollTop = 0;
+    this.#dirty = true;
+  }
+
+  /** Replaces the items (already filtered and sorted). */
+  setItems(items: StreamEntry[]): void {
+    this.#items = items;
+    this.#dirty = true;
+  }
+
+  setSelected(name: string | undefined): void {
+    if (name === this.#selected) return;
+    this.#selected = name;
+    this.#dirty = true;
+  }
+
+  invalidate(): void {
+    this.#dirty = true;
+  }
+
+  /** Brings the selected row into view. */
+  reveal(): void {
+    const i = this.#items.findIndex((e) => e.name === this.#selected);
+    if (i < 0) return;
+    const top = i * ROW_HEIGHT;
+    if (top < this.el.scrollTop) this.el.scrollTop = top;
+    else if (top + ROW_HEIGHT > this.el.scrollTop + this.el.clientHeight) this.el.scrollTop = top + ROW_HEIGHT - this.el.clientHeight;
+    this.#dirty = true;
+  }
+
+  /** Draws the rows in view; cheap when nothing changed. `force` redraws the values too. */
+  render(force = false): void {
+    if (!this.#dirty && !force) return;
+    this.#dirty = false;
+    const n = this.#items.length;
+    this.#spacer.style.height = `${n * ROW_HEIGHT}px`;
+    this.el.setAttribute('aria-busy', 'false');
+    // The list may just have shrunk (a filter): never start below its end.
+    const top = Math.min(this.el.scrollTop, Math.max(0, n * ROW_HEIGHT - this.el.clientHeight));
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const visible = Math.ceil((this.el.clientHeight || 600) / ROW_HEIGHT) + 2 * OVERSCAN;
+    const last = Math.min(n, first + visible);
+    while (this.#rows.length < last - first) this.#rows.push(this.#makeRow());
+    let active = '';
+    for (let k = 0; k < this.#rows.length; k++) {
+      const row = this.#rows[k]!;
+      const i = first + k;
+      if (i >= last) {
+        row.el.hidden = true;
+        continue;
+      }
+      const e = this.#items[i]!;
+      row.el.hidden = false;
+      row.el.id = `stream-option-${i}`;
+      row.el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+      row.el.setAttribute('aria-posinset', String(i + 1));
+      row.el.setAttribute('aria-setsize', String(n));
+      const selected = e.name === this.#selected;
+      row.el.setAttribute('aria-selected', String(selected));
+      if (selected) active = row.el.id;
+      this.#fill(row, e);
+    }
+    if (active === '') this.el.removeAttribute('aria-activedescendant');
+    else this.el.setAttribute('aria-activedescendant', active);
+  }
+
+  #makeRow(): RowView {
+    const el = document.createElement('div');
+    el.setAttribute('role', 'option');
+    el.className = 'stream-row';
+    const name = document.createElement('span');
+    name.className = 'stream-name';
+    const meter = document.createElement('span');
+    meter.className = 'score-meter';
+    meter.setAttribute('aria-hidden', 'true');
+    const bar = document.createElement('span');
+    bar.className = 'score-bar';
+    meter.append(bar);
+    const score = document.createElement('span');
+    score.className = 'stream-score';
+    const badge = document.createElement('span');
+    badge.className = 'alert-badge';
+    el.append(name, meter, score, badge);
+    this.#spacer.append(el);
+    return { el, name, bar, score, badge, stream: '', text: '' };
+  }
+
+  #fill(row: RowView, e: StreamEntry): void {
+    const flagged = this.isFlagged(e);
+    const score = e.score === null ? '—' : e.score.toFixed(3);
+    const text = `${e.name}|${score}|${flagged ? e.alerts : 0}`;
+    if (row.text === text) return;
+    row.text = text;
+    if (row.stream !== e.name) {
+      row.stream = e.name;
+      row.el.dataset['stream'] = e.name;
+      row.name.textContent = e.name;
+      row.name.title = e.name;
+    }
+    row.score.textContent = score;
+    row.score.setAttribute('aria-label', e.score === null ? 'score warming up' : `score ${score}`);
+    row.bar.style.transform = `scaleX(${e.score ?? 0})`;
+    row.el.classList.toggle('flagged', flagged);
+    row.badge.textContent = flagged ? `alert${e.alerts > 1 ? ` ×${e.alerts}` : ''}` : '';
+  }
+
+  #onKey(ev: KeyboardEvent): void {
+    const n = this.#items.length;
+    if (n === 0) return;
+    const cur = this.#items.findIndex((e) => e.name === this.#selected);
+    const page = Math.max(1, Math.floor(this.el.clientHeight / ROW_HEIGHT) - 1);
+    let next: number;
+    switch (ev.key) {
+      case 'ArrowDown': next = cur < 0 ? 0 : Math.min(n - 1, cur + 1); break;
+      case 'ArrowUp': next = cur < 0 ? 0 : Math.max(0, cur - 1); break;
+      case 'PageDown': next = Math.min(n - 1, Math.max(0, cur) + page); break;
+      case 'PageUp': next = Math.max(0, cur - page); break;
+      case 'Home': next = 0; break;
+      case 'End': next = n - 1; break;
+      default: return;
+    }
+    ev.preventDefault();
+    this.on.select(this.#items[next]!.name);
+    this.reveal();
+  }
+}

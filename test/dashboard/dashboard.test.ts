@@ -1,0 +1,269 @@
+// The dashboard in a real browser: vite builds the page, a real gateway (child process, its main.ts)
+// serves it and fans out predictions from a real nats-server, and headless Chromium opens it. The
+// page authenticates, lists the streams, charts the selected one as predictions arrive, marks an
+// injected anomaly, switches theme, stays bounded with a thousand streams, shows a gateway restart
+// as reconnecting -> authenticated, and never talks to another origin. Screenshots go to
+// test-output/dashboard/.
+
+import { mkdir, rm, stat, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { build } from 'vite';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { connect } from 'nats';
+import type { NatsConnection } from 'nats';
+import { signToken } from '@carousel/gateway';
+import { NatsServer, REPO_ROOT, ServiceProcess, freePort, printOutputOnFailure, waitFor } from '@carousel/test-suites';
+import { PredictionFeed, STEP_MS } from './feed.ts';
+
+const OUT = path.join(REPO_ROOT, 'test-output', 'dashboard');
+const DIST = path.join(OUT, 'dist');
+const SECRET = 'dashboard-suite-secret-of-at-least-32-bytes';
+const STREAMS = ['pump-7', ...Array.from({ length: 24 }, (_, i) => `sensor-${String(i).padStart(2, '0')}`)];
+const LOAD_STREAMS = Array.from({ length: 1000 }, (_, i) => `load-${String(i).padStart(4, '0')}`);
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let nats: NatsServer | undefined;
+let gateway: ServiceProcess | undefined;
+let nc: NatsConnection | undefined;
+let browser: Browser | undefined;
+let feed: PredictionFeed;
+let timer: NodeJS.Timeout | undefined;
+let port = 0;
+let origin = '';
+let token = '';
+const contexts: BrowserContext[] = [];
+/** Every URL any page asked for (HTTP and WebSocket). */
+const requested: string[] = [];
+/** Uncaught exceptions in any page. */
+const pageErrors: string[] = [];
+
+printOutputOnFailure(() => [nats, gateway]);
+
+function startGateway(): Promise<ServiceProcess> {
+  return ServiceProcess.start({
+    entry: 'services/gateway/src/main.ts',
+    name: 'gateway',
+    env: {
+      NATS_URL: nats!.url, CAROUSEL_GATEWAY_PORT: String(port), CAROUSEL_GATEWAY_HOST: '127.0.0.1', CAROUSEL_GATEWAY_SECRET: SECRET,
+      CAROUSEL_GATEWAY_STATIC_DIR: DIST, CAROUSEL_LOG_LEVEL: 'warn',
+    },
+    readyUrl: `${origin}/readyz`,
+  });
+}
+
+async function newPage(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const context = await browser!.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('request', (r) => void requested.push(r.url()));
+  page.on('websocket', (ws) => void requested.push(ws.url()));
+  page.on('pageerror', (e) => void pageErrors.push(String(e)));
+  return page;
+}
+
+const connState = (page: Page): Promise<string | null> => page.textContent('#conn-state');
+const chartPoints = async (page: Page): Promise<number> => Number(await page.getAttribute('#charts', 'data-points'));
+const chartAlerts = async (page: Page): Promise<number> => Number(await page.getAttribute('#charts', 'data-alerts'));
+const option = (page: Page, stream: string): ReturnType<Page['locator']> => page.locator(`[role="option"][data-stream="${stream}"]`);
+
+function waitState(page: Page, state: string, timeoutMs = 20_000): Promise<true> {
+  return waitFor(`connection state ${state}`, async () => (await connState(page)) === state || undefined, { timeoutMs });
+}
+
+/** Pixels of the score chart in the light theme's alert colour (markers are drawn nowhere else). */
+function alertPixels(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('#score-chart canvas')!;
+    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i]! >= 185 && d[i]! <= 220 && d[i + 1]! < 70 && d[i + 2]! >= 30 && d[i + 2]! <= 95) n++;
+    return n;
+  });
+}
+
+async function shot(page: Page, name: string): Promise<string> {
+  const file = path.join(OUT, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+beforeAll(async () => {
+  await mkdir(OUT, { recursive: true });
+  await rm(DIST, { recursive: true, force: true });
+  await build({ configFile: path.join(REPO_ROOT, 'services/dashboard/vite.config.ts'), logLevel: 'warn', build: { outDir: DIST, emptyOutDir: true } });
+  nats = await NatsServer.start();
+  port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  gateway = await startGateway();
+  nc = await connect({ servers: nats.url });
+  feed = new PredictionFeed(nc);
+  feed.add(STREAMS);
+  timer = setInterval(() => feed.step(STREAMS), STEP_MS);
+  token = await signToken({ secret: SECRET, streams: ['pump-*', 'sensor-*', 'load-*'], ttlSeconds: 600 });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}, 120_000);
+
+afterAll(async () => {
+  clearInterval(timer);
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await nc?.close();
+  await gateway?.close();
+  await nats?.close();
+});
+
+describe('dashboard - in Chromium, served by a running gateway', () => {
+  let page: Page;
+
+  test('the build is a small static folder: one page, its script and its stylesheet', async () => {
+    const assets = await readdir(path.join(DIST, 'assets'));
+    const sizes = await Promise.all(assets.map(async (f) => [f, (await stat(path.join(DIST, 'assets', f))).size] as const));
+    console.log(`dashboard bundle: ${sizes.map(([f, s]) => `${f} ${(s / 1024).toFixed(1)} KiB`).join(', ')}`);
+    expect(assets.filter((f) => f.endsWith('.css'))).toHaveLength(1);
+    expect(sizes.reduce((a, [, s]) => a + s, 0)).toBeLessThan(200 * 1024);
+    expect((await stat(path.join(DIST, 'index.html'))).isFile()).toBe(true);
+  });
+
+  test('the page authenticates with the token from the URL hash and removes it from the address', async () => {
+    page = await newPage('light');
+    await page.goto(`${origin}/#token=${token}`);
+    await waitState(page, 'authenticated');
+    expect(page.url()).not.toContain('token=');
+    expect(await page.textContent('#conn-detail')).toContain('pump-*');
+    expect(await page.inputValue('#token')).toBe(token);
+  });
+
+  test('the stream list shows the live streams, highest score first, and the filter narrows it', async () => {
+    await waitFor('every stream listed', async () => (await page.textContent('#stream-count')) === `${STREAMS.length} streams` || undefined);
+    await option(page, 'pump-7').waitFor();
+    // Sorted by score: each visible row's score is at most the one above it (rows re-sort twice a second).
+    await waitFor('rows sorted by score', async () => {
+      const scores = await page.$$eval('[role="option"]:not([hidden])', (rows) =>
+        rows
+          .sort((a, b) => Number(a.getAttribute('aria-posinset')) - Number(b.getAttribute('aria-posinset')))
+          .map((r) => Number(r.querySelector('.stream-score')!.textContent)),
+      );
+      return scores.length === STREAMS.length && scores.every((s, i) => i === 0 || s <= scores[i - 1]!) ? true : undefined;
+    });
+    await page.fill('#filter', 'sensor-1');
+    await waitFor('filtered', async () => (await page.textContent('#stream-count')) === `10 of ${STREAMS.length} streams` || undefined);
+    expect(await page.locator('[role="option"]:not([hidden])').count()).toBe(10);
+    await page.fill('#filter', '');
+    await waitFor('unfiltered', async () => (await page.textContent('#stream-count')) === `${STREAMS.length} streams` || undefined);
+  });
+
+  test("the selected stream's charts grow as predictions arrive, and the model stats follow", async () => {
+    await option(page, 'pump-7').click();
+    expect(await option(page, 'pump-7').getAttribute('aria-selected')).toBe('true');
+    expect(await page.textContent('#stream-title')).toBe('pump-7');
+    const before = await waitFor('points on the chart', async () => (await chartPoints(page)) || undefined);
+    await waitFor('more points', async () => ((await chartPoints(page)) >= before + 5 ? true : undefined));
+    // Two uPlot canvases with real size.
+    const canvases = await page.$$eval('#charts canvas', (cs) => cs.map((c) => [c.width, c.height]));
+    expect(canvases).toHaveLength(2);
+    for (const [w, h] of canvases) expect(w! * h!).toBeGreaterThan(200 * 100);
+    expect(await page.textContent('[data-stat="mv"]')).toBe('1');
+    expect(Number(await page.textContent('[data-stat="updates"]'))).toBeGreaterThan(0);
+    expect(Number(await page.textContent('[data-stat="seq"]'))).toBeGreaterThan(before);
+    expect(await page.textContent('[data-stat="loss"]')).toMatch(/^\d/);
+    expect(await page.textContent('#chart-caption')).toMatch(/steps shown/);
+  });
+
+  test('an injected anomaly is marked on the chart, flagged in the list and listed under recent alerts', async () => {
+    expect(await chartAlerts(page)).toBe(0);
+    expect(await alertPixels(page)).toBe(0);
+    feed.injectAnomaly('pump-7');
+    await waitFor('alert marker', async () => ((await chartAlerts(page)) === 1 ? true : undefined));
+    await waitFor('marker drawn', async () => ((await alertPixels(page)) > 20 ? true : undefined));
+    await waitFor('row flagged', async () => ((await option(page, 'pump-7').getAttribute('class'))?.includes('flagged') ? true : undefined));
+    expect(await option(page, 'pump-7').textContent()).toContain('alert');
+    expect(await page.textContent('#alert-log li:first-child .alert-stream')).toBe('pump-7');
+    expect(await page.textContent('[data-stat="alerts"]')).toMatch(/^1 \(seq \d+: 0\.999 ≥ 0\.990\)$/);
+    await waitFor('announced', async () => ((await page.textContent('#announcer'))?.includes('pump-7') ? true : undefined));
+    await shot(page, 'light-alert.png');
+  });
+
+  test('the theme toggle switches between light and dark and is remembered; the system preference is the default', async () => {
+    const bg = (p: Page): Promise<string> => p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(await page.getAttribute('html', 'data-theme')).toBe('light');
+    const light = await bg(page);
+    await page.click('#theme-toggle');
+    expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
+    expect(await page.getAttribute('#theme-toggle', 'aria-pressed')).toBe('true');
+    expect(await bg(page)).not.toBe(light);
+    await waitFor('charts redrawn', async () => ((await chartPoints(page)) > 0 ? true : undefined));
+    await shot(page, 'dark-alert.png');
+    await page.reload();
+    await waitState(page, 'authenticated'); // the token came back from sessionStorage
+    expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
+    await page.click('#theme-toggle');
+    expect(await page.getAttribute('html', 'data-theme')).toBe('light');
+
+    const dark = await newPage('dark');
+    await dark.goto(origin);
+    expect(await dark.getAttribute('html', 'data-theme')).toBe('dark');
+    expect(await bg(dark)).not.toBe(light);
+  });
+
+  test('a token typed in connects and is remembered for the tab; a refused token says why', async () => {
+    const p = await newPage('light');
+    await p.goto(origin);
+    expect(await connState(p)).toBe('closed');
+    expect(await p.textContent('#conn-detail')).toBe('enter a token to connect');
+    await shot(p, 'token-prompt.png');
+    await p.fill('#token', 'x'.repeat(24));
+    await p.click('#token-form button[type="submit"]');
+    await waitFor('refusal shown', async () => ((await p.textContent('#conn-detail'))?.includes('GW_ERR_AUTH') ? true : undefined));
+    expect(await connState(p)).toBe('closed');
+    await p.fill('#token', token);
+    await p.click('#token-form button[type="submit"]');
+    await waitState(p, 'authenticated');
+    await p.reload();
+    await waitState(p, 'authenticated');
+    expect(await p.inputValue('#token')).toBe(token);
+    await p.click('#disconnect');
+    await waitState(p, 'closed');
+  });
+
+  test('a thousand streams are listed with a bounded number of rows in the page', async () => {
+    feed.add(LOAD_STREAMS);
+    feed.step(LOAD_STREAMS);
+    feed.step(LOAD_STREAMS);
+    const total = STREAMS.length + LOAD_STREAMS.length;
+    await waitFor('all streams counted', async () => (await page.textContent('#stream-count')) === `${total} streams` || undefined);
+    const rows = await page.locator('[role="option"]').count();
+    expect(rows).toBeGreaterThan(10);
+    expect(rows).toBeLessThan(80);
+    expect(await page.getAttribute('[role="option"]:not([hidden]) >> nth=0', 'aria-setsize')).toBe(String(total));
+    // Scrolled to the end, the last rows are the ones in the page.
+    await page.$eval('#stream-list', (el) => (el.scrollTop = el.scrollHeight));
+    await waitFor('last row rendered', async () => (await page.locator(`[role="option"][aria-posinset="${total}"]`).count()) === 1 || undefined);
+    await page.fill('#filter', 'load-0999');
+    await waitFor('one match', async () => (await page.textContent('#stream-count')) === `1 of ${total} streams` || undefined);
+    await option(page, 'load-0999').click();
+    expect(await page.textContent('#stream-title')).toBe('load-0999');
+    await waitFor('its points', async () => ((await chartPoints(page)) === 2 ? true : undefined));
+    await page.fill('#filter', '');
+    await page.$eval('#stream-list', (el) => (el.scrollTop = 0));
+    await option(page, 'pump-7').click();
+    await shot(page, 'thousand-streams.png');
+  });
+
+  test('a gateway restart shows as reconnecting, then authenticated again, and the chart keeps growing', async () => {
+    await gateway!.close();
+    await waitState(page, 'reconnecting');
+    gateway = await startGateway();
+    await waitState(page, 'authenticated', 30_000);
+    const after = await chartPoints(page);
+    await waitFor('points after the restart', async () => ((await chartPoints(page)) > after ? true : undefined));
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('no page asked any other origin for anything', () => {
+    expect(requested.length).toBeGreaterThan(5);
+    const foreign = requested.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith(`ws://127.0.0.1:${port}/`) && !u.startsWith('data:'));
+    expect(foreign).toEqual([]);
+  });
+});

@@ -59,6 +59,7 @@ export { headBackward, headForward, headLoss } from './heads.ts';
 export { createStepRing, slotSize, type LayerCache, type StepRing, type StepSlot } from './ring.ts';
 export { RecurrentLearner, bptt, tbptt, type RecurrentStream } from './tbptt.ts';
 export { StreamBatch } from './batch.ts';
+export { KERNEL_BACKENDS, WASM_MIN_BATCH, kernelBackend, setKernelBackend, wasmKernelsAvailable, type KernelBackend } from './wasm-kernels.ts';
 export {
   CELL_KINDS,
   DEFAULT_CELL,

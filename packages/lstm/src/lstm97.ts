@@ -14,6 +14,7 @@ import { checkVector } from './errors.ts';
 import type { ParamGroup, StreamState } from './learner.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 import { createRng } from './prng.ts';
+import { wasmFor, wasmRowDots, type RowGroup } from './wasm-kernels.ts';
 
 /** Parameter groups in buffer order; absent groups have offset -1 and size 0. */
 export const LSTM97_GROUP_ORDER = ['W_in', 'W_out', 'W_c', 'W_k', 'W_fg', 'p_in', 'p_out', 'p_fg', 'W_h'] as const;
@@ -234,6 +235,20 @@ export function matvec(out: Float64Array, oo: number, p: Float64Array, wo: numbe
 function lstm97NetsBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97State[]): void {
   const { blocks: C, cells: N, hiddenUnits: U, zGate: Zg, zCell: Zc, zHidden: Zh } = L.spec;
   const B = sts.length;
+  const k = wasmFor(B);
+  if (k) {
+    const groups: RowGroup[] = [];
+    const add = (base: number, count: number, len: number, at: number): void => {
+      if (base >= 0 && count > 0) groups.push({ base, count, len, at });
+    };
+    add(L.W_in, C, Zg, 0);
+    add(L.W_fg, C, Zg, C);
+    add(L.W_out, C, Zg, 2 * C);
+    add(L.W_c, N, Zc, 3 * C);
+    add(L.W_h, U, Zh, 3 * C + N);
+    wasmRowDots(k, sts, p, groups, 3 * C + N + U);
+    return;
+  }
   // Blocks of 16 rows (they stay in L1 while every stream reads them), each stream through matvec:
   // the same row sums, in the same order, as a one-stream step.
   const rows = (base: number, count: number, len: number, at: number): void => {

@@ -14,6 +14,7 @@
 
 import { sigmoid } from './activations.ts';
 import type { LayerLayout } from './recurrent-layout.ts';
+import { wasmFor, wasmGatePreactivations } from './wasm-kernels.ts';
 
 /**
  * Gate pre-activations b_g + W_g x + R_g h for every gate, row and stream. The loop order reuses
@@ -29,6 +30,11 @@ export function gatePreactivations(
   nRecurrent: number, // gates 0..nRecurrent-1 read R_g h; later gates only W_g x (gru's n)
   B: number,
 ): void {
+  const k = wasmFor(B);
+  if (k) {
+    wasmGatePreactivations(k, pre, x, hPrev, params, L, nRecurrent, B);
+    return;
+  }
   const { Xin, H, nG, offset, gateStride } = L;
   const G = nG * H;
   for (let g = 0; g < nG; g++) {

@@ -1,0 +1,161 @@
+// The kernel backend switch ('js' | 'wasm') and the JS side of the WebAssembly SIMD kernels
+// (source wasm/kernels.ts, bytes in kernels-wasm-bytes.ts, design in docs/kernels.md): the
+// batched gate GEMMs of StreamBatch (vanilla, cifg, gru) and lstm97ForwardBatch. Weights are
+// copied into the module's memory once per batched step (O(P), against O(P·B) arithmetic),
+// inputs are written transposed (stream-minor) so the f64x2 lanes run over streams. Every sum
+// is taken in the JS kernels' order, so both backends give the same bits. Not the kernels' math.
+//
+// Dimensions: B streams, Bp = B rounded up to 4, Xin layer inputs, H hidden, G = nG·H, Z fan-in.
+
+import { LSTM_ERR, LstmError } from './errors.ts';
+import { KERNELS_WASM_BASE64 } from './kernels-wasm-bytes.ts';
+import type { LayerLayout } from './recurrent-layout.ts';
+
+/** Which implementation runs the batched kernels. */
+export type KernelBackend = 'js' | 'wasm';
+export const KERNEL_BACKENDS: readonly KernelBackend[] = ['js', 'wasm'];
+/** Smallest batch the WebAssembly GEMM takes; smaller batches stay in JS (lanes would idle). */
+export const WASM_MIN_BATCH = 4;
+
+/** The few WebAssembly globals used (the repo's TS lib has no DOM types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmNamespace {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+type Gemm = (out: number, bias: number, hasBias: number, w1: number, n1: number, z1: number, w2: number, n2: number, z2: number, rows: number, Bp: number) => void;
+
+interface Kernels {
+  readonly memory: WasmMemory;
+  readonly gemm: Gemm;
+  /** View over the whole memory; replaced after growth. */
+  f64: Float64Array;
+}
+
+/** First byte the JS side lays buffers out from (past the module's stub runtime data). */
+const BASE_BYTES = 65536;
+let kernels: Kernels | null | undefined;
+let current: KernelBackend | undefined;
+
+function load(): Kernels | null {
+  if (kernels !== undefined) return kernels;
+  try {
+    const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
+    const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0));
+    const { exports } = new wasm.Instance(new wasm.Module(bytes), { env: { abort: () => { throw new Error('wasm abort'); } } });
+    const memory = exports['memory'] as WasmMemory;
+    kernels = { memory, gemm: exports['gemm'] as Gemm, f64: new Float64Array(memory.buffer) };
+  } catch {
+    kernels = null; // no WebAssembly SIMD here: the JS kernels run
+  }
+  return kernels;
+}
+
+/** True when the WebAssembly SIMD kernels loaded on this runtime. */
+export function wasmKernelsAvailable(): boolean {
+  return load() !== null;
+}
+
+/** The backend in use: 'wasm' by default where it loads, else 'js'. */
+export function kernelBackend(): KernelBackend {
+  current ??= wasmKernelsAvailable() ? 'wasm' : 'js';
+  return current;
+}
+
+/**
+ * Selects the backend of the batched kernels for the whole process. Both give bit-identical
+ * results (the same summation order); 'wasm' is faster for B ≥ WASM_MIN_BATCH. Throws
+ * LSTM_ERR_CONFIG for an unknown name or when WebAssembly SIMD is unavailable.
+ */
+export function setKernelBackend(backend: KernelBackend): void {
+  if (!KERNEL_BACKENDS.includes(backend)) throw new LstmError(LSTM_ERR.CONFIG, `kernel backend must be 'js' or 'wasm', got ${String(backend)}`, { backend });
+  if (backend === 'wasm' && !wasmKernelsAvailable()) throw new LstmError(LSTM_ERR.CONFIG, 'WebAssembly SIMD kernels are not available on this runtime', { backend });
+  current = backend;
+}
+
+/** The kernels when the wasm backend is selected and B is large enough, else null. */
+export function wasmFor(B: number): Kernels | null {
+  return B >= WASM_MIN_BATCH && kernelBackend() === 'wasm' ? load() : null;
+}
+
+/** Makes the memory at least `doubles` f64 long (from 0); refreshes the view after growth. */
+function reserve(k: Kernels, doubles: number): Float64Array {
+  const bytes = doubles * 8;
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  if (k.f64.buffer !== k.memory.buffer) k.f64 = new Float64Array(k.memory.buffer);
+  return k.f64;
+}
+
+/** f[at + i·Bp + b] = src[b·n + i] for b < B, 0 for the pad lanes. */
+function transposeIn(f: Float64Array, at: number, src: Float64Array, n: number, B: number, Bp: number): void {
+  for (let b = 0; b < B; b++) {
+    const s = b * n;
+    for (let i = 0; i < n; i++) f[at + i * Bp + b] = src[s + i]!;
+  }
+  for (let b = B; b < Bp; b++) for (let i = 0; i < n; i++) f[at + i * Bp + b] = 0;
+}
+
+/**
+ * gatePreactivations on the wasm backend: pre (B, G) = b_g + W_g x + R_g h for gates with
+ * g < nRecurrent, b_g + W_g x for the rest. Same bits as the JS kernel.
+ */
+export function wasmGatePreactivations(k: Kernels, pre: Float64Array, x: Float64Array, hPrev: Float64Array, params: Float64Array, L: LayerLayout, nRecurrent: number, B: number): void {
+  const { Xin, H, nG, offset, gateStride } = L;
+  const G = nG * H;
+  const Bp = (B + 3) & ~3;
+  const W0 = BASE_BYTES / 8; // (nG·gateStride) the layer's gate blocks
+  const X0 = W0 + nG * gateStride; // (Xin, Bp)
+  const H0 = X0 + Xin * Bp; // (H, Bp)
+  const O0 = H0 + H * Bp; // (G, Bp)
+  const f = reserve(k, O0 + G * Bp);
+  f.set(params.subarray(offset, offset + nG * gateStride), W0);
+  transposeIn(f, X0, x, Xin, B, Bp);
+  transposeIn(f, H0, hPrev, H, B, Bp);
+  for (let g = 0; g < nG; g++) {
+    const W = W0 + g * gateStride;
+    k.gemm((O0 + g * H * Bp) * 8, (W + H * Xin + H * H) * 8, 1, W * 8, Xin, X0 * 8, (W + H * Xin) * 8, g < nRecurrent ? H : 0, H0 * 8, H, Bp);
+  }
+  for (let b = 0; b < B; b++) {
+    const o = b * G;
+    for (let q = 0; q < G; q++) pre[o + q] = f[O0 + q * Bp + b]!;
+  }
+}
+
+/** One group of rows for wasmRowDots: `count` rows of length `len` at params[base], written to net[at...]. */
+export interface RowGroup {
+  readonly base: number;
+  readonly count: number;
+  readonly len: number;
+  readonly at: number;
+}
+
+/**
+ * net_b[at + r] = W[r]·z_b (no bias term: it is z's last column) for every group and stream,
+ * the lstm97 batch nets. Same bits as matvec per stream.
+ */
+export function wasmRowDots(k: Kernels, sts: readonly { readonly net: Float64Array; readonly z: Float64Array }[], params: Float64Array, groups: readonly RowGroup[], rowsTotal: number): void {
+  const B = sts.length;
+  const Z = sts[0]!.z.length;
+  const Bp = (B + 3) & ~3;
+  const W0 = BASE_BYTES / 8; // (P) params
+  const Z0 = W0 + params.length; // (Z, Bp)
+  const O0 = Z0 + Z * Bp; // (rowsTotal, Bp)
+  const f = reserve(k, O0 + rowsTotal * Bp);
+  f.set(params, W0);
+  for (let b = 0; b < B; b++) {
+    const z = sts[b]!.z;
+    for (let i = 0; i < Z; i++) f[Z0 + i * Bp + b] = z[i]!;
+  }
+  for (let b = B; b < Bp; b++) for (let i = 0; i < Z; i++) f[Z0 + i * Bp + b] = 0;
+  for (const g of groups) k.gemm((O0 + g.at * Bp) * 8, 0, 0, (W0 + g.base) * 8, g.len, Z0 * 8, 0, 0, 0, g.count, Bp);
+  for (const g of groups) {
+    for (let r = 0; r < g.count; r++) {
+      const row = O0 + (g.at + r) * Bp;
+      for (let b = 0; b < B; b++) sts[b]!.net[g.at + r] = f[row + b]!;
+    }
+  }
+}

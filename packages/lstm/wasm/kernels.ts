@@ -1,0 +1,119 @@
+// AssemblyScript source of @carousel/lstm's WebAssembly SIMD kernels (built by build.mjs into
+// kernels.wasm and src/kernels-wasm-bytes.ts). Not TypeScript for tsc: AssemblyScript types
+// (usize, f64, v128) and builtins (load, store, f64x2). Memory is owned and laid out by the JS
+// side (src/wasm-kernels.ts); these functions only read and write the byte offsets they are given.
+//
+// gemm: out[r, b] = (bias[r] | 0) + Σ_i w1[r, i] z1[i, b] + Σ_i w2[r, i] z2[i, b]
+//   w1: (rows, n1) row-major, w2: (rows, n2); z1: (n1, Bp), z2: (n2, Bp) stream-minor;
+//   out: (rows, Bp); Bp a multiple of 4.
+// The SIMD lanes run over streams, never over i: every (r, b) sum is taken in the order
+// bias, i = 0 .. n1-1, i = 0 .. n2-1 with a rounded multiply then a rounded add, exactly the
+// order of the JS kernels, so both backends give the same bits.
+
+// @ts-nocheck: AssemblyScript
+
+export function gemm(out: usize, bias: usize, hasBias: i32, w1: usize, n1: i32, z1: usize, w2: usize, n2: i32, z2: usize, rows: i32, Bp: i32): void {
+  const zs: usize = (<usize>Bp) << 3; // bytes per z row
+  const s1: usize = (<usize>n1) << 3; // bytes per w1 row
+  const s2: usize = (<usize>n2) << 3;
+  let r: i32 = 0;
+  for (; r + 3 < rows; r += 4) {
+    const ro: usize = <usize>r;
+    const c0 = hasBias ? load<f64>(bias + (ro << 3)) : 0.0;
+    const c1 = hasBias ? load<f64>(bias + ((ro + 1) << 3)) : 0.0;
+    const c2 = hasBias ? load<f64>(bias + ((ro + 2) << 3)) : 0.0;
+    const c3 = hasBias ? load<f64>(bias + ((ro + 3) << 3)) : 0.0;
+    const wa: usize = w1 + ro * s1;
+    const wb: usize = w2 + ro * s2;
+    for (let b: i32 = 0; b < Bp; b += 4) {
+      const bo: usize = (<usize>b) << 3;
+      let a00 = f64x2.splat(c0);
+      let a01 = a00;
+      let a10 = f64x2.splat(c1);
+      let a11 = a10;
+      let a20 = f64x2.splat(c2);
+      let a21 = a20;
+      let a30 = f64x2.splat(c3);
+      let a31 = a30;
+      let zp: usize = z1 + bo;
+      let wp: usize = wa;
+      for (let i: i32 = 0; i < n1; i++) {
+        const x0 = v128.load(zp);
+        const x1 = v128.load(zp, 16);
+        const p0 = f64x2.splat(load<f64>(wp));
+        const p1 = f64x2.splat(load<f64>(wp + s1));
+        const p2 = f64x2.splat(load<f64>(wp + 2 * s1));
+        const p3 = f64x2.splat(load<f64>(wp + 3 * s1));
+        a00 = f64x2.add(a00, f64x2.mul(p0, x0));
+        a01 = f64x2.add(a01, f64x2.mul(p0, x1));
+        a10 = f64x2.add(a10, f64x2.mul(p1, x0));
+        a11 = f64x2.add(a11, f64x2.mul(p1, x1));
+        a20 = f64x2.add(a20, f64x2.mul(p2, x0));
+        a21 = f64x2.add(a21, f64x2.mul(p2, x1));
+        a30 = f64x2.add(a30, f64x2.mul(p3, x0));
+        a31 = f64x2.add(a31, f64x2.mul(p3, x1));
+        zp += zs;
+        wp += 8;
+      }
+      zp = z2 + bo;
+      wp = wb;
+      for (let i: i32 = 0; i < n2; i++) {
+        const x0 = v128.load(zp);
+        const x1 = v128.load(zp, 16);
+        const p0 = f64x2.splat(load<f64>(wp));
+        const p1 = f64x2.splat(load<f64>(wp + s2));
+        const p2 = f64x2.splat(load<f64>(wp + 2 * s2));
+        const p3 = f64x2.splat(load<f64>(wp + 3 * s2));
+        a00 = f64x2.add(a00, f64x2.mul(p0, x0));
+        a01 = f64x2.add(a01, f64x2.mul(p0, x1));
+        a10 = f64x2.add(a10, f64x2.mul(p1, x0));
+        a11 = f64x2.add(a11, f64x2.mul(p1, x1));
+        a20 = f64x2.add(a20, f64x2.mul(p2, x0));
+        a21 = f64x2.add(a21, f64x2.mul(p2, x1));
+        a30 = f64x2.add(a30, f64x2.mul(p3, x0));
+        a31 = f64x2.add(a31, f64x2.mul(p3, x1));
+        zp += zs;
+        wp += 8;
+      }
+      const o: usize = out + ro * zs + bo;
+      v128.store(o, a00);
+      v128.store(o, a01, 16);
+      v128.store(o + zs, a10);
+      v128.store(o + zs, a11, 16);
+      v128.store(o + 2 * zs, a20);
+      v128.store(o + 2 * zs, a21, 16);
+      v128.store(o + 3 * zs, a30);
+      v128.store(o + 3 * zs, a31, 16);
+    }
+  }
+  for (; r < rows; r++) {
+    const ro: usize = <usize>r;
+    const c0 = hasBias ? load<f64>(bias + (ro << 3)) : 0.0;
+    for (let b: i32 = 0; b < Bp; b += 4) {
+      const bo: usize = (<usize>b) << 3;
+      let a0 = f64x2.splat(c0);
+      let a1 = a0;
+      let zp: usize = z1 + bo;
+      let wp: usize = w1 + ro * s1;
+      for (let i: i32 = 0; i < n1; i++) {
+        const p = f64x2.splat(load<f64>(wp));
+        a0 = f64x2.add(a0, f64x2.mul(p, v128.load(zp)));
+        a1 = f64x2.add(a1, f64x2.mul(p, v128.load(zp, 16)));
+        zp += zs;
+        wp += 8;
+      }
+      zp = z2 + bo;
+      wp = w2 + ro * s2;
+      for (let i: i32 = 0; i < n2; i++) {
+        const p = f64x2.splat(load<f64>(wp));
+        a0 = f64x2.add(a0, f64x2.mul(p, v128.load(zp)));
+        a1 = f64x2.add(a1, f64x2.mul(p, v128.load(zp, 16)));
+        zp += zs;
+        wp += 8;
+      }
+      const o: usize = out + ro * zs + bo;
+      v128.store(o, a0);
+      v128.store(o, a1, 16);
+    }
+  }
+}

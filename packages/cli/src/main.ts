@@ -8,6 +8,7 @@ import { registerNab } from './commands/nab.ts';
 import { registerServices } from './commands/services.ts';
 import { registerStreams } from './commands/streams.ts';
 import { registerTail } from './commands/tail.ts';
+import { registerUp } from './commands/up.ts';
 import { registerToken } from './commands/token.ts';
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerStreams(program);
   registerTail(program);
   registerToken(program);
+  registerUp(program);
   return program;
 }
 

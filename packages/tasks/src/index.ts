@@ -52,3 +52,28 @@ export { CORRECTNESS, isCorrect, legalOnTop } from './correctness.ts';
 export type { CorrectnessRule, StepOutputs } from './correctness.ts';
 
 export { lstm97WeightCount } from './weights.ts';
+
+export {
+  CERG_KEY,
+  DEFAULT_TRIALS,
+  RUNNER_LEARNERS,
+  RUNNER_VARIANTS,
+  formatReport,
+  listExperiments,
+  resolveExperiment,
+  runExperiment,
+  runTrial,
+  summarize,
+} from './runner/index.ts';
+export type {
+  ExperimentEvent,
+  ExperimentListing,
+  ExperimentReport,
+  ExperimentSummary,
+  RunExperimentOptions,
+  RunTrialOptions,
+  RunnerLearner,
+  RunnerVariant,
+  TrialProgress,
+  TrialResult,
+} from './runner/index.ts';

@@ -1,0 +1,118 @@
+// The network a trial trains: the paper's 1997 cell under truncated RTRL (Rtrl97), the same cell
+// with a forget gate, or a modern cell (vanilla/cifg/gru) under TBPTT or full BPTT, behind one
+// small interface with the paper's optimiser: plain SGD, W -= α·dE/dW. Not the protocol.
+
+import { Rtrl97, bptt, tbptt } from '@carousel/lstm';
+import type { Lstm97Config, RecurrentLearner, RecurrentOptions, RecurrentStream, Rtrl97Stream } from '@carousel/lstm';
+import type { TaskSpec } from '../experiments.ts';
+import type { TrialConfig } from './options.ts';
+
+/**
+ * Forget-gate biases of the 'forget' variant, block j (0-based): +0.5·(j+1), i.e. +0.5, +1.0,
+ * +1.5, +2.0 for four blocks as in Gers et al. 2000 (LSTM-SPEC 2.1): positive, so the gate starts
+ * open and the cell behaves like the 1997 cell until it learns to reset.
+ */
+export function forgetBiases(blocks: number): number[] {
+  return Array.from({ length: blocks }, (_, j) => 0.5 * (j + 1));
+}
+
+/** The 1997 config with a forget gate per block (gate biases switched on: the forget bias needs one). */
+export function withForgetGate(net: Lstm97Config): Lstm97Config {
+  return {
+    ...net,
+    forgetGate: true,
+    biases: { ...net.biases, gates: true },
+    gateBias: { ...net.gateBias, forget: forgetBiases(net.blocks) },
+  };
+}
+
+/** Longest sequence the task can produce (full BPTT sizes its history ring with it). */
+export function maxSequenceLength(task: TaskSpec): number {
+  switch (task.kind) {
+    case 'adding':
+    case 'multiplication':
+    case 'noise-signal':
+      return task.T + Math.floor(task.T / 10);
+    case 'longlag':
+      // 2c: q + 3 fixed symbols, then a geometric(0.1) run; P(run > 1000) = 0.9^1000 ≈ 2e-46.
+      return task.variant === '2c' ? task.q + 1004 : task.p;
+    case 'temporal-order':
+      return 110;
+    case 'reber':
+      return 1024; // an embedded Reber string this long has probability below 1e-30
+  }
+}
+
+/** One trainable network and one stream through it. */
+export interface TrialNet {
+  /** Trainable weights. */
+  readonly weights: number;
+  /** Feeds x(t) with learning state kept (traces / history); returns y(t), a view valid until the next call. */
+  step(x: ArrayLike<number>): Float64Array;
+  /** Error for the latest output; adds dE/dW into the gradient and returns E = ½Σ(d−y)². */
+  learn(d: ArrayLike<number>): number;
+  /** Feeds x(t) for evaluation only: no traces, no gradient. */
+  predict(x: ArrayLike<number>): Float64Array;
+  /** Sequence end: runs any pending backward pass (BPTT/TBPTT), so the gradient is complete. */
+  flush(): void;
+  /** W -= α·grad, then grad = 0. */
+  apply(alpha: number): void;
+  /** Zeroes activations, traces and history (a sequence boundary). */
+  reset(): void;
+}
+
+function sgd(params: Float64Array, grad: Float64Array, alpha: number): void {
+  for (let i = 0; i < params.length; i++) {
+    params[i] -= alpha * grad[i];
+    grad[i] = 0;
+  }
+}
+
+function rtrlNet(cfg: Lstm97Config): TrialNet {
+  const net = new Rtrl97(cfg);
+  const s: Rtrl97Stream = net.newStream();
+  return {
+    weights: net.params.length,
+    step: (x) => net.step(s, x),
+    learn: (d) => net.learn(s, d),
+    predict: (x) => net.predict(s, x),
+    flush: () => undefined,
+    apply: (alpha) => sgd(net.params, net.grad, alpha),
+    reset: () => net.reset(s),
+  };
+}
+
+function recurrentNet(learner: RecurrentLearner): TrialNet {
+  const s: RecurrentStream = learner.newStream();
+  return {
+    weights: learner.params.length,
+    step: (x) => learner.step(s, x),
+    learn: (d) => learner.learn(s, d),
+    // No learn() follows, so no error is recorded and no gradient is added.
+    predict: (x) => learner.step(s, x),
+    flush: () => void learner.flush(s),
+    apply: (alpha) => sgd(learner.params, learner.grad, alpha),
+    reset: () => learner.reset(s),
+  };
+}
+
+/**
+ * The network of a trial. The 1997 variants take the experiment's config as is ('forget' adds the
+ * gate); the modern cells get `hidden` units (default: as many as the 1997 net has cells), a
+ * logistic head with E = ½Σ(d−y)² like the paper's outputs, and the experiment's init range.
+ */
+export function createTrialNet(net: Lstm97Config, task: TaskSpec, o: TrialConfig, seed: number): TrialNet {
+  if (o.variant === 'lstm97') return rtrlNet({ ...net, seed });
+  if (o.variant === 'forget') return rtrlNet({ ...withForgetGate(net), seed });
+  const options: RecurrentOptions = {
+    inputs: net.inputs,
+    outputs: net.outputs,
+    hidden: o.hidden ?? net.blocks * (net.cellsPerBlock ?? 1),
+    cell: o.variant,
+    head: 'logistic',
+    loss: 'mse',
+    initRange: net.initRange ?? 0.1,
+    seed,
+  };
+  return recurrentNet(o.learner === 'bptt' ? bptt(options, maxSequenceLength(task)) : tbptt(options, o.k1, o.k2));
+}

@@ -32,11 +32,17 @@ ENV NODE_ENV=production
 USER node
 # Services read their configuration from environment variables only (docs/deployment.md).
 
+# The dashboard page, a static vite bundle that the gateway serves (dist/ is not in the context).
+FROM deps AS dashboard
+COPY . .
+RUN npm run build --workspace @carousel/dashboard
+
 FROM runtime AS worker
 EXPOSE 9464
 CMD ["node", "--import", "tsx", "services/worker/src/main.ts"]
 
 FROM runtime AS gateway
+COPY --from=dashboard /app/services/dashboard/dist services/dashboard/dist
 EXPOSE 8080
 CMD ["node", "--import", "tsx", "services/gateway/src/main.ts"]
 

@@ -231,6 +231,17 @@ describe('docker-compose.yml services', () => {
     }
   });
 
+  test('give the gateway image the dashboard bundle, built in the image, where the gateway looks for it', () => {
+    const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    const gatewayStage = dockerfile.slice(dockerfile.search(/^FROM \S+ AS gateway$/m)).split(/^FROM /m)[1]!;
+    expect(gatewayStage).toMatch(/^COPY --from=(\S+) \/app\/services\/dashboard\/dist services\/dashboard\/dist$/m);
+    const from = /^COPY --from=(\S+) \/app\/services\/dashboard\/dist/m.exec(gatewayStage)![1]!;
+    expect(dockerStages(path.join(REPO_ROOT, 'Dockerfile')).has(from)).toBe(true);
+    expect(dockerfile).toMatch(new RegExp(`^FROM deps AS ${from}\\n(?:.*\\n)*?RUN npm run build --workspace @carousel/dashboard$`, 'm'));
+    expect(existsSync(path.join(REPO_ROOT, 'services/dashboard/package.json'))).toBe(true);
+    expect(compose.services['gateway']!.environment?.['CAROUSEL_GATEWAY_STATIC_DIR']).toBeUndefined();
+  });
+
   test('run `carousel <command>`s that the CLI has', () => {
     const viaCli = carousel.map(([name, svc]) => [name, nodeEntry(effectiveCommand(svc))] as const).filter(([, run]) => run?.entry === CLI_BIN);
     expect(viaCli.length).toBeGreaterThan(0);

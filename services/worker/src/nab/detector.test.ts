@@ -68,6 +68,17 @@ describe('NabDetector', () => {
     expect(Math.max(...quiet.subarray(first + 1, first + 51))).toBe(0);
   });
 
+  it('scores 1 for a value beyond the running range by more than spatialTolerance, only then', () => {
+    const { values, timestamps } = synthetic(500, 6); // within [39, 61]
+    values[400] = 64; // 3 above the max: 14% of the range
+    values[450] = 62; // 1 above the max: 5% of the range
+    const off = detectSeries(values, timestamps, parseNabConfig({ spatialTolerance: 0 }));
+    const on = detectSeries(values, timestamps, parseNabConfig({ spatialTolerance: 0.1 }));
+    expect(on[400]).toBe(1);
+    expect(off[400]).toBeLessThan(1);
+    expect(on[450]).toBe(off[450]);
+  });
+
   it('encodes time of day and day of week on unit circles', () => {
     const out = new Float64Array(4);
     timeFeatures(Date.UTC(2014, 3, 7, 6) * 1000, out, 0); // Monday 06:00
@@ -82,6 +93,7 @@ describe('NabDetector', () => {
     expect(() => parseNabConfig({ vote: 'z' as never })).toThrow(/vote/);
     expect(() => parseNabConfig({ suppress: { level: 0.5, points: -1, factor: 0 } })).toThrow(/suppress/);
     expect(() => parseNabConfig({ members: [] })).toThrow(/members/);
+    expect(() => parseNabConfig({ spatialTolerance: -1 })).toThrow(/spatialTolerance/);
     expect(() => new NabDetector(parseNabConfig({ members: [{ horizon: 0 }] }))).toThrow(/horizon/);
   });
 });

@@ -50,6 +50,11 @@ export interface NabDetectorConfig {
   vote: NabVote;
   /** After the score reaches `level`, the next `points` rows score `factor` x their score (points 0: off). */
   suppress: { level: number; points: number; factor: number };
+  /**
+   * Range novelty (Numenta's NAB detector's "spatial anomaly"): a value beyond the running min/max
+   * of the rows before it by more than this share of their range scores 1. 0: off.
+   */
+  spatialTolerance: number;
 }
 
 /** The corpus-wide configuration file, loaded by default (tuned once for the whole corpus). */
@@ -69,6 +74,7 @@ const BASE_CONFIG: NabDetectorConfig = {
   output: 'logLikelihood',
   vote: 'mean',
   suppress: { level: 1, points: 0, factor: 0 },
+  spatialTolerance: 0,
 };
 
 /** Merges `over` onto `base` (scorer and suppress merge field by field), checks it and freezes it. */
@@ -82,7 +88,9 @@ export function parseNabConfig(over: Partial<NabDetectorConfig>, base: NabDetect
     output: over.output ?? base.output,
     vote: over.vote ?? base.vote,
     suppress: { ...base.suppress, ...(over.suppress ?? {}) },
+    spatialTolerance: over.spatialTolerance ?? base.spatialTolerance,
   };
+  if (!(c.spatialTolerance >= 0)) throw new TypeError(`spatialTolerance must be >= 0, got ${c.spatialTolerance}`);
   if (!/^[A-Za-z0-9_-]+$/.test(c.detector)) throw new TypeError(`detector name must be [A-Za-z0-9_-]+, got '${c.detector}'`);
   if (!Array.isArray(c.members) || c.members.length === 0) throw new TypeError('members must be a non-empty array');
   if (!NAB_OUTPUTS.includes(c.output)) throw new TypeError(`output must be one of ${NAB_OUTPUTS.join(', ')}`);
@@ -134,6 +142,8 @@ export class NabDetector {
   private readonly err = new Float64Array(1);
   private quiet = 0;
   private seq = 0;
+  private min = Infinity; // running range of the rows before this one
+  private max = -Infinity;
 
   constructor(config: Readonly<NabDetectorConfig> = defaultNabConfig()) {
     this.config = config;
@@ -180,6 +190,12 @@ export class NabDetector {
     }
     this.seq++;
     let score = vote(memberScores, config.vote);
+    if (config.spatialTolerance > 0 && this.max > this.min) {
+      const tol = config.spatialTolerance * (this.max - this.min);
+      if (value > this.max + tol || value < this.min - tol) score = 1;
+    }
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
     const sup = config.suppress;
     if (this.quiet > 0) {
       this.quiet--;

@@ -8,8 +8,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { Transport } from '@carousel/bus';
 import { partitionOf } from '@carousel/protocol';
 import { readLease } from '@carousel/worker';
-import { printOutputOnFailure, waitFor, type NatsServer } from '@carousel/test-suites';
-import { P, connect, control, publish, readCheckpoint, recompute, startNats, startWorker, waitForSeq, workload, type WorkerProc } from './helpers.ts';
+import { printOutputOnFailure, type NatsServer } from '@carousel/test-suites';
+import { P, connect, until, control, publish, readCheckpoint, recompute, startNats, startWorker, waitForSeq, workload, type WorkerProc } from './helpers.ts';
 
 const N = 600;
 const HALF = 250;
@@ -75,10 +75,10 @@ describe('exactly-once effect on state', () => {
       return out;
     };
     // Rebalanced: every partition owned, each worker holding half.
-    await waitFor('partitions split 8/8', async () => {
+    await until('partitions split 8/8', async () => {
       const o = await owners();
       return o.filter((x) => x === 'wa').length === P / 2 && o.filter((x) => x === 'wb').length === P / 2;
-    }, { timeoutMs: 20_000, intervalMs: 100 });
+    }, 20_000, 100);
     await publish(client, data, 0, HALF);
     for (const s of data.keys()) await waitForSeq(client, s, HALF - 1);
     // Kill the owner of the first stream's partition; the survivor must end up with all 16.
@@ -89,7 +89,7 @@ describe('exactly-once effect on state', () => {
     expect(victimStreams.length).toBeGreaterThan(0);
     await workers[victim === 'wa' ? 0 : 1]!.proc.kill('SIGKILL');
     await publish(client, data, HALF, N);
-    await waitFor('survivor owns every partition', async () => (await owners()).every((x) => x === survivor), { timeoutMs: 20_000, intervalMs: 100 });
+    await until('survivor owns every partition', async () => (await owners()).every((x) => x === survivor), 20_000, 100);
     await expectExact(client, data);
   });
 });

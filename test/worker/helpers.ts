@@ -8,7 +8,7 @@ import { NatsTransport, type Transport } from '@carousel/bus';
 import { createRng } from '@carousel/lstm';
 import { decodeControlReply, encodeControlRequest, encodeSample, type ControlReply } from '@carousel/protocol';
 import { CheckpointStore, StreamProcessor, parseStreamConfig, type CheckpointBody, type StreamConfig } from '@carousel/worker';
-import { NatsServer, REPO_ROOT, ServiceProcess, freePort, httpGet, waitFor } from '@carousel/test-suites';
+import { NatsServer, REPO_ROOT, ServiceProcess, freePort, httpGet } from '@carousel/test-suites';
 
 export const P = 16;
 /** A small model so suites stay quick; the seed makes every run identical. */
@@ -59,10 +59,10 @@ export async function control(t: Transport, stream: string, op: 'inspect' | 'sna
 
 /** Waits until the stream's owner reports `seq` as its last applied sample. */
 export async function waitForSeq(t: Transport, stream: string, seq: number, timeoutMs = 40_000): Promise<void> {
-  await waitFor(`${stream} at seq ${seq}`, async () => {
+  await until(`${stream} at seq ${seq}`, async () => {
     const r = await control(t, stream, 'inspect', 1000);
     return r.ok && r.op === 'inspect' && r.info.seq === seq;
-  }, { timeoutMs, intervalMs: 100 });
+  }, timeoutMs, 100);
 }
 
 /** The stream's checkpoint body as stored in KV (after a snapshot). */
@@ -109,4 +109,24 @@ export async function metric(metricsUrl: string, line: string): Promise<number> 
   const r = await httpGet(`${metricsUrl}/metrics`);
   const hit = r?.body.split('\n').find((l) => l.startsWith(line + ' '));
   return hit === undefined ? 0 : Number(hit.slice(line.length + 1));
+}
+
+/**
+ * Polls `cond` every `intervalMs` until it is truthy. Unlike the harness's waitFor (which, without
+ * `abort`, races its sleep against `undefined` and so never yields to I/O), this one sleeps on a
+ * real timer, so NATS messages keep arriving while it waits.
+ */
+export async function until<T>(what: string, cond: () => T | Promise<T>, timeoutMs = 20_000, intervalMs = 50): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await cond();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
 }

@@ -44,6 +44,12 @@ export interface SimulatorOptions {
   durationMs?: number;
   /** Subject prefix. Default 'carousel'. */
   prefix?: string;
+  /**
+   * Seq of every stream's first sample; later samples count up from it. Default 0. A restarted
+   * simulator feeding the same streams must start above the last seq it sent (the worker refuses
+   * a replayed seq): `carousel up` uses the start time in microseconds.
+   */
+  firstSeq?: number;
   /** Publish attempts per sample. Default DEFAULT_ATTEMPTS (3). */
   attempts?: number;
   /** Time source. Default the system clock. */
@@ -104,6 +110,7 @@ export class Simulator {
       count: opts.count ?? Infinity,
       durationMs: opts.durationMs ?? Infinity,
       prefix: opts.prefix ?? 'carousel',
+      firstSeq: opts.firstSeq ?? 0,
       attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
       clock: opts.clock ?? SYSTEM_CLOCK,
       onError: opts.onError,
@@ -113,6 +120,7 @@ export class Simulator {
       if (!Number.isInteger(o[k]) || o[k] < 0) throw new RangeError(`${k} must be an integer >= 0, got ${o[k]}`);
     }
     if (!(o.rate > 0)) throw new RangeError(`rate must be > 0 samples/s, got ${o.rate}`);
+    if (!Number.isSafeInteger(o.firstSeq) || o.firstSeq < 0) throw new RangeError(`firstSeq must be a safe integer >= 0, got ${o.firstSeq}`);
     if (!(o.count >= 0)) throw new RangeError(`count must be >= 0, got ${o.count}`);
     if (!Number.isInteger(o.attempts) || o.attempts < 1) throw new RangeError(`attempts must be an integer >= 1, got ${o.attempts}`);
     this.options = Object.freeze(o);
@@ -200,7 +208,7 @@ export class Simulator {
       s.done = true;
       return;
     }
-    const seq = s.seq++;
+    const seq = this.options.firstSeq + s.seq++;
     const data = encodeSample({ v: PROTOCOL_VERSION, stream: s.id, seq, ts: Math.round(ts), x: r.value.x });
     const msgId = `${s.id}:${seq}`;
     for (let attempt = 1; ; attempt++) {

@@ -6,6 +6,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { kernelBackend } from '@carousel/lstm';
 import type { BenchArgs } from '../args.ts';
 import { brainContender, BrainOnline } from './brain-peer.ts';
 import { carouselApi, updateVariantContender, rtrl97BatchContender, rtrl97Contender, rtrl97Loop, tbpttContender, tbpttLoop, vanillaBatchContender } from './carousel.ts';
@@ -36,7 +37,7 @@ export async function run(args: BenchArgs): Promise<void> {
   const torch = torchAvailable();
   const tfInfo = await tfjsInfo();
   const machine: Record<string, unknown> & { load: number[]; loadEnd?: number[] } = {
-    cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, node: process.version, load: os.loadavg(),
+    cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, node: process.version, load: os.loadavg(), kernels: kernelBackend(),
   };
   console.log(`machine: ${String(machine['cpu'])}, ${String(machine['cores'])} cores, node ${String(machine['node'])}, load ${machine.load.map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`tfjs ${String(tfInfo['version'])} (wasm simd ${String(tfInfo['wasmSimd'])}, threads ${String(tfInfo['wasmThreads'])}); PyTorch: ${torch.ok ? torch.version : `n/a (${torch.reason})`}`);

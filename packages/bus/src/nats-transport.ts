@@ -1,11 +1,12 @@
 // NatsTransport: the Transport contract over the `nats` v2 client. Core pub/sub and request-reply
 // on the connection, JetStream publish and ordered consumers via jetstream(), provisioning via
-// jetstreamManager(), KV and Object Store via js.views. Reconnects forever with capped backoff.
+// jetstreamManager(), KV and Object Store via js.views. Reconnects forever with capped backoff
+// (reconnect.ts).
 // It adds no behaviour of its own beyond buffering limits and error codes.
 
 import { readFile } from 'node:fs/promises';
 import {
-  connect, credsAuthenticator, DiscardPolicy, Events, headers as natsHeaders, KvWatchInclude, RetentionPolicy,
+  connect, credsAuthenticator, DebugEvents, DiscardPolicy, Events, headers as natsHeaders, KvWatchInclude, RetentionPolicy,
   StorageType, nanos,
   type ConnectionOptions, type JetStreamClient, type JetStreamManager, type KV, type KvEntry as NatsKvEntry,
   type MsgHdrs, type NatsConnection, type ObjectStore, type StreamConfig,
@@ -13,6 +14,7 @@ import {
 import { BUS_ERR, BusError } from './errors.ts';
 import { mapErrors, toBusError } from './nats-errors.ts';
 import { DEFAULT_CONSUMER_BATCH, DEFAULT_DUPLICATE_WINDOW_MS, parseNatsOptions, type NatsTransportOptions } from './options.ts';
+import { ReconnectBackoff } from './reconnect.ts';
 import { StatusHub } from './status.ts';
 import { checkName, checkPattern, checkSubject } from './subject.ts';
 import { QueuedSubscription } from './subscription.ts';
@@ -49,23 +51,18 @@ function kvEntry(e: NatsKvEntry): KvEntry {
   return { bucket: e.bucket, key: e.key, value: e.value, revision: e.revision, operation: e.operation };
 }
 
-/** The connection options for the `nats` client, from our frozen options. */
-async function connectionOptions(o: Readonly<NatsTransportOptions>): Promise<ConnectionOptions> {
-  let attempt = 0;
+/** The connection options for the `nats` client, from our frozen options; `backoff` paces reconnects. */
+async function connectionOptions(o: Readonly<NatsTransportOptions>, backoff: ReconnectBackoff): Promise<ConnectionOptions> {
   const co: ConnectionOptions = {
     servers: [...o.servers],
     name: o.name,
     maxReconnectAttempts: -1,
     waitOnFirstConnect: false,
     timeout: o.requestTimeoutMs,
-    // Called before each reconnect round: doubles from reconnectMinMs up to reconnectMaxMs, with
-    // jitter, and starts over after a successful reconnect (see #watchStatus).
-    reconnectDelayHandler: () => {
-      const base = Math.min(o.reconnectMaxMs, o.reconnectMinMs * 2 ** Math.min(attempt++, 16));
-      return base / 2 + Math.random() * (base / 2);
-    },
+    // nats.js asks for this on every pass of its dial loop (also passes that only sleep), so it
+    // must not advance the backoff itself: #watchStatus advances it once per dial. See reconnect.ts.
+    reconnectDelayHandler: () => backoff.delay(),
   };
-  (co as { resetBackoff?: () => void }).resetBackoff = () => (attempt = 0);
   if (o.user !== undefined) {
     co.user = o.user;
     co.pass = o.pass;
@@ -90,7 +87,7 @@ export class NatsTransport implements Transport {
   private constructor(
     readonly nc: NatsConnection,
     private readonly opts: Readonly<NatsTransportOptions>,
-    private readonly resetBackoff: () => void,
+    private readonly backoff: ReconnectBackoff,
   ) {
     this.#js = nc.jetstream({ timeout: opts.requestTimeoutMs });
     void this.#watchStatus();
@@ -107,18 +104,20 @@ export class NatsTransport implements Transport {
   /** Connects to `opts.servers` (the first connection must succeed; later losses reconnect forever). */
   static async connect(options: Partial<NatsTransportOptions> = {}): Promise<NatsTransport> {
     const opts = parseNatsOptions(options);
-    const co = await connectionOptions(opts);
+    const backoff = new ReconnectBackoff(opts.reconnectMinMs, opts.reconnectMaxMs);
+    const co = await connectionOptions(opts, backoff);
     const nc = await mapErrors(`connect to ${opts.servers.join(',')}`, () => connect(co));
-    return new NatsTransport(nc, opts, (co as { resetBackoff: () => void }).resetBackoff);
+    return new NatsTransport(nc, opts, backoff);
   }
 
   async #watchStatus(): Promise<void> {
     for await (const s of this.nc.status()) {
       const server = String(s.data);
       let ev: TransportStatus | undefined;
-      if (s.type === Events.Disconnect) ev = { type: 'disconnect', server };
+      if (s.type === DebugEvents.Reconnecting) this.backoff.attempted();
+      else if (s.type === Events.Disconnect) ev = { type: 'disconnect', server };
       else if (s.type === Events.Reconnect) {
-        this.resetBackoff();
+        this.backoff.reset();
         ev = { type: 'reconnect', server };
       } else if (s.type === Events.Error) ev = { type: 'error', error: toBusError(s.data, 'connection error') };
       if (ev !== undefined) this.#status.emit(ev);

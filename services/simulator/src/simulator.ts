@@ -56,6 +56,8 @@ export interface SimulatorOptions {
   clock?: Clock;
   /** Called once per publish that failed every attempt. */
   onError?: (err: unknown, stream: string, seq: number) => void;
+  /** Called after each sample is published (metrics). */
+  onPublish?: (stream: string, seq: number) => void;
 }
 
 /** Counters (monotonic). */
@@ -91,7 +93,7 @@ function* loopAudio(seed: number): Generator<Point> {
 }
 
 export class Simulator {
-  readonly options: Readonly<Required<Omit<SimulatorOptions, 'onError' | 'anomalyRate'>>> & Pick<SimulatorOptions, 'onError' | 'anomalyRate'>;
+  readonly options: Readonly<Required<Omit<SimulatorOptions, 'onError' | 'onPublish' | 'anomalyRate'>>> & Pick<SimulatorOptions, 'onError' | 'onPublish' | 'anomalyRate'>;
   private readonly counters: SimulatorStats = { published: 0, errors: 0, retries: 0 };
   private readonly streams: Stream[] = [];
   private state = State.Idle;
@@ -114,6 +116,7 @@ export class Simulator {
       attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
       clock: opts.clock ?? SYSTEM_CLOCK,
       onError: opts.onError,
+      onPublish: opts.onPublish,
     };
     if (!o.publisher || typeof o.publisher.publish !== 'function') throw new TypeError('publisher with a publish() method is required');
     for (const k of ['sensors', 'audio', 'plants'] as const) {
@@ -215,6 +218,7 @@ export class Simulator {
       try {
         await o.publisher.publish(s.subject, data, { msgId });
         this.counters.published++;
+        o.onPublish?.(s.id, seq);
         return;
       } catch (err) {
         if (attempt >= o.attempts) {

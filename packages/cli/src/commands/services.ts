@@ -3,6 +3,7 @@
 // The services' own option parsers stay authoritative: flags are handed to them as environment.
 
 import { GATEWAY_ENV, defaultGatewayOptions, gatewayOptionsFromEnv, runGateway } from '@carousel/gateway';
+import { createRegistry, simulatorMetrics, startMetricsServer } from '@carousel/metrics';
 import { replayCsv, runSimulator } from '@carousel/simulator';
 import { defaultWorkerOptions, optionsFromEnv, runWorker } from '@carousel/worker';
 import { SingleBar } from 'cli-progress';
@@ -87,8 +88,12 @@ export function registerServices(program: Command): void {
     .option('--count <n>', 'samples per stream, then stop (default: unbounded)')
     .option('--seed <n>', 'seed', '1')
     .option('--anomaly-rate <p>', 'sensor anomalies per sample', '0.002')
+    .addOption(new Option('--metrics-port <n>', "port of /metrics, /healthz, /readyz ('off' for none)").env('CAROUSEL_METRICS_PORT').default('off'))
     .action(async (o: NatsFlags & Record<string, string>) => {
       const t = await connectNats(o, 'carousel-simulator');
+      const registry = createRegistry({ service: 'simulator' });
+      const metrics = simulatorMetrics(registry);
+      const server = o.metricsPort === 'off' ? null : await startMetricsServer({ port: Number(o.metricsPort), registry, health: () => ({ status: 'ok' }), ready: () => true });
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
       process.once('SIGTERM', () => ac.abort());
@@ -102,9 +107,11 @@ export function registerServices(program: Command): void {
         seed: Number(o.seed),
         anomalyRate: Number(o.anomalyRate),
         ...(o.count !== undefined ? { count: Number(o.count) } : {}),
+        onPublish: (stream) => metrics.samples.inc({ kind: stream.slice(0, stream.indexOf('-')) }),
         signal: ac.signal,
       });
       process.stderr.write(`published ${stats.published} samples (${stats.errors} errors, ${stats.retries} retries)\n`);
+      await server?.close();
       await t.close();
     });
 

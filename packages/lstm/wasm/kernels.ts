@@ -10,7 +10,6 @@
 // bias, i = 0 .. n1-1, i = 0 .. n2-1 with a rounded multiply then a rounded add, exactly the
 // order of the JS kernels, so both backends give the same bits.
 
-// @ts-nocheck: AssemblyScript
 
 export function gemm(out: usize, bias: usize, hasBias: i32, w1: usize, n1: i32, z1: usize, w2: usize, n2: i32, z2: usize, rows: i32, Bp: i32): void {
   const zs: usize = (<usize>Bp) << 3; // bytes per z row

@@ -28,6 +28,6 @@ JSON
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  test: { name: '$name', include: ['src/**/*.test.ts'] },
+  test: { name: '$name', include: ['src/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 },
 });
 TS

@@ -1,5 +1,5 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  test: { name: '@carousel/cli', include: ['src/**/*.test.ts'] },
+  test: { name: '@carousel/cli', include: ['src/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 },
 });

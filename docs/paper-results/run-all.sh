@@ -12,12 +12,13 @@ run() { # name, then carousel paper arguments
   echo "=== $name: exit $? after $(( $(date +%s) - t0 )) s wall (end $(date -Is))"
   cat "$out/$name.txt"
 }
-run exp1   1  --trials 10 --seed 1
+
 run exp6a  6a --trials 10 --seed 1
 run exp4-T100 4 --T 100 --trials 10 --seed 1
 run exp3a  3a --trials 10 --seed 1
 run exp2a  2a --trials 10 --seed 1
 run exp2b  2b --trials 10 --seed 1
+run exp1   1  --trials 10 --seed 1
 run cerg-forget cerg --variant forget --trials 10 --seed 1
 run cerg-lstm97 cerg --variant lstm97 --trials 10 --seed 1
 run exp5   5  --trials 10 --seed 1

@@ -109,8 +109,11 @@ export class LeaseManager {
 
   async #tick(): Promise<void> {
     if (this.#closed) return;
-    await this.kv.put(`w.${this.o.workerId}`, enc.encode(JSON.stringify({ owner: this.o.workerId }))).catch(() => {});
-    for (const [p, h] of [...this.#held]) await this.#renew(p, h);
+    // All at once: one round trip per heartbeat, however many partitions are held.
+    await Promise.all([
+      this.kv.put(`w.${this.o.workerId}`, enc.encode(JSON.stringify({ owner: this.o.workerId }))).catch(() => {}),
+      ...[...this.#held].map(([p, h]) => this.#renew(p, h)),
+    ]);
     if (!this.#acquiring || this.#closed) return;
     const target = Math.ceil(this.o.partitions / this.liveWorkers());
     // Above the share: give the highest partitions back, gracefully.

@@ -33,6 +33,8 @@ export const DEFAULT_MAX_KV_CHECKPOINT_BYTES = 512 * 1024;
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 /** Port of /metrics, /healthz, /readyz (0: any free port; null: no server). */
 export const DEFAULT_METRICS_PORT = 9464;
+/** Actor turns run back to back before the event loop may serve I/O (lease heartbeats, infer). */
+export const DEFAULT_TURNS_PER_SLICE = 16;
 /** Messages an ordered consumer fetches ahead. */
 export const DEFAULT_CONSUMER_BATCH = 256;
 
@@ -73,6 +75,8 @@ export interface WorkerOptions {
   duplicateWindowMs: number;
   /** Consumer prefetch, messages (default DEFAULT_CONSUMER_BATCH). */
   consumerBatch: number;
+  /** Turns per scheduler slice (default DEFAULT_TURNS_PER_SLICE): bounds how long heartbeats and infer wait. */
+  turnsPerSlice: number;
   /** Stream config every stream starts from (merged over defaultStreamConfig()). */
   stream: Readonly<StreamConfig>;
   /** /metrics, /healthz, /readyz port; 0 any free port; null none (default DEFAULT_METRICS_PORT). */
@@ -99,6 +103,7 @@ export function defaultWorkerOptions(): WorkerOptions {
     maxKvCheckpointBytes: DEFAULT_MAX_KV_CHECKPOINT_BYTES,
     duplicateWindowMs: DEFAULT_DUPLICATE_WINDOW_MS,
     consumerBatch: DEFAULT_CONSUMER_BATCH,
+    turnsPerSlice: DEFAULT_TURNS_PER_SLICE,
     stream: parseStreamConfig(),
     metricsPort: DEFAULT_METRICS_PORT,
     log: true,
@@ -126,6 +131,7 @@ export function parseWorkerOptions(opts: WorkerOptionsInput = {}): Readonly<Work
   int('maxKvCheckpointBytes', o.maxKvCheckpointBytes, 1024, 64 * 1024 * 1024);
   int('duplicateWindowMs', o.duplicateWindowMs, 1000, 86_400_000);
   int('consumerBatch', o.consumerBatch, 1, 100_000);
+  int('turnsPerSlice', o.turnsPerSlice, 1, 100_000);
   if (o.metricsPort !== null) int('metricsPort', o.metricsPort, 0, 65535);
   if (typeof o.log !== 'boolean') bad('log', o.log);
   return Object.freeze(o);

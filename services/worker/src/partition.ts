@@ -40,6 +40,7 @@ export class PartitionRunner {
   #consumer: StreamConsumer | undefined;
   #loop: Promise<void> = Promise.resolve();
   #stopped = false;
+  #saving: Promise<void> | undefined;
 
   constructor(
     private readonly deps: PartitionDeps,
@@ -85,8 +86,15 @@ export class PartitionRunner {
     if (c !== undefined && js > c.covered) c.covered = js;
   }
 
-  /** Writes the partition record if low moved and the fence allows. Never throws. */
+  /** Writes the partition record if low moved and the fence allows (one write at a time). Never throws. */
   async saveRecord(): Promise<void> {
+    while (this.#saving !== undefined) await this.#saving;
+    this.#saving = this.#save();
+    await this.#saving;
+    this.#saving = undefined;
+  }
+
+  async #save(): Promise<void> {
     const low = this.low();
     if (low <= this.#recordedLow || !this.deps.canWrite(this.partition)) return;
     try {

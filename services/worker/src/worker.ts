@@ -105,7 +105,7 @@ export class Worker {
           if (r !== undefined && r.gen === gen) r.covered(s, js);
         },
       }),
-      { maxActive: o.maxActive, idleMs: o.idleMs, maxMailbox: o.maxMailbox },
+      { maxActive: o.maxActive, idleMs: o.idleMs, maxMailbox: o.maxMailbox, turnsPerSlice: o.turnsPerSlice },
     ));
     actors.status().subscribe((s) => {
       this.metrics.actorEvents.inc({ type: s.type });

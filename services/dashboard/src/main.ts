@@ -26,7 +26,7 @@ function $<T extends HTMLElement>(id: string): T {
 }
 
 const table = new StreamTable();
-const list = new StreamList($('stream-list'), (e) => table.flagged(e), { select });
+const list = new StreamList($('stream-list'), { select });
 const charts = new StreamCharts($('value-chart'), $('score-chart'), $('charts'));
 const stats = new StatsPanel($('stats'));
 const alerts = new AlertLog($('alert-log'), $('alert-empty'), $('announcer'), (s) => {
@@ -47,6 +47,7 @@ let filter = '';
 let sortedAt = -Infinity;
 let sortedMembership = -1;
 let sortedFilter: string | null = null;
+let sortedAlerts = 0;
 let drawnVersion = -1;
 let textAt = -Infinity;
 let textVersion = -1;
@@ -73,19 +74,20 @@ function frame(now: number): void {
   frameRequested = false;
   let again = false;
   if (table.version !== drawnVersion || sortedFilter !== filter) {
-    const membershipChanged = table.membership !== sortedMembership || sortedFilter !== filter;
-    if (membershipChanged || now - sortedAt >= SORT_INTERVAL_MS) {
+    // Re-sort at once for a new stream, a new filter or a new alert; otherwise twice a second.
+    const urgent = table.membership !== sortedMembership || sortedFilter !== filter || table.alerts !== sortedAlerts;
+    if (urgent || now - sortedAt >= SORT_INTERVAL_MS) {
       const items = table.sorted(filter);
       shown = items.length;
       list.setItems(items);
       sortedAt = now;
       sortedMembership = table.membership;
       sortedFilter = filter;
+      sortedAlerts = table.alerts;
       drawnVersion = table.version;
       if (table.selected === undefined && items.length > 0) select(items[0]!.name); // a first look shows something
     } else {
-      list.invalidate(); // values in view changed; the order catches up at the next sort
-      again = true;
+      again = true; // the list's snapshot catches up at the next sort
     }
   }
   list.render();

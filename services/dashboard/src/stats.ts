@@ -15,7 +15,7 @@ const FIELDS = [
   ['gaps', 'Seq gaps seen'],
   ['shape', 'Features × horizon'],
   ['next', 'Next forecast (feature 1)'],
-  ['alerts', 'Alerts (last: seq, likelihood ≥ threshold)'],
+  ['alerts', 'Alerts'],
 ] as const;
 
 type Field = (typeof FIELDS)[number][0];
@@ -69,6 +69,6 @@ export class StatsPanel {
     set('shape', `${e.dims} × ${e.horizon}`);
     set('next', fmt(e.next));
     const a = e.lastAlert;
-    set('alerts', a === null ? '0' : `${e.alerts} (seq ${a.seq}: ${fmt(a.lik, 3)} ≥ ${fmt(a.thr, 3)})`);
+    set('alerts', a === null ? '0' : `${e.alerts}; last at seq ${a.seq}, likelihood ${fmt(a.lik, 3)} ≥ ${fmt(a.thr, 3)}`);
   }
 }

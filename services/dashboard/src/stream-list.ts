@@ -1,8 +1,16 @@
 // The stream list: a single-select ARIA listbox, virtualised. Only the rows in view (plus a few) exist
 // in the DOM, reused as the list scrolls, so a thousand streams cost what thirty do. Rows are
-// fixed-height and absolutely placed inside a spacer as tall as the whole list.
+// fixed-height and absolutely placed inside a spacer as tall as the whole list. It shows a snapshot
+// (ListItem) taken when the list was sorted, so the scores on screen are always in order.
 
-import type { StreamEntry } from './streams.ts';
+/** One row's content, as of the last sort. */
+export interface ListItem {
+  readonly name: string;
+  /** Anomaly score; null while the stream's scorer warms up. */
+  readonly score: number | null;
+  readonly flagged: boolean;
+  readonly alerts: number;
+}
 
 /** Row height in CSS pixels; must match --row-h in style.css. */
 export const ROW_HEIGHT = 34;
@@ -24,7 +32,7 @@ export interface StreamListEvents {
 }
 
 export class StreamList {
-  #items: StreamEntry[] = [];
+  #items: ListItem[] = [];
   #selected: string | undefined;
   readonly #rows: RowView[] = [];
   readonly #spacer: HTMLDivElement;
@@ -32,7 +40,6 @@ export class StreamList {
 
   constructor(
     readonly el: HTMLElement,
-    readonly isFlagged: (e: StreamEntry) => boolean,
     readonly on: StreamListEvents,
   ) {
     this.#spacer = document.createElement('div');
@@ -55,7 +62,7 @@ export class StreamList {
   }
 
   /** Replaces the items (already filtered and sorted). */
-  setItems(items: StreamEntry[]): void {
+  setItems(items: ListItem[]): void {
     this.#items = items;
     this.#dirty = true;
   }
@@ -98,7 +105,12 @@ export class StreamList {
       const row = this.#rows[k]!;
       const i = first + k;
       if (i >= last) {
-        row.el.hidden = true;
+        if (!row.el.hidden) {
+          row.el.hidden = true;
+          row.el.removeAttribute('id');
+          delete row.el.dataset['stream'];
+          row.stream = row.text = '';
+        }
         continue;
       }
       const e = this.#items[i]!;
@@ -137,8 +149,8 @@ export class StreamList {
     return { el, name, bar, score, badge, stream: '', text: '' };
   }
 
-  #fill(row: RowView, e: StreamEntry): void {
-    const flagged = this.isFlagged(e);
+  #fill(row: RowView, e: ListItem): void {
+    const flagged = e.flagged;
     const score = e.score === null ? '—' : e.score.toFixed(3);
     const text = `${e.name}|${score}|${flagged ? e.alerts : 0}`;
     if (row.text === text) return;

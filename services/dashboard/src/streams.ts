@@ -9,6 +9,7 @@
 
 import type { AlertMessage, PredictionMessage } from '@carousel/client';
 import { Ring } from './ring.ts';
+import type { ListItem } from './stream-list.ts';
 
 /** History rows kept for a stream that is not selected. */
 export const IDLE_HISTORY_ROWS = 120;
@@ -91,6 +92,8 @@ export class StreamTable {
   version = 0;
   /** Bumped when a stream is added. */
   membership = 0;
+  /** Alerts applied. */
+  alerts = 0;
   /** Messages applied. */
   messages = 0;
 
@@ -186,21 +189,27 @@ export class StreamTable {
     e.alerts++;
     if (e.lastAlert === null || m.seq >= e.lastAlert.seq) e.lastAlert = m;
     e.alertRing.push([m.seq, m.ts === undefined ? NaN : m.ts / 1000, m.score, m.lik]);
+    this.alerts++;
     this.messages++;
     this.version++;
   }
 
-  /** Streams whose name contains `filter` (case-insensitive), by score (highest first, unscored last), then name. */
-  sorted(filter: string): StreamEntry[] {
+  /**
+   * Snapshot of the streams whose name contains `filter` (case-insensitive), by score (highest
+   * first, unscored last), then name.
+   */
+  sorted(filter: string): ListItem[] {
     const f = filter.trim().toLowerCase();
-    const out: StreamEntry[] = [];
-    for (const e of this.#entries.values()) if (f === '' || e.key.includes(f)) out.push(e);
+    const out: ListItem[] = [];
+    for (const e of this.#entries.values()) {
+      if (f === '' || e.key.includes(f)) out.push({ name: e.name, score: e.score, flagged: this.flagged(e), alerts: e.alerts });
+    }
     out.sort(byScore);
     return out;
   }
 }
 
-function byScore(a: StreamEntry, b: StreamEntry): number {
+function byScore(a: ListItem, b: ListItem): number {
   const sa = a.score ?? -1;
   const sb = b.score ?? -1;
   if (sa !== sb) return sb - sa;

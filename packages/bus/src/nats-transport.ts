@@ -119,7 +119,13 @@ export class NatsTransport implements Transport {
       else if (s.type === Events.Reconnect) {
         this.backoff.reset();
         ev = { type: 'reconnect', server };
-      } else if (s.type === Events.Error) ev = { type: 'error', error: toBusError(s.data, 'connection error') };
+      } else if (s.type === Events.Error) {
+        // For a permissions violation nats.js sends the code as data and the denied operation and
+        // subject separately; keep both in the message, it is all the caller learns of the denial.
+        const denied = s.permissionContext;
+        const what = denied === undefined ? 'connection error' : `permission denied for ${denied.operation} on ${denied.subject}`;
+        ev = { type: 'error', error: toBusError(s.data, what) };
+      }
       if (ev !== undefined) this.#status.emit(ev);
     }
   }
@@ -166,6 +172,9 @@ export class NatsTransport implements Transport {
         callback: (err, m) => {
           if (err !== null) {
             this.#status.emit({ type: 'error', error: toBusError(err, `subscription ${subject}`) });
+            // nats.js closes a subscription the server refused; end ours too, or its iterator
+            // would wait forever for messages that cannot come.
+            if (err.isPermissionError()) sub.close();
             return;
           }
           const msg: BusMsg = m.reply === undefined || m.reply === ''

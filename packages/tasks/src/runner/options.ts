@@ -76,6 +76,13 @@ export interface RunTrialOptions {
   testSize?: number;
   /** 'cerg' only: consecutive correct symbols that count as solved. Default 100,000. */
   symbols?: number;
+  /**
+   * When weights change (LSTM-SPEC 6.5): 'step' after every step with a target, 'sequence' once at
+   * the sequence end. Default: 'step' for Experiments 1, 2a, 2b, 'sequence' for the others.
+   */
+  update?: 'step' | 'sequence';
+  /** Experiment 1 training target (LSTM-SPEC 6.1): 'next' one-hot (default) or 'legal' multi-hot. */
+  reberTarget?: 'next' | 'legal';
   /** Training sequences between progress callbacks. Default 1000. */
   progressEvery?: number;
   /** Progress callback (not carried to workers; runExperiment forwards events instead). */
@@ -96,6 +103,8 @@ export interface TrialConfig {
   readonly hidden: number | undefined;
   readonly testSize: number | undefined;
   readonly symbols: number;
+  readonly update: 'step' | 'sequence' | undefined;
+  readonly reberTarget: 'next' | 'legal';
   readonly progressEvery: number;
   readonly onProgress: ((p: TrialProgress) => void) | undefined;
 }
@@ -141,6 +150,8 @@ export function parseTrialOptions(o: RunTrialOptions = {}): TrialConfig {
     hidden: optInt('hidden', o.hidden, 1),
     testSize: optInt('testSize', o.testSize, 1),
     symbols: checkInt('symbols', o.symbols ?? DEFAULT_CERG_SYMBOLS, 1),
+    update: o.update === undefined ? undefined : oneOf('update', o.update, ['step', 'sequence'] as const),
+    reberTarget: oneOf('reberTarget', o.reberTarget ?? 'next', ['next', 'legal'] as const),
     progressEvery: checkInt('progressEvery', o.progressEvery ?? DEFAULT_PROGRESS_EVERY, 1),
     onProgress: o.onProgress,
   });

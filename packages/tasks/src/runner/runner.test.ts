@@ -89,6 +89,14 @@ describe('runTrial, other learners and the continual task', () => {
     expect(trained.wrong).toBeLessThan(control.wrong / 4);
   });
 
+  it("applies updates per step for 2a by default and once per sequence with update: 'sequence'", () => {
+    const opts = { T: 10, maxSequences: 300, testSize: 50, seed: 4 } as const;
+    const perStep = runTrial('2a', opts);
+    expect(untimed(runTrial('2a', { ...opts, update: 'step' }))).toEqual(untimed(perStep));
+    expect(runTrial('2a', { ...opts, update: 'sequence' }).trainError).not.toBe(perStep.trainError);
+    expect(() => parseTrialOptions({ update: 'batch' as never })).toThrow(/TASK_ERR_PARAM/);
+  });
+
   it('refuses a cell its learner cannot train, with TASK_ERR_PARAM', () => {
     expect(() => parseTrialOptions({ learner: 'tbptt', variant: 'lstm97' })).toThrow(TaskError);
     expect(() => parseTrialOptions({ learner: 'rtrl97', variant: 'vanilla' })).toThrow(/TASK_ERR_PARAM/);

@@ -179,10 +179,10 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
   const exp = config.exp;
   const stop = config.stop;
   const alpha = o.alpha ?? config.alpha;
-  const perStep = exp === '1' || exp === '2a' || exp === '2b';
+  const perStep = o.update === undefined ? exp === '1' || exp === '2a' || exp === '2b' : o.update === 'step';
   const budget = budgetOf(config, o);
   const gen = createGenerator(config.task);
-  const sets = stop.kind === 'SETS' ? reberSets(streams.train, { trainSize: 256, testSize: 256 }) : null;
+  const sets = stop.kind === 'SETS' ? reberSets(streams.train, { trainSize: 256, testSize: 256, target: o.reberTarget }) : null;
   const nextTrain = (): TaskSequence =>
     sets !== null ? sets.train[streams.train.int(0, sets.train.length - 1)] : gen.next(streams.train);
 

@@ -3,7 +3,7 @@
 // actor per stream, serves infer/control and /metrics. Lifecycle: start(), drain() (stop
 // consuming, finish turns, checkpoint everything, release leases), close() (stop now).
 
-import { ActorSystem } from '@carousel/actors';
+import { ActorSystem, type ActorCounters } from '@carousel/actors';
 import { NatsTransport, type Subscription, type Transport } from '@carousel/bus';
 import { createSubjects, parseOptions as parseProtocolOptions, partitionOf, type Subjects } from '@carousel/protocol';
 import { CheckpointStore } from './checkpoint.ts';
@@ -69,6 +69,11 @@ export class Worker {
   /** Partitions owned now. */
   partitions(): number[] {
     return this.#leases?.owned() ?? [];
+  }
+
+  /** The actor runtime's gauges and counters (zeros before start). */
+  actorCounters(): ActorCounters {
+    return this.#actors?.counters() ?? { active: 0, waiting: 0, keys: 0, queued: 0, inFlight: 0, mailboxDepthMax: 0, turnsTotal: 0, activatedTotal: 0, passivatedTotal: 0, overflowTotal: 0, failuresTotal: 0, restartsTotal: 0 };
   }
 
   get ready(): boolean {

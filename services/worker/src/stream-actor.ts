@@ -19,6 +19,7 @@ import type { Logger } from './log.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
+import { warmProcessor, warmRef } from './warm-start.ts';
 
 /** Messages of a stream actor. */
 export type ActorMsg =
@@ -232,13 +233,23 @@ async function control(ctx: ActorContext, state: StreamActorState, req: Extract<
   try {
     switch (req.op) {
       case 'configure': {
-        const cfg = parseStreamConfig(req.cfg as Partial<StreamConfig>, ctx.defaults);
-        const sameModel = JSON.stringify(cfg.model) === JSON.stringify(state.cfg.model);
-        const proc = state.proc;
-        state.proc = proc === null ? null : sameModel ? new StreamProcessor(cfg, proc.dims, proc.snapshot()) : new StreamProcessor(cfg, proc.dims);
-        if (!sameModel) state.n = 0;
-        state.cfg = cfg;
-        state.cfgOver = req.cfg;
+        const { warm, rest } = warmRef(req.cfg);
+        if (warm !== null) {
+          const w = await warmProcessor(ctx.store.blobs, warm, rest, ctx.defaults, state.proc?.dims ?? null);
+          state.proc = w.proc;
+          state.n = 0;
+          state.cfg = w.cfg;
+          // Persist the shape the weights fixed, not the pointer: a checkpoint restores the weights.
+          state.cfgOver = { ...rest, model: wireConfig(w.cfg).model! };
+        } else {
+          const cfg = parseStreamConfig(rest as Partial<StreamConfig>, ctx.defaults);
+          const sameModel = JSON.stringify(cfg.model) === JSON.stringify(state.cfg.model);
+          const proc = state.proc;
+          state.proc = proc === null ? null : sameModel ? new StreamProcessor(cfg, proc.dims, proc.snapshot()) : new StreamProcessor(cfg, proc.dims);
+          if (!sameModel) state.n = 0;
+          state.cfg = cfg;
+          state.cfgOver = rest;
+        }
         state.mv++;
         state.pending++;
         await checkpoint(ctx, state, 'configure');

@@ -7,6 +7,8 @@ import {
   PROTO_ERR, decodeControlReply, decodeInferReply, decodePrediction, decodeReject, encodeControlRequest,
   encodeInferRequest, encodeSample, type ControlReply,
 } from '@carousel/protocol';
+import { createModel, loadModel, modelToPytorch, writeSafetensors } from '@carousel/lstm';
+import { CheckpointStore } from './checkpoint.ts';
 import { Worker } from './worker.ts';
 
 const P = 4;
@@ -89,5 +91,57 @@ describe('worker (in-process transport)', () => {
     expect(snap.ok && snap.op === 'snapshot' && snap.seq).toBe(9);
     const kv = await t.kv('carousel_state');
     expect((await kv.get('gamma'))?.value.length).toBeGreaterThan(100);
+  });
+});
+
+describe('warm start (in-process transport)', () => {
+  test('configure with uploaded safetensors gives the stream exactly those weights and their shape', async () => {
+    const { t } = await setup();
+    const src = createModel({ cell: 'vanilla', inputs: 2, outputs: 2, hidden: 5, seed: 42 });
+    const blobs = await t.objectStore('carousel_blobs');
+    await blobs.put('warm/m1.safetensors', writeSafetensors(modelToPytorch(src)));
+    const r = await t.request('carousel.ctl.warm', encodeControlRequest({ v: 1, op: 'configure', stream: 'warm', cfg: { warm: { obj: 'warm/m1.safetensors' } } }));
+    expect(decodeControlReply(r.data)).toMatchObject({ ok: true, value: { ok: true, op: 'configure', mv: 1 } });
+    const kv = await t.kv('carousel_state');
+    const store = new CheckpointStore(kv, blobs, 1 << 20);
+    const c = (await store.load('warm'))!;
+    const params = loadModel(c.body.proc!.model).model.learner.params;
+    expect(Array.from(params)).toEqual(Array.from(src.learner.params));
+    expect(c.body.cfg).toMatchObject({ model: { cell: 'vanilla', hidden: 5 } });
+    // The stream's dimension is the model's: a 3-feature sample is refused.
+    const rejects = collect(t, 'carousel.reject.>');
+    await t.jsPublish('carousel.in.warm', encodeSample({ v: 1, stream: 'warm', seq: 0, x: [1, 2, 3] }));
+    await until(() => rejects.length === 1);
+    expect((decodeReject(rejects[0]!.data) as { ok: true; value: { code: string } }).value.code).toBe(PROTO_ERR.DIMENSION);
+  });
+
+  test('a configure naming a missing object fails with WORKER_ERR_CONFIG and changes nothing', async () => {
+    const { t } = await setup();
+    const r = await t.request('carousel.ctl.warm2', encodeControlRequest({ v: 1, op: 'configure', stream: 'warm2', cfg: { warm: { obj: 'nope' } } }));
+    expect(decodeControlReply(r.data)).toMatchObject({ ok: true, value: { ok: false, code: 'WORKER_ERR_CONFIG' } });
+    expect(await control(t, 'warm2', 'inspect')).toMatchObject({ ok: true, info: { mv: 0 } });
+  });
+});
+
+describe('large checkpoints (in-process transport)', () => {
+  test('a checkpoint over the KV limit goes to the Object Store and is read back from there', async () => {
+    const t = new InProcTransport({ mappings: { 'carousel.in.*': `carousel.p.{{partition(${P},1)}}.{{wildcard(1)}}` } });
+    const w = new Worker({ transport: t, partitions: P, leaseTtlMs: 900, heartbeatMs: 100, metricsPort: null, log: false, workerId: 'w2', maxKvCheckpointBytes: 1024, stream: { model: { hidden: 8, seed: 1 } } });
+    await w.start();
+    cleanup.push(async () => {
+      await w.close();
+      await t.close();
+    });
+    await until(() => w.partitions().length === P);
+    const out = collect(t, 'carousel.out.>');
+    for (let i = 0; i < 5; i++) await t.jsPublish('carousel.in.big', encodeSample({ v: 1, stream: 'big', seq: i, x: [i] }));
+    await until(() => out.length === 5);
+    expect(await control(t, 'big', 'snapshot')).toMatchObject({ ok: true, seq: 4 });
+    const kv = await t.kv('carousel_state');
+    const entry = (await kv.get('big'))!;
+    expect(entry.value.length).toBeLessThan(1024);
+    const c = (await new CheckpointStore(kv, await t.objectStore('carousel_blobs'), 1024).load('big'))!;
+    expect(c.envelope.obj).toBeDefined();
+    expect(c.body.proc!.stats.samples).toBe(5);
   });
 });

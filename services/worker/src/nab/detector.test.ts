@@ -72,8 +72,9 @@ describe('NabDetector', () => {
     const { values, timestamps } = synthetic(500, 6); // within [39, 61]
     values[400] = 64; // 3 above the max: 14% of the range
     values[450] = 62; // 1 above the max: 5% of the range
-    const off = detectSeries(values, timestamps, parseNabConfig({ spatialTolerance: 0 }));
-    const on = detectSeries(values, timestamps, parseNabConfig({ spatialTolerance: 0.1 }));
+    const suppress = { level: 1, points: 0, factor: 0 };
+    const off = detectSeries(values, timestamps, parseNabConfig({ spatialTolerance: 0, suppress }));
+    const on = detectSeries(values, timestamps, parseNabConfig({ spatialTolerance: 0.1, suppress }));
     expect(on[400]).toBe(1);
     expect(off[400]).toBeLessThan(1);
     expect(on[450]).toBe(off[450]);

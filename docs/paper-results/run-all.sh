@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The reproduction runs of docs/paper-results.md, cheapest first, one after another, each on
 # 2 worker threads at the lowest CPU priority. Usage (from the repo root):
-#   nohup nice -n 19 bash docs/paper-results/run-all.sh > docs/paper-results/run-all.log 2>&1 &
+#   nohup nice -n 19 bash docs/paper-results/run-all.sh >> docs/paper-results/run-all.log 2>&1 &
+# (6a ran first, on its own: run exp6a 6a --trials 10 --seed 1)
 set -u
 out=docs/paper-results
 run() { # name, then carousel paper arguments
@@ -12,12 +13,10 @@ run() { # name, then carousel paper arguments
   echo "=== $name: exit $? after $(( $(date +%s) - t0 )) s wall (end $(date -Is))"
   cat "$out/$name.txt"
 }
-
-run exp6a  6a --trials 10 --seed 1
-run exp4-T100 4 --T 100 --trials 10 --seed 1
 run exp3a  3a --trials 10 --seed 1
 run exp2a  2a --trials 10 --seed 1
 run exp2b  2b --trials 10 --seed 1
+run exp4-T100 4 --T 100 --trials 10 --seed 1
 run exp1   1  --trials 10 --seed 1
 run cerg-forget cerg --variant forget --trials 10 --seed 1
 run cerg-lstm97 cerg --variant lstm97 --trials 10 --seed 1

@@ -1,0 +1,104 @@
+// Partition leases on the in-process KV (entries expire TTL after their last write): exactly one
+// owner per partition, rebalancing to ceil(P / workers), takeover after a worker stops renewing,
+// and the fence (canWrite) closing by the worker's own clock.
+
+import { afterEach, describe, expect, test } from 'vitest';
+import { InProcTransport, type KvStore } from '@carousel/bus';
+import { LeaseManager, leaseKey, readLease } from './leases.ts';
+import { createLogger } from './log.ts';
+
+const P = 8;
+const TTL = 600;
+const HB = 100;
+const log = createLogger('test', false);
+let stop: (() => void)[] = [];
+afterEach(() => {
+  for (const s of stop) s();
+  stop = [];
+});
+
+async function bucket(): Promise<KvStore> {
+  const t = new InProcTransport();
+  stop.push(() => void t.close());
+  return t.ensureKv({ bucket: 'leases', ttlMs: TTL });
+}
+
+function manager(kv: KvStore, id: string, now?: () => number): { m: LeaseManager; events: string[] } {
+  const events: string[] = [];
+  const m = new LeaseManager(kv, { workerId: id, partitions: P, ttlMs: TTL, heartbeatMs: HB }, {
+    acquired: async (p) => void events.push(`+${p}`),
+    release: async (p) => void events.push(`-${p}`),
+    lost: (p) => void events.push(`!${p}`),
+  }, log, now);
+  stop.push(() => m.close());
+  return { m, events };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function owners(kv: KvStore): Promise<string[]> {
+  const out: string[] = [];
+  for (let p = 0; p < P; p++) {
+    const e = await kv.get(leaseKey(p));
+    out.push(e === null ? '' : readLease(e.value).owner);
+  }
+  return out;
+}
+
+describe('partition leases', () => {
+  test('one worker takes every partition; a second one gets half after the first releases it', async () => {
+    const kv = await bucket();
+    const a = manager(kv, 'a');
+    a.m.start();
+    await until(() => a.m.owned().length === P);
+    const b = manager(kv, 'b');
+    b.m.start();
+    await until(() => a.m.owned().length === P / 2 && b.m.owned().length === P / 2);
+    expect([...a.m.owned(), ...b.m.owned()].sort((x, y) => x - y)).toEqual([...Array(P).keys()]);
+    expect(a.events.filter((e) => e.startsWith('-'))).toHaveLength(P / 2);
+    const o = await owners(kv);
+    for (const p of a.m.owned()) expect(o[p]).toBe('a');
+    for (const p of b.m.owned()) expect(o[p]).toBe('b');
+  });
+
+  test("a worker that stops renewing loses its partitions to the other once the leases expire", async () => {
+    const kv = await bucket();
+    const a = manager(kv, 'a');
+    const b = manager(kv, 'b');
+    a.m.start();
+    await until(() => a.m.owned().length === P);
+    b.m.start();
+    await until(() => b.m.owned().length === P / 2 && a.m.owned().length === P / 2);
+    a.m.close(); // stops heartbeating without releasing: like a crash
+    await until(() => b.m.owned().length === P, 5000);
+    expect(await owners(kv)).toEqual(new Array(P).fill('b'));
+  });
+
+  test('the fence closes by the worker\'s own clock when renewals stop', async () => {
+    const kv = await bucket();
+    let clock = 0;
+    const a = manager(kv, 'a', () => clock);
+    a.m.start();
+    await until(() => a.m.owned().length === P);
+    expect(a.m.canWrite(0)).toBe(true);
+    a.m.close();
+    clock += 0.9 * TTL; // no renewal since: 90 % of the TTL is all a writer may use
+    expect(a.m.canWrite(0)).toBe(false);
+  });
+
+  test('drain releases every partition and deletes the leases', async () => {
+    const kv = await bucket();
+    const a = manager(kv, 'a');
+    a.m.start();
+    await until(() => a.m.owned().length === P);
+    await a.m.drain();
+    expect(a.m.owned()).toEqual([]);
+    expect(await owners(kv)).toEqual(new Array(P).fill(''));
+  });
+});

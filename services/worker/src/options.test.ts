@@ -1,0 +1,31 @@
+// Worker options: defaults, checks naming the field, frozen results; the entry point's env/flag mapping.
+
+import { describe, expect, test } from 'vitest';
+import { optionsFromEnv } from './main.ts';
+import { DEFAULT_PARTITIONS, parseWorkerOptions } from './options.ts';
+
+describe('worker options', () => {
+  test('defaults are complete and frozen', () => {
+    const o = parseWorkerOptions({ workerId: 'w-1' });
+    expect(o.partitions).toBe(DEFAULT_PARTITIONS);
+    expect(o.heartbeatMs * 3).toBeLessThanOrEqual(o.leaseTtlMs);
+    expect(Object.isFrozen(o)).toBe(true);
+    expect(Object.isFrozen(o.stream)).toBe(true);
+  });
+
+  test('bad values are refused with the field named', () => {
+    expect(() => parseWorkerOptions({ partitions: 0 })).toThrow(/partitions/);
+    expect(() => parseWorkerOptions({ workerId: 'a.b' })).toThrow(/workerId/);
+    expect(() => parseWorkerOptions({ leaseTtlMs: 1000, heartbeatMs: 500 })).toThrow(/heartbeatMs/);
+    expect(() => parseWorkerOptions({ stream: { horizon: 0 } })).toThrow(/horizon/);
+  });
+
+  test('environment variables and flags map onto options; flags win', () => {
+    const o = parseWorkerOptions(optionsFromEnv(
+      { NATS_URL: 'nats://a:4222', CAROUSEL_PARTITIONS: '8', CAROUSEL_WORKER_ID: 'env', CAROUSEL_METRICS_PORT: 'off', CAROUSEL_STREAM_CONFIG: '{"horizon":2}' },
+      ['--worker-id', 'flag', '--checkpoint-every', '50'],
+    ));
+    expect(o).toMatchObject({ natsUrl: 'nats://a:4222', partitions: 8, workerId: 'flag', metricsPort: null, checkpointEverySamples: 50 });
+    expect(o.stream.horizon).toBe(2);
+  });
+});

@@ -150,6 +150,23 @@ describe('dashboard - in Chromium, served by a running gateway', () => {
     await page.fill('#filter', 'sensor-1');
     await waitFor('filtered', async () => (await page.textContent('#stream-count')) === `10 of ${STREAMS.length} streams` || undefined);
     expect(await page.locator('[role="option"]:not([hidden])').count()).toBe(10);
+    // Keyboard: the listbox moves its selection with the arrows, and its active descendant is the selected row.
+    await page.focus('#stream-list');
+    await page.keyboard.press('Home');
+    const first = await page.textContent('#stream-title');
+    expect(first).toMatch(/^sensor-1\d$/);
+    await page.keyboard.press('ArrowDown');
+    const active = () =>
+      page.evaluate(() => {
+        const list = document.getElementById('stream-list')!;
+        const el = document.getElementById(list.getAttribute('aria-activedescendant') ?? '');
+        return { stream: el?.dataset['stream'], selected: el?.getAttribute('aria-selected'), title: document.getElementById('stream-title')!.textContent };
+      });
+    const moved = await waitFor('selection moved to the next row', async () => {
+      const a = await active();
+      return a.title !== first && a.stream === a.title ? a : undefined;
+    });
+    expect(moved.selected).toBe('true');
     await page.fill('#filter', '');
     await waitFor('unfiltered', async () => (await page.textContent('#stream-count')) === `${STREAMS.length} streams` || undefined);
   });
@@ -161,7 +178,7 @@ describe('dashboard - in Chromium, served by a running gateway', () => {
     const before = await waitFor('points on the chart', async () => (await chartPoints(page)) || undefined);
     await waitFor('more points', async () => ((await chartPoints(page)) >= before + 5 ? true : undefined));
     // Two uPlot canvases with real size.
-    const canvases = await page.$$eval('#charts canvas', (cs) => cs.map((c) => [c.width, c.height]));
+    const canvases = await page.$$eval('#charts canvas', (cs) => (cs as HTMLCanvasElement[]).map((c) => [c.width, c.height]));
     expect(canvases).toHaveLength(2);
     for (const [w, h] of canvases) expect(w! * h!).toBeGreaterThan(200 * 100);
     expect(await page.textContent('[data-stat="mv"]')).toBe('1');

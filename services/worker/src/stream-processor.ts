@@ -6,12 +6,16 @@
 //      finds the point anomalous, so the model does not learn the fault;
 //   4. advance the model one step: its output is the forecast of the next sample (and, for a
 //      horizon H > 1, the model is rolled forward on its own forecasts from a scratch copy).
+// Guards (model-guard.ts): a non-finite sample is refused; raw values are saturated and
+// normalised values clipped (±8σ by default) before the model sees them, outliers are kept out of
+// the normaliser's statistics; a diverged model is rolled back to its last good weights.
 // Not here: validation of the wire message (protocol), ordering and dedupe (the worker),
 // persistence (the caller stores snapshot()).
 
 import { createAnomalyScorer, type AnomalyScorer, type AnomalyScorerState } from '@carousel/anomaly';
 import { copyStream, createModel, loadModel, saveModel, type Model, type StreamState } from '@carousel/lstm';
 import { WorkerError, WORKER_ERR } from './errors.ts';
+import { InputGuard, ModelGuard, parseModelGuardOptions, type ModelGuardOptions, type ModelGuardState } from './model-guard.ts';
 import { createNormalizer, type Normalizer, type NormalizerState } from './normalizer.ts';
 import type { StreamConfig } from './stream-config.ts';
 
@@ -39,8 +43,13 @@ export interface StreamStats {
   /** Exponential moving average of the loss (α = 0.01). */
   lossEma: number;
   flagged: number;
+  /** Samples or updates refused: non-finite input, a learn() that threw, and optimizer updates the Trainer refused or discarded. */
   refusedSteps: number;
   learningRate: number;
+  /** Rollbacks to the last good weights after a divergence (ModelGuard). */
+  rollbacks: number;
+  /** Samples with a value saturated or clipped before the model saw it (InputGuard). */
+  clippedInputs: number;
 }
 
 /** The persisted form of a processor (msgpack-able: numbers, strings, Uint8Array, Float64Array, records). */
@@ -53,6 +62,8 @@ export interface ProcessorState {
   scorer: AnomalyScorerState;
   lastForecast: Float64Array | null;
   stats: StreamStats;
+  /** Guard streaks; absent in checkpoints written before the guards (read as zero). */
+  guard?: ModelGuardState;
 }
 
 export class StreamProcessor {
@@ -68,9 +79,15 @@ export class StreamProcessor {
   private hasForecast = false;
   private seq = -1;
   readonly stats: StreamStats;
+  private readonly inputGuard: InputGuard;
+  private readonly modelGuard: ModelGuard;
+  private trainerRefusals = 0;
 
-  /** A fresh processor for D-dimensional samples; `state` restores a snapshot of the same config. */
-  constructor(readonly config: Readonly<StreamConfig>, dims: number, state?: ProcessorState) {
+  /**
+   * A fresh processor for D-dimensional samples; `state` restores a snapshot of the same config;
+   * `guard` overrides the model guard's defaults (model-guard.ts).
+   */
+  constructor(readonly config: Readonly<StreamConfig>, dims: number, state?: ProcessorState, guard: Partial<ModelGuardOptions> = {}) {
     if (!Number.isInteger(dims) || dims < 1) throw new WorkerError(WORKER_ERR.DIMENSION, `sample dimension must be a positive integer, got ${dims}`);
     this.dims = dims;
     if (state) {
@@ -88,7 +105,13 @@ export class StreamProcessor {
     this.xn = new Float64Array(dims);
     this.err = new Float64Array(dims);
     this.last = new Float64Array(dims);
-    this.stats = { samples: 0, updates: 0, lossEma: NaN, flagged: 0, refusedSteps: 0, learningRate: this.model.trainer.optimizer.lr };
+    this.stats = {
+      samples: 0, updates: 0, lossEma: NaN, flagged: 0, refusedSteps: 0, learningRate: this.model.trainer.optimizer.lr, rollbacks: 0, clippedInputs: 0,
+    };
+    // Without normalisation the model sees sample units, where a ±8 bound means nothing: only
+    // the saturation applies then.
+    const guardOptions = parseModelGuardOptions(config.normalize ? guard : { inputClip: Infinity, statsClip: Infinity, ...guard });
+    this.inputGuard = new InputGuard(guardOptions, dims);
     if (state) {
       this.normalizer.restore(state.normalizer);
       this.scorer.restore(state.scorer);
@@ -99,6 +122,9 @@ export class StreamProcessor {
       this.seq = state.seq;
       Object.assign(this.stats, state.stats);
     }
+    this.modelGuard = new ModelGuard(guardOptions, this.model, this.stats.samples);
+    if (state) this.modelGuard.explodeStreak = state.guard?.explodeStreak ?? 0;
+    this.trainerRefusals = refusals(this.model);
   }
 
   /** The seq of the last sample applied (-1 if none). */
@@ -107,14 +133,22 @@ export class StreamProcessor {
   }
 
   /**
-   * Applies one sample. Throws WorkerError DIMENSION for a wrong-length x, MODEL when the model
-   * refuses the step; in both cases nothing of the stream changed.
+   * Applies one sample. Throws WorkerError DIMENSION for a wrong-length x, MODEL for a non-finite
+   * value or when the model refuses the step; in all cases nothing of the stream changed.
    */
   process(seq: number, x: ArrayLike<number>, ts?: number): StepResult {
     const D = this.dims;
     if (x.length !== D) throw new WorkerError(WORKER_ERR.DIMENSION, `sample has ${x.length} features, the stream's model has ${D}`, { expected: D, got: x.length });
-    const { xn, err, last, model, stream } = this;
-    this.normalizer.normalize(x, xn);
+    for (let i = 0; i < D; i++) {
+      if (!Number.isFinite(x[i])) {
+        this.stats.refusedSteps++;
+        throw new WorkerError(WORKER_ERR.MODEL, `x[${i}] is ${x[i]}: refused before the model`, { index: i });
+      }
+    }
+    const { xn, err, last, model, stream, inputGuard, modelGuard } = this;
+    const xs = inputGuard.saturate(x);
+    this.normalizer.normalize(xs, xn);
+    const clipped = inputGuard.clip(xn);
     let error = NaN;
     let score = 0;
     let likelihood = 0;
@@ -140,27 +174,48 @@ export class StreamProcessor {
         this.stats.refusedSteps++;
         throw new WorkerError(WORKER_ERR.MODEL, `model refused the update: ${(e as Error).message}`, e);
       }
-      if (Number.isFinite(loss)) {
+      const diverged = modelGuard.diverged(loss, this.stats.lossEma);
+      // An exploding loss is kept out of the EMA it is measured against.
+      if (Number.isFinite(loss) && modelGuard.explodeStreak === 0 && !diverged) {
         this.stats.updates++;
         this.stats.lossEma = Number.isNaN(this.stats.lossEma) ? loss : 0.99 * this.stats.lossEma + 0.01 * loss;
       }
+      if (diverged) this.rollback();
     }
-    const y = model.trainer.step(stream, xn);
+    let y = model.trainer.step(stream, xn);
+    if (modelGuard.badOutput(y)) {
+      this.rollback();
+      y = model.trainer.step(stream, xn);
+    }
     last.set(y);
     this.hasForecast = true;
-    this.normalizer.update(x);
+    const n = this.normalizer;
+    this.normalizer.update(inputGuard.statsInput(this.stats.samples, xn, (z, out) => n.denormalize(z, out)));
     this.seq = seq;
     this.stats.samples++;
+    if (clipped) this.stats.clippedInputs++;
+    const r = refusals(model);
+    this.stats.refusedSteps += r - this.trainerRefusals;
+    this.trainerRefusals = r;
+    modelGuard.tick(this.stats.samples);
     if (flagged) this.stats.flagged++;
     this.stats.learningRate = model.trainer.optimizer.lr;
     return { seq, forecast: this.rollout(y), error, score, likelihood, flagged, weight, loss };
   }
 
+  private rollback(): void {
+    this.modelGuard.rollback(this.stream, this.stats.samples);
+    this.stats.rollbacks++;
+  }
+
   /** The forecast for input x from the current state, without changing it (control loops: infer). */
   infer(x: ArrayLike<number>): Float64Array[] {
     if (x.length !== this.dims) throw new WorkerError(WORKER_ERR.DIMENSION, `input has ${x.length} features, the stream's model has ${this.dims}`);
+    for (let i = 0; i < this.dims; i++) if (!Number.isFinite(x[i])) throw new WorkerError(WORKER_ERR.MODEL, `x[${i}] is ${x[i]}`, { index: i });
     const xn = new Float64Array(this.dims);
-    this.normalizer.normalize(x, xn);
+    const g = new InputGuard(this.inputGuard.options, this.dims);
+    this.normalizer.normalize(g.saturate(x), xn);
+    g.clip(xn);
     copyStream(this.scratch, this.stream);
     const y = this.model.learner.step(this.scratch, xn);
     return this.rollout(y, true);
@@ -203,6 +258,13 @@ export class StreamProcessor {
       scorer: this.scorer.snapshot(),
       lastForecast: this.hasForecast ? this.last.slice() : null,
       stats: { ...this.stats },
+      guard: { explodeStreak: this.modelGuard.explodeStreak },
     };
   }
+}
+
+/** Optimizer updates the Trainer refused (non-finite gradient, diverging update) or discarded (poisoned window). */
+function refusals(m: Model<StreamState>): number {
+  const s = m.trainer.stats;
+  return s.refusedUpdates + s.divergedUpdates + s.discardedWindows;
 }

@@ -1,0 +1,243 @@
+// The guards between hostile input and a stream's model (docs/reliability.md "Model protection").
+// InputGuard bounds what the normaliser and the model see; ModelGuard keeps a last-good copy of
+// the weights and rolls back to it when the model diverges. The Trainer's own guards (refused
+// non-finite inputs, targets and updates) sit below both. Not here: the learning step itself
+// (stream-processor.ts) and wire validation (@carousel/protocol).
+//
+// Dimension letters: D features, P parameters.
+
+import { DEFAULT_NORMALIZER_WARMUP } from '@carousel/anomaly';
+import type { Model, OptimizerState, StreamState } from '@carousel/lstm';
+
+/** Normalised inputs (and targets) are clipped to ±this many standard deviations. */
+export const DEFAULT_INPUT_CLIP = 8;
+/** Raw values are saturated to ±this before the normaliser sees them, so its variance (a sum of squares) stays finite. */
+export const DEFAULT_MAX_ABS_INPUT = 1e150;
+/**
+ * Values beyond ±this many σ are folded into the normaliser's statistics as if they were at the
+ * bound (winsorised), so a burst of outliers moves the scale by at most a factor (1 + 15α) each,
+ * while a real change of level or scale is still followed, geometrically.
+ */
+export const DEFAULT_STATS_CLIP = 4;
+/** Samples between last-good snapshots of the weights. */
+export const DEFAULT_SNAPSHOT_EVERY = 256;
+/** A loss above explodeFactor × max(loss EMA, explodeFloor) is an exploding step. */
+export const DEFAULT_EXPLODE_FACTOR = 1000;
+/** Floor under the loss EMA in the explosion test, in normalised units. */
+export const DEFAULT_EXPLODE_FLOOR = 1;
+/** Consecutive exploding steps that trigger a rollback. */
+export const DEFAULT_EXPLODE_STEPS = 4;
+
+export interface ModelGuardOptions {
+  /** Clip bound of normalised values, in σ; Infinity turns clipping off. Default DEFAULT_INPUT_CLIP (8). */
+  inputClip: number;
+  /** Saturation bound of raw values. Default DEFAULT_MAX_ABS_INPUT (1e150). */
+  maxAbsInput: number;
+  /** Winsorising bound of the normaliser's statistics, in σ. Default DEFAULT_STATS_CLIP (4). */
+  statsClip: number;
+  /** Samples between last-good snapshots. Default DEFAULT_SNAPSHOT_EVERY (256). */
+  snapshotEvery: number;
+  /** Default DEFAULT_EXPLODE_FACTOR (1000). */
+  explodeFactor: number;
+  /** Default DEFAULT_EXPLODE_FLOOR (1). */
+  explodeFloor: number;
+  /** Default DEFAULT_EXPLODE_STEPS (4). */
+  explodeSteps: number;
+}
+
+export function defaultModelGuardOptions(): ModelGuardOptions {
+  return {
+    inputClip: DEFAULT_INPUT_CLIP, maxAbsInput: DEFAULT_MAX_ABS_INPUT, statsClip: DEFAULT_STATS_CLIP,
+    snapshotEvery: DEFAULT_SNAPSHOT_EVERY, explodeFactor: DEFAULT_EXPLODE_FACTOR, explodeFloor: DEFAULT_EXPLODE_FLOOR,
+    explodeSteps: DEFAULT_EXPLODE_STEPS,
+  };
+}
+
+/** Merges over the defaults, checks (RangeError naming the field) and freezes. */
+export function parseModelGuardOptions(o: Partial<ModelGuardOptions> = {}): Readonly<ModelGuardOptions> {
+  const r = { ...defaultModelGuardOptions(), ...o };
+  const positive = (k: keyof ModelGuardOptions, allowInf: boolean): void => {
+    const v = r[k];
+    if (typeof v !== 'number' || !(v > 0) || (!allowInf && !Number.isFinite(v))) throw new RangeError(`model guard option ${k} must be a positive number, got ${String(v)}`);
+  };
+  positive('inputClip', true);
+  positive('statsClip', true);
+  positive('maxAbsInput', false);
+  positive('explodeFactor', false);
+  positive('explodeFloor', false);
+  for (const k of ['snapshotEvery', 'explodeSteps'] as const) {
+    if (!Number.isInteger(r[k]) || r[k] < 1) throw new RangeError(`model guard option ${k} must be an integer >= 1, got ${String(r[k])}`);
+  }
+  return Object.freeze(r);
+}
+
+/** The part of the guards that a checkpoint carries so a restored stream continues bit-identically. */
+export interface ModelGuardState {
+  /** Exploding losses in a row (ModelGuard). */
+  explodeStreak: number;
+}
+
+/** What the guards count; the processor adds these to its StreamStats. */
+export interface GuardCounters {
+  /** Samples with at least one normalised feature clipped (or a raw value saturated). */
+  clippedInputs: number;
+  /** Rollbacks to the last good weights. */
+  rollbacks: number;
+}
+
+/**
+ * Bounds a sample before the normaliser and the model see it. Per sample: saturate() the raw
+ * values; after normalising, clip() them to ±inputClip; statsInput() then gives what to fold into
+ * the normaliser: the saturated sample, with values beyond ±statsClip σ pulled in to the bound
+ * once the normaliser is out of warm-up (before that its scale is 1 and means nothing).
+ * Allocates nothing per sample.
+ */
+export class InputGuard {
+  private readonly raw: Float64Array; // (D) saturated sample
+  private readonly z: Float64Array; // (D) normalised sample, winsorised
+  private readonly stats: Float64Array; // (D) what the normaliser folds in
+  private clipped = false;
+
+  constructor(readonly options: Readonly<ModelGuardOptions>, dims: number) {
+    this.raw = new Float64Array(dims);
+    this.z = new Float64Array(dims);
+    this.stats = new Float64Array(dims);
+  }
+
+  /** x saturated to ±maxAbsInput (a view owned by the guard). Sets the sample's clipped flag. */
+  saturate(x: ArrayLike<number>): Float64Array {
+    const m = this.options.maxAbsInput;
+    this.clipped = false;
+    for (let i = 0; i < this.raw.length; i++) {
+      const v = x[i]!;
+      if (v > m || v < -m) this.clipped = true;
+      this.raw[i] = v > m ? m : v < -m ? -m : v;
+    }
+    return this.raw;
+  }
+
+  /** Clips normalised xn in place to ±inputClip. Returns true if this sample was clipped or saturated. */
+  clip(xn: Float64Array): boolean {
+    const c = this.options.inputClip;
+    for (let i = 0; i < xn.length; i++) {
+      const z = xn[i]!;
+      if (z > c) { xn[i] = c; this.clipped = true; } else if (z < -c) { xn[i] = -c; this.clipped = true; }
+    }
+    return this.clipped;
+  }
+
+  /**
+   * The values to fold into the normaliser for this sample, given its normalised (clipped) form
+   * `xn` and `denormalize` (normalised -> sample units with the current statistics): the
+   * saturated sample during warm-up (`samplesSeen` < the normaliser's warm-up) or when every
+   * |xn| <= statsClip; otherwise xn winsorised to ±statsClip, in sample units.
+   */
+  statsInput(samplesSeen: number, xn: Float64Array, denormalize: (z: Float64Array, out: Float64Array) => void): Float64Array {
+    if (samplesSeen < DEFAULT_NORMALIZER_WARMUP) return this.raw;
+    const c = this.options.statsClip;
+    let outlier = false;
+    for (let i = 0; i < xn.length; i++) {
+      const v = xn[i]!;
+      if (v > c || v < -c) outlier = true;
+      this.z[i] = v > c ? c : v < -c ? -c : v;
+    }
+    if (!outlier) return this.raw;
+    denormalize(this.z, this.stats);
+    // Features inside the bound keep their exact value (denormalising is not bit-exact).
+    for (let i = 0; i < xn.length; i++) if (this.z[i] === xn[i]) this.stats[i] = this.raw[i]!;
+    return this.stats;
+  }
+}
+
+interface Slot {
+  readonly params: Float64Array; // (P)
+  optimizer: OptimizerState | null;
+  /** Sample count when taken. */
+  at: number;
+}
+
+/**
+ * Keeps the weights of a model recoverable. Every snapshotEvery samples, if the model is healthy,
+ * the previous candidate snapshot (weights + optimizer state) becomes the last-good one and a new
+ * candidate is taken, so the snapshot restored has been followed by at least snapshotEvery healthy
+ * samples. Divergence is any of: a parameter non-finite after an update, a non-finite output, or
+ * explodeSteps losses in a row above explodeFactor × max(loss EMA, explodeFloor). A rollback
+ * restores the last-good weights and optimizer state, zeroes the pending gradient and resets the
+ * recurrent state (state from a different set of weights means nothing). Memory: two copies of
+ * the parameters and of the optimizer state, whatever the stream length.
+ */
+export class ModelGuard {
+  explodeStreak = 0;
+  private good: Slot;
+  private candidate: Slot;
+  private lastUpdates: number;
+
+  constructor(readonly options: Readonly<ModelGuardOptions>, private readonly model: Model<StreamState>, samples: number) {
+    const P = model.learner.params.length;
+    this.good = { params: new Float64Array(P), optimizer: null, at: samples };
+    this.candidate = { params: new Float64Array(P), optimizer: null, at: samples };
+    this.take(this.good, samples);
+    this.take(this.candidate, samples);
+    this.lastUpdates = model.trainer.stats.updates;
+  }
+
+  /** Sample count at which the last-good snapshot was taken. */
+  get goodAt(): number {
+    return this.good.at;
+  }
+
+  /**
+   * After an online update that returned `loss` (lossEma: the EMA before this loss). True when
+   * the model has diverged and the caller must roll back.
+   */
+  diverged(loss: number, lossEma: number): boolean {
+    const { trainer, learner } = this.model;
+    if (trainer.stats.updates !== this.lastUpdates || !Number.isFinite(loss)) {
+      this.lastUpdates = trainer.stats.updates;
+      if (!allFinite(learner.params)) return true;
+    }
+    const ema = Number.isFinite(lossEma) ? lossEma : 0;
+    const exploding = !Number.isFinite(loss) || loss > this.options.explodeFactor * Math.max(ema, this.options.explodeFloor);
+    this.explodeStreak = exploding ? this.explodeStreak + 1 : 0;
+    return this.explodeStreak >= this.options.explodeSteps;
+  }
+
+  /** True when the output of a step is not all finite: the caller must roll back. */
+  badOutput(y: ArrayLike<number>): boolean {
+    return !allFinite(y);
+  }
+
+  /** Restores the last-good weights and optimizer state, zeroes grad and resets `stream`. */
+  rollback(stream: StreamState, samples: number): void {
+    const { learner, trainer } = this.model;
+    learner.params.set(this.good.params);
+    if (this.good.optimizer !== null) trainer.optimizer.load(this.good.optimizer);
+    learner.grad.fill(0);
+    learner.reset(stream);
+    this.explodeStreak = 0;
+    this.lastUpdates = trainer.stats.updates;
+    // The candidate may hold the weights that diverged: start a fresh one from the restored state.
+    this.take(this.candidate, samples);
+  }
+
+  /** Call once per sample, after it was applied. Rotates the snapshots every snapshotEvery samples while healthy. */
+  tick(samples: number): void {
+    if (samples - this.candidate.at < this.options.snapshotEvery) return;
+    if (this.explodeStreak > 0 || !allFinite(this.model.learner.params)) return;
+    const older = this.good;
+    this.good = this.candidate;
+    this.candidate = older;
+    this.take(this.candidate, samples);
+  }
+
+  private take(slot: Slot, samples: number): void {
+    slot.params.set(this.model.learner.params);
+    slot.optimizer = this.model.trainer.optimizer.state();
+    slot.at = samples;
+  }
+}
+
+function allFinite(v: ArrayLike<number>): boolean {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+  return true;
+}

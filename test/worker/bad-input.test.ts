@@ -79,7 +79,7 @@ describe('bad input', () => {
     const counts: Record<string, number> = {};
     for (const [code] of bad) counts[code] = (counts[code] ?? 0) + 1;
     for (const [code, n] of Object.entries(counts)) {
-      expect(await metric(worker.metricsUrl, `carousel_worker_rejects_total{code="${code}"}`), code).toBe(n);
+      expect(await metric(worker.metricsUrl, 'carousel_worker_rejects_total', `code="${code}"`), code).toBe(n);
     }
 
     // The model is exactly as before the bad input.

@@ -104,11 +104,16 @@ export function recompute(samples: ReturnType<typeof workload>): { model: Uint8A
   return { model: snap.model, samples: snap.stats.samples };
 }
 
-/** The value of a Prometheus counter line, 0 when absent. */
-export async function metric(metricsUrl: string, line: string): Promise<number> {
+/** The sum of a Prometheus metric over the series whose labels include `labels` (e.g. `code="X"`); 0 when absent. */
+export async function metric(metricsUrl: string, name: string, labels = ''): Promise<number> {
   const r = await httpGet(`${metricsUrl}/metrics`);
-  const hit = r?.body.split('\n').find((l) => l.startsWith(line + ' '));
-  return hit === undefined ? 0 : Number(hit.slice(line.length + 1));
+  let sum = 0;
+  for (const line of r?.body.split('\n') ?? []) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (labels !== '' && !line.includes(labels)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
 }
 
 /**

@@ -134,7 +134,7 @@ export class PartitionRunner {
   /** A message whose subject names no valid stream: rejected on <prefix>.reject._ (no actor, no state). */
   #badSubject(subject: string): void {
     const { metrics, transport, subjects } = this.deps;
-    metrics.rejects.inc({ code: PROTO_ERR.STREAM_ID });
+    metrics.rejects.inc({ partition: String(this.partition), code: PROTO_ERR.STREAM_ID });
     try {
       transport.publish(`${subjects.prefix}.reject._`, encodeReject({
         v: PROTOCOL_VERSION, stream: null, seq: null, code: PROTO_ERR.STREAM_ID, msg: `subject ${subject.slice(0, 200)} does not name a valid stream`,

@@ -16,7 +16,7 @@ import {
 import { CheckpointStore, type CheckpointBody } from './checkpoint.ts';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
-import type { WorkerMetrics } from './metrics.ts';
+import { pl, type WorkerMetrics } from './metrics.ts';
 import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
 import { warmProcessor, warmRef } from './warm-start.ts';
@@ -137,7 +137,7 @@ function turn(ctx: ActorContext, state: StreamActorState, msg: ActorMsg): Stream
 function sample(ctx: ActorContext, state: StreamActorState, msg: Extract<ActorMsg, { kind: 'sample' }>): StreamActorState | Promise<StreamActorState> {
   const { metrics } = ctx;
   if (msg.js <= state.js) {
-    metrics.skipped.inc(); // a redelivery the checkpoint already covers: no effect, no reply
+    metrics.redeliveriesSkipped.inc(); // a redelivery the checkpoint already covers: no effect, no reply
     if (state.pending === 0) ctx.covered(state.partition, state.gen, state.stream, msg.js);
     return state;
   }
@@ -173,16 +173,18 @@ function sample(ctx: ActorContext, state: StreamActorState, msg: Extract<ActorMs
     v: PROTOCOL_VERSION, stream, seq: s.seq, ts: s.ts, f: r.forecast.length === 1 ? r.forecast[0]! : r.forecast,
     err: warm ? r.error : null, score: warm ? clamp01(r.score) : null, lik: warm ? clamp01(r.likelihood) : null, mv: state.mv, pt,
   }));
-  metrics.predictions.inc();
-  metrics.samples.inc({ partition: String(state.partition) });
+  const labels = pl(state.partition);
+  metrics.predictions.inc(labels);
+  metrics.samples.inc(labels);
+  if (s.ts !== undefined) metrics.endToEndSeconds.observe(labels, Math.max(0, Date.now() - s.ts) / 1000);
   if (r.flagged) {
     emit(ctx, subjects.alert(stream), () => encodeAlert({
       v: PROTOCOL_VERSION, stream, seq: s.seq, ts: s.ts, score: clamp01(r.score), lik: clamp01(r.likelihood),
       thr: state.cfg.anomaly.threshold ?? DEFAULT_THRESHOLD, mv: state.mv,
     }));
-    metrics.alerts.inc();
+    metrics.alerts.inc(labels);
   }
-  metrics.turnSeconds.observe(pt);
+  metrics.stepSeconds.observe(labels, pt);
   if (state.pending >= ctx.checkpointEverySamples || now() - state.checkpointAt >= ctx.checkpointEveryMs) {
     return checkpoint(ctx, state, 'periodic').then(() => state);
   }
@@ -190,7 +192,8 @@ function sample(ctx: ActorContext, state: StreamActorState, msg: Extract<ActorMs
 }
 
 function refuse(ctx: ActorContext, state: StreamActorState, js: number, reject: Reject): StreamActorState {
-  ctx.metrics.rejects.inc({ code: reject.code });
+  ctx.metrics.rejects.inc({ ...pl(state.partition), code: reject.code });
+  if (reject.code === WORKER_ERR.MODEL) ctx.metrics.modelRefused.inc(pl(state.partition));
   emit(ctx, ctx.subjects.reject(state.stream), () => encodeReject({ ...reject, stream: state.stream }));
   state.js = js;
   // Nothing of the model changed: if nothing is unsaved either, this message is covered as is.
@@ -202,24 +205,26 @@ function refuse(ctx: ActorContext, state: StreamActorState, js: number, reject: 
 export async function checkpoint(ctx: ActorContext, state: StreamActorState, reason: string): Promise<boolean> {
   const { metrics } = ctx;
   if (!ctx.canWrite(state.partition) || state.gen !== ctx.genOf(state.partition)) {
-    metrics.checkpointFailures.inc({ code: WORKER_ERR.LEASE_LOST });
+    metrics.checkpointFailures.inc(pl(state.partition));
     return false;
   }
   const body: CheckpointBody = { v: 1, cfg: state.cfgOver, n: state.n, proc: state.proc?.snapshot() ?? null };
   const js = state.js;
+  const t0 = now();
   try {
     const saved = await ctx.store.save({ stream: state.stream, mv: state.mv, js, seq: state.seq }, body, state.rev, state.obj);
     state.rev = saved.revision;
     state.obj = saved.obj;
     state.pending = 0;
     state.checkpointAt = now();
-    metrics.checkpoints.inc({ store: saved.obj === undefined ? 'kv' : 'object' });
-    metrics.checkpointBytes.observe(saved.bytes);
+    metrics.checkpointsWritten.inc({ store: saved.obj === undefined ? 'kv' : 'object' });
+    metrics.checkpointBytes.observe(pl(state.partition), saved.bytes);
+    metrics.checkpointSeconds.observe(pl(state.partition), (now() - t0) / 1000);
     ctx.covered(state.partition, state.gen, state.stream, js);
     return true;
   } catch (e) {
     const fenced = isBusError(e) && e.code === BUS_ERR.REVISION;
-    metrics.checkpointFailures.inc({ code: fenced ? WORKER_ERR.LEASE_LOST : WORKER_ERR.CHECKPOINT });
+    metrics.checkpointFailures.inc(pl(state.partition));
     ctx.log.log('warn', 'checkpoint_failed', { stream: state.stream, reason, fenced, error: e });
     if (fenced) state.gen = -1; // someone else wrote it: reload before the next message
     return false;

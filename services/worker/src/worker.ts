@@ -7,10 +7,10 @@ import { ActorSystem, type ActorCounters } from '@carousel/actors';
 import { NatsTransport, type Subscription, type Transport } from '@carousel/bus';
 import { createSubjects, parseOptions as parseProtocolOptions, partitionOf, type Subjects } from '@carousel/protocol';
 import { CheckpointStore } from './checkpoint.ts';
-import { startHttp, type HttpEndpoint } from './http.ts';
+import { startMetricsServer, type MetricsServer } from '@carousel/metrics';
 import { LeaseManager } from './leases.ts';
 import { createLogger, type Logger } from './log.ts';
-import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts';
+import { createWorkerMetrics, pl, type WorkerMetrics } from './metrics.ts';
 import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './options.ts';
 import { PartitionRunner } from './partition.ts';
 import { serveRequests } from './requests.ts';
@@ -48,10 +48,11 @@ export class Worker {
   #actors: ActorSystem<string, ActorMsg, StreamActorState> | undefined;
   #leases: LeaseManager | undefined;
   #store: CheckpointStore | undefined;
-  #http: HttpEndpoint | undefined;
+  #http: MetricsServer | undefined;
   #subs: Subscription[] = [];
   readonly #runners = new Map<number, PartitionRunner>();
   #nextGen = 1;
+  #connected = true;
   #recordTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: WorkerOptionsInput = {}) {
@@ -114,6 +115,7 @@ export class Worker {
     ));
     actors.status().subscribe((s) => {
       this.metrics.actorEvents.inc({ type: s.type });
+      if (s.type === 'passivated') this.metrics.passivated.inc(pl(partitionOf(s.key, o.partitions)));
       if (s.type === 'turnFailed' || s.type === 'stopped' || s.type === 'passivateFailed') this.log.log('warn', `actor_${s.type}`, { stream: s.key, error: s.error });
     });
     this.#subs = serveRequests({
@@ -129,10 +131,14 @@ export class Worker {
     }, this.log);
     this.#leases.start();
     this.#recordTimer = setInterval(() => {
+      this.#refreshGauges();
       for (const r of this.#runners.values()) void r.saveRecord();
     }, o.heartbeatMs);
     if (o.metricsPort !== null) {
-      this.#http = await startHttp(o.metricsPort, this.metrics.registry, () => this.ready, () => this.#refreshGauges());
+      this.#http = await startMetricsServer({
+        port: o.metricsPort, host: '0.0.0.0', registry: this.metrics.registry, ready: () => this.ready,
+        health: () => ({ status: this.#connected ? 'ok' : 'degraded', partitions: this.partitions().length }),
+      });
     }
     this.#state = RUNNING;
     this.log.log('info', 'worker_started', { transport: t.kind, partitions: o.partitions, metricsPort: this.metricsPort, prefix: o.prefix });
@@ -147,7 +153,7 @@ export class Worker {
     }, p, this.#nextGen++, record);
     this.#runners.set(p, runner);
     runner.start();
-    this.metrics.leaseEvents.inc({ event: 'acquired' });
+    this.metrics.leaseChanges.inc(pl(p));
     this.metrics.partitionsOwned.set(this.#runners.size);
     this.log.log('info', 'partition_started', { partition: p, after: record.low, gen: runner.gen });
   }
@@ -162,7 +168,7 @@ export class Worker {
     }
     await runner.saveRecord();
     this.#runners.delete(p);
-    this.metrics.leaseEvents.inc({ event: 'released' });
+    this.metrics.leaseChanges.inc(pl(p));
     this.metrics.partitionsOwned.set(this.#runners.size);
   }
 
@@ -170,20 +176,23 @@ export class Worker {
     const runner = this.#runners.get(p);
     this.#runners.delete(p);
     void runner?.stop();
-    this.metrics.leaseEvents.inc({ event: 'lost' });
+    this.metrics.leaseChanges.inc(pl(p));
     this.metrics.partitionsOwned.set(this.#runners.size);
   }
 
   #refreshGauges(): void {
     const c = this.#actors?.counters();
     if (c === undefined) return;
-    this.metrics.actorsActive.set(c.active);
+    this.metrics.activeActors.set(c.active);
     this.metrics.mailboxQueued.set(c.queued);
   }
 
   async #watchTransport(t: Transport): Promise<void> {
     for await (const s of t.status()) {
-      if (s.type === 'disconnect' || s.type === 'reconnect') this.log.log('warn', `transport_${s.type}`, { server: s.server });
+      if (s.type === 'disconnect' || s.type === 'reconnect') {
+        this.#connected = s.type === 'reconnect';
+        this.log.log('warn', `transport_${s.type}`, { server: s.server });
+      }
       else if (s.type === 'error') this.log.log('warn', 'transport_error', { error: s.error });
     }
   }

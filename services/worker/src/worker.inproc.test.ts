@@ -9,6 +9,8 @@ import {
 } from '@carousel/protocol';
 import { createModel, loadModel, modelToPytorch, writeSafetensors } from '@carousel/lstm';
 import { CheckpointStore } from './checkpoint.ts';
+import { parseStreamConfig } from './stream-config.ts';
+import { StreamProcessor } from './stream-processor.ts';
 import { Worker } from './worker.ts';
 
 const P = 4;
@@ -143,5 +145,53 @@ describe('large checkpoints (in-process transport)', () => {
     const c = (await new CheckpointStore(kv, await t.objectStore('carousel_blobs'), 1024).load('big'))!;
     expect(c.envelope.obj).toBeDefined();
     expect(c.body.proc!.stats.samples).toBe(5);
+  });
+});
+
+describe('passivation and fencing (in-process transport)', () => {
+  test('an idle stream passivates to its checkpoint and continues from it exactly', async () => {
+    const t = new InProcTransport({ mappings: { 'carousel.in.*': `carousel.p.{{partition(${P},1)}}.{{wildcard(1)}}` } });
+    const cfg = { model: { hidden: 6, seed: 9 } };
+    const w = new Worker({ transport: t, partitions: P, leaseTtlMs: 900, heartbeatMs: 100, metricsPort: null, log: false, workerId: 'w3', idleMs: 150, stream: cfg });
+    await w.start();
+    cleanup.push(async () => {
+      await w.close();
+      await t.close();
+    });
+    await until(() => w.partitions().length === P);
+    const out = collect(t, 'carousel.out.>');
+    const xs = Array.from({ length: 40 }, (_, i) => [Math.sin(i / 4)]);
+    for (let i = 0; i < 20; i++) await t.jsPublish('carousel.in.idle', encodeSample({ v: 1, stream: 'idle', seq: i, x: xs[i]! }));
+    await until(() => out.length === 20);
+    await until(() => w.actorCounters().passivatedTotal >= 1 && w.actorCounters().active === 0);
+    for (let i = 20; i < 40; i++) await t.jsPublish('carousel.in.idle', encodeSample({ v: 1, stream: 'idle', seq: i, x: xs[i]! }));
+    await until(() => out.length === 40);
+    expect(await control(t, 'idle', 'snapshot')).toMatchObject({ ok: true, seq: 39 });
+    const c = (await new CheckpointStore(await t.kv('carousel_state'), await t.objectStore('carousel_blobs'), 1 << 20).load('idle'))!;
+    const ref = new StreamProcessor(parseStreamConfig(cfg), 1);
+    xs.forEach((x, i) => ref.process(i, x));
+    expect(Buffer.from(c.body.proc!.model).equals(Buffer.from(ref.snapshot().model))).toBe(true);
+    expect(w.actorCounters().activatedTotal).toBeGreaterThanOrEqual(2);
+  });
+
+  test('a checkpoint write with a stale revision is refused (the fence)', async () => {
+    const t = new InProcTransport();
+    cleanup.push(() => t.close());
+    const store = new CheckpointStore(await t.ensureKv({ bucket: 'st' }), await t.ensureObjectStore({ bucket: 'bl' }), 1 << 20);
+    const body = { v: 1 as const, cfg: null, n: 0, proc: null };
+    const r1 = await store.save({ stream: 's', mv: 0, js: 1, seq: null }, body, 0, undefined);
+    await store.save({ stream: 's', mv: 0, js: 2, seq: null }, body, r1.revision, undefined); // the new owner
+    await expect(store.save({ stream: 's', mv: 0, js: 3, seq: null }, body, r1.revision, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_REVISION' });
+    await expect(store.save({ stream: 's', mv: 0, js: 3, seq: null }, body, 0, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_REVISION' });
+    expect((await store.load('s'))!.envelope.js).toBe(2);
+  });
+
+  test('list on the bare control subject names the partitions and the streams seen', async () => {
+    const { t } = await setup();
+    const out = collect(t, 'carousel.out.>');
+    await t.jsPublish('carousel.in.listed', encodeSample({ v: 1, stream: 'listed', seq: 0, x: [1] }));
+    await until(() => out.length === 1);
+    const r = decodeControlReply((await t.request('carousel.ctl', encodeControlRequest({ v: 1, op: 'list' }))).data);
+    expect(r).toMatchObject({ ok: true, value: { ok: true, op: 'list', streams: ['listed'], parts: [0, 1, 2, 3] } });
   });
 });

@@ -52,6 +52,7 @@ export class Worker {
   #subs: Subscription[] = [];
   readonly #runners = new Map<number, PartitionRunner>();
   #nextGen = 1;
+  readonly #replaying = new Set<number>();
   #connected = true;
   #recordTimer: NodeJS.Timeout | undefined;
 
@@ -117,6 +118,9 @@ export class Worker {
       this.metrics.actorEvents.inc({ type: s.type });
       if (s.type === 'passivated') this.metrics.passivated.inc(pl(partitionOf(s.key, o.partitions)));
       if (s.type === 'turnFailed' || s.type === 'stopped' || s.type === 'passivateFailed') this.log.log('warn', `actor_${s.type}`, { stream: s.key, error: s.error });
+      // A sample that was not applied (failed reload, actor stopped) must not be lost: replay the
+      // partition from its record (the stream is still uncovered there) under a new generation.
+      if ((s.type === 'turnFailed' && s.message.kind === 'sample') || s.type === 'stopped') this.#replay(partitionOf(s.key, o.partitions));
     });
     this.#subs = serveRequests({
       transport: t, subjects: this.subjects, actors, metrics: this.metrics, log: this.log,
@@ -142,6 +146,33 @@ export class Worker {
     }
     this.#state = RUNNING;
     this.log.log('info', 'worker_started', { transport: t.kind, partitions: o.partitions, metricsPort: this.metricsPort, prefix: o.prefix });
+  }
+
+  /** Restarts a partition's consumer from its persisted record under a new generation (once at a time). */
+  #replay(p: number): void {
+    const old = this.#runners.get(p);
+    if (old === undefined || this.#replaying.has(p) || this.#state !== RUNNING) return;
+    this.#replaying.add(p);
+    this.log.log('warn', 'partition_replay', { partition: p, gen: old.gen });
+    void (async () => {
+      try {
+        await old.stop();
+        if (this.#runners.get(p) !== old) return; // released or lost meanwhile
+        this.#runners.delete(p);
+        // Retry while the lease is ours: a partition we hold must have a consumer.
+        for (let attempt = 1; this.#state === RUNNING && this.#leases?.owns(p) === true; attempt++) {
+          try {
+            await this.#acquired(p);
+            break;
+          } catch (e) {
+            this.log.log('error', 'partition_replay_failed', { partition: p, attempt, error: e });
+            await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+          }
+        }
+      } finally {
+        this.#replaying.delete(p);
+      }
+    })();
   }
 
   async #acquired(p: number): Promise<void> {

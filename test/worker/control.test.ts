@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Transport } from '@carousel/bus';
-import { decodeControlReply, decodeInferReply, decodePrediction, encodeControlRequest, encodeInferRequest, encodeSample, type ControlReply } from '@carousel/protocol';
+import { decodeControlReply, decodeInferReply, decodePrediction, encodeControlRequest, encodeInferRequest, type ControlReply } from '@carousel/protocol';
 import { printOutputOnFailure, type NatsServer } from '@carousel/test-suites';
 import { P, connect, control, readCheckpoint, startNats, startWorker, until, waitForSeq, workload, publish, type WorkerProc } from './helpers.ts';
 

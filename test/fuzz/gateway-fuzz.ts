@@ -66,7 +66,7 @@ export function gatewayCase(seed: number): GatewayCase {
     case 'random-tree': data = enc(randomValue(rng)); break;
     case 'hostile-type': { // `type` (or another field read as a string) as an object without a usable toString
       const f = validFrame(rng);
-      setOwn(f, pick(rng, ['type', 'type', 'id', 'token']), pick(rng, [{ toString: 1 }, { toString: null, valueOf: null }, { valueOf: 'x' }, [], [1, 2], { a: 1 }]));
+      setOwn(f, pick(rng, ['type', 'type', 'id', 'token']), pick<unknown>(rng, [{ toString: 1 }, { toString: null, valueOf: null }, { valueOf: 'x' }, [], [1, 2], { a: 1 }]));
       data = enc(f);
       break;
     }

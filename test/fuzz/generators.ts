@@ -98,7 +98,7 @@ export const INTERESTING_BYTES = [
 
 /** 1-4 random edits: bit flips, interesting bytes, truncation, insertion, deletion, duplication, noise. */
 export function mutate(src: Uint8Array, rng: Rng): Uint8Array {
-  let b = Uint8Array.from(src);
+  let b: Uint8Array = Uint8Array.from(src);
   for (let e = rng.int(1, 4); e > 0; e--) {
     const at = rng.int(0, b.length);
     switch (rng.int(0, 7)) {
@@ -181,6 +181,7 @@ export function deepJson(depth: number, open = '[', close = ']'): string {
 export function hostileJson(rng: Rng, value: unknown): string {
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0001${String(v)}` : v instanceof Uint8Array ? Array.from(v) : v)) ?? 'null';
   return text
+    // eslint-disable-next-line no-control-regex -- \u0001 marks the numbers JSON.stringify cannot write
     .replace(/"\u0001(NaN|Infinity|-Infinity)"/g, (_m, t: string) => pick(rng, t === 'NaN' ? ['NaN', 'null', '0'] : t === 'Infinity' ? ['1e999', 'Infinity', '9'.repeat(400)] : ['-1e999', '-Infinity']))
     .replace(/\d+(?=[,\]}])/g, (m) => (rng.uniform() < 0.05 ? pick(rng, ['1e999', '-0', '1e-400', '0x10', '01', '1.', '.5', '9'.repeat(320)]) : m));
 }

@@ -29,7 +29,10 @@ export async function waitFor<T>(what: string, cond: () => T | Promise<T>, opts:
       const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
     }
-    await Promise.race([new Promise((r) => setTimeout(r, intervalMs)), opts.abort]);
+    // Race the pause against `abort` only when there is one: racing with `undefined` would resolve
+    // at once and spin without ever letting sockets and timers run.
+    const pause = new Promise((r) => setTimeout(r, intervalMs));
+    await (opts.abort === undefined ? pause : Promise.race([pause, opts.abort]));
   }
 }
 

@@ -158,6 +158,8 @@ export class NatsTransport implements Transport {
   subscribe(subject: string, opts: SubscribeOptions = {}): Subscription {
     this.#guard();
     checkPattern(subject);
+    // Assigned once below, but read by the onStop closure created before it: it cannot be a const.
+    // eslint-disable-next-line prefer-const
     let natsSub: ReturnType<NatsConnection['subscribe']> | undefined;
     const sub: QueuedSubscription = new QueuedSubscription(subject, opts.queue, opts.maxPending ?? this.opts.maxPendingMsgs, opts.callback, {
       onStop: () => {

@@ -164,6 +164,7 @@ export function parseClientFrame(data: Buffer, isBinary: boolean): ParseResult {
     case 'ping':
       return { ok: true, frame: { type: 'ping', id } };
     default:
-      return bad(`unknown frame type ${JSON.stringify(String(m['type']).slice(0, 32))}`);
+      // Never String() a client value: {"type":{"toString":1}} would throw out of the handler.
+      return bad(`unknown frame type ${typeof m['type'] === 'string' ? JSON.stringify(m['type'].slice(0, 32)) : typeof m['type']}`);
   }
 }

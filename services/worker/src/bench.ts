@@ -1,15 +1,22 @@
-// benchWorker: figures for `npm run bench` (a colleague wires it into the bench table). Runs a
-// Worker in this process against `natsUrl` under a fresh subject prefix (publishing straight to
-// the partition subjects, so no server mapping is needed), and measures:
-//   samplesPerSecond   replay of a pre-published backlog, first to last prediction;
-//   p50 / p99          publish -> prediction latency (s) at half that rate;
-//   inferP99           infer round trip (s), sequential requests over the streams;
-//   bytesPerActiveStream / bytesPerPassivatedStream  heap per stream with every actor active,
-//                      then after idle passivation (run node with --expose-gc for stable figures);
-//   checkpointBytes    mean checkpoint size of one stream.
-// Not a test: it asserts nothing. Run directly: node --import tsx services/worker/src/bench.ts [natsUrl]
+// benchWorker: figures for `npm run bench` (bench/worker). One Worker runs in a child process
+// (`node --expose-gc --import tsx <this file> --serve`), so the worker's event loop and heap are its
+// own; this process is the producer and the prediction subscriber, and reads both clocks itself:
+//   samplesPerSecond   a backlog published as fast as JetStream acks it, drained by the worker:
+//                      first to last prediction of the phase (after a warm-up sample per stream, so
+//                      activation is not in the figure);
+//   p50 / p99          publish -> prediction latency (s) at half that rate (paced, each stream in turn);
+//   inferP99           infer request-reply round trip (s), sequential, with no other load;
+//   bytesPerActiveStream / bytesPerPassivatedStream  (heapUsed + external) of the worker process
+//                      after gc(), minus the same before the first stream, per stream: with every
+//                      actor active, then after idle passivation;
+//   checkpointBytes    size of one stream's checkpoint in KV.
+// Producers publish to <prefix>.in.<stream> when `viaMapping` (the server's partition mapping, as in
+// infra/nats/single.conf), else straight to <prefix>.p.<partition>.<stream>. Not a test: asserts nothing.
+// Run directly: node --import tsx services/worker/src/bench.ts [natsUrl]   (no mapping needed)
 
-import { pathToFileURL } from 'node:url';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NatsTransport } from '@carousel/bus';
 import { createSubjects, decodePrediction, encodeInferRequest, encodeSample, parseOptions, partitionOf } from '@carousel/protocol';
 import type { StreamConfig } from './stream-config.ts';
@@ -17,12 +24,23 @@ import { Worker } from './worker.ts';
 
 export interface BenchWorkerOptions {
   streams: number;
+  /** Samples per stream in the throughput backlog (the warm-up sample is extra). */
   samplesPerStream: number;
   natsUrl: string;
-  /** Stream config of every stream (default: the worker's default model). */
+  /** Stream config of every stream (default: the worker's default model, H=32 TBPTT(4,32) Adam). */
   stream?: Partial<StreamConfig>;
-  /** Partitions (default 16). */
+  /** Partitions (default 16; must match the server mapping when viaMapping). */
   partitions?: number;
+  /** Subject prefix (default 'carousel', the one the mapping in infra/nats/single.conf uses). */
+  prefix?: string;
+  /** Publish to <prefix>.in.<stream> and let the server map to partitions (default false). */
+  viaMapping?: boolean;
+  /** Seconds of paced publishing in the latency phase (default 5). */
+  latencySeconds?: number;
+  /** Worker idle passivation, ms (default 15,000; must exceed a stream's gap in the latency phase). */
+  idleMs?: number;
+  /** Infer round trips (default 1,000). */
+  inferRequests?: number;
 }
 
 export interface BenchWorkerResult {
@@ -30,107 +48,229 @@ export interface BenchWorkerResult {
   /** publish -> prediction, seconds. */
   p50: number;
   p99: number;
+  /** Samples timed in the latency phase, and the rate they were offered at (per second). */
+  latencySamples: number;
+  latencyRate: number;
   /** infer round trip, seconds. */
+  inferP50: number;
   inferP99: number;
   bytesPerActiveStream: number;
   bytesPerPassivatedStream: number;
+  /** Worker process RSS growth per active stream (information: includes allocator slack). */
+  rssPerActiveStream: number;
   checkpointBytes: number;
+  /** Actors passivated during the timed phases (should be 0: else idleMs is too short). */
+  passivatedWhileTimed: number;
 }
 
-const IDLE_MS = 1500;
+interface Mem {
+  heapUsed: number;
+  external: number;
+  rss: number;
+}
+
+interface Counters {
+  active: number;
+  passivatedTotal: number;
+}
+
+const DEFAULT_IDLE_MS = 15_000;
+const THIS_FILE = fileURLToPath(import.meta.url);
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerResult> {
   const P = o.partitions ?? 16;
-  const prefix = `bench${Date.now().toString(36)}`;
+  const prefix = o.prefix ?? 'carousel';
+  const idleMs = o.idleMs ?? DEFAULT_IDLE_MS;
   const subjects = createSubjects(parseOptions({ prefix, partitions: P }));
-  const names = Array.from({ length: o.streams }, (_, i) => `s${i}`);
-  const client = await NatsTransport.connect({ servers: [o.natsUrl], name: 'carousel-bench' });
-  const worker = new Worker({
-    transport: client, prefix, partitions: P, metricsPort: null, log: false, workerId: `bench-${process.pid}`,
-    idleMs: IDLE_MS, checkpointEveryMs: 3_600_000, ...(o.stream === undefined ? {} : { stream: o.stream }),
-  });
-  const arrived = new Map<string, number>();
+  const run = Date.now().toString(36);
+  const names = Array.from({ length: o.streams }, (_, i) => `b${run}-${i}`);
+  const child = await WorkerChild.start({ natsUrl: o.natsUrl, prefix, partitions: P, idleMs, ...(o.stream === undefined ? {} : { stream: o.stream }) });
+  const client = await NatsTransport.connect({ servers: [o.natsUrl], name: 'carousel-bench-producer' });
   let predictions = 0;
-  let lastAt = 0;
   let firstAt = 0;
+  let lastAt = 0;
+  let timing: Map<string, number> | null = null;
+  const latencies: number[] = [];
   client.subscribe(`${prefix}.out.*`, { callback: (m) => {
     const now = performance.now();
-    const d = decodePrediction(m.data);
-    if (!d.ok) return;
     if (predictions++ === 0) firstAt = now;
     lastAt = now;
-    arrived.set(`${d.value.stream}/${d.value.seq}`, now);
+    if (timing === null) return;
+    const d = decodePrediction(m.data);
+    if (!d.ok) return;
+    const k = `${d.value.stream}/${d.value.seq}`;
+    const t = timing.get(k);
+    if (t !== undefined) latencies.push((now - t) / 1000);
   } });
   const x = (i: number, s: number): number[] => [Math.sin(i / 7 + s), Math.cos(i / 11 + s)];
-  const send = (name: string, s: number, seq: number): Promise<unknown> =>
-    client.jsPublish(`${prefix}.p.${partitionOf(name, P)}.${name}`, encodeSample({ v: 1, stream: name, seq, x: x(seq, s) }));
-  try {
-    // 1. Throughput: a pre-published backlog, replayed.
-    await worker.start(); // provisions the stream before anything is published
-    await until(() => worker.partitions().length === P);
-    gc();
-    const heap0 = process.memoryUsage().heapUsed;
-    const half = Math.floor(o.samplesPerStream / 2);
+  const subjectOf = (name: string): string => (o.viaMapping === true ? `${prefix}.in.${name}` : `${prefix}.p.${partitionOf(name, P)}.${name}`);
+  const send = (s: number, seq: number): Promise<unknown> =>
+    client.jsPublish(subjectOf(names[s]!), encodeSample({ v: 1, stream: names[s]!, seq, x: x(seq, s) }));
+  const publishAll = async (fromSeq: number, toSeq: number): Promise<void> => {
     const acks: Promise<unknown>[] = [];
-    for (let seq = 0; seq < half; seq++) {
-      for (let s = 0; s < names.length; s++) acks.push(send(names[s]!, s, seq));
-      if (acks.length >= 512) await Promise.all(acks.splice(0));
+    for (let seq = fromSeq; seq < toSeq; seq++) {
+      for (let s = 0; s < names.length; s++) acks.push(send(s, seq));
+      if (acks.length >= 1024) await Promise.all(acks.splice(0));
     }
     await Promise.all(acks);
-    await until(() => predictions >= half * names.length);
-    const samplesPerSecond = ((half * names.length - 1) / (lastAt - firstAt)) * 1000;
-    arrived.clear(); // the bench's own bookkeeping is not the worker's memory
-    gc();
-    const heapActive = process.memoryUsage().heapUsed;
+  };
+  try {
+    const mem0 = await child.mem();
+    // 0. Warm-up: one sample per stream activates every actor (KV lookup, model allocation).
+    await publishAll(0, 1);
+    await until(() => predictions >= names.length);
+    const c0 = await child.counters();
 
-    // 2. Latency at half the measured rate.
-    const gapMs = 1000 / (samplesPerSecond / 2);
+    // 1. Throughput: a backlog, drained as fast as the worker can.
+    predictions = 0;
+    await publishAll(1, 1 + o.samplesPerStream);
+    const n1 = o.samplesPerStream * names.length;
+    await until(() => predictions >= n1);
+    const samplesPerSecond = ((n1 - 1) / (lastAt - firstAt)) * 1000;
+    const memActive = await child.mem();
+
+    // 2. Latency at half that rate: streams in turn, paced by the clock.
+    const rate = samplesPerSecond / 2;
+    const total = Math.max(names.length, Math.round(rate * (o.latencySeconds ?? 5)));
     const sentAt = new Map<string, number>();
-    let next = performance.now();
-    for (let seq = half; seq < o.samplesPerStream; seq++) {
-      for (let s = 0; s < names.length; s++) {
-        next += gapMs;
-        const wait = next - performance.now();
-        if (wait > 1) await sleep(wait);
-        sentAt.set(`${names[s]}/${seq}`, performance.now());
-        void send(names[s]!, s, seq);
-      }
+    timing = sentAt;
+    predictions = 0;
+    const t0 = performance.now();
+    let seq = 1 + o.samplesPerStream;
+    for (let i = 0; i < total; i++) {
+      const s = i % names.length;
+      if (s === 0 && i > 0) seq++;
+      const wait = t0 + (i * 1000) / rate - performance.now();
+      if (wait > 1) await sleep(wait);
+      sentAt.set(`${names[s]}/${seq}`, performance.now());
+      void send(s, seq);
     }
-    await until(() => predictions >= o.samplesPerStream * names.length);
-    const lat = [...sentAt].map(([k, t]) => (arrived.get(k)! - t) / 1000).sort((a, b) => a - b);
+    await until(() => predictions >= total);
+    timing = null;
+    latencies.sort((a, b) => a - b);
+    const c1 = await child.counters();
 
-    // 3. Infer round trips.
+    // 3. Infer round trips, nothing else running.
     const inf: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const name = names[i % names.length]!;
-      const t0 = performance.now();
-      await client.request(subjects.infer(name), encodeInferRequest({ v: 1, stream: name, x: x(i, 0) }));
-      inf.push((performance.now() - t0) / 1000);
+    const requests = o.inferRequests ?? 1000;
+    for (let i = 0; i < requests; i++) {
+      const name = names[(i * 7919) % names.length]!;
+      const t = performance.now();
+      await client.request(subjects.infer(name), encodeInferRequest({ v: 1, stream: name, x: x(i, 0) }), { timeout: 5000 });
+      inf.push((performance.now() - t) / 1000);
     }
     inf.sort((a, b) => a - b);
 
-    // 4. Memory after idle passivation (each actor checkpointed and left memory).
-    await until(() => worker.actorCounters().active === 0);
-    arrived.clear();
-    sentAt.clear();
-    gc();
-    const heapPassivated = process.memoryUsage().heapUsed;
+    // 4. Idle passivation: every actor checkpointed and dropped from memory.
+    await until(async () => (await child.counters()).active === 0, idleMs * 4 + 60_000, 250);
+    const memPassivated = await child.mem();
     const ckpt = await client.kv(subjects.kvBucket).then((kv) => kv.get(names[0]!));
-    await worker.drain();
+    const live = (m: Mem): number => m.heapUsed + m.external;
     return {
       samplesPerSecond,
-      p50: quantile(lat, 0.5),
-      p99: quantile(lat, 0.99),
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      latencySamples: latencies.length,
+      latencyRate: rate,
+      inferP50: quantile(inf, 0.5),
       inferP99: quantile(inf, 0.99),
-      bytesPerActiveStream: Math.max(0, heapActive - heap0) / names.length,
-      bytesPerPassivatedStream: Math.max(0, heapPassivated - heap0) / names.length,
+      bytesPerActiveStream: (live(memActive) - live(mem0)) / names.length,
+      bytesPerPassivatedStream: (live(memPassivated) - live(mem0)) / names.length,
+      rssPerActiveStream: (memActive.rss - mem0.rss) / names.length,
       checkpointBytes: ckpt?.value.length ?? 0,
+      passivatedWhileTimed: c1.passivatedTotal - c0.passivatedTotal,
     };
   } finally {
-    await worker.close();
-    await client.deleteStream(subjects.jsStream).catch(() => {});
     await client.close();
+    await child.close();
   }
+}
+
+interface ServeOptions {
+  natsUrl: string;
+  prefix: string;
+  partitions: number;
+  idleMs: number;
+  stream?: Partial<StreamConfig>;
+}
+
+/** The worker process, driven over stdin/stdout with one JSON line per command and reply. */
+class WorkerChild {
+  readonly #proc: ChildProcess;
+  readonly #replies: ((line: string) => void)[] = [];
+
+  private constructor(proc: ChildProcess) {
+    this.#proc = proc;
+    createInterface({ input: proc.stdout! }).on('line', (line) => this.#replies.shift()?.(line));
+  }
+
+  static async start(o: ServeOptions): Promise<WorkerChild> {
+    const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', THIS_FILE, '--serve', JSON.stringify(o)], {
+      cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const c = new WorkerChild(proc);
+    const ready = await Promise.race([
+      c.#next(),
+      new Promise<string>((_, reject) => proc.once('exit', (code) => reject(new Error(`bench worker exited early (${String(code)})`)))),
+    ]);
+    if (ready !== 'ready') throw new Error(`bench worker: unexpected first line ${ready}`);
+    return c;
+  }
+
+  async mem(): Promise<Mem> {
+    return JSON.parse(await this.#ask('mem')) as Mem;
+  }
+
+  async counters(): Promise<Counters> {
+    return JSON.parse(await this.#ask('counters')) as Counters;
+  }
+
+  async close(): Promise<void> {
+    if (this.#proc.exitCode !== null) return;
+    const exited = new Promise<void>((r) => this.#proc.once('exit', () => r()));
+    this.#proc.stdin!.end();
+    const timer = setTimeout(() => this.#proc.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  #next(): Promise<string> {
+    return new Promise((resolve) => this.#replies.push(resolve));
+  }
+
+  #ask(cmd: string): Promise<string> {
+    const p = this.#next();
+    this.#proc.stdin!.write(cmd + '\n');
+    return p;
+  }
+}
+
+/** Child side: a Worker with the bench's options; answers `mem` and `counters`; stdin EOF = close. */
+async function serve(o: ServeOptions): Promise<void> {
+  const worker = new Worker({
+    natsUrl: o.natsUrl, prefix: o.prefix, partitions: o.partitions, metricsPort: null, log: false,
+    workerId: `bench-${process.pid}`, idleMs: o.idleMs, ...(o.stream === undefined ? {} : { stream: o.stream }),
+  });
+  await worker.start();
+  await until(() => worker.partitions().length === o.partitions);
+  const out = (s: string): void => void process.stdout.write(s + '\n');
+  out('ready');
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (cmd) => {
+    if (cmd === 'mem') {
+      gc();
+      gc();
+      const m = process.memoryUsage();
+      out(JSON.stringify({ heapUsed: m.heapUsed, external: m.external, rss: m.rss }));
+    } else if (cmd === 'counters') {
+      const c = worker.actorCounters();
+      out(JSON.stringify({ active: c.active, passivatedTotal: c.passivatedTotal }));
+    } else out(JSON.stringify({ error: `unknown command ${cmd}` }));
+  });
+  await new Promise<void>((r) => rl.once('close', r));
+  await worker.close();
+  process.exit(0);
 }
 
 function gc(): void {
@@ -145,15 +285,19 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function until(cond: () => boolean, timeoutMs = 300_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 300_000, everyMs = 10): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('bench timed out');
-    await sleep(10);
+    await sleep(everyMs);
   }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const r = await benchWorker({ streams: 100, samplesPerStream: 200, natsUrl: process.argv[2] ?? 'nats://127.0.0.1:4222' });
-  console.log(JSON.stringify(r, null, 2));
+  const i = process.argv.indexOf('--serve');
+  if (i >= 0) await serve(JSON.parse(process.argv[i + 1]!) as ServeOptions);
+  else {
+    const r = await benchWorker({ streams: 100, samplesPerStream: 100, natsUrl: process.argv[2] ?? 'nats://127.0.0.1:4222', prefix: `bench${Date.now().toString(36)}` });
+    console.log(JSON.stringify(r, null, 2));
+  }
 }

@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.reports/**', 'services/dashboard/public/**', 'bench/results/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.reports/**', 'test-output/**', '**/*.tmp.ts', 'services/dashboard/public/**', 'bench/results/**', 'packages/lstm/wasm/build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },
@@ -15,7 +15,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@carousel/*/*', '@carousel/*/*/**'], message: 'Import the package entry (@carousel/<pkg>), not its files.' },
+            { group: ['@carousel/*/*', '@carousel/*/*/**', '!@carousel/bus/contract'], message: 'Import the package entry (@carousel/<pkg>) or a subpath its package.json exports, not its files.' },
             { group: ['../../*/src/**', '../../../*/src/**', '../../../../*/src/**', '**/packages/*/src/**', '**/services/*/src/**'], message: "No deep imports into another package's src/: use its public entry." },
           ],
         },

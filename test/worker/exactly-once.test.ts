@@ -63,6 +63,7 @@ describe('exactly-once effect on state', () => {
     client = await connect(nats.url);
     const names = ['t-a', 't-b', 't-c', 't-d', 't-e', 't-f'];
     const data = new Map(names.map((s, i) => [s, workload(s, N, i + 11)]));
+    // eslint-disable-next-line prefer-const -- assigned after the closures below that read it
     let leases: Awaited<ReturnType<Transport['kv']>>;
     const owners = async (): Promise<string[]> => {
       const out: string[] = [];

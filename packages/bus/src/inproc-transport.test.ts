@@ -1,6 +1,5 @@
 // InProcTransport against the Transport contract, plus what only the in-process transport does.
 
-import { expect, test } from 'vitest';
 import { transportContract } from './contract.ts';
 import { InProcTransport } from './inproc-transport.ts';
 

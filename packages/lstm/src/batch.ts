@@ -71,7 +71,6 @@ export class StreamBatch {
     const { learner, streams, size: B, layers } = this;
     const { params, layout, config } = learner;
     const Xn = learner.inputs;
-    const K = learner.outputs;
     checkVector('X', X, B * Xn);
     for (let b = 0; b < B; b++) learner.checkRoom(streams[b]);
     for (let j = 0; j < B * Xn; j++) this.x[j] = X[j];

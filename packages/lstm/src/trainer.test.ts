@@ -293,7 +293,7 @@ describe('Trainer and learner errors', () => {
 
     const p0 = learner.params.slice();
     const original = learner.learn.bind(learner);
-    learner.learn = (st, d, w) => {
+    learner.learn = () => {
       learner.grad[0] += 123; // half-written gradient, then a crash
       throw new Error('bug');
     };

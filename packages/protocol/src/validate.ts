@@ -5,7 +5,7 @@
 
 import { PROTO_ERR, ProtocolError } from './errors.ts';
 import type {
-  Alert, CheckpointEnvelope, ConfigValue, ControlReply, ControlRequest, Forecast, InferReply, InferRequest,
+  Alert, CheckpointEnvelope, ConfigValue, ControlReply, ControlRequest, Forecast, InferRequest,
   MessageTypes, ModelConfig, Prediction, Reject, ReplyError, Sample, StreamInfo,
 } from './messages.ts';
 import { CONTROL_OPS, SUPPORTED_VERSIONS } from './messages.ts';

@@ -7,7 +7,6 @@ import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { parse } from 'csv-parse/sync';
 import {
-  CELL_KINDS,
   LEARNER_KINDS,
   OPTIMIZER_KINDS,
   createModel,

@@ -51,7 +51,7 @@ export interface RunCorpusOptions {
 /** Turns a glob over '<category>/<file>.csv' into a RegExp: `**` any path, `*` and `?` within a segment; ',' separates globs. */
 export function globToRegExp(glob: string): RegExp {
   const one = (g: string) =>
-    g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0000/g, '.*');
+    g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0001').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0001/g, '.*'); // eslint-disable-line no-control-regex -- a placeholder for ** between two passes
   return new RegExp(`^(?:${glob.split(',').map((g) => one(g.trim())).join('|')})$`);
 }
 

@@ -136,7 +136,7 @@ function formatCategory(s: CorpusSummary, profile: string, cat: string): string 
 }
 
 function row(cells: string[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(28) : c.padStart(16))).join('');
+  return cells.map((c, i) => (i === 0 ? c.padEnd(30) : c.padStart(18))).join('');
 }
 
 /** Progress on stderr: one line rewritten in place on a terminal, a line per finished file otherwise. */

@@ -13,7 +13,7 @@ export {
 } from './options.ts';
 export type { WorkerOptions, WorkerOptionsInput } from './options.ts';
 export { StreamProcessor } from './stream-processor.ts';
-export type { ProcessorState, StepResult, StreamStats } from './stream-processor.ts';
+export type { ProcessorState, SharedModel, StepResult, StreamStats } from './stream-processor.ts';
 export { DEFAULT_STREAM_MODEL, defaultStreamConfig, parseStreamConfig } from './stream-config.ts';
 export type { StreamConfig, StreamModelOptions } from './stream-config.ts';
 export { WORKER_ERR, WorkerError } from './errors.ts';
@@ -21,6 +21,10 @@ export type { WorkerErrorCode } from './errors.ts';
 export { CheckpointStore, packBody, unpackBody, partKey } from './checkpoint.ts';
 export type { CheckpointBody, LoadedCheckpoint } from './checkpoint.ts';
 export { leaseKey, readLease } from './leases.ts';
+export { groupKey, groupOfStream, groupSubjects, parseGroups } from './groups.ts';
+export type { GroupInput, GroupSpec, GroupSubjects } from './groups.ts';
+export { groupModelBytes, groupRecordKey, packGroupRecord, replayGroup, unpackGroupRecord } from './group-actor.ts';
+export type { GroupRecord } from './group-actor.ts';
 
 // `carousel nab`: the detector over NAB-layout folders (services/worker/src/nab).
 export { NAB_CONFIG_FILE, NAB_OUTPUTS, NAB_VOTES, NabDetector, defaultNabConfig, detectSeries, parseNabConfig } from './nab/detector.ts';

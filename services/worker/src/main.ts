@@ -5,6 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import type { GroupInput } from './groups.ts';
 import type { WorkerOptionsInput } from './options.ts';
 import type { StreamConfig } from './stream-config.ts';
 import { Worker } from './worker.ts';
@@ -51,6 +52,7 @@ const FLAGS = {
   'idle-ms': 'CAROUSEL_IDLE_MS',
   'max-mailbox': 'CAROUSEL_MAX_MAILBOX',
   'stream-config': 'CAROUSEL_STREAM_CONFIG',
+  groups: 'CAROUSEL_GROUPS',
   log: 'CAROUSEL_LOG',
 } as const;
 
@@ -64,6 +66,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, argv: string[]): WorkerOp
   };
   const metricsPort = get('metrics-port');
   const streamConfig = get('stream-config');
+  const groups = get('groups');
   return {
     natsUrl: get('nats-url'),
     credsFile: get('nats-creds'),
@@ -82,6 +85,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, argv: string[]): WorkerOp
     idleMs: num('idle-ms'),
     maxMailbox: num('max-mailbox'),
     stream: streamConfig === undefined ? undefined : (JSON.parse(streamConfig) as Partial<StreamConfig>),
+    groups: groups === undefined ? undefined : (JSON.parse(groups) as GroupInput[]),
     log: get('log') === undefined ? undefined : get('log') !== '0' && get('log') !== 'false',
   };
 }

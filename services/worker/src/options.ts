@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import type { Transport } from '@carousel/bus';
 import { WorkerError, WORKER_ERR } from './errors.ts';
+import { parseGroups, type GroupInput, type GroupSpec } from './groups.ts';
 import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
 
 /** NATS server URL. */
@@ -79,6 +80,12 @@ export interface WorkerOptions {
   turnsPerSlice: number;
   /** Stream config every stream starts from (merged over defaultStreamConfig()). */
   stream: Readonly<StreamConfig>;
+  /**
+   * Model groups (default none): streams matching a group's pattern share one model; they publish
+   * on <prefix>.g.<group>.<stream> (docs/worker.md "Model groups"). Every worker of a deployment
+   * must have the same groups.
+   */
+  groups: readonly GroupSpec[];
   /** /metrics, /healthz, /readyz port; 0 any free port; null none (default DEFAULT_METRICS_PORT). */
   metricsPort: number | null;
   /** In-process mode: use this transport instead of connecting to NATS (the caller owns it). */
@@ -105,18 +112,20 @@ export function defaultWorkerOptions(): WorkerOptions {
     consumerBatch: DEFAULT_CONSUMER_BATCH,
     turnsPerSlice: DEFAULT_TURNS_PER_SLICE,
     stream: parseStreamConfig(),
+    groups: [],
     metricsPort: DEFAULT_METRICS_PORT,
     log: true,
   };
 }
 
 /** Options as callers give them: any field, and the stream config as a partial override. */
-export type WorkerOptionsInput = Partial<Omit<WorkerOptions, 'stream'>> & { stream?: Partial<StreamConfig> };
+export type WorkerOptionsInput = Partial<Omit<WorkerOptions, 'stream' | 'groups'>> & { stream?: Partial<StreamConfig>; groups?: readonly GroupInput[] };
 
 /** Merges `opts` over the defaults, checks every field, freezes. Throws WORKER_ERR_CONFIG naming the field. */
 export function parseWorkerOptions(opts: WorkerOptionsInput = {}): Readonly<WorkerOptions> {
-  const { stream, ...rest } = opts;
-  const o: WorkerOptions = { ...defaultWorkerOptions(), ...dropUndefined(rest), stream: parseStreamConfig(stream ?? {}) };
+  const { stream, groups, ...rest } = opts;
+  const streamConfig = parseStreamConfig(stream ?? {});
+  const o: WorkerOptions = { ...defaultWorkerOptions(), ...dropUndefined(rest), stream: streamConfig, groups: parseGroups(groups, streamConfig) };
   if (typeof o.natsUrl !== 'string' || o.natsUrl.trim() === '') bad('natsUrl', o.natsUrl);
   if (typeof o.prefix !== 'string' || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(o.prefix)) bad('prefix', o.prefix);
   int('partitions', o.partitions, 1, 4096);

@@ -10,14 +10,19 @@ import { ACTOR_ERR, type ActorSystem } from '@carousel/actors';
 import type { StreamConsumer, Transport } from '@carousel/bus';
 import { PROTO_ERR, PROTOCOL_VERSION, encodeReject, type Subjects } from '@carousel/protocol';
 import type { CheckpointStore } from './checkpoint.ts';
+import { WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
 import type { WorkerMetrics } from './metrics.ts';
-import type { ActorMsg, StreamActorState } from './stream-actor.ts';
+import type { WorkerMsg, WorkerState } from './group-actor.ts';
+import { groupKey, groupOfStream, type GroupSpec, type GroupSubjects } from './groups.ts';
 
 export interface PartitionDeps {
   readonly transport: Transport;
   readonly subjects: Subjects;
-  readonly actors: ActorSystem<string, ActorMsg, StreamActorState>;
+  readonly actors: ActorSystem<string, WorkerMsg, WorkerState>;
+  /** Model groups: members arrive on <prefix>.p.<n>.<group>.<stream> and go to the group's actor. */
+  readonly groups: readonly GroupSpec[];
+  readonly groupSubjects: GroupSubjects;
   readonly store: CheckpointStore;
   readonly metrics: WorkerMetrics;
   readonly log: Logger;
@@ -67,7 +72,7 @@ export class PartitionRunner {
 
   start(): void {
     const { transport, subjects, batch } = this.deps;
-    this.#consumer = transport.consume(subjects.jsStream, { afterSeq: this.#recordedLow, filterSubject: subjects.partitionFilter(this.partition), batch });
+    this.#consumer = transport.consume(subjects.jsStream, { afterSeq: this.#recordedLow, filterSubject: this.deps.groupSubjects.filter(this.partition), batch });
     this.#loop = this.#run(this.#consumer).catch((e: unknown) => {
       if (!this.#stopped) this.deps.log.log('error', 'consumer_failed', { partition: this.partition, error: e });
     });
@@ -106,17 +111,28 @@ export class PartitionRunner {
   }
 
   async #run(consumer: StreamConsumer): Promise<void> {
-    const { subjects, actors } = this.deps;
+    const { subjects, actors, groups, groupSubjects } = this.deps;
     for await (const m of consumer) {
       if (this.#stopped) break;
       const parsed = subjects.parse(m.subject);
-      if (parsed === null || parsed.kind !== 'p') {
-        this.#badSubject(m.subject);
+      const member = parsed === null ? groupSubjects.parse(m.subject) : null;
+      const contentType = m.headers['Content-Type'] ?? m.headers['content-type'];
+      let stream: string;
+      let msg: WorkerMsg;
+      if (member !== null && groups.some((g) => g.name === member.group)) {
+        stream = groupKey(member.group); // the group's actor: every member in one mailbox, in order
+        msg = { kind: 'gsample', member: member.stream, js: m.streamSeq, gen: this.gen, data: m.data, contentType };
+      } else if (parsed !== null && parsed.kind === 'p' && groupOfStream(groups, parsed.stream) === undefined) {
+        stream = parsed.stream;
+        msg = { kind: 'sample', js: m.streamSeq, gen: this.gen, data: m.data, contentType };
+      } else {
+        const g = parsed?.kind === 'p' ? groupOfStream(groups, parsed.stream) : undefined;
+        if (member !== null) this.#refuse(member.stream, WORKER_ERR.CONFIG, `model group ${member.group} is not configured on this worker`);
+        else if (g !== undefined && parsed?.kind === 'p') this.#refuse(parsed.stream, WORKER_ERR.CONFIG, `stream ${parsed.stream} is a member of model group ${g.name}: publish on ${groupSubjects.in(g.name, parsed.stream)}`);
+        else this.#badSubject(m.subject);
         this.#position = m.streamSeq;
         continue;
       }
-      const stream = parsed.stream;
-      const msg: ActorMsg = { kind: 'sample', js: m.streamSeq, gen: this.gen, data: m.data, contentType: m.headers['Content-Type'] ?? m.headers['content-type'] };
       let code = actors.tell(stream, msg);
       while (code === ACTOR_ERR.MAILBOX_FULL || code === ACTOR_ERR.AT_CAPACITY) {
         await new Promise((r) => setTimeout(r, 2));
@@ -128,6 +144,17 @@ export class PartitionRunner {
       if (c === undefined) this.#streams.set(stream, (c = { dispatched: m.streamSeq, covered: m.streamSeq - 1 }));
       c.dispatched = m.streamSeq;
       this.#position = m.streamSeq;
+    }
+  }
+
+  /** A message no actor takes (an unconfigured group, a group member on its own subject): a Reject, no state. */
+  #refuse(stream: string, code: string, msg: string): void {
+    const { metrics, transport, subjects } = this.deps;
+    metrics.rejects.inc({ partition: String(this.partition), code });
+    try {
+      transport.publish(subjects.reject(stream), encodeReject({ v: PROTOCOL_VERSION, stream, seq: null, code, msg }));
+    } catch (e) {
+      this.deps.log.log('warn', 'publish_failed', { stream, error: e });
     }
   }
 

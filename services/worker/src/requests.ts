@@ -13,16 +13,19 @@ import {
 import { WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
 import type { WorkerMetrics } from './metrics.ts';
-import type { ActorMsg, StreamActorState } from './stream-actor.ts';
+import type { StreamProcessor } from './stream-processor.ts';
+import { isGroupState, type WorkerMsg, type WorkerState } from './group-actor.ts';
 
 export interface RequestDeps {
   readonly transport: Transport;
   readonly subjects: Subjects;
-  readonly actors: ActorSystem<string, ActorMsg, StreamActorState>;
+  readonly actors: ActorSystem<string, WorkerMsg, WorkerState>;
   readonly metrics: WorkerMetrics;
   readonly log: Logger;
   /** True when this worker owns the stream's partition now. */
   owns(stream: string): boolean;
+  /** The actor key holding a stream: the stream id, or `g.<group>` for a model group's member (default: the id). */
+  keyOf?(stream: string): string;
   /** Streams of owned partitions and the partitions, for `list`. */
   listing(): { streams: string[]; parts: number[] };
 }
@@ -57,8 +60,10 @@ async function onInfer(deps: RequestDeps, m: BusMsg): Promise<void> {
   if (!d.ok) {
     reply = fail(d.reject.code, d.reject.msg);
   } else {
-    let state = deps.actors.peek(stream);
-    if (state === undefined) state = await deps.actors.ask(stream, { kind: 'touch' }).catch(() => undefined);
+    const key = deps.keyOf?.(stream) ?? stream;
+    let held = deps.actors.peek(key);
+    if (held === undefined) held = await deps.actors.ask(key, { kind: 'touch' }).catch(() => undefined);
+    const state = held === undefined ? undefined : memberView(held, stream);
     const proc = state?.proc ?? null;
     if (state === undefined || proc === null) {
       reply = fail(WORKER_ERR.UNKNOWN_STREAM, `stream ${stream} has no model yet (no sample seen)`);
@@ -92,12 +97,19 @@ async function onControl(deps: RequestDeps, m: BusMsg): Promise<void> {
   } else {
     const req = d.value;
     try {
-      reply = (await deps.actors.ask(stream, { kind: 'control', req }, (s) => s.reply))!;
+      reply = (await deps.actors.ask(deps.keyOf?.(stream) ?? stream, { kind: 'control', req }, (s) => s.reply))!;
     } catch (e) {
       reply = { v: PROTOCOL_VERSION, ok: false, op: req.op, stream, code: (e as { code?: string }).code ?? WORKER_ERR.INTERNAL, msg: String((e as Error).message).slice(0, 512) };
     }
   }
   respond(deps, m, encodeControlReply(reply));
+}
+
+/** What infer reads of a stream: its own actor's state, or its member entry in its group's. */
+function memberView(s: WorkerState, stream: string): { proc: StreamProcessor | null; forecast: Float64Array[] | null; seq: number | null; mv: number } {
+  if (!isGroupState(s)) return s;
+  const m = s.members.get(stream);
+  return { proc: m?.proc ?? null, forecast: m?.forecast ?? null, seq: m?.seq ?? null, mv: s.mv };
 }
 
 function onList(deps: RequestDeps, m: BusMsg): void {

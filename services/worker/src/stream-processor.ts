@@ -66,6 +66,18 @@ export interface ProcessorState {
   guard?: ModelGuardState;
 }
 
+/**
+ * A model shared by the processors of a model group (group-actor.ts): the weights and optimizer
+ * are the group's, each member processor has its own recurrent `stream` (learner.newStream()),
+ * normaliser, scorer and seq. A member's snapshot() then carries no model bytes: the group saves
+ * the model once with every member's stream state (saveModel(model, {member: stream, ...})).
+ */
+export interface SharedModel {
+  readonly model: Model<StreamState>;
+  /** The member's recurrent state (restored from the group's model record); fresh when absent. */
+  readonly stream?: StreamState;
+}
+
 export class StreamProcessor {
   readonly dims: number;
   readonly model: Model<StreamState>;
@@ -82,15 +94,25 @@ export class StreamProcessor {
   private readonly inputGuard: InputGuard;
   private readonly modelGuard: ModelGuard;
   private trainerRefusals = 0;
+  /** True when the model is a group's (SharedModel): snapshot() then leaves the model out. */
+  readonly shared: boolean;
 
   /**
    * A fresh processor for D-dimensional samples; `state` restores a snapshot of the same config;
-   * `guard` overrides the model guard's defaults (model-guard.ts).
+   * `guard` overrides the model guard's defaults (model-guard.ts); `shared` makes it a member of a
+   * model group (state.model is then ignored: the group restores the model).
    */
-  constructor(readonly config: Readonly<StreamConfig>, dims: number, state?: ProcessorState, guard: Partial<ModelGuardOptions> = {}) {
+  constructor(readonly config: Readonly<StreamConfig>, dims: number, state?: ProcessorState, guard: Partial<ModelGuardOptions> = {}, shared?: SharedModel) {
     if (!Number.isInteger(dims) || dims < 1) throw new WorkerError(WORKER_ERR.DIMENSION, `sample dimension must be a positive integer, got ${dims}`);
     this.dims = dims;
-    if (state) {
+    this.shared = shared !== undefined;
+    if (state?.v === 1 && state.dims !== dims) throw new WorkerError(WORKER_ERR.CHECKPOINT, `checkpoint is for ${state.dims} features, v${state.v}`);
+    if (shared) {
+      const o = shared.model.options;
+      if (o.inputs !== dims || o.outputs !== dims) throw new WorkerError(WORKER_ERR.DIMENSION, `the group's model has ${o.inputs} inputs and ${o.outputs} outputs, the stream ${dims} features`);
+      this.model = shared.model;
+      this.stream = shared.stream ?? shared.model.learner.newStream();
+    } else if (state) {
       if (state.v !== 1 || state.dims !== dims) throw new WorkerError(WORKER_ERR.CHECKPOINT, `checkpoint is for ${state.dims} features, v${state.v}`);
       const { model, streams } = loadModel(state.model);
       this.model = model;
@@ -253,7 +275,7 @@ export class StreamProcessor {
       v: 1,
       dims: this.dims,
       seq: this.seq,
-      model: saveModel(this.model, { main: this.stream }),
+      model: this.shared ? new Uint8Array(0) : saveModel(this.model, { main: this.stream }),
       normalizer: this.normalizer.snapshot(),
       scorer: this.scorer.snapshot(),
       lastForecast: this.hasForecast ? this.last.slice() : null,

@@ -5,7 +5,7 @@
 
 import { ActorSystem, type ActorCounters } from '@carousel/actors';
 import { NatsTransport, type Subscription, type Transport } from '@carousel/bus';
-import { createSubjects, parseOptions as parseProtocolOptions, partitionOf, type Subjects } from '@carousel/protocol';
+import { createSubjects, parseOptions as parseProtocolOptions, type Subjects } from '@carousel/protocol';
 import { CheckpointStore } from './checkpoint.ts';
 import { startMetricsServer, type MetricsServer } from '@carousel/metrics';
 import { LeaseManager } from './leases.ts';
@@ -14,7 +14,8 @@ import { createWorkerMetrics, pl, type WorkerMetrics } from './metrics.ts';
 import { parseWorkerOptions, type WorkerOptions, type WorkerOptionsInput } from './options.ts';
 import { PartitionRunner } from './partition.ts';
 import { serveRequests } from './requests.ts';
-import { streamBehaviour, type ActorMsg, type StreamActorState } from './stream-actor.ts';
+import { workerBehaviour, type WorkerMsg, type WorkerState } from './group-actor.ts';
+import { groupKey, groupOfStream, groupSubjects, partitionOfKey, type GroupSubjects } from './groups.ts';
 
 /** Names of what the worker provisions, from the prefix. */
 export function resourceNames(subjects: Subjects): { stream: string; state: string; leases: string; blobs: string } {
@@ -25,7 +26,9 @@ export function resourceNames(subjects: Subjects): { stream: string; state: stri
 /** Creates (or updates) the JetStream stream, the KV buckets and the object store. */
 export async function provision(t: Transport, subjects: Subjects, o: Readonly<WorkerOptions>): Promise<{ state: import('@carousel/bus').KvStore; leases: import('@carousel/bus').KvStore; blobs: import('@carousel/bus').BlobStore }> {
   const n = resourceNames(subjects);
-  await t.ensureStream({ name: n.stream, subjects: [subjects.partitionsAll], duplicateWindowMs: o.duplicateWindowMs });
+  // Streams' input (<prefix>.p.<n>.<stream>) and group members' (<prefix>.p.<n>.<group>.<stream>).
+  const groupInput = groupSubjects(subjects.prefix, subjects.partitions).partitionsAll;
+  await t.ensureStream({ name: n.stream, subjects: [subjects.partitionsAll, groupInput], duplicateWindowMs: o.duplicateWindowMs });
   const state = await t.ensureKv({ bucket: n.state, history: 1 });
   const leases = await t.ensureKv({ bucket: n.leases, history: 1, ttlMs: o.leaseTtlMs });
   const blobs = await t.ensureObjectStore({ bucket: n.blobs });
@@ -42,10 +45,11 @@ export class Worker {
   readonly subjects: Subjects;
   readonly metrics: WorkerMetrics;
   readonly log: Logger;
+  readonly groupSubjects: GroupSubjects;
   #state = STARTING;
   #transport: Transport | undefined;
   #ownsTransport = false;
-  #actors: ActorSystem<string, ActorMsg, StreamActorState> | undefined;
+  #actors: ActorSystem<string, WorkerMsg, WorkerState> | undefined;
   #leases: LeaseManager | undefined;
   #store: CheckpointStore | undefined;
   #http: MetricsServer | undefined;
@@ -61,6 +65,13 @@ export class Worker {
     this.subjects = createSubjects(parseProtocolOptions({ prefix: this.options.prefix, partitions: this.options.partitions }));
     this.metrics = createWorkerMetrics();
     this.log = createLogger(this.options.workerId, this.options.log);
+    this.groupSubjects = groupSubjects(this.options.prefix, this.options.partitions);
+  }
+
+  /** The actor that holds a stream: its own, or its model group's (`g.<group>`). */
+  #keyOf(stream: string): string {
+    const g = groupOfStream(this.options.groups, stream);
+    return g === undefined ? stream : groupKey(g.name);
   }
 
   /** The /metrics port, once started (null without a server). */
@@ -100,31 +111,32 @@ export class Worker {
     void this.#watchTransport(t);
     const { state, leases, blobs } = await provision(t, this.subjects, o);
     const store = (this.#store = new CheckpointStore(state, blobs, o.maxKvCheckpointBytes));
-    const actors = (this.#actors = new ActorSystem<string, ActorMsg, StreamActorState>(
-      streamBehaviour({
+    const actors = (this.#actors = new ActorSystem<string, WorkerMsg, WorkerState>(
+      workerBehaviour({
         transport: t, subjects: this.subjects, store, metrics: this.metrics, log: this.log, defaults: o.stream,
         checkpointEverySamples: o.checkpointEverySamples, checkpointEveryMs: o.checkpointEveryMs,
-        partitionOf: (s) => partitionOf(s, o.partitions),
+        partitionOf: (key) => partitionOfKey(key, o.partitions),
         genOf: (p) => this.#runners.get(p)?.gen ?? -1,
         canWrite: (p) => this.#leases?.canWrite(p) ?? false,
         covered: (p, gen, s, js) => {
           const r = this.#runners.get(p);
           if (r !== undefined && r.gen === gen) r.covered(s, js);
         },
-      }),
+      }, o.groups),
       { maxActive: o.maxActive, idleMs: o.idleMs, maxMailbox: o.maxMailbox, turnsPerSlice: o.turnsPerSlice },
     ));
     actors.status().subscribe((s) => {
       this.metrics.actorEvents.inc({ type: s.type });
-      if (s.type === 'passivated') this.metrics.passivated.inc(pl(partitionOf(s.key, o.partitions)));
+      if (s.type === 'passivated') this.metrics.passivated.inc(pl(partitionOfKey(s.key, o.partitions)));
       if (s.type === 'turnFailed' || s.type === 'stopped' || s.type === 'passivateFailed') this.log.log('warn', `actor_${s.type}`, { stream: s.key, error: s.error });
       // A sample that was not applied (failed reload, actor stopped) must not be lost: replay the
       // partition from its record (the stream is still uncovered there) under a new generation.
-      if ((s.type === 'turnFailed' && s.message.kind === 'sample') || s.type === 'stopped') this.#replay(partitionOf(s.key, o.partitions));
+      if ((s.type === 'turnFailed' && s.message.kind === 'sample') || s.type === 'stopped') this.#replay(partitionOfKey(s.key, o.partitions));
     });
     this.#subs = serveRequests({
       transport: t, subjects: this.subjects, actors, metrics: this.metrics, log: this.log,
-      owns: (s) => this.#runners.has(partitionOf(s, o.partitions)),
+      owns: (s) => this.#runners.has(partitionOfKey(this.#keyOf(s), o.partitions)),
+      keyOf: (s) => this.#keyOf(s),
       listing: () => ({ streams: [...this.#runners.values()].flatMap((r) => r.streams()).sort(), parts: [...this.#runners.keys()].sort((a, b) => a - b) }),
     });
     await t.flush();
@@ -180,6 +192,7 @@ export class Worker {
     const record = await this.#store!.loadPartition(p);
     const runner = new PartitionRunner({
       transport: this.#transport!, subjects: this.subjects, actors: this.#actors!, store: this.#store!, metrics: this.metrics, log: this.log,
+      groups: this.options.groups, groupSubjects: this.groupSubjects,
       batch: this.options.consumerBatch, canWrite: (q) => this.#leases?.canWrite(q) ?? false,
     }, p, this.#nextGen++, record);
     this.#runners.set(p, runner);

@@ -148,11 +148,14 @@ describe('Prometheus with infra/prometheus config, against running services', ()
   });
 
   test('scrapes the real worker and gateway, connected to nats-server', async () => {
-    const fromWorker = await waitFor('a worker metric from the real worker', async () => {
-      const r = await prom!.query(`carousel_worker_rejects_total{instance="${real.worker}"}`);
-      return r.length > 0 ? r : undefined;
+    // The consumer lag gauge: one series per partition the worker consumes, read from JetStream.
+    const fromWorker = await waitFor('the consumer lag of all 16 partitions from the real worker', async () => {
+      const r = await prom!.query(`carousel_worker_consumer_lag_messages{instance="${real.worker}"}`);
+      return r.length === 16 ? r : undefined;
     });
     expect(fromWorker.every((s) => s.metric['job'] === 'worker')).toBe(true);
+    expect(fromWorker.map((s) => Number(s.metric['partition'])).sort((a, b) => a - b)).toEqual([...Array(16).keys()]);
+    expect(fromWorker.map((s) => s.value[1])).toEqual(fromWorker.map(() => '0'));
     const clients = await waitFor('carousel_gateway_clients from the real gateway', async () => {
       const r = await prom!.query(`carousel_gateway_clients{instance="${real.gateway}"}`);
       return r.length > 0 ? r : undefined;

@@ -103,7 +103,7 @@ describe('gateway fan-out - many clients', () => {
     expect((await fetch(`${gw.httpUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${gw.httpUrl}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${gw.httpUrl}/metrics`)).text();
-    expect(metrics).toContain('carousel_gateway_frames_sent_total');
+    expect(metrics).toContain('carousel_gateway_messages_sent_total');
     expect((await fetch(`${gw.httpUrl}/nothing-here`)).status).toBe(404);
   });
 });

@@ -1,3 +1,4 @@
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { gatewayMetrics, simulatorMetrics, workerMetrics } from './definitions.ts';
 import { CLOSE_CODES, OTHER, closeCodeLabel, codeLabel, partitionLabel } from './labels.ts';
@@ -42,6 +43,13 @@ const WORKER_TYPES: [string, string][] = [
   ['carousel_worker_predictions_published_total', 'counter'],
   ['carousel_worker_alerts_total', 'counter'],
   ['carousel_worker_mailbox_overflow_total', 'counter'],
+  ['carousel_worker_redeliveries_skipped_total', 'counter'],
+  ['carousel_worker_checkpoints_total', 'counter'],
+  ['carousel_worker_infer_seconds', 'histogram'],
+  ['carousel_worker_control_requests_total', 'counter'],
+  ['carousel_worker_partitions_owned', 'gauge'],
+  ['carousel_worker_mailbox_queued', 'gauge'],
+  ['carousel_worker_actor_events_total', 'counter'],
 ];
 const GATEWAY_TYPES: [string, string][] = [
   ['carousel_gateway_clients', 'gauge'],
@@ -50,18 +58,35 @@ const GATEWAY_TYPES: [string, string][] = [
   ['carousel_gateway_closes_total', 'counter'],
   ['carousel_gateway_auth_failures_total', 'counter'],
   ['carousel_gateway_send_queue_bytes', 'histogram'],
+  ['carousel_gateway_connections_total', 'counter'],
+  ['carousel_gateway_bus_messages_total', 'counter'],
+  ['carousel_gateway_decode_errors_total', 'counter'],
+  ['carousel_gateway_slow_consumers_total', 'counter'],
+  ['carousel_gateway_queued_bytes', 'gauge'],
+  ['carousel_gateway_replays_total', 'counter'],
+  ['carousel_gateway_replay_messages_total', 'counter'],
+  ['carousel_gateway_client_errors_total', 'counter'],
+  ['carousel_gateway_fanout_seconds', 'histogram'],
 ];
+
+/** One label value per label name the definitions use. */
+const SAMPLE_LABELS: Record<string, string> = { partition: partitionLabel(3), code: 'PROTO_ERR_NON_FINITE', store: 'kv', op: 'list', type: 'restart' };
+
+/** Records one observation on every metric of `defs`, with a value for each of its labels. */
+function touchAll(defs: object): void {
+  for (const metric of Object.values(defs) as (Counter | Gauge | Histogram)[]) {
+    // prom-client keeps the declared label names on the metric; its typings do not show them.
+    const names = (metric as unknown as { labelNames: string[] }).labelNames;
+    const labels = Object.fromEntries(names.map((n) => [n, SAMPLE_LABELS[n] ?? 'x']));
+    if ('observe' in metric) metric.observe(labels, 0.001);
+    else if ('set' in metric) metric.set(labels, 2);
+    else metric.inc(labels);
+  }
+}
 
 async function workerExposition(): Promise<string> {
   const registry = createRegistry({ service: 'worker' });
-  const m = workerMetrics(registry);
-  const partition = partitionLabel(3);
-  for (const metric of Object.values(m)) {
-    if ('observe' in metric) metric.observe({ partition }, 0.001);
-    else if ('set' in metric) metric.set({ partition }, 2);
-    else if (metric === m.rejects) metric.inc({ partition, code: 'PROTO_ERR_NON_FINITE' });
-    else metric.inc({ partition });
-  }
+  touchAll(workerMetrics(registry));
   return registry.metrics();
 }
 
@@ -76,7 +101,7 @@ describe('worker metrics', () => {
     const labels = labelNames(text);
     expect(labels.has('partition')).toBe(true);
     expect(labels.has('stream')).toBe(false);
-    expect([...labels].every((l) => ['partition', 'code', 'service', 'le', 'space', 'type', 'version', 'major', 'minor', 'patch', 'kind'].includes(l))).toBe(true);
+    expect([...labels].filter((l) => !['partition', 'code', 'store', 'op', 'service', 'le', 'space', 'type', 'version', 'major', 'minor', 'patch', 'kind'].includes(l))).toEqual([]);
     expect([...types(text).values()]).not.toContain('summary');
   });
 
@@ -92,13 +117,10 @@ describe('worker metrics', () => {
 describe('gateway and simulator metrics', () => {
   it('expose their names with their types and no stream label', async () => {
     const registry = createRegistry({ service: 'gateway', processMetrics: false });
-    const g = gatewayMetrics(registry);
-    g.clients.set(2);
-    g.messagesSent.inc();
-    g.dropped.inc({ reason: 'coalesced' });
+    const g = gatewayMetrics(registry, { queuedBytes: () => 1234 });
+    touchAll(g);
     g.closes.inc({ code: closeCodeLabel(1008) });
-    g.authFailures.inc();
-    g.sendQueueBytes.observe(4096);
+    g.messagesDropped.inc({ reason: 'coalesced' });
     const sim = createRegistry({ service: 'simulator', processMetrics: false });
     simulatorMetrics(sim).samples.inc({ kind: 'sensor' }, 5);
     const text = (await registry.metrics()) + (await sim.metrics());
@@ -106,6 +128,8 @@ describe('gateway and simulator metrics', () => {
     for (const [name, type] of [...GATEWAY_TYPES, ['carousel_simulator_samples_published_total', 'counter']]) expect([name, t.get(name)]).toEqual([name, type]);
     expect(labelNames(text).has('stream')).toBe(false);
     expect(text).toContain('carousel_gateway_closes_total{code="1008",service="gateway"} 1');
+    expect(text).toContain('carousel_gateway_messages_dropped_total{reason="coalesced",service="gateway"} 1');
+    expect(text).toContain('carousel_gateway_queued_bytes{service="gateway"} 1234');
   });
 
   it('refuse to register the same definitions twice on one registry', () => {

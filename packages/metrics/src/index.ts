@@ -8,6 +8,11 @@ export { CLOSE_CODES, OTHER, closeCodeLabel, codeLabel, partitionLabel } from '.
 
 export {
   CHECKPOINT_BYTES_BUCKETS,
+  CHECKPOINT_FAILURE_CODES,
+  CONNECTION_RESULTS,
+  DROP_REASONS,
+  FANOUT_SECONDS_BUCKETS,
+  MESSAGE_KINDS,
   CHECKPOINT_SECONDS_BUCKETS,
   LATENCY_SECONDS_BUCKETS,
   SEND_QUEUE_BYTES_BUCKETS,
@@ -16,7 +21,7 @@ export {
   simulatorMetrics,
   workerMetrics,
 } from './definitions.ts';
-export type { GatewayMetrics, SimulatorMetrics, WorkerMetrics } from './definitions.ts';
+export type { GatewayMetrics, GatewayMetricsOptions, SimulatorMetrics, WorkerMetrics } from './definitions.ts';
 
 export { startMetricsServer } from './server.ts';
 export type { HealthState, MetricsServer, MetricsServerOptions } from './server.ts';

@@ -6,6 +6,7 @@
 // functions that find their Connection on the socket.
 
 import type { RawData, WebSocket } from 'ws';
+import { closeCodeLabel } from '@carousel/metrics';
 import { isStreamId } from '@carousel/protocol';
 import type { GatewayContext } from './context.ts';
 import { CLOSE, GW_ERR } from './errors.ts';
@@ -123,11 +124,11 @@ export class Connection implements ReplayTarget {
     const last = this.hwm.get(key);
     if (last !== undefined && f.seq <= last) {
       this.duplicates++;
-      this.ctx.metrics.framesDropped.inc({ reason: 'duplicate' });
+      this.ctx.metrics.messagesDropped.inc({ reason: 'duplicate' });
       return false;
     }
     this.hwm.set(key, f.seq);
-    this.ctx.metrics.framesSent.inc({ kind: f.kind });
+    this.ctx.metrics.messagesSent.inc({ kind: f.kind });
     this.#enqueue(key, f.data(this.format), f.size(this.format));
     return true;
   }
@@ -179,11 +180,20 @@ export class Connection implements ReplayTarget {
 
   #enqueue(key: string, data: string | Uint8Array, size: number): void {
     const ws = this.ws;
+    this.ctx.metrics.sendQueueBytes.observe(this.queue.bytes + ws.bufferedAmount);
     if (this.queue.messages === 0 && ws.bufferedAmount < this.ctx.options.socketHighWaterBytes) {
       this.#write(data, size);
       return;
     }
-    this.queue.push(key, data, size, ws.bufferedAmount);
+    const q = this.queue;
+    const coalesced = q.coalesced;
+    const dropped = q.dropped;
+    q.push(key, data, size, ws.bufferedAmount);
+    if (q.dropped !== dropped) {
+      const metrics = this.ctx.metrics;
+      if (q.coalesced !== coalesced) metrics.messagesDropped.inc({ reason: 'coalesced' }, q.coalesced - coalesced);
+      if (q.dropped - dropped > q.coalesced - coalesced) metrics.messagesDropped.inc({ reason: 'dropped' }, q.dropped - dropped - (q.coalesced - coalesced));
+    }
     if (!this.#waitingWrite) this.pump();
     else this.#checkHard();
   }
@@ -247,7 +257,7 @@ export class Connection implements ReplayTarget {
     clearTimeout(this.#closeTimer);
     for (const r of [...this.replays.values()]) r.cancel();
     this.queue.clear();
-    this.ctx.metrics.closes.inc({ code: String(code) });
+    this.ctx.metrics.closes.inc({ code: closeCodeLabel(code) });
     this.ctx.emit({ type: 'clientClose', client: this.id, code });
     this.ctx.removeConnection(this.id);
   }

@@ -26,7 +26,7 @@ describe('send queue - past the soft limit', () => {
     for (let i = 0; i < 9; i++) q.push(`p:s${i % 3}`, String(i), 10, 0);
     expect(q.coalescing).toBe(true);
     expect(q.messages).toBe(3);
-    expect(q.dropped).toBe(6);
+    expect([q.dropped, q.coalesced]).toEqual([6, 6]);
     // Each key keeps the place of its latest frame at the switch (s2=2, s0=3, s1=4), updated in place.
     expect(drain(q)).toEqual(['p:s2=8', 'p:s0=6', 'p:s1=7']);
     expect(q.coalescing).toBe(false);
@@ -80,6 +80,7 @@ describe('send queue - the hard limit', () => {
     for (let i = 0; i < 50; i++) q.push(`p:s${i}`, String(i), 1, 0);
     expect(q.messages).toBeLessThanOrEqual(5);
     expect(q.dropped).toBe(50 - q.messages);
+    expect(q.coalesced).toBe(0);
   });
 
   test('clear() empties the queue and resets what is owed', () => {

@@ -39,6 +39,8 @@ export class SendQueue {
   coalescing = false;
   /** Frames dropped by coalescing or the hard limit, ever. */
   dropped = 0;
+  /** Of `dropped`, frames replaced by a newer frame of the same key (the rest hit the hard limit). */
+  coalesced = 0;
   /** Times the queue entered coalescing mode. */
   coalesceEpisodes = 0;
   #owedBytes = 0;
@@ -57,6 +59,7 @@ export class SendQueue {
     const old = this.#byKey.get(key);
     if (old !== undefined) {
       this.#drop(old.size);
+      this.coalesced++;
       this.bytes += size - old.size;
       old.data = data;
       old.size = size;
@@ -135,6 +138,7 @@ export class SendQueue {
       const f = this.#items[i]!;
       if (this.#byKey.has(f.key)) {
         this.#drop(f.size);
+        this.coalesced++;
         this.bytes -= f.size;
         this.messages--;
         continue;

@@ -5,6 +5,8 @@
 // stream) or, when no stream is dirty, the last sequence dispatched. Replaying from low applies
 // every message at most once because each actor skips what its own checkpoint covers.
 // Backpressure: a full mailbox makes the consumer wait (nothing is dropped, order is kept).
+// Consumer lag (the worker calls saveRecord every heartbeat, which reads it): the JetStream
+// stream's last sequence minus the last sequence this partition's consumer delivered.
 
 import { ACTOR_ERR, type ActorSystem } from '@carousel/actors';
 import type { StreamConsumer, Transport } from '@carousel/bus';
@@ -12,7 +14,7 @@ import { PROTO_ERR, PROTOCOL_VERSION, encodeReject, type Subjects } from '@carou
 import type { CheckpointStore } from './checkpoint.ts';
 import { WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
-import type { WorkerMetrics } from './metrics.ts';
+import { pl, type WorkerMetrics } from './metrics.ts';
 import type { WorkerMsg, WorkerState } from './group-actor.ts';
 import { groupKey, groupOfStream, type GroupSpec, type GroupSubjects } from './groups.ts';
 
@@ -46,6 +48,7 @@ export class PartitionRunner {
   #loop: Promise<void> = Promise.resolve();
   #stopped = false;
   #saving: Promise<void> | undefined;
+  #readingLag = false;
 
   constructor(
     private readonly deps: PartitionDeps,
@@ -83,6 +86,22 @@ export class PartitionRunner {
     this.#stopped = true;
     await this.#consumer?.close();
     await this.#loop;
+    this.deps.metrics.consumerLag.remove(pl(this.partition));
+  }
+
+  /** Sets the consumer lag gauge from the stream's state. At most one read at a time; never throws. */
+  async readLag(): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined || this.#stopped || this.#readingLag) return;
+    this.#readingLag = true;
+    try {
+      const { lastSeq } = await this.deps.transport.streamState(this.deps.subjects.jsStream);
+      if (!this.#stopped) this.deps.metrics.consumerLag.set(pl(this.partition), Math.max(0, lastSeq - consumer.lastSeq));
+    } catch (e) {
+      this.deps.log.log('warn', 'stream_state_failed', { partition: this.partition, error: e });
+    } finally {
+      this.#readingLag = false;
+    }
   }
 
   /** From the stream actor: its checkpoint covers `js`. */
@@ -91,8 +110,9 @@ export class PartitionRunner {
     if (c !== undefined && js > c.covered) c.covered = js;
   }
 
-  /** Writes the partition record if low moved and the fence allows (one write at a time). Never throws. */
+  /** Writes the partition record if low moved and the fence allows (one write at a time), and reads the lag. Never throws. */
   async saveRecord(): Promise<void> {
+    void this.readLag();
     while (this.#saving !== undefined) await this.#saving;
     this.#saving = this.#save();
     await this.#saving;

@@ -16,7 +16,7 @@ import {
 import { CheckpointStore, type CheckpointBody } from './checkpoint.ts';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
-import { pl, type WorkerMetrics } from './metrics.ts';
+import { checkpointFailureLabels, pl, type WorkerMetrics } from './metrics.ts';
 import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
 import { warmProcessor, warmRef } from './warm-start.ts';
@@ -205,7 +205,7 @@ function refuse(ctx: ActorContext, state: StreamActorState, js: number, reject: 
 export async function checkpoint(ctx: ActorContext, state: StreamActorState, reason: string): Promise<boolean> {
   const { metrics } = ctx;
   if (!ctx.canWrite(state.partition) || state.gen !== ctx.genOf(state.partition)) {
-    metrics.checkpointFailures.inc(pl(state.partition));
+    metrics.checkpointFailures.inc(checkpointFailureLabels(state.partition));
     return false;
   }
   const body: CheckpointBody = { v: 1, cfg: state.cfgOver, n: state.n, proc: state.proc?.snapshot() ?? null };
@@ -224,7 +224,7 @@ export async function checkpoint(ctx: ActorContext, state: StreamActorState, rea
     return true;
   } catch (e) {
     const fenced = isBusError(e) && e.code === BUS_ERR.REVISION;
-    metrics.checkpointFailures.inc(pl(state.partition));
+    metrics.checkpointFailures.inc(checkpointFailureLabels(state.partition, e));
     ctx.log.log('warn', 'checkpoint_failed', { stream: state.stream, reason, fenced, error: e });
     if (fenced) state.gen = -1; // someone else wrote it: reload before the next message
     return false;

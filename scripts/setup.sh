@@ -16,8 +16,12 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# npm ci when the lockfile and node_modules disagree (or node_modules is missing).
+# Install from the lockfile when node_modules is missing or older than it. npm 11's `npm ci`
+# insists on lockfile entries for every platform's optional packages (rollup, esbuild, turbo),
+# which a registry serving only this platform's builds cannot provide; then `npm install`
+# installs the same locked versions.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "setup: installing npm dependencies from package-lock.json"
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null \
+    || npm install --no-audit --no-fund --loglevel=error
 fi

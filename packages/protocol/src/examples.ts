@@ -14,7 +14,7 @@ const ex = <K extends MessageKind>(title: string, kind: K, msg: EncodableTypes[K
 
 export const EXAMPLES: readonly Example[] = Object.freeze([
   ex('Sample', 'sample', { v: 1, stream: 'pump-7', seq: 42, ts: 1700000000000, x: [0.5, -1.25, 3], y: [0.75] }),
-  ex('Prediction', 'prediction', { v: 1, stream: 'pump-7', seq: 42, ts: 1700000000000, f: [0.25, -1, 2.5], err: 0.125, score: 0.5, lik: 0.75, mv: 3, pt: 0.000125 }),
+  ex('Prediction', 'prediction', { v: 1, stream: 'pump-7', seq: 42, ts: 1700000000000, f: [0.25, -1, 2.5], x: [0.5, -1.25, 3], err: 0.125, score: 0.5, lik: 0.75, mv: 3, pt: 0.000125 }),
   ex('Prediction (horizon)', 'prediction', { v: 1, stream: 'pump-7', seq: 43, f: [[0.25, -1], [0.5, -0.5]], err: null, score: null, lik: null, mv: 3, pt: 0.0005 }),
   ex('Alert', 'alert', { v: 1, stream: 'pump-7', seq: 42, ts: 1700000000000, score: 0.875, lik: 0.99999, thr: 0.9999, mv: 3 }),
   ex('Reject', 'reject', { v: 1, stream: 'pump-7', seq: 41, code: 'PROTO_ERR_NON_FINITE', msg: 'x[1] is NaN' }),

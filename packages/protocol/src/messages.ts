@@ -41,6 +41,8 @@ export interface Prediction<V = Vector> {
   readonly ts?: number;
   /** `f` forecast for the next step, or an H-step horizon. */
   readonly f: Forecast<V>;
+  /** `x` the sample's values as received, in its units (optional): what the previous `f` forecast. */
+  readonly x?: V;
   /** `err` error of the previous forecast against this sample; null when there was none. */
   readonly err: number | null;
   /** `score` anomaly score in [0, 1]; null while the scorer warms up. */

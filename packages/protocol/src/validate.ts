@@ -222,7 +222,7 @@ function prediction(value: unknown, ctx: ValidateContext): MessageTypes['predict
   const v = version(o);
   const s = stream(o, ctx, false)!;
   const q = seq(o, ctx, false)!;
-  onlyKeys(o, ['v', 'stream', 'seq', 'ts', 'f', 'err', 'score', 'lik', 'mv', 'pt'], 'Prediction');
+  onlyKeys(o, ['v', 'stream', 'seq', 'ts', 'f', 'x', 'err', 'score', 'lik', 'mv', 'pt'], 'Prediction');
   const out: Prediction<Float64Array> = {
     v, stream: s, seq: q, ...timestamp(o),
     f: required(o, 'f', (val, n) => forecast(val, n, ctx)),
@@ -232,7 +232,7 @@ function prediction(value: unknown, ctx: ValidateContext): MessageTypes['predict
     mv: required(o, 'mv', integer),
     pt: required(o, 'pt', nonNegative),
   };
-  return out;
+  return has(o, 'x') ? { ...out, x: vector(o.x, 'x', ctx) } : out;
 }
 
 function alert(value: unknown, ctx: ValidateContext): Alert {

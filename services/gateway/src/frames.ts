@@ -62,6 +62,7 @@ export function predictionFrame(p: Prediction, receivedAt: number): OutFrame {
   const body: Record<string, unknown> = { type: 'prediction', stream: p.stream, seq: p.seq };
   if (p.ts !== undefined) body['ts'] = p.ts;
   body['f'] = plain(p.f);
+  if (p.x !== undefined) body['x'] = plain(p.x);
   body['err'] = p.err;
   body['score'] = p.score;
   body['lik'] = p.lik;

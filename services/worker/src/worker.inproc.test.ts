@@ -63,6 +63,9 @@ describe('worker (in-process transport)', () => {
     await until(() => out.length === 20);
     const seqs = out.map((m) => (decodePrediction(m.data) as { ok: true; value: { seq: number } }).value.seq);
     expect(seqs).toEqual([...Array(20).keys()]);
+    // Each prediction carries its sample's x as received (float32 on the wire: sin(i) is rounded).
+    const xs = out.map((m) => Array.from((decodePrediction(m.data) as { ok: true; value: { x?: Float64Array } }).value.x ?? []));
+    expect(xs.map((x) => x.map((v) => Math.fround(v)))).toEqual([...Array(20).keys()].map((i) => [Math.fround(Math.sin(i)), 1]));
     const info = await control(t, 'alpha', 'inspect');
     expect(info.ok && info.op === 'inspect' && info.info.n).toBe(20);
   });

@@ -21,6 +21,14 @@ const SECTIONS: Readonly<Record<string, Section>> = {
     about: 'LSTM core: online steps/s, forward-only, B=256, GFLOP/s vs FMA peak, against tfjs, brain.js, PyTorch',
     load: () => import('./lstm/section.ts'),
   },
+  worker: {
+    about: 'worker end to end through nats-server: samples/s at 1k/10k streams vs the kernel, publish->prediction p50/p99, infer p99, bytes per stream',
+    load: () => import('./worker/section.ts'),
+  },
+  gateway: {
+    about: 'gateway fan-out over real WebSockets: messages/s to 100 and 1,000 clients, prediction publish -> client receipt p50/p99',
+    load: () => import('./gateway/section.ts'),
+  },
 };
 
 async function main(): Promise<void> {

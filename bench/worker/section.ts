@@ -1,0 +1,105 @@
+// The worker section of `npm run bench`: one worker process end to end through a real nats-server
+// (a fresh one per run, from infra/nats/single.conf with its 16-partition mapping): producer ->
+// <prefix>.in.<stream> -> mapping -> JetStream -> worker (per-stream H=32 models) -> prediction
+// subscriber, at 1,000 and 10,000 streams; and the same model's kernel throughput
+// (StreamProcessor.process in a tight loop) in the same rounds, for the ratio. Interleaved rounds,
+// medians. Prints the table; writes results/worker.{md,json} unless --quick / --no-write.
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { NatsServer, REPO_ROOT } from '@carousel/test-suites';
+import { benchWorker, defaultStreamConfig, parseStreamConfig, StreamProcessor, type BenchWorkerResult } from '@carousel/worker';
+import type { BenchArgs } from '../args.ts';
+import { median, now } from '../lstm/contender.ts';
+import { renderWorkerReport, type WorkerFigures } from './report.ts';
+
+/** Streams per run, and backlog samples per stream (full run, quick run). */
+const RUNS = [
+  { streams: 1_000, samples: 40, quickSamples: 8 },
+  { streams: 10_000, samples: 6, quickSamples: 2 },
+] as const;
+/** Processors the round-robin kernel figure cycles over (cache behaviour of many streams). */
+const KERNEL_RR = 1_000;
+const DIMS = 2;
+
+export async function run(args: BenchArgs): Promise<void> {
+  const rounds = args.rounds ?? (args.quick ? 1 : 3);
+  const seconds = args.seconds ?? (args.quick ? 0.3 : 1.5);
+  const latencySeconds = args.quick ? 2 : 5;
+  const config = parseStreamConfig({});
+  const conf = readFileSync(`${REPO_ROOT}/infra/nats/single.conf`, 'utf8');
+  const loadStart = os.loadavg();
+  console.log(`machine: ${os.cpus()[0]?.model ?? '?'}, ${os.cpus().length} cores, node ${process.version}, load ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`model: ${JSON.stringify(config.model)}, ${DIMS} features; rounds ${rounds}${args.quick ? ' (quick: not for the record)' : ''}\n`);
+
+  const kernel: number[] = [];
+  const kernelRR: number[] = [];
+  const results: Record<string, BenchWorkerResult[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    kernel.push(kernelSample(1, seconds));
+    kernelRR.push(kernelSample(KERNEL_RR, seconds));
+    console.log(`round ${r + 1}: kernel ${kernel.at(-1)!.toFixed(0)} samples/s (1 stream), ${kernelRR.at(-1)!.toFixed(0)} (round robin over ${KERNEL_RR})`);
+    const order = r % 2 === 0 ? RUNS : [...RUNS].reverse();
+    for (const run of order) {
+      const server = await NatsServer.start({ serverName: 'carousel-bench', configText: conf });
+      try {
+        const t0 = now();
+        const res = await benchWorker({
+          streams: run.streams, samplesPerStream: args.quick ? run.quickSamples : run.samples, natsUrl: server.url,
+          viaMapping: true, latencySeconds, idleMs: args.quick ? 8_000 : 15_000, inferRequests: args.quick ? 300 : 1000,
+        });
+        (results[String(run.streams)] ??= []).push(res);
+        console.log(`  ${run.streams} streams (${(now() - t0).toFixed(0)} s): ${res.samplesPerSecond.toFixed(0)} samples/s, p50 ${(res.p50 * 1e3).toFixed(2)} ms, p99 ${(res.p99 * 1e3).toFixed(2)} ms, infer p99 ${(res.inferP99 * 1e3).toFixed(2)} ms, ${(res.bytesPerActiveStream / 1024).toFixed(1)} KB active, ${(res.bytesPerPassivatedStream / 1024).toFixed(2)} KB passivated`);
+      } finally {
+        await server.close();
+      }
+    }
+  }
+  const figures: WorkerFigures = {
+    date: new Date().toISOString(), quick: args.quick, rounds,
+    machine: { cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, node: process.version, loadStart, loadEnd: os.loadavg() },
+    model: config.model, dims: DIMS, kernelRR: KERNEL_RR,
+    kernel: { median: median(kernel), samples: kernel }, kernelRoundRobin: { median: median(kernelRR), samples: kernelRR },
+    runs: Object.fromEntries(Object.entries(results).map(([k, rs]) => [k, { median: medianOf(rs), samples: rs }])),
+  };
+  const { markdown, json } = renderWorkerReport(figures);
+  console.log('\n' + markdown);
+  if (!args.noWrite) {
+    const dir = new URL('../results/', import.meta.url);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(new URL('worker.md', dir), markdown);
+    writeFileSync(new URL('worker.json', dir), JSON.stringify(json, null, 2) + '\n');
+    console.log('wrote bench/results/worker.md and bench/results/worker.json');
+  }
+}
+
+/**
+ * The kernel's own throughput for the worker's model: StreamProcessor.process (normalise, forward,
+ * learn with the stream's optimizer, anomaly score) over `streams` processors in turn, samples/s.
+ */
+function kernelSample(streams: number, seconds: number): number {
+  const ps = Array.from({ length: streams }, () => new StreamProcessor(parseStreamConfig({}, defaultStreamConfig()), DIMS));
+  const x = [0, 0];
+  let seq = 0;
+  const step = (): void => {
+    for (const p of ps) {
+      x[0] = Math.sin(seq / 7 + streams);
+      x[1] = Math.cos(seq / 11);
+      p.process(seq, x);
+    }
+    seq++;
+  };
+  for (let i = 0; i < Math.max(2, Math.ceil(200 / streams)); i++) step(); // warm-up, JIT
+  const t0 = now();
+  let n = 0;
+  while (now() - t0 < seconds) {
+    step();
+    n += streams;
+  }
+  return n / (now() - t0);
+}
+
+function medianOf(rs: readonly BenchWorkerResult[]): BenchWorkerResult {
+  const keys = Object.keys(rs[0]!) as (keyof BenchWorkerResult)[];
+  return Object.fromEntries(keys.map((k) => [k, median(rs.map((r) => r[k]))])) as unknown as BenchWorkerResult;
+}

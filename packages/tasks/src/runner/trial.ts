@@ -10,19 +10,20 @@
 // - ABS (Exp. 2): the criterion holds once `successive` consecutive training sequences are all
 //   correct; sequencesUntilStop is the presentations before that run began (the paper's 5,040 is
 //   below its 10,000-sequence run, so it counts up to the run's start).
-// - SETS (Exp. 1) is checked on both string sets every 100 presentations; ST2 (Exp. 3) on 256 fresh
-//   test sequences every 100 presentations once the last 100 training sequences look good enough.
+// - SETS (Exp. 1) is checked on both string sets (built as the paper does: reber-sets.ts) every
+//   100 presentations; ST2 (Exp. 3) on 256 fresh test sequences every 100 presentations once the
+//   last 100 training sequences look good enough.
 
 import type { Rng } from '@carousel/lstm';
 import { CORRECTNESS, isCorrect } from '../correctness.ts';
 import type { ExperimentConfig } from '../experiments.ts';
 import { createGenerator } from '../generators.ts';
-import { reberSets } from '../reber.ts';
 import type { SequenceGenerator, TaskSequence } from '../sequence.ts';
 import { trialStreams } from '../streams.ts';
 import { CERG_KEY, resolveExperiment } from './catalog.ts';
 import { runContinualTrial } from './continual.ts';
 import { createTrialNet } from './network.ts';
+import { paperReberSets } from './reber-sets.ts';
 import type { TrialNet } from './network.ts';
 import { DEFAULT_BUDGET_FACTOR, parseTrialOptions } from './options.ts';
 import type { RunTrialOptions, RunnerLearner, RunnerVariant, TrialConfig } from './options.ts';
@@ -182,7 +183,8 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
   const perStep = o.update === undefined ? exp === '1' || exp === '2a' || exp === '2b' : o.update === 'step';
   const budget = budgetOf(config, o);
   const gen = createGenerator(config.task);
-  const sets = stop.kind === 'SETS' ? reberSets(streams.train, { trainSize: 256, testSize: 256, target: o.reberTarget }) : null;
+  // The paper's sets: random training strings (repeats allowed), test strings outside them (reber-sets.ts).
+  const sets = stop.kind === 'SETS' ? paperReberSets(streams.train, { trainSize: 256, testSize: 256, target: o.reberTarget }) : null;
   const nextTrain = (): TaskSequence =>
     sets !== null ? sets.train[streams.train.int(0, sets.train.length - 1)] : gen.next(streams.train);
 

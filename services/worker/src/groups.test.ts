@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { InProcTransport, type BusMsg } from '@carousel/bus';
 import { copyStream, createModel, createRng, loadModel, modelToPytorch, saveModel, writeSafetensors } from '@carousel/lstm';
-import { decodePrediction, decodeReject, encodeSample } from '@carousel/protocol';
+import { decodeControlReply, decodePrediction, decodeReject, encodeControlRequest, encodeSample } from '@carousel/protocol';
 import { groupModelBytes, groupRecordKey, packGroupRecord, replayGroup, restoreGroup, unpackGroupRecord, type GroupRecord } from './group-actor.ts';
 import { groupSubjects, parseGroups } from './groups.ts';
 import { parseStreamConfig } from './stream-config.ts';
@@ -146,6 +146,9 @@ describe('model groups in the worker (in-process transport)', () => {
     for (const s of all) await t.jsPublish(`carousel.g.pumps.${s.stream}`, encodeSample({ v: 1, stream: s.stream, seq: s.seq, ts: s.ts, x: s.x }));
     await until(() => outs.length >= all.length);
     expect(new Set(outs.map((m) => decodePrediction(m.data).ok && (decodePrediction(m.data) as { value: { stream: string } }).value.stream))).toEqual(new Set(['pump-1', 'pump-2', 'pump-3']));
+    const r = await t.request('carousel.ctl.pump-2', encodeControlRequest({ v: 1, op: 'inspect', stream: 'pump-2' }));
+    const info = decodeControlReply(r.data);
+    expect(info.ok && info.value.ok && info.value.op === 'inspect' && info.value.info.seq).toBe(29);
     await w.drain();
     const rec = (await readRecord(t, 'pumps'))!;
     const want = replayGroup(parseGroups(GROUPS, parseStreamConfig())[0]!.cfg, all);

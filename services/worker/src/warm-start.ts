@@ -2,7 +2,8 @@
 // Object Store (<prefix>_blobs) and sends `configure` with cfg.warm = {obj, format}, format
 // 'safetensors' (default) or 'json' (a state dict as nested arrays). The stream's model becomes
 // that architecture (cell, hidden from the tensors) with those weights; its dimension is the
-// model's input size. Not here: model groups (not implemented, see docs/worker.md).
+// model's input size. Model groups warm-start from the same objects through warmProcessor
+// (group-actor.ts takes its model as the group's shared model).
 
 import type { BlobStore } from '@carousel/bus';
 import { inspectStateDict, modelFromPytorch, readSafetensors, saveModel, stateDictFromJson, type StateDict } from '@carousel/lstm';

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { NatsTransport } from '@carousel/bus';
 import type { JetStreamManager } from 'nats';
 import { NatsCluster, REPO_ROOT, printOutputOnFailure } from '@carousel/test-suites';
-import { startWorker, until, type WorkerProc } from '../worker/helpers.ts';
+import { metric, startWorker, until, type WorkerProc } from '../worker/helpers.ts';
 import { PredictionRecorder, Producer, expectExactlyOnce, round, summary } from './common.ts';
 
 const TTL = 3000;
@@ -47,7 +47,7 @@ describe('chaos: cluster leader loss', () => {
     const configTexts = await Promise.all(['n1', 'n2', 'n3'].map((n) => readFile(path.join(REPO_ROOT, `infra/nats/cluster/${n}.conf`), 'utf8')));
     cluster = await NatsCluster.start({ configTexts });
     admin = await NatsTransport.connect({ servers: cluster.urls, name: 'chaos-admin' });
-    await admin.ensureStream({ name: 'CAROUSEL_IN', subjects: ['carousel.p.*.*'], duplicateWindowMs: 120_000, replicas: 3 });
+    await admin.ensureStream({ name: 'CAROUSEL_IN', subjects: ['carousel.p.>'], duplicateWindowMs: 120_000, replicas: 3 });
     await admin.ensureKv({ bucket: 'carousel_state', history: 1, replicas: 3 });
     await admin.ensureKv({ bucket: 'carousel_leases', history: 1, ttlMs: TTL, replicas: 3 });
     await admin.ensureObjectStore({ bucket: 'carousel_blobs', replicas: 3 });
@@ -62,7 +62,10 @@ describe('chaos: cluster leader loss', () => {
     const rec = new PredictionRecorder(admin, producer);
     await admin.flush();
     producer.start();
-    await until('predictions', () => STREAMS.every((s) => (rec.seen.get(s)?.size ?? 0) > 40), 30_000, 100);
+    await until('predictions', () => STREAMS.every((s) => (rec.seen.get(s)?.size ?? 0) > 40), 30_000, 100).catch(async (e: Error) => {
+      const m = await metric(worker!.metricsUrl, 'carousel_worker_samples_total');
+      throw new Error(`${e.message}; acked ${producer!.totalAcked}, retries ${producer!.retries}, predictions ${rec.total}, worker samples ${m}`);
+    });
 
     const kills: Record<string, unknown>[] = [];
     for (const target of ['CAROUSEL_IN', 'KV_carousel_state']) {

@@ -293,13 +293,17 @@ export class NatsTransport implements Transport {
     };
     const jsm = await this.#manager();
     await mapErrors(`ensure stream ${spec.name}`, async () => {
-      const exists = await jsm.streams.info(spec.name).then(() => true, (err) => {
-        if (toBusError(err, '').code === BUS_ERR.NOT_FOUND) return false;
+      const existing = await jsm.streams.info(spec.name).then((i) => i, (err) => {
+        if (toBusError(err, '').code === BUS_ERR.NOT_FOUND) return undefined;
         throw err;
       });
-      // Storage cannot change on update; everything else the spec names can.
-      if (exists) await jsm.streams.update(spec.name, { ...config, storage: undefined } as Partial<StreamConfig>);
-      else await jsm.streams.add(config);
+      // Storage cannot change on update; everything else the spec names can. Replicas the spec
+      // does not name stay as they are: a caller without a replicas setting (the worker) must not
+      // scale an operator's replicas-3 stream down to 1.
+      if (existing !== undefined) {
+        const num_replicas = spec.replicas ?? existing.config.num_replicas;
+        await jsm.streams.update(spec.name, { ...config, num_replicas, storage: undefined } as Partial<StreamConfig>);
+      } else await jsm.streams.add(config);
     });
   }
 

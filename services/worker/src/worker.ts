@@ -26,9 +26,11 @@ export function resourceNames(subjects: Subjects): { stream: string; state: stri
 /** Creates (or updates) the JetStream stream, the KV buckets and the object store. */
 export async function provision(t: Transport, subjects: Subjects, o: Readonly<WorkerOptions>): Promise<{ state: import('@carousel/bus').KvStore; leases: import('@carousel/bus').KvStore; blobs: import('@carousel/bus').BlobStore }> {
   const n = resourceNames(subjects);
-  // Streams' input (<prefix>.p.<n>.<stream>) and group members' (<prefix>.p.<n>.<group>.<stream>).
-  const groupInput = groupSubjects(subjects.prefix, subjects.partitions).partitionsAll;
-  await t.ensureStream({ name: n.stream, subjects: [subjects.partitionsAll, groupInput], duplicateWindowMs: o.duplicateWindowMs });
+  // Streams' input (<prefix>.p.<n>.<stream>) and group members' (<prefix>.p.<n>.<group>.<stream>),
+  // captured as one subject `<prefix>.p.>`: a partition's consumer filter `<prefix>.p.<n>.>` must
+  // be a subset of a single stream subject (nats-server 2.9 refuses it otherwise, and the
+  // partition then never consumes).
+  await t.ensureStream({ name: n.stream, subjects: [`${subjects.prefix}.p.>`], duplicateWindowMs: o.duplicateWindowMs });
   const state = await t.ensureKv({ bucket: n.state, history: 1 });
   const leases = await t.ensureKv({ bucket: n.leases, history: 1, ttlMs: o.leaseTtlMs });
   const blobs = await t.ensureObjectStore({ bucket: n.blobs });

@@ -186,6 +186,13 @@ describe('dashboard - in Chromium, served by a running gateway', () => {
     expect(Number(await page.textContent('[data-stat="seq"]'))).toBeGreaterThan(before);
     expect(await page.textContent('[data-stat="loss"]')).toMatch(/^\d/);
     expect(await page.textContent('#chart-caption')).toMatch(/steps shown/);
+    // The value series: every prediction of the feed carries x, so every row has a value, charted
+    // next to the forecast with a legend entry of its own and named in the caption.
+    const drawn = await page.$eval('#charts', (el) => ({ points: Number((el as HTMLElement).dataset['points']), values: Number((el as HTMLElement).dataset['values']) }));
+    expect(drawn.values).toBeGreaterThan(0);
+    expect(drawn.values).toBe(drawn.points);
+    expect(await page.$$eval('#value-chart .u-legend .u-series .u-label', (ls) => ls.map((l) => l.textContent))).toContain('value');
+    expect(await page.textContent('#chart-caption')).toMatch(/value -?\d+\.\d{3}, forecast/);
   });
 
   test('an injected anomaly is marked on the chart, flagged in the list and listed under recent alerts', async () => {

@@ -73,7 +73,7 @@ export class PredictionFeed {
     const score = err === null ? null : anomalous ? 0.97 : Math.min(1, s.base + 0.05 * this.#rand());
     const lik = score === null ? null : anomalous ? 0.999 : 0.3 + 0.4 * this.#rand();
     const ts = T0 + t * STEP_MS;
-    this.nc.publish(`${this.prefix}.out.${name}`, encodePrediction({ v: PROTOCOL_VERSION, stream: name, seq: t, ts, f: [next], err, score, lik, mv: 1, pt: 0.00012 }));
+    this.nc.publish(`${this.prefix}.out.${name}`, encodePrediction({ v: PROTOCOL_VERSION, stream: name, seq: t, ts, f: [next], x: [x], err, score, lik, mv: 1, pt: 0.00012 }));
     this.predictions++;
     if (anomalous) {
       this.nc.publish(`${this.prefix}.alert.${name}`, encodeAlert({ v: PROTOCOL_VERSION, stream: name, seq: t, ts, score: score!, lik: lik!, thr: ALERT_THRESHOLD, mv: 1 }));

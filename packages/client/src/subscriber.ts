@@ -98,6 +98,8 @@ export class Subscriber {
   };
   readonly #seqs = new SeqTracker();
   readonly #subs = new Map<string, Sub>();
+  /** Ids of the subscriptions sent on the current socket: each is sent once per connection. */
+  readonly #sentOnSocket = new Set<string>();
   #nextSub = 1;
   #ws: WebSocketLike | undefined;
   #attempt = 0;
@@ -254,6 +256,7 @@ export class Subscriber {
         return;
       }
       this.#ws = ws;
+      this.#sentOnSocket.clear();
       ws.binaryType = 'arraybuffer';
       const timer = setTimeout(() => {
         if (this.#state !== SUBSCRIBER_OPEN) ws.close(4000, 'connect timeout');
@@ -279,7 +282,10 @@ export class Subscriber {
     ws.send(this.#o.format === 'msgpack' ? packr.pack(body) : JSON.stringify(body));
   }
 
+  /** Sends `sub` unless it was already sent on this socket (a subscribe() inside an 'authenticated' listener). */
   #sendSubscribe(sub: Sub): void {
+    if (this.#sentOnSocket.has(sub.id)) return;
+    this.#sentOnSocket.add(sub.id);
     const since = this.#seqs.positions();
     this.#send(Object.keys(since).length > 0 ? { type: 'subscribe', id: sub.id, patterns: sub.patterns, since } : { type: 'subscribe', id: sub.id, patterns: sub.patterns });
   }
@@ -306,6 +312,7 @@ export class Subscriber {
         this.#attempt = 0;
         this.#setState(SUBSCRIBER_OPEN);
         this.#emit('authenticated', m);
+        // Resubscribe what the listeners did not just subscribe themselves (#sendSubscribe skips those).
         for (const sub of this.#subs.values()) this.#sendSubscribe(sub);
         this.#firstOpen.resolve();
         return;

@@ -15,6 +15,8 @@ export interface PredictionMessage {
   readonly ts?: number;
   /** Forecast: one vector, or an H-step horizon of vectors. */
   readonly f: number[] | number[][];
+  /** The sample as received, in its units (what the previous forecast forecast); absent from older workers. */
+  readonly x?: number[];
   readonly err: number | null;
   readonly score: number | null;
   readonly lik: number | null;

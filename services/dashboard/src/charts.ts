@@ -1,11 +1,12 @@
-// The selected stream's two live charts (uPlot): forecast with its error band above, anomaly score
+// The selected stream's two live charts (uPlot): the value next to the forecast made one step
+// earlier, with its error band, above; anomaly score
 // and likelihood below, cursors in sync, alerts as vertical markers on both. Data come straight from
 // the stream's history ring into arrays reused across frames; draw() is called at most once per
 // animation frame and does nothing when the ring has not moved.
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { A_LIK, A_SCORE, A_SEQ, A_X, H_ERR, H_FORECAST, H_HI, H_LIK, H_LO, H_SCORE, H_SEQ, H_X } from './streams.ts';
+import { A_LIK, A_SCORE, A_SEQ, A_X, H_ERR, H_FORECAST, H_HI, H_LIK, H_LO, H_SCORE, H_SEQ, H_VALUE, H_X } from './streams.ts';
 import type { StreamEntry } from './streams.ts';
 
 const VALUE_HEIGHT = 260;
@@ -17,6 +18,7 @@ interface Palette {
   muted: string;
   grid: string;
   forecast: string;
+  value: string;
   band: string;
   bandEdge: string;
   score: string;
@@ -29,7 +31,7 @@ function palette(): Palette {
   const css = getComputedStyle(document.documentElement);
   const v = (name: string): string => css.getPropertyValue(name).trim();
   return {
-    fg: v('--fg'), muted: v('--muted'), grid: v('--grid'), forecast: v('--c-forecast'), band: v('--c-band'), bandEdge: v('--c-band-edge'),
+    fg: v('--fg'), muted: v('--muted'), grid: v('--grid'), forecast: v('--c-forecast'), value: v('--c-value'), band: v('--c-band'), bandEdge: v('--c-band-edge'),
     score: v('--c-score'), lik: v('--c-lik'), alert: v('--c-alert'), threshold: v('--c-threshold'),
   };
 }
@@ -110,6 +112,7 @@ export class StreamCharts {
   // Column arrays reused across frames (uPlot reads them on setData).
   readonly #xs: number[] = [];
   readonly #forecast: (number | null)[] = [];
+  readonly #valueCol: (number | null)[] = [];
   readonly #lo: (number | null)[] = [];
   readonly #hi: (number | null)[] = [];
   readonly #scoreCol: (number | null)[] = [];
@@ -145,17 +148,19 @@ export class StreamCharts {
     if (h !== undefined) {
       for (let r = 0; r < h.length; r++) this.#xs.push(h.at(r, H_X));
       h.copyColumn(H_FORECAST, this.#forecast);
+      h.copyColumn(H_VALUE, this.#valueCol);
       h.copyColumn(H_LO, this.#lo);
       h.copyColumn(H_HI, this.#hi);
       h.copyColumn(H_SCORE, this.#scoreCol);
       h.copyColumn(H_LIK, this.#likCol);
     } else {
-      for (const a of [this.#forecast, this.#lo, this.#hi, this.#scoreCol, this.#likCol]) a.length = 0;
+      for (const a of [this.#forecast, this.#valueCol, this.#lo, this.#hi, this.#scoreCol, this.#likCol]) a.length = 0;
     }
     this.#resolveMarkers(s);
-    this.#value?.setData([this.#xs, this.#forecast, this.#lo, this.#hi]);
+    this.#value?.setData([this.#xs, this.#forecast, this.#lo, this.#hi, this.#valueCol]);
     this.#score?.setData([this.#xs, this.#scoreCol, this.#likCol]);
     this.figure.dataset['points'] = String(this.#xs.length);
+    this.figure.dataset['values'] = String(this.#valueCol.reduce<number>((n, v) => (v === null ? n : n + 1), 0));
     this.figure.dataset['alerts'] = String(this.#markers.xs.length);
     return this.summary();
   }
@@ -165,10 +170,10 @@ export class StreamCharts {
   }
 
   /** The latest row, for the caption. */
-  latest(): { seq: number; forecast: number; err: number; score: number; lik: number } | undefined {
+  latest(): { seq: number; value: number; forecast: number; err: number; score: number; lik: number } | undefined {
     const h = this.#stream?.history;
     if (h === undefined || h.length === 0) return undefined;
-    return { seq: h.last(H_SEQ), forecast: h.last(H_FORECAST), err: h.last(H_ERR), score: h.last(H_SCORE), lik: h.last(H_LIK) };
+    return { seq: h.last(H_SEQ), value: h.last(H_VALUE), forecast: h.last(H_FORECAST), err: h.last(H_ERR), score: h.last(H_SCORE), lik: h.last(H_LIK) };
   }
 
   // An alert is placed at the x of the history row with its seq (alerts and predictions travel on
@@ -215,6 +220,7 @@ export class StreamCharts {
           { label: 'forecast', stroke: p.forecast, width: 2, spanGaps: false, points: { show: false } },
           { label: 'forecast − error', stroke: p.bandEdge, width: 1, points: { show: false } },
           { label: 'forecast + error', stroke: p.bandEdge, width: 1, points: { show: false } },
+          { label: 'value', stroke: p.value, width: 1.5, spanGaps: false, points: { show: false } },
         ],
         bands: [{ series: [3, 2], fill: p.band }],
         axes: [axis(p), axis(p, { size: 56 })],
@@ -222,7 +228,7 @@ export class StreamCharts {
         legend: { live: true },
         plugins: [markerPlugin(this.#markers, p, false)],
       },
-      [this.#xs, this.#forecast, this.#lo, this.#hi],
+      [this.#xs, this.#forecast, this.#lo, this.#hi, this.#valueCol],
       this.valueEl,
     );
     this.#score = new uPlot(

@@ -115,7 +115,7 @@ function caption(): string {
   const last = charts.latest();
   if (last === undefined) return 'Waiting for predictions.';
   return `${points} steps shown, ${alertsShown} alert${alertsShown === 1 ? '' : 's'} marked. ` +
-    `Step ${last.seq}: forecast ${fmt(last.forecast)}, error ${fmt(last.err)}, score ${fmt(last.score)}, likelihood ${fmt(last.lik)}.`;
+    `Step ${last.seq}: value ${fmt(last.value)}, forecast ${fmt(last.forecast)}, error ${fmt(last.err)}, score ${fmt(last.score)}, likelihood ${fmt(last.lik)}.`;
 }
 
 // The last refusal or failure stays visible after the connection closes (it says why).

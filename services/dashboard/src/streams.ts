@@ -2,10 +2,10 @@
 // history ring (long for the selected stream) and its recent alerts. Fed by prediction and alert
 // messages; read by the list, the charts and the stats panel once per animation frame.
 //
-// What a Prediction carries for step t (seq t): `f`, the forecast of the NEXT sample, and `err`,
-// the RMS error of the forecast made at t-1 against sample t. The sample itself is not on the
-// wire, so the chart row of step t pairs the forecast made one step earlier with that error: for a
-// one-feature stream the value is exactly forecast - err or forecast + err (the band's edges).
+// What a Prediction carries for step t (seq t): `f`, the forecast of the NEXT sample, `err`, the
+// RMS error of the forecast made at t-1 against sample t, and (optional) `x`, sample t itself. The
+// chart row of step t pairs the forecast made one step earlier with that error (the band's edges)
+// and with the value, feature 0 (NaN when the prediction has no `x`).
 
 import type { AlertMessage, PredictionMessage } from '@carousel/client';
 import { Ring } from './ring.ts';
@@ -29,7 +29,8 @@ export const H_HI = 4; // forecast + err
 export const H_SCORE = 5;
 export const H_LIK = 6;
 export const H_ERR = 7;
-const H_COLUMNS = 8;
+export const H_VALUE = 8; // the sample of this step as received, feature 0; NaN without `x`
+const H_COLUMNS = 9;
 
 // Alert columns.
 export const A_SEQ = 0;
@@ -166,6 +167,7 @@ export class StreamTable {
     row[H_SCORE] = num(m.score);
     row[H_LIK] = num(m.lik);
     row[H_ERR] = err;
+    row[H_VALUE] = num(m.x?.[0]);
     e.history.push(row);
     e.seq = m.seq;
     e.score = m.score;

@@ -14,7 +14,7 @@ export interface WorkerFigures {
   kernelRR: number;
   kernel: { median: number; samples: number[] };
   kernelRoundRobin: { median: number; samples: number[] };
-  runs: Record<string, { median: BenchWorkerResult; samples: BenchWorkerResult[] }>;
+  runs: Record<string, { median: BenchWorkerResult; samples: BenchWorkerResult[]; kernelSchedule: number; kernelScheduleSamples: number[] }>;
 }
 
 interface Row {
@@ -29,16 +29,19 @@ const ms = (s: number): string => `${(s * 1e3).toFixed(2)} ms`;
 
 export function renderWorkerReport(f: WorkerFigures): { markdown: string; json: unknown } {
   const rows: Row[] = [];
-  for (const [n, { median: m }] of Object.entries(f.runs)) {
+  for (const [n, { median: m, kernelSchedule }] of Object.entries(f.runs)) {
     const streams = Number(n).toLocaleString('en-US');
     const ratio = m.samplesPerSecond / f.kernel.median;
     rows.push({ what: `samples/s, ${streams} streams`, target: '-', measured: m.samplesPerSecond.toFixed(0), met: null });
     rows.push({ what: `ratio to kernel (${f.kernel.median.toFixed(0)}/s), ${streams} streams`, target: '>= 0.7', measured: ratio.toFixed(2), met: ratio >= 0.7 });
+    rows.push({ what: `(information) ratio to the kernel on the same schedule (${kernelSchedule.toFixed(0)}/s), ${streams} streams`, target: '-', measured: (m.samplesPerSecond / kernelSchedule).toFixed(2), met: null });
     rows.push({ what: `publish->prediction p50 at ${m.latencyRate.toFixed(0)}/s, ${streams} streams`, target: '-', measured: ms(m.p50), met: null });
     rows.push({ what: `publish->prediction p99 at ${m.latencyRate.toFixed(0)}/s, ${streams} streams`, target: '< 5 ms', measured: ms(m.p99), met: m.p99 < 0.005 });
     rows.push({ what: `infer request-reply p99, ${streams} streams`, target: '< 1 ms', measured: ms(m.inferP99), met: m.inferP99 < 0.001 });
+    if (m.echoP99 !== undefined) rows.push({ what: `(floor) empty request-reply to the worker process, p50 / p99`, target: '-', measured: `${ms(m.echoP50)} / ${ms(m.echoP99)}`, met: null });
     rows.push({ what: `bytes per active stream, ${streams} streams`, target: '<= 200 KB', measured: `${(m.bytesPerActiveStream / KB).toFixed(1)} KB`, met: m.bytesPerActiveStream <= 200 * KB });
     rows.push({ what: `bytes per passivated stream, ${streams} streams`, target: '<= 2 KB', measured: `${(m.bytesPerPassivatedStream / KB).toFixed(2)} KB`, met: m.bytesPerPassivatedStream <= 2 * KB });
+    rows.push({ what: `checkpoints written by the worker during the timed phases, ${streams} streams`, target: '-', measured: String(m.checkpointsWhileTimed), met: null });
     rows.push({ what: `checkpoint size, ${streams} streams`, target: '-', measured: `${(m.checkpointBytes / KB).toFixed(1)} KB`, met: null });
   }
   const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' ');

@@ -54,6 +54,12 @@ export interface BenchWorkerResult {
   /** infer round trip, seconds. */
   inferP50: number;
   inferP99: number;
+  /**
+   * The floor under inferP50/P99: the same request-reply to an empty responder on its own
+   * connection in the worker process (no model, no actor), seconds.
+   */
+  echoP50: number;
+  echoP99: number;
   bytesPerActiveStream: number;
   bytesPerPassivatedStream: number;
   /** Worker process RSS growth per active stream (information: includes allocator slack). */
@@ -61,6 +67,8 @@ export interface BenchWorkerResult {
   checkpointBytes: number;
   /** Actors passivated during the timed phases (should be 0: else idleMs is too short). */
   passivatedWhileTimed: number;
+  /** Checkpoints the worker wrote during the throughput and latency phases (its own schedule). */
+  checkpointsWhileTimed: number;
 }
 
 interface Mem {
@@ -72,6 +80,8 @@ interface Mem {
 interface Counters {
   active: number;
   passivatedTotal: number;
+  /** Checkpoints written (carousel_worker_checkpoints_total). */
+  checkpoints: number;
 }
 
 const DEFAULT_IDLE_MS = 15_000;
@@ -161,6 +171,13 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       inf.push((performance.now() - t) / 1000);
     }
     inf.sort((a, b) => a - b);
+    const echo: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const t = performance.now();
+      await client.request(`${prefix}.benchecho`, new Uint8Array(8), { timeout: 5000 });
+      echo.push((performance.now() - t) / 1000);
+    }
+    echo.sort((a, b) => a - b);
 
     // 4. Idle passivation: every actor checkpointed and dropped from memory.
     await until(async () => (await child.counters()).active === 0, idleMs * 4 + 60_000, 250);
@@ -175,11 +192,14 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       latencyRate: rate,
       inferP50: quantile(inf, 0.5),
       inferP99: quantile(inf, 0.99),
+      echoP50: quantile(echo, 0.5),
+      echoP99: quantile(echo, 0.99),
       bytesPerActiveStream: (live(memActive) - live(mem0)) / names.length,
       bytesPerPassivatedStream: (live(memPassivated) - live(mem0)) / names.length,
       rssPerActiveStream: (memActive.rss - mem0.rss) / names.length,
       checkpointBytes: ckpt?.value.length ?? 0,
       passivatedWhileTimed: c1.passivatedTotal - c0.passivatedTotal,
+      checkpointsWhileTimed: c1.checkpoints - c0.checkpoints,
     };
   } finally {
     await client.close();
@@ -254,6 +274,12 @@ async function serve(o: ServeOptions): Promise<void> {
   });
   await worker.start();
   await until(() => worker.partitions().length === o.partitions);
+  // The floor of a request-reply through this process: an empty responder on its own connection.
+  const echo = await NatsTransport.connect({ servers: [o.natsUrl], name: 'carousel-bench-echo' });
+  echo.subscribe(`${o.prefix}.benchecho`, { callback: (m) => {
+    if (m.reply !== undefined) echo.publish(m.reply, new Uint8Array(0));
+  } });
+  await echo.flush();
   const out = (s: string): void => void process.stdout.write(s + '\n');
   out('ready');
   const rl = createInterface({ input: process.stdin });
@@ -265,10 +291,14 @@ async function serve(o: ServeOptions): Promise<void> {
       out(JSON.stringify({ heapUsed: m.heapUsed, external: m.external, rss: m.rss }));
     } else if (cmd === 'counters') {
       const c = worker.actorCounters();
-      out(JSON.stringify({ active: c.active, passivatedTotal: c.passivatedTotal }));
+      void worker.metrics.checkpointsWritten.get().then((m) => {
+        const checkpoints = m.values.reduce((a, v) => a + v.value, 0);
+        out(JSON.stringify({ active: c.active, passivatedTotal: c.passivatedTotal, checkpoints }));
+      });
     } else out(JSON.stringify({ error: `unknown command ${cmd}` }));
   });
   await new Promise<void>((r) => rl.once('close', r));
+  await echo.close();
   await worker.close();
   process.exit(0);
 }

@@ -317,13 +317,12 @@ class OnlineAnomalyScorer implements AnomalyScorer {
  * the mean is (numerically) zero and the Gamma is undefined.
  */
 function gammaZ(x: number, mean: number, v: number): number {
-  // Only the upper tail is anomalous: an average at or below the mean is never surprising. And the
-  // Wilson-Hilferty transform is only trusted for a shape k = mean²/v of at least 1; below that
-  // (a near-perfect forecaster: mean and variance both at the floor) it sent an average of 0 to a
-  // huge positive deviate, scoring flat streams as certain anomalies. Use the Gaussian deviate there.
+  // Only the upper tail is anomalous: an average at or below the mean is never surprising. For a
+  // small Gamma shape (a near-perfect forecaster: mean and variance both at the floor) the
+  // Wilson-Hilferty transform sent an average of 0 to a huge positive deviate, scoring flat streams
+  // as certain anomalies; below the mean the Gaussian deviate (<= 0) is used instead.
   if (x <= mean || mean < 1e-12) return (x - mean) / Math.sqrt(v);
   const a = v / (9 * mean * mean); // 1 / (9 k), k = mean^2 / v the Gamma shape
-  if (a > 1 / 9) return (x - mean) / Math.sqrt(v);
   return (Math.cbrt(x / mean) - (1 - a)) / Math.sqrt(a);
 }
 

@@ -30,7 +30,7 @@ describe('load: overload at 2x capacity', () => {
     const seconds = loadSeconds(12 * 5) / 5;
     nats = await startNats();
     client = await connect(nats.url);
-    worker = await startWorker(nats.url, 'ov1', { CAROUSEL_LOG: '0', CAROUSEL_MAX_MAILBOX: '256' });
+    worker = await startWorker(nats.url, 'ov1', { CAROUSEL_MAX_MAILBOX: '256' });
     const pid = worker.proc.pid!;
     const cap = await measureCapacity(client, worker, STREAMS.map((s) => `cap-${s}`), 300);
     const rate = (2 * cap.perSecond) / STREAMS.length;

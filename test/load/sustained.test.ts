@@ -29,7 +29,7 @@ describe('load: sustained at 80% of capacity', () => {
     const seconds = loadSeconds(30);
     nats = await startNats();
     client = await connect(nats.url);
-    worker = await startWorker(nats.url, 'ld1', { CAROUSEL_LOG: '0' });
+    worker = await startWorker(nats.url, 'ld1', {});
     const cap = await measureCapacity(client, worker, STREAMS.map((s) => `cap-${s}`), 400);
     const rate = (0.8 * cap.perSecond) / STREAMS.length;
     producer = new Producer(client, STREAMS, Math.ceil(rate * seconds * 1.1) + 10, { ratePerStream: rate, window: 16 });

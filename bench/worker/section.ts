@@ -11,6 +11,7 @@ import { NatsServer, REPO_ROOT } from '@carousel/test-suites';
 import { benchWorker, defaultStreamConfig, parseStreamConfig, StreamProcessor, type BenchWorkerResult } from '@carousel/worker';
 import type { BenchArgs } from '../args.ts';
 import { median, now } from '../lstm/contender.ts';
+import { memoryBreakdown } from './breakdown.ts';
 import { renderWorkerReport, type WorkerFigures } from './report.ts';
 
 /** Streams per run, and backlog samples per stream (full run, quick run). */
@@ -32,6 +33,7 @@ export async function run(args: BenchArgs): Promise<void> {
   console.log(`machine: ${os.cpus()[0]?.model ?? '?'}, ${os.cpus().length} cores, node ${process.version}, load ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`model: ${JSON.stringify(config.model)}, ${DIMS} features; rounds ${rounds}${args.quick ? ' (quick: not for the record)' : ''}\n`);
 
+  const breakdown = memoryBreakdown(DIMS);
   const kernel: number[] = [];
   const kernelRR: number[] = [];
   const results: Record<string, BenchWorkerResult[]> = {};
@@ -63,6 +65,7 @@ export async function run(args: BenchArgs): Promise<void> {
     machine: { cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, node: process.version, loadStart, loadEnd: os.loadavg() },
     model: config.model, dims: DIMS, kernelRR: KERNEL_RR,
     kernel: { median: median(kernel), samples: kernel }, kernelRoundRobin: { median: median(kernelRR), samples: kernelRR },
+    breakdown,
     runs: Object.fromEntries(Object.entries(results).map(([k, rs]) => [k, { median: medianOf(rs), samples: rs, kernelSchedule: median(schedule[k]!), kernelScheduleSamples: schedule[k]! }])),
   };
   const { markdown, json } = renderWorkerReport(figures);

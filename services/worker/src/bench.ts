@@ -13,6 +13,7 @@
 // Producers publish to <prefix>.in.<stream> when `viaMapping` (the server's partition mapping, as in
 // infra/nats/single.conf), else straight to <prefix>.p.<partition>.<stream>. Not a test: asserts nothing.
 // Run directly: node --import tsx services/worker/src/bench.ts [natsUrl]   (no mapping needed)
+// CAROUSEL_BENCH_CPU_PROF=<dir> profiles the worker process (--cpu-prof).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -226,7 +227,10 @@ class WorkerChild {
   }
 
   static async start(o: ServeOptions): Promise<WorkerChild> {
-    const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', THIS_FILE, '--serve', JSON.stringify(o)], {
+    // CAROUSEL_BENCH_CPU_PROF=<dir>: the worker process writes a V8 CPU profile there on exit.
+    const prof = process.env['CAROUSEL_BENCH_CPU_PROF'];
+    const flags = prof === undefined || prof === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`];
+    const proc = spawn(process.execPath, ['--expose-gc', ...flags, '--import', 'tsx', THIS_FILE, '--serve', JSON.stringify(o)], {
       cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'],
     });
     const c = new WorkerChild(proc);

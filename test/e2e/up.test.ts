@@ -4,7 +4,7 @@
 // real browser, stop cleanly on Ctrl-C, and continue where it stopped on the next start.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,7 @@ interface Up {
 }
 
 const running: Up[] = [];
+const dataDirs: string[] = [];
 let browser: Browser | undefined;
 
 /** Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group. */
@@ -70,11 +71,20 @@ afterAll(async () => {
       // the group is gone already
     }
   }
+  // The nats-server runs in its own process group (so Ctrl-C reaches only carousel): stop it too.
+  for (const d of dataDirs) {
+    try {
+      process.kill(Number(readFileSync(path.join(d, 'nats-server.pid'), 'utf8')), 'SIGKILL');
+    } catch {
+      // stopped by carousel already
+    }
+  }
 });
 
 describe('carousel up, the README way', () => {
   test('starts everything, shows live streams in Chromium, stops on Ctrl-C and continues on the next start', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'carousel-up-'));
+    dataDirs.push(dataDir);
     const [port, natsPort] = [await freePort(), await freePort()];
     const first = start(dataDir, port, natsPort);
     const dash = await waitFor('the dashboard URL', () => first.out.find((l) => l.includes('Dashboard: http')), {
@@ -90,7 +100,13 @@ describe('carousel up, the README way', () => {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const page = await browser.newPage();
     await page.goto(url);
-    await page.waitForFunction(() => { const text = (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText; return text.includes('sensor-0') && text.includes('plant-0'); }, null, { timeout: 60_000 });
+    const bodyText = (): Promise<string> => page.evaluate(() => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText);
+    await waitFor('the dashboard to list sensor-0 and plant-0', async () => {
+      const text = await bodyText().catch(() => '');
+      return text.includes('sensor-0') && text.includes('plant-0');
+    }, { timeoutMs: 120_000, abort: first.exited.then(async (c) => `carousel up exited with ${c}; page: ${(await bodyText().catch(() => '')).slice(0, 400)}`) }).catch(async (e: Error) => {
+      throw new Error(`${e.message}\npage text: ${(await bodyText().catch(() => '?')).slice(0, 600)}\ncarousel output:\n${first.out.join('\n')}`);
+    });
     await page.screenshot({ path: path.join(OUT, 'up-dashboard.png'), fullPage: true });
     console.log('up: the browser shows the streams');
 

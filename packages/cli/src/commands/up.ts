@@ -195,6 +195,17 @@ function freePort(): Promise<number> {
 function startNatsServer(dataDir: string, port: number, mapping: Record<string, string>): ChildProcess {
   const dir = join(dataDir, 'nats');
   mkdirSync(dir, { recursive: true });
+  // A nats-server left by a `carousel up` that was killed outright (kill -9) still holds the data
+  // folder: stop it first. Its pid is in nats-server.pid.
+  const pidFile = join(dataDir, 'nats-server.pid');
+  if (existsSync(pidFile)) {
+    const old = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      if (old > 0) process.kill(old, 'SIGTERM');
+    } catch {
+      // not running any more
+    }
+  }
   const conf = join(dataDir, 'nats-server.conf');
   const maps = Object.entries(mapping).map(([k, v]) => `  "${k}": "${v}"`).join('\n');
   writeFileSync(conf, `server_name: carousel-up\nlisten: 127.0.0.1:${port}\nmax_payload: 1MB\njetstream {\n  store_dir: "${dir}"\n}\nmappings = {\n${maps}\n}\n`);
@@ -202,6 +213,7 @@ function startNatsServer(dataDir: string, port: number, mapping: Record<string, 
   // worker has written its checkpoints. If we die without stopping it, the exit hook still does.
   const child = spawn('nats-server', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   child.stderr?.resume();
+  if (child.pid) writeFileSync(pidFile, String(child.pid));
   const onExit = (): void => {
     if (child.exitCode === null) child.kill('SIGTERM');
   };

@@ -7,8 +7,8 @@ export default defineProject({
     name: '@carousel/test-suites',
     include: ['**/*.test.ts'],
     exclude: ['**/node_modules/**'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
     fileParallelism: false,
   },
 });

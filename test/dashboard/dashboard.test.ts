@@ -68,7 +68,7 @@ const chartPoints = async (page: Page): Promise<number> => Number(await page.get
 const chartAlerts = async (page: Page): Promise<number> => Number(await page.getAttribute('#charts', 'data-alerts'));
 const option = (page: Page, stream: string): ReturnType<Page['locator']> => page.locator(`[role="option"][data-stream="${stream}"]:not([hidden])`);
 
-function waitState(page: Page, state: string, timeoutMs = 20_000): Promise<true> {
+function waitState(page: Page, state: string, timeoutMs = 60_000): Promise<true> {
   return waitFor(`connection state ${state}`, async () => (await connState(page)) === state || undefined, { timeoutMs });
 }
 

@@ -79,11 +79,11 @@ describe('dashboard - fed by the simulator through a real worker', () => {
     const page: Page = await context.newPage();
     await page.goto(`${origin}/#token=${token}`);
     await waitFor('authenticated', async () => (await page.textContent('#conn-state')) === 'authenticated' || undefined);
-    await waitFor('three streams', async () => (await page.textContent('#stream-count')) === '3 streams' || undefined, { timeoutMs: 30_000 });
+    await waitFor('three streams', async () => (await page.textContent('#stream-count')) === '3 streams' || undefined, { timeoutMs: 90_000 });
     await page.locator('[role="option"][data-stream="sensor-0"]').click();
     const points = async (): Promise<number> => Number(await page.getAttribute('#charts', 'data-points'));
     const first = await waitFor('points', async () => (await points()) || undefined);
-    await waitFor('more points', async () => ((await points()) >= first + 20 ? true : undefined), { timeoutMs: 30_000 });
+    await waitFor('more points', async () => ((await points()) >= first + 20 ? true : undefined), { timeoutMs: 90_000 });
     expect(Number(await page.textContent('[data-stat="updates"]'))).toBeGreaterThan(0);
     expect(await page.textContent('[data-stat="loss"]')).toMatch(/^\d/);
     expect(await page.textContent('[data-stat="shape"]')).toMatch(/^[1-9]\d* × [1-9]\d*$/);

@@ -1,7 +1,7 @@
 // Waiting for conditions with a deadline (never asserting on time), and small HTTP probes.
 
 export interface WaitOptions {
-  /** Give up after this many milliseconds (default 20 000). */
+  /** Give up after this many milliseconds (default 60 000: generous for a loaded 2-core CI machine). */
   timeoutMs?: number;
   /** Poll interval, milliseconds (default 50). */
   intervalMs?: number;
@@ -11,7 +11,7 @@ export interface WaitOptions {
 
 /** Polls `cond` until it returns a truthy value and returns it; throws `timed out waiting for <what>` after the deadline. */
 export async function waitFor<T>(what: string, cond: () => T | Promise<T>, opts: WaitOptions = {}): Promise<NonNullable<T>> {
-  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   const intervalMs = opts.intervalMs ?? 50;
   const end = Date.now() + timeoutMs;
   let lastError: unknown;

@@ -18,7 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { NatsTransport } from '@carousel/bus';
+import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
 import { createSubjects, decodePrediction, encodeInferRequest, encodeSample, parseOptions, partitionOf } from '@carousel/protocol';
 import type { StreamConfig } from './stream-config.ts';
 import { Worker } from './worker.ts';
@@ -116,13 +116,24 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   } });
   const x = (i: number, s: number): number[] => [Math.sin(i / 7 + s), Math.cos(i / 11 + s)];
   const subjectOf = (name: string): string => (o.viaMapping === true ? `${prefix}.in.${name}` : `${prefix}.p.${partitionOf(name, P)}.${name}`);
-  const send = (s: number, seq: number): Promise<unknown> =>
-    client.jsPublish(subjectOf(names[s]!), encodeSample({ v: 1, stream: names[s]!, seq, x: x(seq, s) }));
+  // As a producer should: a msg id per sample, and a retry on an ack timeout (the server dedupes).
+  const send = async (s: number, seq: number): Promise<void> => {
+    const name = names[s]!;
+    const data = encodeSample({ v: 1, stream: name, seq, x: x(seq, s) });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.jsPublish(subjectOf(name), data, { msgId: `${name}-${seq}`, timeout: 10_000 });
+        return;
+      } catch (err) {
+        if (!(isBusError(err) && err.code === BUS_ERR.TIMEOUT) || attempt === 5) throw err;
+      }
+    }
+  };
   const publishAll = async (fromSeq: number, toSeq: number): Promise<void> => {
-    const acks: Promise<unknown>[] = [];
+    const acks: Promise<void>[] = [];
     for (let seq = fromSeq; seq < toSeq; seq++) {
       for (let s = 0; s < names.length; s++) acks.push(send(s, seq));
-      if (acks.length >= 1024) await Promise.all(acks.splice(0));
+      if (acks.length >= 512) await Promise.all(acks.splice(0));
     }
     await Promise.all(acks);
   };

@@ -81,7 +81,7 @@ export function partitionOfKey(key: string, partitions: number): number {
 export interface GroupSubjects {
   /** `<prefix>.g.<group>.<stream>`: where a member's producer publishes. */
   in(group: string, stream: string): string;
-  /** `<prefix>.p.*.*.*`: group members' partitioned input (captured by the JetStream stream too). */
+  /** `<prefix>.p.*.*.*`: group members' partitioned input (CAROUSEL_IN captures it with `<prefix>.p.>`, see provision). */
   readonly partitionsAll: string;
   /** `<prefix>.p.<n>.>`: a partition's consumer filter covering streams and group members. */
   filter(partition: number): string;

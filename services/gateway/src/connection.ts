@@ -143,6 +143,40 @@ export class Connection implements ReplayTarget {
     if (this.replays.get(r.stream) === r) this.replays.delete(r.stream);
   }
 
+  /**
+   * The bus connection was lost: live predictions published before the gateway's subscriptions are
+   * back never reach it. Every prediction stream this client has received (and still subscribes
+   * to) gets a replay from the last seq sent, which holds live messages from now on;
+   * busRestored() starts them, so the history fills in what the outage missed. Streams this
+   * connection has never received cannot be named and continue live.
+   */
+  busLost(): void {
+    if (this.state !== CONN_OPEN || !this.ctx.historyReady) return;
+    const max = this.ctx.options.maxResumeStreams;
+    const limited: string[] = [];
+    for (const [key, seq] of this.hwm) {
+      if (!key.startsWith('p:')) continue;
+      const stream = key.slice(2);
+      if (this.replays.has(stream) || !this.wants(stream)) continue;
+      if (this.replays.size >= max) {
+        limited.push(stream);
+        continue;
+      }
+      this.replays.set(stream, new Replay(this.ctx, this, stream, seq));
+    }
+    if (limited.length > 0) this.notify(GW_ERR.RESUME_GAP, `bus connection lost; over ${max} concurrent replays; ${listOf(limited)} continue live`, { streams: limited.slice(0, MAX_NAMED_STREAMS) });
+  }
+
+  /** The bus connection is back: starts the replays busLost() prepared. */
+  busRestored(): void {
+    for (const r of [...this.replays.values()]) if (!r.started) r.start();
+  }
+
+  /** The bus is gone for good: ends the replays busLost() prepared, sending what they hold. */
+  busClosed(): void {
+    for (const r of [...this.replays.values()]) if (!r.started) r.finish();
+  }
+
   /** Bytes this client holds in the queue and the socket. */
   get queuedBytes(): number {
     return this.queue.bytes + this.ws.bufferedAmount;

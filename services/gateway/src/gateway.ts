@@ -182,9 +182,19 @@ export class Gateway implements GatewayContext, AsyncDisposable {
 
   async #watchTransport(): Promise<void> {
     for await (const s of this.transport.status()) {
-      if (s.type === 'disconnect') this.busConnected = false;
-      else if (s.type === 'reconnect') this.busConnected = true;
-      else if (s.type === 'closed') this.busConnected = false;
+      // Predictions published while the bus subscriptions are down never reach the gateway: each
+      // connection holds live messages from the disconnect on and, once reconnected, replays the
+      // missed ones from the history (from the last seq it sent per stream), as on a client resume.
+      if (s.type === 'disconnect') {
+        this.busConnected = false;
+        for (const c of this.#conns.values()) c.busLost();
+      } else if (s.type === 'reconnect') {
+        this.busConnected = true;
+        for (const c of this.#conns.values()) c.busRestored();
+      } else if (s.type === 'closed') {
+        this.busConnected = false;
+        for (const c of this.#conns.values()) c.busClosed();
+      }
       if (s.type === 'disconnect' || s.type === 'reconnect') this.log.warn(`bus ${s.type}`, { server: s.server });
     }
   }

@@ -57,6 +57,11 @@ export const DEFAULT_HISTORY_STORAGE: 'file' | 'memory' = 'memory';
 export const DEFAULT_MAX_RESUME_STREAMS = 256;
 /** Default quiet time that ends a replay when live messages have not caught up with it, milliseconds. */
 export const DEFAULT_REPLAY_IDLE_MS = 250;
+/**
+ * Default longest silence of the history while a replay holds live messages or has read nothing yet
+ * (the consumer is starting), milliseconds; past it the replay ends (GW_ERR_RESUME_GAP if it held any).
+ */
+export const DEFAULT_REPLAY_STALL_MS = 10_000;
 /** Default live messages held per stream while its replay runs; past it the replay ends early. */
 export const DEFAULT_MAX_HELD_MESSAGES = 4_096;
 /** Default time drain() waits for clients to close before terminating them, milliseconds. */
@@ -131,6 +136,8 @@ export interface GatewayOptions {
   maxResumeStreams: number;
   /** See DEFAULT_REPLAY_IDLE_MS. */
   replayIdleMs: number;
+  /** See DEFAULT_REPLAY_STALL_MS. */
+  replayStallMs: number;
   /** See DEFAULT_MAX_HELD_MESSAGES. */
   maxHeldMessages: number;
   /** See DEFAULT_DRAIN_TIMEOUT_MS. */
@@ -171,6 +178,7 @@ export function defaultGatewayOptions(): GatewayOptions {
     historyStorage: DEFAULT_HISTORY_STORAGE,
     maxResumeStreams: DEFAULT_MAX_RESUME_STREAMS,
     replayIdleMs: DEFAULT_REPLAY_IDLE_MS,
+    replayStallMs: DEFAULT_REPLAY_STALL_MS,
     maxHeldMessages: DEFAULT_MAX_HELD_MESSAGES,
     drainTimeoutMs: DEFAULT_DRAIN_TIMEOUT_MS,
     now: Date.now,
@@ -193,7 +201,7 @@ export function parseGatewayOptions(opts: Partial<GatewayOptions> = {}): Readonl
   if (o.port > 65_535) fail(`port must be <= 65535, got ${o.port}`);
   for (const k of ['maxClients', 'maxSubscriptions', 'maxPatterns', 'maxPayloadBytes', 'authTimeoutMs', 'heartbeatMs', 'socketHighWaterBytes',
     'softLimitBytes', 'softLimitMessages', 'hardLimitBytes', 'hardLimitMessages', 'slowGraceMs', 'closeGraceMs', 'authBurst',
-    'authTrackedAddresses', 'historyMaxAgeMs', 'historyMaxMessages', 'maxResumeStreams', 'replayIdleMs', 'maxHeldMessages', 'drainTimeoutMs'] as const) {
+    'authTrackedAddresses', 'historyMaxAgeMs', 'historyMaxMessages', 'maxResumeStreams', 'replayIdleMs', 'replayStallMs', 'maxHeldMessages', 'drainTimeoutMs'] as const) {
     int(o, k, 1);
   }
   if (typeof o.authRefillPerSec !== 'number' || !(o.authRefillPerSec > 0) || !Number.isFinite(o.authRefillPerSec)) {

@@ -1,10 +1,14 @@
 // Replay of one stream for one resuming client: reads the prediction history (JetStream stream
 // CAROUSEL_OUT, filtered to carousel.out.<stream>) from its start, sends what is newer than the
 // client's seq, and meanwhile holds the live messages of that stream. It ends when the history
-// reaches the first held message (contiguous seqs), when the history goes quiet for replayIdleMs,
-// or when too many live messages are held; then the held ones are sent. The connection's per-stream
-// seq high-water mark drops every overlap, so the client sees no duplicate and, while the history
-// covers the outage, no gap.
+// reaches the first held message (contiguous seqs), when the history goes quiet for replayIdleMs
+// after it delivered something while nothing is held, or when too many live messages are held;
+// then the held ones are sent. The quiet rule never ends a replay that holds live messages or that
+// has not yet read anything: the history consumer takes a while to start (longer under load), and
+// ending then would send the held messages, raise the stream's seq high-water mark above the part
+// of the history not yet read and lose it for good. Such a replay waits for the history up to
+// replayStallMs of silence instead. The connection's per-stream seq high-water mark drops every
+// overlap, so the client sees no duplicate and, while the history covers the outage, no gap.
 
 import { decodePrediction } from '@carousel/protocol';
 import type { StreamConsumer } from '@carousel/bus';
@@ -29,6 +33,10 @@ export class Replay {
   /** Messages sent from the history. */
   sent = 0;
   #done = false;
+  #started = false;
+  /** A history message has arrived. */
+  #read = false;
+  #progressAt = 0;
   #consumer: StreamConsumer | undefined;
   #idle: NodeJS.Timeout | undefined;
 
@@ -44,8 +52,14 @@ export class Replay {
     return this.#done;
   }
 
-  /** Starts reading the history; runs until one of the end conditions. */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** Starts reading the history; runs until one of the end conditions. Holds live messages from construction. */
   start(): void {
+    if (this.#started || this.#done) return;
+    this.#started = true;
     this.ctx.metrics.replays.inc();
     this.#armIdle();
     void this.#run().catch((err: unknown) => {
@@ -82,9 +96,40 @@ export class Replay {
     this.finish();
   }
 
+  /**
+   * (Re)arms the end-of-history timer, on start and on every history message: replayIdleMs when
+   * the history delivered something and no live message is held (a quiet stream whose history is
+   * read), otherwise replayStallMs (the history consumer is starting, or held live messages wait
+   * for the history to reach them).
+   */
   #armIdle(): void {
+    this.#progressAt = performance.now();
+    this.#schedule(this.#quiet() ? this.ctx.options.replayIdleMs : this.#stallMs());
+  }
+
+  #quiet(): boolean {
+    return this.#read && this.held.length === 0;
+  }
+
+  #stallMs(): number {
+    return Math.max(this.ctx.options.replayIdleMs, this.ctx.options.replayStallMs);
+  }
+
+  #schedule(ms: number): void {
     clearTimeout(this.#idle);
-    this.#idle = setTimeout(() => this.finish(), this.ctx.options.replayIdleMs);
+    this.#idle = setTimeout(() => this.#onIdle(), ms);
+  }
+
+  #onIdle(): void {
+    if (this.#done) return;
+    if (this.#quiet()) return this.finish();
+    // Live messages arrived since the timer was armed: wait for the history up to replayStallMs.
+    const left = this.#progressAt + this.#stallMs() - performance.now();
+    if (left > 1) return this.#schedule(left);
+    if (this.held.length > 0) {
+      this.target.notify(GW_ERR.RESUME_GAP, `history of ${this.stream} stalled; continuing live`, { stream: this.stream });
+    }
+    this.finish();
   }
 
   async #run(): Promise<void> {
@@ -98,6 +143,7 @@ export class Replay {
     let first = true;
     for await (const m of consumer) {
       if (this.#done) break;
+      this.#read = true;
       this.#armIdle();
       const r = decodePrediction(m.data, { contentType: m.headers['Content-Type'] ?? null, stream });
       if (!r.ok) continue;

@@ -110,7 +110,9 @@ export class Producer {
         if (wait > 1) await sleep(wait);
       }
       sentSinceRate++;
-      inflight.push(this.#publishOne(stream, i).then(() => this.acked.set(stream, Math.max(this.acked.get(stream)!, i + 1))));
+      inflight.push(this.#publishOne(stream, i).then(() => {
+        this.acked.set(stream, Math.max(this.acked.get(stream)!, i + 1));
+      }));
       if (inflight.length >= window) await inflight.shift();
       else if (rateAt === 0 && i % 64 === 63) await sleep(0);
     }

@@ -42,6 +42,8 @@ export interface BenchWorkerOptions {
   idleMs?: number;
   /** Infer round trips (default 1,000). */
   inferRequests?: number;
+  /** Worker checkpointEveryMs (default: the worker's own, 30 s). */
+  checkpointEveryMs?: number;
 }
 
 export interface BenchWorkerResult {
@@ -96,7 +98,10 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   const subjects = createSubjects(parseOptions({ prefix, partitions: P }));
   const run = Date.now().toString(36);
   const names = Array.from({ length: o.streams }, (_, i) => `b${run}-${i}`);
-  const child = await WorkerChild.start({ natsUrl: o.natsUrl, prefix, partitions: P, idleMs, ...(o.stream === undefined ? {} : { stream: o.stream }) });
+  const child = await WorkerChild.start({
+    natsUrl: o.natsUrl, prefix, partitions: P, idleMs, ...(o.stream === undefined ? {} : { stream: o.stream }),
+    ...(o.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: o.checkpointEveryMs }),
+  });
   const client = await NatsTransport.connect({ servers: [o.natsUrl], name: 'carousel-bench-producer' });
   let predictions = 0;
   let firstAt = 0;
@@ -225,6 +230,7 @@ interface ServeOptions {
   partitions: number;
   idleMs: number;
   stream?: Partial<StreamConfig>;
+  checkpointEveryMs?: number;
 }
 
 /** The worker process, driven over stdin/stdout with one JSON line per command and reply. */
@@ -286,6 +292,7 @@ async function serve(o: ServeOptions): Promise<void> {
   const worker = new Worker({
     natsUrl: o.natsUrl, prefix: o.prefix, partitions: o.partitions, metricsPort: null, log: false,
     workerId: `bench-${process.pid}`, idleMs: o.idleMs, ...(o.stream === undefined ? {} : { stream: o.stream }),
+    ...(o.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: o.checkpointEveryMs }),
   });
   await worker.start();
   await until(() => worker.partitions().length === o.partitions);

@@ -6,7 +6,7 @@
 
 import { readFile } from 'node:fs/promises';
 import {
-  connect, credsAuthenticator, DebugEvents, DiscardPolicy, Events, headers as natsHeaders, KvWatchInclude, RetentionPolicy,
+  connect, ConsumerEvents, credsAuthenticator, DebugEvents, DiscardPolicy, Events, headers as natsHeaders, KvWatchInclude, RetentionPolicy,
   StorageType, nanos,
   type ConnectionOptions, type JetStreamClient, type JetStreamManager, type KV, type KvEntry as NatsKvEntry,
   type MsgHdrs, type NatsConnection, type ObjectStore, type StreamConfig,
@@ -27,6 +27,13 @@ import type {
 const STATE_OPEN = 0;
 const STATE_DRAINING = 1;
 const STATE_CLOSED = 2;
+
+/** Ordered consumer pulls: a pull lasts this long, the server sends heartbeats this often while one waits. */
+const CONSUME_EXPIRES_MS = 5_000;
+const CONSUME_HEARTBEAT_MS = 1_000;
+/** Backoff between attempts to recreate a consumer that failed. */
+const CONSUME_RETRY_MIN_MS = 250;
+const CONSUME_RETRY_MAX_MS = 5_000;
 
 function toNatsHeaders(h: MsgHeaders | undefined, msgId?: string): MsgHdrs | undefined {
   if ((h === undefined || Object.keys(h).length === 0) && msgId === undefined) return undefined;
@@ -78,6 +85,8 @@ export class NatsTransport implements Transport {
   #state = STATE_OPEN;
   #subs = new Set<QueuedSubscription>();
   #consumers = new Set<{ close(): Promise<void> }>();
+  /** Restarts every ordered consumer after a reconnect (see consume()). */
+  readonly #reconnectHooks = new Set<() => void>();
   #watches = new Set<KvWatch>();
   #status = new StatusHub();
   #jsm: JetStreamManager | undefined;
@@ -118,6 +127,7 @@ export class NatsTransport implements Transport {
       else if (s.type === Events.Disconnect) ev = { type: 'disconnect', server };
       else if (s.type === Events.Reconnect) {
         this.backoff.reset();
+        for (const restart of [...this.#reconnectHooks]) restart();
         ev = { type: 'reconnect', server };
       } else if (s.type === Events.Error) {
         // For a permissions violation nats.js sends the code as data and the denied operation and
@@ -220,12 +230,23 @@ export class NatsTransport implements Transport {
     checkName('stream', stream);
     if (opts.filterSubject !== undefined) checkPattern(opts.filterSubject);
     const js = this.#js;
+    const nc = this.nc;
     const manager = () => this.#manager();
     const consumers = this.#consumers;
+    const reconnectHooks = this.#reconnectHooks;
     let lastSeq = opts.afterSeq;
     let closed = false;
+    // Ends the current nats.js ordered consumer: closing stops for good, a restart makes the loop
+    // below create a new one after lastSeq.
     let stop: (() => void) | undefined;
+    let restart = false;
+    let wake: (() => void) | undefined;
     let iterator: AsyncGenerator<StreamMsg> | undefined;
+    const restartNow = () => {
+      restart = true;
+      stop?.();
+      wake?.();
+    };
     const handle = {
       stream,
       get lastSeq() {
@@ -234,32 +255,99 @@ export class NatsTransport implements Transport {
       close: async () => {
         closed = true;
         consumers.delete(handle);
+        reconnectHooks.delete(restartNow);
         stop?.();
+        wake?.();
       },
       // One underlying consumer however often the iterator is asked for.
       [Symbol.asyncIterator]: () => (iterator ??= messages()),
     };
-    async function* messages(): AsyncGenerator<StreamMsg> {
+    const sleep = (ms: number) => new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(t);
+        wake = undefined;
+        resolve();
+      };
+    });
+    /** One nats.js ordered consumer starting after lastSeq, or an error. */
+    async function start() {
       // Ordered consumers retry a missing stream forever; check it exists first.
       await mapErrors(`stream ${stream}`, async () => (await manager()).streams.info(stream));
-      if (closed) return;
       const consumer = await mapErrors(`ordered consumer on ${stream}`, () =>
         js.consumers.get(stream, {
-          opt_start_seq: opts.afterSeq + 1,
+          opt_start_seq: lastSeq + 1,
           ...(opts.filterSubject === undefined ? {} : { filterSubjects: opts.filterSubject }),
         }),
       );
-      const iter = await mapErrors(`consume ${stream}`, () => consumer.consume({ max_messages: opts.batch ?? DEFAULT_CONSUMER_BATCH }));
-      stop = () => iter.stop();
-      if (closed) iter.stop();
+      // Its first consumer create is retried up to 30 times, `expires` apart, before consume()
+      // settles: while a cluster node is down that can hold this loop for minutes. Fail at once
+      // instead; the loop below retries (a fresh stream check and consumer) with a short backoff.
+      if ('maxInitialReset' in consumer) (consumer as { maxInitialReset: number }).maxInitialReset = 0;
+      return mapErrors(`consume ${stream}`, () => consumer.consume({
+        max_messages: opts.batch ?? DEFAULT_CONSUMER_BATCH, expires: CONSUME_EXPIRES_MS, idle_heartbeat: CONSUME_HEARTBEAT_MS,
+      }));
+    }
+    // The nats.js ordered consumer recovers from a sequence gap and from a consumer it is told was
+    // deleted, but not from losing the server that hosts it (its consumer is R1, in memory: a
+    // killed cluster node or a restarted single server takes it along). Missed heartbeats then
+    // only start consumer-info polls (every `expires`) on the lost consumer; after a reconnect the
+    // heartbeat monitor stays off until such a poll succeeds. Either way it can stall for good
+    // without an error. So this loop replaces it with a new ordered consumer, after the last
+    // sequence it yielded, on missed heartbeats, on a reconnect and when it ends with an error;
+    // only a missing stream, a closed connection or close() end the loop.
+    async function* messages(): AsyncGenerator<StreamMsg> {
+      reconnectHooks.add(restartNow);
+      let failures = 0;
       try {
-        for await (const jm of iter) {
-          lastSeq = jm.seq;
-          yield { subject: jm.subject, data: jm.data, headers: fromNatsHeaders(jm.headers), streamSeq: jm.seq };
-          if (closed) break;
+        while (!closed) {
+          restart = false;
+          let iter: Awaited<ReturnType<typeof start>>;
+          try {
+            iter = await start();
+          } catch (err) {
+            const e = toBusError(err, `consume ${stream}`);
+            if (closed || e.code === BUS_ERR.NOT_FOUND || e.code === BUS_ERR.CLOSED || nc.isClosed()) throw e;
+            await sleep(Math.min(CONSUME_RETRY_MAX_MS, CONSUME_RETRY_MIN_MS * 2 ** Math.min(failures++, 10)));
+            continue;
+          }
+          stop = () => iter.stop();
+          if (closed || restart) iter.stop();
+          void (async () => {
+            for await (const s of await iter.status()) {
+              if (s.type === ConsumerEvents.HeartbeatsMissed || s.type === ConsumerEvents.ConsumerDeleted) {
+                restartNow();
+                break;
+              }
+            }
+          })().catch(() => {});
+          const backoff = () => sleep(Math.min(CONSUME_RETRY_MAX_MS, CONSUME_RETRY_MIN_MS * 2 ** Math.min(failures++, 10)));
+          try {
+            for await (const jm of iter) {
+              if (jm.seq <= lastSeq) continue; // never again what was yielded (a restart overlaps nothing, but be sure)
+              failures = 0;
+              lastSeq = jm.seq;
+              yield { subject: jm.subject, data: jm.data, headers: fromNatsHeaders(jm.headers), streamSeq: jm.seq };
+              if (closed || restart) break;
+            }
+          } catch (err) {
+            if (closed) return;
+            if (nc.isClosed()) throw toBusError(err, `consume ${stream}`);
+            await backoff();
+            continue;
+          } finally {
+            stop = undefined;
+            iter.stop();
+          }
+          if (nc.isClosed()) return;
+          // It ended without being asked to: not in a tight loop.
+          if (!closed && !restart) await backoff();
         }
       } finally {
-        iter.stop();
+        reconnectHooks.delete(restartNow);
       }
     }
     consumers.add(handle);

@@ -101,4 +101,24 @@ describe('partition leases', () => {
     expect(a.m.owned()).toEqual([]);
     expect(await owners(kv)).toEqual(new Array(P).fill(''));
   });
+  test('slow acquisitions do not starve renewals: no lease is lost while partitions start one by one', async () => {
+    const kv = await bucket();
+    const events: string[] = [];
+    // Each start takes a quarter of the TTL: acquiring P of them takes 2 TTLs, one after another.
+    const m = new LeaseManager(kv, { workerId: 'slow', partitions: P, ttlMs: TTL, heartbeatMs: HB }, {
+      acquired: async (p) => {
+        await new Promise((r) => setTimeout(r, TTL / 4));
+        events.push(`+${p}`);
+      },
+      release: async (p) => void events.push(`-${p}`),
+      lost: (p) => void events.push(`!${p}`),
+    }, log);
+    stop.push(() => m.close());
+    m.start();
+    await until(() => events.filter((e) => e.startsWith('+')).length === P, 10_000);
+    await new Promise((r) => setTimeout(r, 2 * TTL));
+    expect(events.filter((e) => e.startsWith('!'))).toEqual([]);
+    expect(m.owned().length).toBe(P);
+    for (let p = 0; p < P; p++) expect(m.canWrite(p)).toBe(true);
+  });
 });

@@ -1,9 +1,16 @@
 // Partition leases in a KV bucket whose entries expire leaseTtl after their last write. Key
 // `p.<n>` holds {owner, epoch} for partition n; key `w.<worker>` says a worker is alive, so every
-// worker can count the live workers and aim for ceil(P / workers) partitions. Per heartbeat a
-// worker: announces itself, renews each lease with update(expectedRevision) (a lease whose
-// revision moved was taken over: lost), releases partitions above its share, and tries create()
-// on partitions while below its share (create succeeds only on an absent or expired key).
+// worker can count the live workers and aim for ceil(P / workers) partitions.
+// Two independent loops:
+// - renewal (every heartbeat, on its own timer): announces the worker and renews each held lease
+//   with update(expectedRevision), at most one renewal in flight per lease. It never waits for the
+//   rebalance loop, so a slow acquisition (loading a partition record, starting a consumer) or a
+//   slow graceful release (flushing every stream) cannot make the worker miss its own renewals.
+//   A renewal whose answer was lost (timeout) but that did land is recognised by the entry still
+//   holding this worker's {owner, epoch}: the lease is kept. A lease whose entry is gone or names
+//   someone else was taken over or expired: lost.
+// - rebalance (every heartbeat, one round at a time): releases partitions above the share and tries
+//   create() on partitions while below it (create succeeds only on an absent or expired key).
 // Fencing: canWrite(p) is true only while the last renewal succeeded and, by this process's
 // monotonic clock, less than 0.9 * TTL has passed since that renewal was sent; the server drops
 // the entry no earlier than TTL after it received it. Not here: what owning a partition means
@@ -29,6 +36,8 @@ interface Held {
   validUntil: number;
   /** The last renewal attempt succeeded. */
   renewed: boolean;
+  /** A renewal is in flight (never two at once: the second would hold a stale revision). */
+  renewing: boolean;
 }
 
 /** Writes are allowed until this fraction of the TTL after the renewal was sent. */
@@ -43,6 +52,9 @@ export class LeaseManager {
   readonly #workers = new Map<string, number>();
   #watch: KvWatch | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #renewTimer: NodeJS.Timeout | undefined;
+  #announcing = false;
+  #rebalancing = false;
   #ticking: Promise<void> = Promise.resolve();
   #acquiring = true;
   #closed = false;
@@ -55,10 +67,12 @@ export class LeaseManager {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Starts watching workers and the heartbeat; the first tick runs after the watch's snapshot had a moment to arrive. */
+  /** Starts watching workers, the renewals and the rebalance; the first rebalance runs after the watch's snapshot had a moment to arrive. */
   start(): void {
     this.#watch = this.kv.watch({ key: 'w.*' });
     void this.#watchWorkers(this.#watch);
+    this.#announce();
+    this.#renewTimer = setInterval(() => this.#renewAll(), this.o.heartbeatMs);
     this.#timer = setInterval(() => this.#schedule(), this.o.heartbeatMs);
     setTimeout(() => this.#schedule(), Math.min(200, this.o.heartbeatMs));
   }
@@ -86,7 +100,7 @@ export class LeaseManager {
     return n;
   }
 
-  /** Stops acquiring, releases every partition (handlers.release, then delete), stops heartbeats. */
+  /** Stops acquiring, releases every partition (handlers.release, then delete; renewals go on meanwhile), stops heartbeats. */
   async drain(): Promise<void> {
     this.#acquiring = false;
     await this.#ticking;
@@ -99,21 +113,18 @@ export class LeaseManager {
   close(): void {
     this.#closed = true;
     clearInterval(this.#timer);
+    clearInterval(this.#renewTimer);
     this.#watch?.close();
   }
 
+  /** One rebalance round at a time: a round still running (a slow acquisition) is not queued behind. */
   #schedule(): void {
-    if (this.#closed) return;
-    this.#ticking = this.#ticking.then(() => this.#tick()).catch((e: unknown) => this.log.log('error', 'lease_tick_failed', { error: e }));
+    if (this.#closed || this.#rebalancing) return;
+    this.#rebalancing = true;
+    this.#ticking = this.#ticking.then(() => this.#tick()).catch((e: unknown) => this.log.log('error', 'lease_tick_failed', { error: e })).finally(() => (this.#rebalancing = false));
   }
 
   async #tick(): Promise<void> {
-    if (this.#closed) return;
-    // All at once: one round trip per heartbeat, however many partitions are held.
-    await Promise.all([
-      this.kv.put(`w.${this.o.workerId}`, enc.encode(JSON.stringify({ owner: this.o.workerId }))).catch(() => {}),
-      ...[...this.#held].map(([p, h]) => this.#renew(p, h)),
-    ]);
     if (!this.#acquiring || this.#closed) return;
     const target = Math.ceil(this.o.partitions / this.liveWorkers());
     // Above the share: give the highest partitions back, gracefully.
@@ -137,7 +148,7 @@ export class LeaseManager {
       if (!(isBusError(e) && e.code === BUS_ERR.REVISION)) this.log.log('warn', 'lease_create_failed', { partition: p, error: e });
       return;
     }
-    this.#held.set(p, { revision, epoch, validUntil: sentAt + SAFETY * this.o.ttlMs, renewed: true });
+    this.#held.set(p, { revision, epoch, validUntil: sentAt + SAFETY * this.o.ttlMs, renewed: true, renewing: false });
     this.log.log('info', 'lease_acquired', { partition: p, epoch, revision });
     try {
       await this.handlers.acquired(p, epoch);
@@ -147,13 +158,29 @@ export class LeaseManager {
     }
   }
 
+  /** The renewal round: announce this worker, renew every held lease that has no renewal in flight. */
+  #renewAll(): void {
+    if (this.#closed) return;
+    this.#announce();
+    for (const [p, h] of this.#held) if (!h.renewing) void this.#renew(p, h);
+  }
+
+  #announce(): void {
+    if (this.#announcing || this.#closed) return;
+    this.#announcing = true;
+    this.kv.put(`w.${this.o.workerId}`, enc.encode(JSON.stringify({ owner: this.o.workerId }))).catch(() => {}).finally(() => (this.#announcing = false));
+  }
+
   async #renew(p: number, h: Held): Promise<void> {
+    h.renewing = true;
     const sentAt = this.now();
     try {
       h.revision = await this.kv.update(leaseKey(p), this.#value(h.epoch), h.revision);
-      h.renewed = true;
-      h.validUntil = sentAt + SAFETY * this.o.ttlMs;
+      this.#renewed(h, sentAt);
     } catch (e) {
+      if (this.#held.get(p) !== h) return; // released meanwhile
+      if (isBusError(e) && e.code === BUS_ERR.REVISION && (await this.#adopt(p, h))) return;
+      if (this.#held.get(p) !== h) return;
       h.renewed = false;
       const fenced = isBusError(e) && (e.code === BUS_ERR.REVISION || e.code === BUS_ERR.NOT_FOUND);
       if (fenced || this.now() >= h.validUntil) {
@@ -163,6 +190,34 @@ export class LeaseManager {
       } else {
         this.log.log('warn', 'lease_renew_failed', { partition: p, error: e });
       }
+    } finally {
+      h.renewing = false;
+    }
+  }
+
+  #renewed(h: Held, sentAt: number): void {
+    h.renewed = true;
+    h.validUntil = Math.max(h.validUntil, sentAt + SAFETY * this.o.ttlMs);
+  }
+
+  /**
+   * After a revision conflict: an earlier renewal whose reply was lost may have landed. If the
+   * entry still holds this worker's {owner, epoch} nobody else took the lease (a new owner writes
+   * its own id, a re-acquisition a new epoch): adopt its revision and renew from it.
+   */
+  async #adopt(p: number, h: Held): Promise<boolean> {
+    try {
+      const e = await this.kv.get(leaseKey(p));
+      if (e === null || e.value.length === 0) return false;
+      const v = readLease(e.value);
+      if (v.owner !== this.o.workerId || v.epoch !== h.epoch || this.#held.get(p) !== h) return false;
+      const retryAt = this.now();
+      h.revision = await this.kv.update(leaseKey(p), this.#value(h.epoch), e.revision);
+      this.#renewed(h, retryAt);
+      this.log.log('info', 'lease_renewal_recovered', { partition: p, revision: h.revision });
+      return true;
+    } catch {
+      return false;
     }
   }
 

@@ -87,7 +87,16 @@ export function streamBehaviour(ctx: ActorContext): ActorBehaviour<string, Actor
     activate: (stream) => load(ctx, stream),
     turn: (state, msg) => turn(ctx, state, msg),
     passivate: async (_stream, state) => {
-      if (state.pending > 0 && state.gen === ctx.genOf(state.partition)) await checkpoint(ctx, state, 'passivate');
+      if (state.pending > 0 && state.gen === ctx.genOf(state.partition)) {
+        const saved = await checkpoint(ctx, state, 'passivate');
+        // Samples applied since the last checkpoint are not replayed while this generation owns
+        // the partition: dropping the state now would lose them. Keep the actor (the actor system
+        // keeps a stream whose passivation failed and retries later). Once the generation has
+        // changed (partition lost or restarted), the new one replays them from the partition record.
+        if (!saved && state.gen === ctx.genOf(state.partition)) {
+          throw new WorkerError(WORKER_ERR.CHECKPOINT, `passivation of ${state.stream} could not checkpoint; kept in memory`);
+        }
+      }
     },
     // Turns catch their own failures; a throw is a bug or a failed reload: keep the state.
     onFailure: () => 'resume',

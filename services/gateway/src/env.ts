@@ -1,6 +1,7 @@
 // Maps environment variables and command-line flags onto RunGatewayOptions. Only the entry point
 // calls this. The secret comes from the environment or a file, never from a flag (flags show in
-// `ps`), and is never printed.
+// `ps`), and is never printed. NATS credentials (NATS_USER/NATS_PASS/NATS_TOKEN/NATS_CREDS) also
+// have flags, as the worker's do; prefer the environment for NATS_PASS / NATS_TOKEN for the same reason.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,10 @@ export const GATEWAY_ENV = Object.freeze({
   CAROUSEL_GATEWAY_PORT: 'port (flag --port)',
   CAROUSEL_GATEWAY_HOST: 'bind address (flag --host)',
   NATS_URL: 'NATS server URL(s), comma-separated (flag --nats); unset: in-process bus',
+  NATS_USER: 'NATS user, with NATS_PASS (flag --nats-user)',
+  NATS_PASS: 'NATS password, with NATS_USER (flag --nats-pass)',
+  NATS_TOKEN: 'NATS auth token (flag --nats-token)',
+  NATS_CREDS: 'NATS credentials file, JWT + nkey seed (flag --nats-creds)',
   CAROUSEL_GATEWAY_SECRET: 'HS256 secret for JWTs, >= 32 bytes',
   CAROUSEL_GATEWAY_SECRET_FILE: 'file holding the secret (flag --secret-file)',
   CAROUSEL_GATEWAY_STATIC_TOKENS: 'JSON object token -> [stream patterns]',
@@ -40,6 +45,7 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv, argv: string[]): R
     options: {
       port: { type: 'string' }, host: { type: 'string' }, nats: { type: 'string' }, 'secret-file': { type: 'string' },
       auth: { type: 'string' }, 'static-dir': { type: 'string' }, 'log-level': { type: 'string' },
+      'nats-user': { type: 'string' }, 'nats-pass': { type: 'string' }, 'nats-token': { type: 'string' }, 'nats-creds': { type: 'string' },
     },
     strict: true,
   });
@@ -47,6 +53,18 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv, argv: string[]): R
   o.port = int('port', values.port ?? env['CAROUSEL_GATEWAY_PORT']);
   o.host = values.host ?? env['CAROUSEL_GATEWAY_HOST'];
   o.natsUrl = values.nats ?? env['NATS_URL'] ?? null;
+  const natsAuth = (flag: 'nats-user' | 'nats-pass' | 'nats-token' | 'nats-creds', name: string): string | undefined => {
+    const v = values[flag] ?? env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const natsUser = natsAuth('nats-user', 'NATS_USER');
+  const natsPass = natsAuth('nats-pass', 'NATS_PASS');
+  const natsToken = natsAuth('nats-token', 'NATS_TOKEN');
+  const natsCreds = natsAuth('nats-creds', 'NATS_CREDS');
+  if (natsUser !== undefined) o.natsUser = natsUser;
+  if (natsPass !== undefined) o.natsPass = natsPass;
+  if (natsToken !== undefined) o.natsToken = natsToken;
+  if (natsCreds !== undefined) o.natsCreds = natsCreds;
   const secretFile = values['secret-file'] ?? env['CAROUSEL_GATEWAY_SECRET_FILE'];
   const secret = secretFile !== undefined && secretFile !== '' ? readFileSync(secretFile, 'utf8').trim() : env['CAROUSEL_GATEWAY_SECRET'];
   if (secret !== undefined && secret !== '') o.secret = secret;

@@ -51,6 +51,8 @@ export class Gateway implements GatewayContext, AsyncDisposable {
   historyReady = false;
   /** False while the bus connection is lost. */
   busConnected = true;
+  /** False once a bus subscription ended while running (e.g. refused by the server's permissions). */
+  busSubscribed = true;
   readonly #conns = new Map<number, Connection>();
   readonly #status = new StatusHub();
   readonly #server: Server;
@@ -80,7 +82,7 @@ export class Gateway implements GatewayContext, AsyncDisposable {
     });
     this.#routes = {
       staticDir: options.staticDir,
-      ready: () => this.state === GATEWAY_RUNNING && this.busConnected,
+      ready: () => this.state === GATEWAY_RUNNING && this.busConnected && this.busSubscribed,
       metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
     };
     this.#server = createServer((req, res) => void handleHttp(this.#routes, req, res));
@@ -119,8 +121,17 @@ export class Gateway implements GatewayContext, AsyncDisposable {
       this.transport.subscribe(`${o.prefix}.out.>`, { callback: (m) => this.#onBus('prediction', m) }),
       this.transport.subscribe(`${o.prefix}.alert.>`, { callback: (m) => this.#onBus('alert', m) }),
     ];
-    await this.transport.flush();
+    for (const sub of this.#subs) {
+      // A subscription ends on its own only when the server refuses it (permissions) or the
+      // connection closes: either way this gateway cannot deliver, so it reports not ready.
+      void sub.closed().then(() => {
+        if (this.state !== GATEWAY_RUNNING) return;
+        this.busSubscribed = false;
+        this.log.error('bus subscription ended; not ready', { subject: sub.subject });
+      });
+    }
     void this.#watchTransport();
+    await this.transport.flush();
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(o.port, o.host, () => {
@@ -196,6 +207,7 @@ export class Gateway implements GatewayContext, AsyncDisposable {
         for (const c of this.#conns.values()) c.busClosed();
       }
       if (s.type === 'disconnect' || s.type === 'reconnect') this.log.warn(`bus ${s.type}`, { server: s.server });
+      else if (s.type === 'error') this.log.error('bus error', { error: s.error.message });
     }
   }
 

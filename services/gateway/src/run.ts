@@ -12,6 +12,14 @@ import type { GatewayOptions } from './options.ts';
 export interface RunGatewayOptions extends Partial<GatewayOptions> {
   /** NATS server URL(s), comma-separated; null/undefined uses `transport` or the in-process bus. */
   natsUrl?: string | null;
+  /** NATS user name, with `natsPass` (default none). */
+  natsUser?: string;
+  /** NATS password, with `natsUser` (default none). */
+  natsPass?: string;
+  /** NATS auth token (default none). */
+  natsToken?: string;
+  /** Path of a NATS `.creds` file (default none). */
+  natsCreds?: string;
   /** A transport to use instead of connecting (the CLI's embedded mode); not closed on shutdown. */
   transport?: Transport;
   /** Log level (default 'info'). */
@@ -30,7 +38,7 @@ export interface RunningGateway {
 }
 
 export async function runGateway(opts: RunGatewayOptions = {}): Promise<RunningGateway> {
-  const { natsUrl, transport: given, logLevel, logger, handleSignals = true, ...gatewayOptions } = opts;
+  const { natsUrl, natsUser, natsPass, natsToken, natsCreds, transport: given, logLevel, logger, handleSignals = true, ...gatewayOptions } = opts;
   const log = logger ?? createLogger('gateway', logLevel ?? 'info');
   let transport: Transport;
   let owned = true;
@@ -38,7 +46,14 @@ export async function runGateway(opts: RunGatewayOptions = {}): Promise<RunningG
     transport = given;
     owned = false;
   } else if (natsUrl !== undefined && natsUrl !== null && natsUrl !== '') {
-    transport = await NatsTransport.connect({ servers: natsUrl.split(',').map((s) => s.trim()), name: 'carousel-gateway' });
+    transport = await NatsTransport.connect({
+      servers: natsUrl.split(',').map((s) => s.trim()),
+      name: 'carousel-gateway',
+      ...(natsUser !== undefined ? { user: natsUser } : {}),
+      ...(natsPass !== undefined ? { pass: natsPass } : {}),
+      ...(natsToken !== undefined ? { token: natsToken } : {}),
+      ...(natsCreds !== undefined ? { credsFile: natsCreds } : {}),
+    });
   } else {
     log.warn('no NATS_URL: using the in-process bus; only publishers in this process reach the gateway');
     transport = new InProcTransport();

@@ -173,7 +173,8 @@ describe('dashboard - in Chromium, served by a running gateway', () => {
 
   test("the selected stream's charts grow as predictions arrive, and the model stats follow", async () => {
     await option(page, 'pump-7').click();
-    expect(await option(page, 'pump-7').getAttribute('aria-selected')).toBe('true');
+    // The list re-renders on the page's animation frame: wait for the selection to show.
+    await waitFor('pump-7 selected', async () => ((await option(page, 'pump-7').getAttribute('aria-selected')) === 'true' ? true : undefined));
     expect(await page.textContent('#stream-title')).toBe('pump-7');
     const before = await waitFor('points on the chart', async () => (await chartPoints(page)) || undefined);
     await waitFor('more points', async () => ((await chartPoints(page)) >= before + 5 ? true : undefined));
@@ -268,7 +269,7 @@ describe('dashboard - in Chromium, served by a running gateway', () => {
     await page.fill('#filter', 'load-0999');
     await waitFor('one match', async () => (await page.textContent('#stream-count')) === `1 of ${total} streams` || undefined);
     await option(page, 'load-0999').click();
-    expect(await page.textContent('#stream-title')).toBe('load-0999');
+    await waitFor('load-0999 selected', async () => ((await page.textContent('#stream-title')) === 'load-0999' ? true : undefined));
     await waitFor('its points', async () => ((await chartPoints(page)) === 2 ? true : undefined));
     await page.fill('#filter', '');
     await page.$eval('#stream-list', (el) => (el.scrollTop = 0));

@@ -88,6 +88,8 @@ describe('dashboard - fed by the simulator through a real worker', () => {
     expect(await page.textContent('[data-stat="loss"]')).toMatch(/^\d/);
     expect(await page.textContent('[data-stat="shape"]')).toMatch(/^[1-9]\d* × [1-9]\d*$/);
     expect(await page.textContent('[data-stat="mv"]')).toMatch(/^\d+$/);
+    // The real worker sends its learning rate and update count with every prediction.
+    expect(Number(await page.textContent('[data-stat="lr"]'))).toBeGreaterThan(0);
     await page.locator('[role="option"][data-stream="plant-0"]').click();
     await waitFor('plant selected', async () => ((await page.textContent('#stream-title')) === 'plant-0' ? true : undefined));
     await waitFor('plant points', async () => ((await points()) > 0 ? true : undefined));

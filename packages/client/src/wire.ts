@@ -22,6 +22,10 @@ export interface PredictionMessage {
   readonly lik: number | null;
   readonly mv: number;
   readonly pt: number;
+  /** The model's current learning rate; absent from older workers. */
+  readonly lr?: number;
+  /** Online updates the model has applied under this model version; absent from older workers. */
+  readonly n?: number;
 }
 
 /** An anomaly event (carousel.alert.<stream>). */

@@ -53,6 +53,10 @@ export interface Prediction<V = Vector> {
   readonly mv: number;
   /** `pt` processing time of this step in seconds (>= 0). */
   readonly pt: number;
+  /** `lr` the model's current learning rate (optional; dashboards show it). */
+  readonly lr?: number;
+  /** `n` online updates the model has applied under this model version (optional). */
+  readonly n?: number;
 }
 
 /** An anomaly event. Subject carousel.alert.<stream>. */

@@ -222,7 +222,7 @@ function prediction(value: unknown, ctx: ValidateContext): MessageTypes['predict
   const v = version(o);
   const s = stream(o, ctx, false)!;
   const q = seq(o, ctx, false)!;
-  onlyKeys(o, ['v', 'stream', 'seq', 'ts', 'f', 'x', 'err', 'score', 'lik', 'mv', 'pt'], 'Prediction');
+  onlyKeys(o, ['v', 'stream', 'seq', 'ts', 'f', 'x', 'err', 'score', 'lik', 'mv', 'pt', 'lr', 'n'], 'Prediction');
   const out: Prediction<Float64Array> = {
     v, stream: s, seq: q, ...timestamp(o),
     f: required(o, 'f', (val, n) => forecast(val, n, ctx)),
@@ -231,6 +231,8 @@ function prediction(value: unknown, ctx: ValidateContext): MessageTypes['predict
     lik: nullable(o, 'lik', unit),
     mv: required(o, 'mv', integer),
     pt: required(o, 'pt', nonNegative),
+    ...(has(o, 'lr') ? { lr: required(o, 'lr', nonNegative) } : {}),
+    ...(has(o, 'n') ? { n: required(o, 'n', integer) } : {}),
   };
   return has(o, 'x') ? { ...out, x: vector(o.x, 'x', ctx) } : out;
 }

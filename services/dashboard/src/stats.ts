@@ -1,6 +1,6 @@
-// The model-stats panel of the selected stream: what the Prediction messages carry (model version,
-// forecast error as the online loss, steps scored, processing time) and what they do not (the
-// learning rate lives in the model configuration: the control API's `inspect`, not the wire).
+// The model-stats panel of the selected stream, from what the Prediction messages carry: model
+// version, forecast error as the online loss, updates applied and learning rate (when the worker
+// sends them), processing time.
 
 import type { StreamEntry } from './streams.ts';
 
@@ -8,7 +8,7 @@ const FIELDS = [
   ['mv', 'Model version'],
   ['loss', 'Loss (RMS forecast error, last step)'],
   ['lossEma', 'Loss (moving average)'],
-  ['updates', 'Updates seen (scored steps, this version)'],
+  ['updates', 'Updates (this model version)'],
   ['lr', 'Learning rate'],
   ['pt', 'Step time (last / average)'],
   ['seq', 'Last seq'],
@@ -62,7 +62,7 @@ export class StatsPanel {
     set('loss', fmt(e.err));
     set('lossEma', fmt(e.lossEma));
     set('updates', String(e.updates));
-    set('lr', 'not in Prediction messages');
+    set('lr', e.lr === null ? '— (not sent by this worker)' : fmt(e.lr, 4));
     set('pt', `${ms(e.pt)} / ${ms(e.ptEma)}`);
     set('seq', String(e.seq));
     set('gaps', String(e.gaps));

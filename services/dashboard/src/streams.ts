@@ -56,8 +56,10 @@ export interface StreamEntry {
   horizon: number;
   /** The latest forecast of the next sample, feature 0; NaN before the first. */
   next: number;
-  /** Scored steps seen under the current model version. */
+  /** Online updates the worker applied under the current model version (its `n`), else scored steps seen. */
   updates: number;
+  /** The model's learning rate, when the worker sends it. */
+  lr: number | null;
   /** Exponential moving average of err (RMS forecast error) under the current model version. */
   lossEma: number | null;
   /** Exponential moving average of pt, seconds. */
@@ -136,7 +138,7 @@ export class StreamTable {
     if (e === undefined) {
       e = {
         name, key: name.toLowerCase(), seq: -1, mv: -1, score: null, lik: null, err: null, pt: 0, dims: 0, horizon: 0, next: NaN,
-        updates: 0, lossEma: null, ptEma: 0, gaps: 0, alerts: 0, lastAlert: null,
+        updates: 0, lr: null, lossEma: null, ptEma: 0, gaps: 0, alerts: 0, lastAlert: null,
         history: new Ring(H_COLUMNS, IDLE_HISTORY_ROWS), alertRing: new Ring(A_COLUMNS, ALERT_ROWS),
       };
       this.#entries.set(name, e);
@@ -178,8 +180,9 @@ export class StreamTable {
     e.dims = dims;
     e.horizon = horizon;
     e.next = value;
+    if (m.lr !== undefined) e.lr = m.lr;
     if (!Number.isNaN(err)) {
-      e.updates++;
+      e.updates = m.n ?? e.updates + 1;
       e.lossEma = e.lossEma === null ? err : e.lossEma + LOSS_EMA * (err - e.lossEma);
     }
     this.messages++;

@@ -68,6 +68,8 @@ export function predictionFrame(p: Prediction, receivedAt: number): OutFrame {
   body['lik'] = p.lik;
   body['mv'] = p.mv;
   body['pt'] = p.pt;
+  if (p.lr !== undefined) body['lr'] = p.lr;
+  if (p.n !== undefined) body['n'] = p.n;
   return new OutFrame('prediction', p.stream, p.seq, body, receivedAt);
 }
 

@@ -181,6 +181,7 @@ function sample(ctx: ActorContext, state: StreamActorState, msg: Extract<ActorMs
   emit(ctx, subjects.out(stream), () => encodePrediction({
     v: PROTOCOL_VERSION, stream, seq: s.seq, ts: s.ts, f: r.forecast.length === 1 ? r.forecast[0]! : r.forecast, x: s.x,
     err: warm ? r.error : null, score: warm ? clamp01(r.score) : null, lik: warm ? clamp01(r.likelihood) : null, mv: state.mv, pt,
+    ...(state.proc ? { lr: state.proc.stats.learningRate, n: state.proc.stats.updates } : {}),
   }));
   const labels = pl(state.partition);
   metrics.predictions.inc(labels);

@@ -7,7 +7,7 @@
 
 import { LstmError, LSTM_ERR, checkInt, checkVector } from './errors.ts';
 import type { Learner, ParamGroup } from './learner.ts';
-import { initLstm97Params, lstm97Forward, lstm97ForwardBatch, lstm97Layout, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
+import { lstm97Forward, lstm97ForwardBatch, lstm97Layout, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { cacheLstm97Step, createLstm97BackwardScratch, createLstm97Ring, lstm97BackwardWindow, type Lstm97BackwardScratch, type Lstm97Ring } from './lstm97-bptt.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 import { outputLoss } from './rtrl97.ts';
@@ -79,15 +79,7 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
     this.groups = this.layout.groups;
     this.inputs = this.spec.inputs;
     this.outputs = this.spec.outputs;
-    if (params) {
-      if (params.length !== this.layout.size) {
-        throw new LstmError(LSTM_ERR.DIMENSION, `params must have length ${this.layout.size}, got ${params.length}`);
-      }
-      this.params = params;
-    } else {
-      this.params = new Float64Array(this.layout.size);
-      initLstm97Params(this.layout, this.params);
-    }
+    this.params = lstm97Params(this.layout, params);
     this.grad = new Float64Array(this.layout.size);
     this.scratch = createLstm97BackwardScratch(this.spec);
     this.gK = new Float64Array(this.outputs);

@@ -10,7 +10,7 @@
 //   o(t) = [y_c (N); y_h (U); x (I if connectivity B); 1 (if output bias)]
 
 import { sigmoid, squash, squashPrime } from './activations.ts';
-import { checkVector } from './errors.ts';
+import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { ParamGroup, StreamState } from './learner.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 import { createRng } from './prng.ts';
@@ -379,10 +379,21 @@ export function applyHead(head: Lstm97Spec['head'], y: Float64Array, K: number):
   }
 }
 
+/** The given params (length checked: LSTM_ERR_DIMENSION) or a fresh seeded initialisation. */
+export function lstm97Params(layout: Lstm97Layout, params?: Float64Array): Float64Array {
+  if (params) {
+    if (params.length !== layout.size) {
+      throw new LstmError(LSTM_ERR.DIMENSION, `params must have length ${layout.size}, got ${params.length}`);
+    }
+    return params;
+  }
+  const fresh = new Float64Array(layout.size);
+  initLstm97Params(layout, fresh);
+  return fresh;
+}
+
 /** Builds layout, params and init for a config: the starting point of every 1997-family model. */
 export function createLstm97(cfg: Lstm97Config): { layout: Lstm97Layout; params: Float64Array } {
   const layout = lstm97Layout(parseLstm97Config(cfg));
-  const params = new Float64Array(layout.size);
-  initLstm97Params(layout, params);
-  return { layout, params };
+  return { layout, params: lstm97Params(layout) };
 }

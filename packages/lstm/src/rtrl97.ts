@@ -7,7 +7,7 @@
 import { squashPrime } from './activations.ts';
 import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { Learner, ParamGroup } from './learner.ts';
-import { lstm97Forward, lstm97ForwardBatch, lstm97Layout, initLstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
+import { lstm97Forward, lstm97ForwardBatch, lstm97Layout, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 
 export interface Rtrl97Stream extends Lstm97State {
@@ -135,15 +135,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     this.groups = this.layout.groups;
     this.inputs = this.spec.inputs;
     this.outputs = this.spec.outputs;
-    if (params) {
-      if (params.length !== this.layout.size) {
-        throw new LstmError(LSTM_ERR.DIMENSION, `params must have length ${this.layout.size}, got ${params.length}`);
-      }
-      this.params = params;
-    } else {
-      this.params = new Float64Array(this.layout.size);
-      initLstm97Params(this.layout, this.params);
-    }
+    this.params = lstm97Params(this.layout, params);
     this.grad = new Float64Array(this.layout.size);
   }
 

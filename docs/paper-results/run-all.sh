@@ -5,8 +5,11 @@
 # (6a ran first, on its own: run exp6a 6a --trials 10 --seed 1)
 set -u
 out=docs/paper-results
+# With names as arguments (e.g. `run-all.sh exp2a cerg-forget`), only those runs, in that order.
+only=" $* "
 run() { # name, then carousel paper arguments
   local name=$1; shift
+  if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then return 0; fi
   local t0; t0=$(date +%s)
   echo "=== $name: carousel paper $* --json $out/$name.json   (start $(date -Is))"
   node packages/cli/bin/carousel.mjs paper "$@" --parallel 2 --json "$out/$name.json" > "$out/$name.txt"
@@ -22,3 +25,6 @@ run cerg-forget cerg --variant forget --trials 10 --seed 1
 run cerg-lstm97 cerg --variant lstm97 --trials 10 --seed 1
 run exp5   5  --trials 10 --seed 1
 run exp4-T500 4 --T 500 --trials 10 --seed 1
+run exp2c  2c --trials 10 --seed 1
+run exp4-T1000 4 --T 1000 --trials 10 --seed 1
+run exp6b  6b --trials 10 --seed 1

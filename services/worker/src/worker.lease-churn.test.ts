@@ -1,0 +1,138 @@
+// The lease-churn race, forced: a stream passivates while the lease fence refuses checkpoint
+// writes (renewals failing, not yet lost) and its partition's generation still owns it. Nothing
+// will replay its unsaved samples (the consumer has moved past them), so the worker must keep the
+// stream in memory and retry the passivation once writes are allowed again (24def45). Renewal
+// failures are injected by a wrapper around the in-process transport's lease bucket.
+
+import { afterEach, describe, expect, test } from 'vitest';
+import { BUS_ERR, BusError, InProcTransport, type BusMsg, type KvSpec, type KvStore, type Transport } from '@carousel/bus';
+import { decodeControlReply, encodeControlRequest, encodeSample } from '@carousel/protocol';
+import { CheckpointStore } from './checkpoint.ts';
+import { parseStreamConfig } from './stream-config.ts';
+import { StreamProcessor } from './stream-processor.ts';
+import { Worker } from './worker.ts';
+
+const P = 4;
+const N = 60;
+const STREAMS = ['churn-a', 'churn-b', 'churn-c'];
+const CFG = { model: { hidden: 6, seed: 5 } };
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+/** What the test controls: while `stall` is set, every lease renewal fails as if its reply timed out. */
+interface RenewalControl {
+  stall: boolean;
+  /** Lease keys whose renewal was refused since `stall` was last set. */
+  readonly refused: Set<string>;
+}
+
+/** The transport with the lease bucket's update() failing (BUS_ERR_TIMEOUT, nothing written) while `ctl.stall`. */
+function withStallableRenewals(t: InProcTransport, leasesBucket: string, ctl: RenewalControl): Transport {
+  const wrapKv = (kv: KvStore): KvStore => ({
+    bucket: kv.bucket,
+    get: (k) => kv.get(k),
+    put: (k, v) => kv.put(k, v),
+    create: (k, v) => kv.create(k, v),
+    update: (k, v, rev) => {
+      if (ctl.stall && k.startsWith('p.')) {
+        ctl.refused.add(k);
+        return Promise.reject(new BusError(BUS_ERR.TIMEOUT, `renewal of ${k} timed out (injected)`));
+      }
+      return kv.update(k, v, rev);
+    },
+    delete: (k) => kv.delete(k),
+    watch: (o) => kv.watch(o),
+  });
+  return new Proxy(t, {
+    get(target, prop) {
+      if (prop === 'ensureKv') {
+        return async (spec: KvSpec) => {
+          const kv = await target.ensureKv(spec);
+          return spec.bucket === leasesBucket ? wrapKv(kv) : kv;
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const xs = (stream: string): number[][] => Array.from({ length: N }, (_, i) => [Math.sin(i / 5 + stream.length + stream.charCodeAt(6)), Math.cos(i / 7)]);
+
+describe('lease churn (in-process transport)', () => {
+  test('a stream passivating while the fence refuses its checkpoint keeps its unsaved samples: weights bit-identical to feeding each sample once', async () => {
+    const inner = new InProcTransport({ mappings: { 'carousel.in.*': `carousel.p.{{partition(${P},1)}}.{{wildcard(1)}}` } });
+    const ctl: RenewalControl = { stall: false, refused: new Set() };
+    const t = withStallableRenewals(inner, 'carousel_leases', ctl);
+    // A long TTL: renewals may fail for seconds without the lease being lost (the generation
+    // stays); idle passivation after 100 ms (the actor system looks every second); checkpoints
+    // only on passivation and snapshot.
+    const w = new Worker({
+      transport: t, partitions: P, leaseTtlMs: 20_000, heartbeatMs: 100, metricsPort: null, log: false, workerId: 'churn',
+      idleMs: 100, checkpointEverySamples: 1_000_000, checkpointEveryMs: 3_600_000, stream: CFG,
+    });
+    await w.start();
+    cleanup.push(async () => {
+      await w.close();
+      await inner.close();
+    });
+    await until('every partition owned', () => w.partitions().length === P);
+    const out = new Map<string, BusMsg[]>(STREAMS.map((s) => [s, []]));
+    inner.subscribe('carousel.out.>', { callback: (m) => out.get(m.subject.slice('carousel.out.'.length))?.push(m) });
+    const data = new Map(STREAMS.map((s) => [s, xs(s)]));
+    const publish = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        for (const [s, x] of data) await inner.jsPublish(`carousel.in.${s}`, encodeSample({ v: 1, stream: s, seq: i, x: x[i]! }), { msgId: `${s}-${i}` });
+      }
+      await until(`predictions up to ${to}`, () => STREAMS.every((s) => out.get(s)!.length >= to));
+    };
+    const failures = async (): Promise<number> => (await w.metrics.checkpointFailures.get()).values.reduce((a, v) => a + v.value, 0);
+    const passivated = (): number => w.actorCounters().passivatedTotal;
+
+    // 1. Learn 20 samples each; the streams passivate to their checkpoints (the fence allows).
+    await publish(0, 20);
+    await until('first passivations', () => passivated() >= STREAMS.length && w.actorCounters().active === 0);
+    const passivatedBefore = passivated();
+
+    // 2. Renewals start failing: every lease is still ours (same generation) but not renewed, so
+    //    the fence refuses writes. 20 more samples each, then let the streams go idle: their
+    //    passivation checkpoints are refused.
+    ctl.stall = true;
+    await until('a refused renewal of every lease', () => ctl.refused.size === P);
+    const failuresBefore = await failures();
+    await publish(20, 40);
+    await until('refused passivation checkpoints', async () => (await failures()) >= failuresBefore + STREAMS.length);
+    expect(w.partitions(), 'leases still held').toEqual([0, 1, 2, 3]);
+
+    // 3. Renewals succeed again; the kept streams passivate now, with their samples up to 39.
+    ctl.stall = false;
+    await until('passivations after the fence lifts', () => w.actorCounters().active === 0);
+    expect(passivated() - passivatedBefore).toBe(STREAMS.length);
+
+    // 4. The rest of the samples: every stream reactivates from its checkpoint.
+    await publish(40, N);
+    const store = new CheckpointStore(await inner.kv('carousel_state'), await inner.objectStore('carousel_blobs'), 1 << 30);
+    for (const [s, x] of data) {
+      const r = decodeControlReply((await inner.request(`carousel.ctl.${s}`, encodeControlRequest({ v: 1, op: 'snapshot', stream: s }))).data);
+      expect(r, `${s}: snapshot`).toMatchObject({ ok: true, value: { ok: true, seq: N - 1 } });
+      const c = (await store.load(s))!;
+      const ref = new StreamProcessor(parseStreamConfig(CFG), 2);
+      x.forEach((v, i) => ref.process(i, v));
+      expect(c.body.n, `${s}: samples learned`).toBe(N);
+      expect(c.body.proc!.stats.samples, `${s}: samples applied`).toBe(ref.snapshot().stats.samples);
+      expect(Buffer.from(c.body.proc!.model).equals(Buffer.from(ref.snapshot().model)), `${s}: weights bit-identical`).toBe(true);
+    }
+  }, 60_000);
+});

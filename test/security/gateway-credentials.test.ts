@@ -1,5 +1,5 @@
 // The gateway as a service (services/gateway/src/main.ts, a child process) against
-// infra/nats/secure.conf: it logs in with NATS_USER/NATS_PASS. As the gateway user it becomes
+// infra/nats/secure.conf: it logs in with NATS_USER/NATS_PASS and NATS_INBOX_PREFIX=_INBOX_<user>. As the gateway user it becomes
 // ready and delivers a prediction a worker-credentialed connection publishes to a WebSocket
 // client. With the producer's credentials it logs in but its bus subscriptions are refused: it
 // logs the permission errors and /readyz stays 503 (the control for the first case).
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signToken } from '@carousel/gateway';
 import { NatsServer, ServiceProcess, freePort, printOutputOnFailure } from '@carousel/test-suites';
 import { SECRET, TestClient, publishPrediction, until } from '../gateway/helpers.ts';
-import { USERS, hashEnv, login, readSecureConfig, setEnv, type Login, type Service } from './nats-secure.ts';
+import { USERS, hashEnv, inboxPrefix, login, readSecureConfig, setEnv, type Login, type Service } from './nats-secure.ts';
 
 let server: NatsServer | undefined;
 let worker: Login | undefined;
@@ -39,7 +39,7 @@ async function startGateway(as: Service, port: number, ready: { readyUrl: string
     entry: 'services/gateway/src/main.ts',
     name: `gateway-as-${as}`,
     env: {
-      NATS_URL: server!.url, NATS_USER: as, NATS_PASS: USERS[as].pass,
+      NATS_URL: server!.url, NATS_USER: as, NATS_PASS: USERS[as].pass, NATS_INBOX_PREFIX: inboxPrefix(as),
       CAROUSEL_GATEWAY_PORT: String(port), CAROUSEL_GATEWAY_HOST: '127.0.0.1', CAROUSEL_GATEWAY_SECRET: SECRET, CAROUSEL_GATEWAY_STATIC_DIR: '',
     },
     ...ready,

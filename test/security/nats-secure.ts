@@ -71,8 +71,14 @@ export interface Login {
   events: TransportStatus[];
 }
 
+/** The reply-inbox prefix accounts.conf lets `service` subscribe to: `_INBOX_<user>`. */
+export function inboxPrefix(service: Service): string {
+  return `_INBOX_${service}`;
+}
+
+/** Logs in as `service` with its own inbox prefix (`extra` overrides either). */
 export async function login(servers: string[], service: Service, extra: Partial<NatsTransportOptions> = {}): Promise<Login> {
-  const t = await NatsTransport.connect({ servers, name: `sec-${service}`, user: service, pass: USERS[service].pass, ...extra });
+  const t = await NatsTransport.connect({ servers, name: `sec-${service}`, user: service, pass: USERS[service].pass, inboxPrefix: inboxPrefix(service), ...extra });
   const events: TransportStatus[] = [];
   void (async () => {
     for await (const e of t.status()) events.push(e);

@@ -8,7 +8,7 @@ export type {
 } from './transport.ts';
 export { BUS_ERR, BusError, isBusError, type BusErrorCode } from './errors.ts';
 export {
-  DEFAULT_CONSUMER_BATCH, DEFAULT_DUPLICATE_WINDOW_MS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_PENDING_MSGS,
+  DEFAULT_CONSUMER_BATCH, DEFAULT_DUPLICATE_WINDOW_MS, DEFAULT_INBOX_PREFIX, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_PENDING_MSGS,
   DEFAULT_RECONNECT_MAX_MS, DEFAULT_RECONNECT_MIN_MS, DEFAULT_REQUEST_TIMEOUT_MS, defaultInProcOptions,
   defaultNatsOptions, parseInProcOptions, parseNatsOptions, type InProcTransportOptions, type NatsTransportOptions,
   type TlsOptions,

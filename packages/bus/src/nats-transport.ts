@@ -63,6 +63,8 @@ async function connectionOptions(o: Readonly<NatsTransportOptions>, backoff: Rec
   const co: ConnectionOptions = {
     servers: [...o.servers],
     name: o.name,
+    // Replies, JetStream acks and consumer deliveries all arrive under this prefix (options.ts).
+    inboxPrefix: o.inboxPrefix,
     maxReconnectAttempts: -1,
     waitOnFirstConnect: false,
     timeout: o.requestTimeoutMs,

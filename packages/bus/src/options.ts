@@ -17,6 +17,11 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 export const DEFAULT_RECONNECT_MIN_MS = 250;
 /** Largest reconnect delay, milliseconds. */
 export const DEFAULT_RECONNECT_MAX_MS = 5_000;
+/** Default prefix of reply inboxes (nats.js's own): `<prefix>.<nuid>`. */
+export const DEFAULT_INBOX_PREFIX = '_INBOX';
+
+/** An inbox prefix: one or more subject tokens, no wildcards or whitespace. */
+const INBOX_PREFIX_RE = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
 
 /** TLS material, as file paths (read by the nats client). */
 export interface TlsOptions {
@@ -43,6 +48,13 @@ export interface NatsTransportOptions {
   credsFile?: string;
   /** TLS options; setting them requires TLS (default none: plain TCP unless the server asks). */
   tls?: TlsOptions;
+  /**
+   * Prefix of this connection's reply subjects: request-reply, JetStream API replies and acks,
+   * consumer and KV-watch deliveries all arrive on `<inboxPrefix>.<nuid>...` (default
+   * DEFAULT_INBOX_PREFIX). With infra/nats/secure.conf each service user may subscribe only to
+   * its own `_INBOX_<user>.>`, so it must use that prefix (docs/security.md).
+   */
+  inboxPrefix: string;
   /** Request and ack timeout, ms (default DEFAULT_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs: number;
   /** Per-subscription buffer limit (default DEFAULT_MAX_PENDING_MSGS). */
@@ -68,6 +80,7 @@ export function defaultNatsOptions(): NatsTransportOptions {
   return {
     servers: ['nats://127.0.0.1:4222'],
     name: 'carousel',
+    inboxPrefix: DEFAULT_INBOX_PREFIX,
     requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     maxPendingMsgs: DEFAULT_MAX_PENDING_MSGS,
     reconnectMinMs: DEFAULT_RECONNECT_MIN_MS,
@@ -99,6 +112,9 @@ export function parseNatsOptions(opts: Partial<NatsTransportOptions> = {}): Read
   }
   if ((o.user === undefined) !== (o.pass === undefined)) {
     throw new BusError(BUS_ERR.CONFIG, 'user and pass must be given together');
+  }
+  if (typeof o.inboxPrefix !== 'string' || !INBOX_PREFIX_RE.test(o.inboxPrefix)) {
+    throw new BusError(BUS_ERR.CONFIG, `inboxPrefix must be subject tokens without wildcards, got ${JSON.stringify(String(o.inboxPrefix).slice(0, 64))}`);
   }
   positiveInt('requestTimeoutMs', o.requestTimeoutMs);
   positiveInt('maxPendingMsgs', o.maxPendingMsgs);

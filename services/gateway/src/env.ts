@@ -18,6 +18,7 @@ export const GATEWAY_ENV = Object.freeze({
   NATS_PASS: 'NATS password, with NATS_USER (flag --nats-pass)',
   NATS_TOKEN: 'NATS auth token (flag --nats-token)',
   NATS_CREDS: 'NATS credentials file, JWT + nkey seed (flag --nats-creds)',
+  NATS_INBOX_PREFIX: 'prefix of the NATS reply inboxes (with secure.conf: _INBOX_gateway) (flag --nats-inbox-prefix)',
   CAROUSEL_GATEWAY_SECRET: 'HS256 secret for JWTs, >= 32 bytes',
   CAROUSEL_GATEWAY_SECRET_FILE: 'file holding the secret (flag --secret-file)',
   CAROUSEL_GATEWAY_STATIC_TOKENS: 'JSON object token -> [stream patterns]',
@@ -46,6 +47,7 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv, argv: string[]): R
       port: { type: 'string' }, host: { type: 'string' }, nats: { type: 'string' }, 'secret-file': { type: 'string' },
       auth: { type: 'string' }, 'static-dir': { type: 'string' }, 'log-level': { type: 'string' },
       'nats-user': { type: 'string' }, 'nats-pass': { type: 'string' }, 'nats-token': { type: 'string' }, 'nats-creds': { type: 'string' },
+      'nats-inbox-prefix': { type: 'string' },
     },
     strict: true,
   });
@@ -53,7 +55,7 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv, argv: string[]): R
   o.port = int('port', values.port ?? env['CAROUSEL_GATEWAY_PORT']);
   o.host = values.host ?? env['CAROUSEL_GATEWAY_HOST'];
   o.natsUrl = values.nats ?? env['NATS_URL'] ?? null;
-  const natsAuth = (flag: 'nats-user' | 'nats-pass' | 'nats-token' | 'nats-creds', name: string): string | undefined => {
+  const natsAuth = (flag: 'nats-user' | 'nats-pass' | 'nats-token' | 'nats-creds' | 'nats-inbox-prefix', name: string): string | undefined => {
     const v = values[flag] ?? env[name];
     return v === undefined || v === '' ? undefined : v;
   };
@@ -61,10 +63,12 @@ export function gatewayOptionsFromEnv(env: NodeJS.ProcessEnv, argv: string[]): R
   const natsPass = natsAuth('nats-pass', 'NATS_PASS');
   const natsToken = natsAuth('nats-token', 'NATS_TOKEN');
   const natsCreds = natsAuth('nats-creds', 'NATS_CREDS');
+  const natsInboxPrefix = natsAuth('nats-inbox-prefix', 'NATS_INBOX_PREFIX');
   if (natsUser !== undefined) o.natsUser = natsUser;
   if (natsPass !== undefined) o.natsPass = natsPass;
   if (natsToken !== undefined) o.natsToken = natsToken;
   if (natsCreds !== undefined) o.natsCreds = natsCreds;
+  if (natsInboxPrefix !== undefined) o.natsInboxPrefix = natsInboxPrefix;
   const secretFile = values['secret-file'] ?? env['CAROUSEL_GATEWAY_SECRET_FILE'];
   const secret = secretFile !== undefined && secretFile !== '' ? readFileSync(secretFile, 'utf8').trim() : env['CAROUSEL_GATEWAY_SECRET'];
   if (secret !== undefined && secret !== '') o.secret = secret;

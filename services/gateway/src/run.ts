@@ -20,6 +20,8 @@ export interface RunGatewayOptions extends Partial<GatewayOptions> {
   natsToken?: string;
   /** Path of a NATS `.creds` file (default none). */
   natsCreds?: string;
+  /** Prefix of the connection's reply inboxes (default `_INBOX`; with secure.conf `_INBOX_gateway`). */
+  natsInboxPrefix?: string;
   /** A transport to use instead of connecting (the CLI's embedded mode); not closed on shutdown. */
   transport?: Transport;
   /** Log level (default 'info'). */
@@ -38,7 +40,7 @@ export interface RunningGateway {
 }
 
 export async function runGateway(opts: RunGatewayOptions = {}): Promise<RunningGateway> {
-  const { natsUrl, natsUser, natsPass, natsToken, natsCreds, transport: given, logLevel, logger, handleSignals = true, ...gatewayOptions } = opts;
+  const { natsUrl, natsUser, natsPass, natsToken, natsCreds, natsInboxPrefix, transport: given, logLevel, logger, handleSignals = true, ...gatewayOptions } = opts;
   const log = logger ?? createLogger('gateway', logLevel ?? 'info');
   let transport: Transport;
   let owned = true;
@@ -53,6 +55,7 @@ export async function runGateway(opts: RunGatewayOptions = {}): Promise<RunningG
       ...(natsPass !== undefined ? { pass: natsPass } : {}),
       ...(natsToken !== undefined ? { token: natsToken } : {}),
       ...(natsCreds !== undefined ? { credsFile: natsCreds } : {}),
+      ...(natsInboxPrefix !== undefined ? { inboxPrefix: natsInboxPrefix } : {}),
     });
   } else {
     log.warn('no NATS_URL: using the in-process bus; only publishers in this process reach the gateway');

@@ -50,6 +50,8 @@ export interface WorkerOptions {
   user?: string;
   pass?: string;
   token?: string;
+  /** Prefix of the NATS reply inboxes (default none: the client's `_INBOX`); with secure.conf `_INBOX_worker`. */
+  inboxPrefix?: string;
   /** Subject prefix (default DEFAULT_PREFIX). */
   prefix: string;
   /** Partition count P (default DEFAULT_PARTITIONS). */

@@ -106,6 +106,7 @@ export class Worker {
         ...(o.credsFile === undefined ? {} : { credsFile: o.credsFile }),
         ...(o.user === undefined ? {} : { user: o.user, pass: o.pass }),
         ...(o.token === undefined ? {} : { token: o.token }),
+        ...(o.inboxPrefix === undefined ? {} : { inboxPrefix: o.inboxPrefix }),
       });
       this.#ownsTransport = true;
     }

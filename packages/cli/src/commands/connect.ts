@@ -1,7 +1,7 @@
 // How every networked command reaches Carousel: a NATS connection from --nats-url / NATS_URL and
 // the credential flags, shared by streams, tail, replay and simulate. One place, one set of flags.
 
-import { NatsTransport, type Transport } from '@carousel/bus';
+import { DEFAULT_INBOX_PREFIX, NatsTransport, type Transport } from '@carousel/bus';
 import { Option, type Command } from 'commander';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -12,6 +12,7 @@ export interface NatsFlags {
   natsUser?: string;
   natsPass?: string;
   natsToken?: string;
+  natsInboxPrefix: string;
   prefix: string;
 }
 
@@ -23,6 +24,7 @@ export function natsOptions(cmd: Command): Command {
     .addOption(new Option('--nats-user <user>', 'NATS user').env('NATS_USER'))
     .addOption(new Option('--nats-pass <pass>', 'NATS password').env('NATS_PASS'))
     .addOption(new Option('--nats-token <token>', 'NATS token').env('NATS_TOKEN'))
+    .addOption(new Option('--nats-inbox-prefix <prefix>', 'prefix of the NATS reply inboxes (with secure.conf: _INBOX_<user>)').env('NATS_INBOX_PREFIX').default(DEFAULT_INBOX_PREFIX))
     .addOption(new Option('--prefix <prefix>', 'subject prefix').env('CAROUSEL_PREFIX').default('carousel'));
 }
 
@@ -34,5 +36,6 @@ export async function connectNats(o: NatsFlags, name: string): Promise<Transport
     ...(o.natsUser ? { user: o.natsUser } : {}),
     ...(o.natsPass ? { pass: o.natsPass } : {}),
     ...(o.natsToken ? { token: o.natsToken } : {}),
+    ...(o.natsInboxPrefix ? { inboxPrefix: o.natsInboxPrefix } : {}),
   });
 }

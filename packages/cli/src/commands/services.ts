@@ -2,6 +2,7 @@
 // environment variables (flags win); `--help` lists every option, its variable and its default.
 // The services' own option parsers stay authoritative: flags are handed to them as environment.
 
+import { DEFAULT_INBOX_PREFIX } from '@carousel/bus';
 import { GATEWAY_ENV, defaultGatewayOptions, gatewayOptionsFromEnv, runGateway } from '@carousel/gateway';
 import { createRegistry, simulatorMetrics, startMetricsServer } from '@carousel/metrics';
 import { replayCsv, runSimulator } from '@carousel/simulator';
@@ -21,6 +22,7 @@ function worker(): Row[] {
     ['nats-user', 'NATS_USER', 'NATS user', undefined],
     ['nats-pass', 'NATS_PASS', 'NATS password', undefined],
     ['nats-token', 'NATS_TOKEN', 'NATS token', undefined],
+    ['nats-inbox-prefix', 'NATS_INBOX_PREFIX', 'prefix of the NATS reply inboxes (with secure.conf: _INBOX_worker)', DEFAULT_INBOX_PREFIX],
     ['prefix', 'CAROUSEL_PREFIX', 'subject prefix', d.prefix],
     ['partitions', 'CAROUSEL_PARTITIONS', 'partition count (must match the nats-server mapping)', String(d.partitions)],
     ['worker-id', 'CAROUSEL_WORKER_ID', 'unique id of this worker', 'host-pid-random'],
@@ -47,6 +49,7 @@ function gateway(): Row[] {
     ['nats-pass', 'NATS_PASS', GATEWAY_ENV.NATS_PASS, undefined],
     ['nats-token', 'NATS_TOKEN', GATEWAY_ENV.NATS_TOKEN, undefined],
     ['nats-creds', 'NATS_CREDS', GATEWAY_ENV.NATS_CREDS, undefined],
+    ['nats-inbox-prefix', 'NATS_INBOX_PREFIX', GATEWAY_ENV.NATS_INBOX_PREFIX, DEFAULT_INBOX_PREFIX],
     ['secret-file', 'CAROUSEL_GATEWAY_SECRET_FILE', 'file holding the HS256 secret (or $CAROUSEL_GATEWAY_SECRET)', undefined],
     ['auth', 'CAROUSEL_GATEWAY_AUTH', GATEWAY_ENV.CAROUSEL_GATEWAY_AUTH, d.auth],
     ['static-dir', 'CAROUSEL_GATEWAY_STATIC_DIR', GATEWAY_ENV.CAROUSEL_GATEWAY_STATIC_DIR, d.staticDir ?? undefined],

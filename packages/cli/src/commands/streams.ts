@@ -2,7 +2,7 @@
 // (<prefix>.ctl.<stream> request-reply; `list` on the bare <prefix>.ctl, answered by every worker)
 // from a shell. Replies are printed as JSON.
 
-import type { BusMsg, Transport } from '@carousel/bus';
+import { DEFAULT_INBOX_PREFIX, type BusMsg, type Transport } from '@carousel/bus';
 import { PROTOCOL_VERSION, createSubjects, parseOptions, decodeControlReply, encodeControlRequest, type ControlReply, type ControlRequest } from '@carousel/protocol';
 import type { Command } from 'commander';
 import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
@@ -17,7 +17,7 @@ export function registerStreams(program: Command): void {
     natsOptions(streams.command(name).description(description)).option('--timeout <ms>', 'how long to wait for replies', '2000');
 
   sub('list', 'list the streams every worker owns').action(async (o: StreamsFlags) => {
-    await withTransport(o, async (t) => print(await listStreams(t, o.prefix, Number(o.timeout))));
+    await withTransport(o, async (t) => print(await listStreams(t, o.prefix, Number(o.timeout), o.natsInboxPrefix)));
   });
   sub('inspect <stream>', "a stream's config, statistics and model").action(async (stream: string, o: StreamsFlags) => {
     await withTransport(o, async (t) => print(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream }, Number(o.timeout))));
@@ -68,9 +68,10 @@ export async function control(t: Transport, prefix: string, req: ControlRequest,
 }
 
 /** `list` goes to every worker: gather every reply that arrives within the timeout. */
-export async function listStreams(t: Transport, prefix: string, timeoutMs: number): Promise<{ workers: number; streams: string[]; partitions: number[] }> {
+export async function listStreams(t: Transport, prefix: string, timeoutMs: number, inboxPrefix = DEFAULT_INBOX_PREFIX): Promise<{ workers: number; streams: string[]; partitions: number[] }> {
   const subjects = createSubjects(parseOptions({ prefix }));
-  const inbox = `_INBOX.carousel-cli.${process.pid}.${Date.now()}`;
+  // Under the connection's own inbox prefix: with secure.conf the user may subscribe nowhere else.
+  const inbox = `${inboxPrefix}.carousel-cli.${process.pid}.${Date.now()}`;
   const sub = t.subscribe(inbox);
   t.publish(subjects.ctl(), encodeControlRequest({ v: PROTOCOL_VERSION, op: 'list' }), { reply: inbox });
   const streams = new Set<string>();

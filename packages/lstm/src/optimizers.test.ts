@@ -330,3 +330,44 @@ describe('minimisation smoke', () => {
     });
   }
 });
+
+describe('optimizer memory', () => {
+  it('an optimizer keeps only its state buffers: the next buffers of the atomic path are one workspace per process', () => {
+    const P = 1000;
+    const typedArrays = (o: object): Float64Array[] => {
+      const found: Float64Array[] = [];
+      const walk = (v: unknown, depth: number): void => {
+        if (v instanceof Float64Array) found.push(v);
+        else if (v !== null && typeof v === 'object' && depth < 4) for (const x of Object.values(v)) walk(x, depth + 1);
+      };
+      walk(o, 0);
+      return found;
+    };
+    const cases: [OptimizerOptions, number][] = [[{}, 0], [{ kind: 'sgd', momentum: 0.9 }, 1], [{ kind: 'adam' }, 2], [{ kind: 'adamw' }, 2], [{ kind: 'rmsprop' }, 1], [{ kind: 'rmsprop', momentum: 0.5 }, 2]];
+    for (const [opts, buffers] of cases) {
+      const held = typedArrays(createOptimizer(opts, P));
+      expect(held.map((b) => b.length)).toEqual(new Array<number>(buffers).fill(P));
+    }
+  });
+
+  it('optimizers interleaved on the atomic path (rmsprop, and adam beyond the fast bound) give bit-identical results to each one alone', () => {
+    const P = 257;
+    for (const opts of [{ kind: 'rmsprop', momentum: 0.5 }, { kind: 'adam', lr: 1e7 }, { kind: 'sgd', momentum: 0.9, lr: 1e7 }] as OptimizerOptions[]) {
+      const run = (interleave: boolean): Float64Array[] => {
+        const ps = [randomVec(1, P), randomVec(2, 2 * P)];
+        const os = [createOptimizer(opts, P), createOptimizer(opts, 2 * P)];
+        for (let t = 0; t < 20; t++) {
+          for (let k = 0; k < 2; k++) {
+            if (!interleave && k === 1) continue;
+            expect(os[k]!.apply(ps[k]!, randomVec(100 + t * 2 + k, ps[k]!.length))).toBe(APPLY_STATUS.OK);
+          }
+        }
+        if (!interleave) for (let t = 0; t < 20; t++) os[1]!.apply(ps[1]!, randomVec(100 + t * 2 + 1, 2 * P));
+        return [...ps, ...os.flatMap((o) => o.state().buffers)];
+      };
+      const alone = run(false);
+      const interleaved = run(true);
+      alone.forEach((a, i) => expect(sameBits(a, interleaved[i]!)).toBe(true));
+    }
+  });
+});

@@ -13,9 +13,11 @@
 //   APPLY_STATUS.NON_FINITE  scale * grad has a NaN/±Inf entry;
 //   APPLY_STATUS.DIVERGED    the new parameters or optimizer state would contain NaN/±Inf.
 // In both cases params, grad, the state buffers and the step counter are bit-identical to before.
-// The kernels write into preallocated "next" buffers (one copy of params, one of each state
-// buffer), the finiteness of everything written is folded into a sum of (x - x) terms, and the
-// result is committed with one params.set() and a swap of the state buffers. No allocation per step.
+// The kernels write into "next" buffers (one copy of params, one of each state buffer), the
+// finiteness of everything written is folded into flags, and the result is committed with one
+// set() per buffer. The next buffers are workspace, written and committed within one apply(), so
+// one set per process serves every optimizer (apply() is synchronous): an optimizer keeps only its
+// state buffers. No allocation per step.
 
 import { LSTM_ERR, LstmError, checkEnum, checkNumber, type LstmErrorCode } from './errors.ts';
 import { clipFactor, gradNorm } from './clip.ts';
@@ -206,10 +208,8 @@ class FlatOptimizer implements Optimizer {
   readonly size: number;
   private t = 0;
   private rate: number;
-  // Current and next state buffers (swapped on commit), and the next params (copied on commit).
-  private cur: Float64Array[];
-  private next: Float64Array[];
-  private readonly pNext: Float64Array;
+  /** The state buffers (P each): sgd [momentum?], adam/adamw [m, v], rmsprop [sq, momentum?]. */
+  private readonly cur: Float64Array[];
   /** An upper bound of |state buffer values|, kept by every update; Infinity when unknown (after load). */
   private stateBound = 0;
   private static readonly NONE = new Float64Array(0);
@@ -222,8 +222,6 @@ class FlatOptimizer implements Optimizer {
     this.rate = options.lr;
     const k = stateBufferCount(options);
     this.cur = Array.from({ length: k }, () => new Float64Array(size));
-    this.next = Array.from({ length: k }, () => new Float64Array(size));
-    this.pNext = new Float64Array(size);
   }
 
   get steps(): number {
@@ -249,7 +247,6 @@ class FlatOptimizer implements Optimizer {
     const f = o.clipNorm > 0 ? clipFactor(gradNorm(grad, scale, o.clipValue), o.clipNorm) : 1;
     const none = FlatOptimizer.NONE;
     const [s0 = none, s1 = none] = this.cur;
-    const [n0 = none, n1 = none] = this.next;
     // Fast path: when a read-only pass over grad and params proves the update finite (bounds below),
     // update in place in one pass; otherwise take the two-buffer path that can refuse atomically.
     if (o.kind !== 'rmsprop' && this.stateBound <= FAST_BOUND && this.rate <= FAST_MAX_LR && o.weightDecay <= FAST_MAX_LR) {
@@ -268,26 +265,26 @@ class FlatOptimizer implements Optimizer {
         return APPLY_STATUS.OK;
       }
     }
+    const [pNext, n0, n1] = nextBuffers(n);
     let status: ApplyStatus;
     switch (o.kind) {
       case 'sgd':
         status = o.momentum > 0
-          ? sgdMomentumStep(this.pNext, n0, params, grad, s0, n, scale, cv, f, this.rate, o.weightDecay, o.momentum, o.nesterov)
-          : sgdStep(this.pNext, params, grad, n, scale, cv, f, this.rate, o.weightDecay);
+          ? sgdMomentumStep(pNext, n0, params, grad, s0, n, scale, cv, f, this.rate, o.weightDecay, o.momentum, o.nesterov)
+          : sgdStep(pNext, params, grad, n, scale, cv, f, this.rate, o.weightDecay);
         break;
       case 'adam':
       case 'adamw':
-        status = adamStep(this.pNext, n0, n1, params, grad, s0, s1, n, scale, cv, f, this.rate, o.weightDecay, o.kind === 'adamw', o.beta1, o.beta2, o.eps, this.t + 1);
+        status = adamStep(pNext, n0, n1, params, grad, s0, s1, n, scale, cv, f, this.rate, o.weightDecay, o.kind === 'adamw', o.beta1, o.beta2, o.eps, this.t + 1);
         break;
       case 'rmsprop':
-        status = rmspropStep(this.pNext, n0, n1, params, grad, s0, s1, n, scale, cv, f, this.rate, o.weightDecay, o.alpha, o.eps, o.momentum);
+        status = rmspropStep(pNext, n0, n1, params, grad, s0, s1, n, scale, cv, f, this.rate, o.weightDecay, o.alpha, o.eps, o.momentum);
         break;
     }
     if (status !== APPLY_STATUS.OK) return status;
-    params.set(this.pNext);
-    const swap = this.cur;
-    this.cur = this.next;
-    this.next = swap;
+    params.set(pNext);
+    if (this.cur.length > 0) this.cur[0].set(n0);
+    if (this.cur.length > 1) this.cur[1].set(n1);
     this.stateBound = 0;
     for (const b of this.cur) this.stateBound = Math.max(this.stateBound, maxAbs(b, n));
     this.t++;
@@ -322,6 +319,20 @@ class FlatOptimizer implements Optimizer {
     this.stateBound = 0;
     this.t = 0;
   }
+}
+
+/**
+ * The slow path's next params and next state buffers, (P) each: one slab per process, grown to the
+ * largest P asked for, with the views of the last P kept (a process mostly runs one model shape).
+ */
+let nextSlab = new Float64Array(0);
+let nextViews: readonly [Float64Array, Float64Array, Float64Array] = [nextSlab, nextSlab, nextSlab];
+
+function nextBuffers(n: number): readonly [Float64Array, Float64Array, Float64Array] {
+  if (nextViews[0].length === n && nextViews[0].buffer === nextSlab.buffer) return nextViews;
+  if (nextSlab.length < 3 * n) nextSlab = new Float64Array(3 * n);
+  nextViews = [nextSlab.subarray(0, n), nextSlab.subarray(n, 2 * n), nextSlab.subarray(2 * n, 3 * n)];
+  return nextViews;
 }
 
 // ---- kernels: one loop each; outputs first, then inputs, then sizes and constants ----------------

@@ -4,6 +4,7 @@ import { LSTM_ERR } from './errors.ts';
 import { createRng } from './prng.ts';
 import type { RecurrentCell } from './recurrent-options.ts';
 import { tbptt } from './tbptt.ts';
+import { kernelBackend, setKernelBackend, wasmKernelsAvailable, type KernelBackend } from './wasm-kernels.ts';
 
 const CELLS: RecurrentCell[] = ['vanilla', 'cifg', 'gru'];
 
@@ -38,6 +39,47 @@ describe('a batch of streams equals stepping them one by one', () => {
       expect(batched.grad).toEqual(single.grad);
       expect(Math.hypot(...single.grad)).toBeGreaterThan(0);
     });
+  }
+});
+
+describe('the one-step gradient (tbptt(1, 1)) over a batch equals learning stream by stream', () => {
+  const backends: KernelBackend[] = wasmKernelsAvailable() ? ['js', 'wasm'] : ['js'];
+  for (const backend of backends) {
+    for (const cell of ['vanilla', 'cifg'] as const) {
+      for (const peepholes of [true, false]) {
+        it(`gives bit-identical outputs, losses and gradient (${cell}, peepholes ${peepholes}, B = 5 and 8, ${backend} backend)`, () => {
+          const before = kernelBackend();
+          setKernelBackend(backend);
+          try {
+            for (const B of [5, 8]) {
+              const net = { inputs: 3, hidden: 6, outputs: 2, cell, peepholes, head: 'linear', initRange: 0.5, seed: 3 } as const;
+              const batched = tbptt(net, 1, 1);
+              const single = tbptt(net, 1, 1);
+              const batch = new StreamBatch(batched, Array.from({ length: B }, () => batched.newStream()));
+              const streams = Array.from({ length: B }, () => single.newStream());
+              const rng = createRng(23);
+              for (let t = 0; t < 6; t++) {
+                const X = Float64Array.from({ length: B * 3 }, () => 2 * rng.uniform() - 1);
+                const D = Float64Array.from({ length: B * 2 }, () => rng.uniform());
+                const W = Float64Array.from({ length: B }, (_, b) => (b === 1 ? 0 : 0.5 + b));
+                const out = batch.step(X).slice();
+                const one = new Float64Array(B * 2);
+                for (let b = 0; b < B; b++) one.set(single.step(streams[b], X.subarray(3 * b, 3 * b + 3)), 2 * b);
+                expect(out).toEqual(one);
+                let lossS = 0;
+                for (let b = 0; b < B; b++) lossS += single.learn(streams[b], D.subarray(2 * b, 2 * b + 2), W[b]);
+                expect(batch.learn(D, W)).toBe(lossS);
+                expect(batch.streams.map((s) => [s.pending, s.ready, s.learned])).toEqual(streams.map((s) => [s.pending, s.ready, s.learned]));
+              }
+              expect(batched.grad).toEqual(single.grad);
+              expect(Math.hypot(...single.grad)).toBeGreaterThan(0);
+            }
+          } finally {
+            setKernelBackend(before);
+          }
+        });
+      }
+    }
   }
 });
 

@@ -5,12 +5,14 @@
 //
 // Dimensions: B streams, X inputs, H hidden (per layer), G = nG·H, K outputs.
 
+import { oneStepBackwardBatch, oneStepScratch, type OneStepScratch } from './batch-backward.ts';
 import { LSTM_ERR, LstmError, checkNumber, checkVector } from './errors.ts';
 import { gruForward } from './gru.ts';
 import { headForward } from './heads.ts';
 import type { RecurrentLearner, RecurrentStream } from './tbptt.ts';
 import type { StepSlot } from './ring.ts';
 import { vanillaForward } from './vanilla.ts';
+import { wasmFor } from './wasm-kernels.ts';
 
 /** Batch scratch of one layer, stream-major. */
 interface LayerBatch {
@@ -32,6 +34,7 @@ export class StreamBatch {
   private readonly layers: readonly LayerBatch[];
   private readonly slots: StepSlot[]; // (B) slots of the current step
   private readonly target: Float64Array; // (K)
+  private readonly oneStep: OneStepScratch | null; // the batched one-step backward, when it applies
 
   /** `streams` must be distinct streams created by `learner` (LSTM_ERR_CONFIG otherwise). */
   constructor(
@@ -60,6 +63,7 @@ export class StreamBatch {
       };
     });
     this.slots = new Array<StepSlot>(B);
+    this.oneStep = oneStepScratch(learner, B);
   }
 
   /**
@@ -124,6 +128,23 @@ export class StreamBatch {
       for (let b = 0; b < B; b++) checkNumber(`weights[${b}]`, weights[b], 0);
     }
     for (let b = 0; b < B; b++) learner.checkLearnable(streams[b]);
+    const k = this.oneStep ? wasmFor(B) : null;
+    if (k && this.oneStep && allDue(streams)) {
+      // Targets first (as learn() would: a refused one throws after the earlier streams learned),
+      // then one batched backward over the streams whose targets were recorded.
+      let loss = 0;
+      let recorded = 0;
+      try {
+        for (let b = 0; b < B; b++) {
+          for (let j = 0; j < K; j++) target[j] = D[b * K + j];
+          loss += learner.recordTarget(streams[b], target, weights ? weights[b] : 1);
+          recorded++;
+        }
+      } finally {
+        if (recorded > 0) oneStepBackwardBatch(k, learner, streams, recorded, this.oneStep);
+      }
+      return loss;
+    }
     let loss = 0;
     for (let b = 0; b < B; b++) {
       for (let k = 0; k < K; k++) target[k] = D[b * K + k];
@@ -136,6 +157,12 @@ export class StreamBatch {
   gradReady(): boolean {
     return this.streams.some((s) => this.learner.gradReady(s));
   }
+}
+
+/** True when every stream's latest step is due for its (one-step) backward pass on learn(). */
+function allDue(streams: readonly RecurrentStream[]): boolean {
+  for (let b = 0; b < streams.length; b++) if (streams[b].pending < 1) return false;
+  return true;
 }
 
 /** dst = row b of the stream-major src (rows of dst.length). */

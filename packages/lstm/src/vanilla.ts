@@ -319,7 +319,30 @@ export function vanillaBackward(
   params: Float64Array,
   L: LayerLayout,
 ): void {
-  const { H, nG, peep } = L;
+  vanillaGateErrors(dcPrev, grad, dgate, 0, dh, dc, act, c, tc, cPrev, params, L);
+  for (let g = 0; g < L.nG; g++) gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, g, true);
+}
+
+/**
+ * The element-wise part of vanillaBackward: gate pre-activation errors into dgate[at...] (G),
+ * dE/dc_{t-1} into dcPrev, and the peephole gradients. The gate blocks' weight gradients and
+ * input errors are gateBackward's (or, over a batch, wasmGateGrads').
+ */
+export function vanillaGateErrors(
+  dcPrev: Float64Array, // (H) += dE/dc_{t-1}
+  grad: Float64Array, // += dE/dθ (peepholes only)
+  dgate: Float64Array, // (≥ at + G) out: dE/d(gate pre-activations)
+  at: number,
+  dh: Float64Array, // (H) dE/dy_t
+  dc: Float64Array, // (H) dE/dc_t arriving from t+1
+  act: Float64Array, // (G) cached activations
+  c: Float64Array, // (H) cached c_t
+  tc: Float64Array, // (H) cached tanh(c_t)
+  cPrev: Float64Array, // (H) cached c_{t-1}
+  params: Float64Array,
+  L: LayerLayout,
+): void {
+  const { H, peep } = L;
   const coupled = L.cell === 'cifg';
   const iI = coupled ? -1 : H;
   const fI = coupled ? H : 2 * H;
@@ -350,10 +373,10 @@ export function vanillaBackward(
       dI = dC * z * i * (1 - i);
       dF = dC * cp * f * (1 - f);
     }
-    dgate[r] = dZ;
-    if (!coupled) dgate[iI + r] = dI;
-    dgate[fI + r] = dF;
-    dgate[oI + r] = dO;
+    dgate[at + r] = dZ;
+    if (!coupled) dgate[at + iI + r] = dI;
+    dgate[at + fI + r] = dF;
+    dgate[at + oI + r] = dO;
     // c_{t-1}: through the forget gate, and through the pi, pf peepholes
     let dCp = dC * f;
     if (pi >= 0) dCp += params[pi + r] * dI;
@@ -363,5 +386,4 @@ export function vanillaBackward(
     if (pf >= 0) grad[pf + r] += dF * cp;
     if (po >= 0) grad[po + r] += dO * c[r];
   }
-  for (let g = 0; g < nG; g++) gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, g, true);
 }

@@ -27,10 +27,12 @@ interface WasmNamespace {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 type Gemm = (out: number, bias: number, hasBias: number, w1: number, n1: number, z1: number, w2: number, n2: number, z2: number, rows: number, Bp: number) => void;
+type OuterAcc = (g: number, n: number, e: number, ldE: number, z: number, rows: number, B: number) => void;
 
-interface Kernels {
+export interface Kernels {
   readonly memory: WasmMemory;
   readonly gemm: Gemm;
+  readonly outerAcc: OuterAcc;
   /** View over the whole memory; replaced after growth. */
   f64: Float64Array;
 }
@@ -47,7 +49,7 @@ function load(): Kernels | null {
     const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0));
     const { exports } = new wasm.Instance(new wasm.Module(bytes), { env: { abort: () => { throw new Error('wasm abort'); } } });
     const memory = exports['memory'] as WasmMemory;
-    kernels = { memory, gemm: exports['gemm'] as Gemm, f64: new Float64Array(memory.buffer) };
+    kernels = { memory, gemm: exports['gemm'] as Gemm, outerAcc: exports['outerAcc'] as OuterAcc, f64: new Float64Array(memory.buffer) };
   } catch {
     kernels = null; // no WebAssembly SIMD here: the JS kernels run
   }
@@ -158,4 +160,35 @@ export function wasmRowDots(k: Kernels, sts: readonly { readonly net: Float64Arr
       for (let b = 0; b < B; b++) sts[b]!.net[g.at + r] = f[row + b]!;
     }
   }
+}
+
+/**
+ * The weight gradients of a vanilla/cifg layer's gate blocks over a batch, on the wasm backend:
+ * for every gate g, W_g += Σ_b e_b ⊗ x_b, R_g += Σ_b e_b ⊗ hPrev_b, b_g += Σ_b e_b, each element
+ * summed in stream order b = 0, 1, ... So the same bits as B calls of gateBackward, one stream
+ * after the other. E (B, G) holds the gate pre-activation errors, stream-major.
+ */
+export function wasmGateGrads(k: Kernels, grad: Float64Array, E: Float64Array, x: Float64Array, hPrev: Float64Array, L: LayerLayout, B: number): void {
+  const { Xin, H, nG, offset, gateStride } = L;
+  const G = nG * H;
+  const P = nG * gateStride;
+  const W0 = BASE_BYTES / 8; // (nG·gateStride) the layer's gate-block gradient
+  const E0 = W0 + P; // (B, G)
+  const X0 = E0 + B * G; // (B, Xin)
+  const H0 = X0 + B * Xin; // (B, H)
+  const O0 = H0 + B * H; // (B) ones: the bias "input"
+  const f = reserve(k, O0 + B);
+  f.set(grad.subarray(offset, offset + P), W0);
+  f.set(E.subarray(0, B * G), E0);
+  f.set(x.subarray(0, B * Xin), X0);
+  f.set(hPrev.subarray(0, B * H), H0);
+  f.fill(1, O0, O0 + B);
+  for (let g = 0; g < nG; g++) {
+    const W = W0 + g * gateStride; // (H, Xin), then R (H, H), then bias (H)
+    const e = (E0 + g * H) * 8;
+    k.outerAcc(W * 8, Xin, e, G, X0 * 8, H, B);
+    k.outerAcc((W + H * Xin) * 8, H, e, G, H0 * 8, H, B);
+    k.outerAcc((W + H * Xin + H * H) * 8, 1, e, G, O0 * 8, H, B);
+  }
+  grad.set(f.subarray(W0, W0 + P), offset);
 }

@@ -116,3 +116,113 @@ export function gemm(out: usize, bias: usize, hasBias: i32, w1: usize, n1: i32, 
     }
   }
 }
+
+// outerAcc: g[r, j] += Σ_b e[b·ldE + r] z[b·n + j] for r < rows, j < n, b = 0 .. B-1 in order.
+//   g: (rows, n) row-major; e: (B, ldE) stream-major, column r; z: (B, n) stream-major.
+// The weight gradient of a gate block over a batch of streams. Lanes run over j (independent
+// elements); each element's sum is taken in stream order b = 0, 1, ... from its old value with a
+// rounded multiply then a rounded add, exactly as B one-stream backward passes add into grad.
+export function outerAcc(g: usize, n: i32, e: usize, ldE: i32, z: usize, rows: i32, B: i32): void {
+  const gs: usize = (<usize>n) << 3; // bytes per g row and per z row
+  const es: usize = (<usize>ldE) << 3; // bytes per e row
+  let r: i32 = 0;
+  for (; r + 3 < rows; r += 4) {
+    const ro: usize = <usize>r;
+    const g0: usize = g + ro * gs;
+    const e0: usize = e + (ro << 3);
+    let j: i32 = 0;
+    for (; j + 3 < n; j += 4) {
+      const jo: usize = (<usize>j) << 3;
+      const p: usize = g0 + jo;
+      let a00 = v128.load(p);
+      let a01 = v128.load(p, 16);
+      let a10 = v128.load(p + gs);
+      let a11 = v128.load(p + gs, 16);
+      let a20 = v128.load(p + 2 * gs);
+      let a21 = v128.load(p + 2 * gs, 16);
+      let a30 = v128.load(p + 3 * gs);
+      let a31 = v128.load(p + 3 * gs, 16);
+      let zp: usize = z + jo;
+      let ep: usize = e0;
+      for (let b: i32 = 0; b < B; b++) {
+        const x0 = v128.load(zp);
+        const x1 = v128.load(zp, 16);
+        const d0 = f64x2.splat(load<f64>(ep));
+        const d1 = f64x2.splat(load<f64>(ep, 8));
+        const d2 = f64x2.splat(load<f64>(ep, 16));
+        const d3 = f64x2.splat(load<f64>(ep, 24));
+        a00 = f64x2.add(a00, f64x2.mul(d0, x0));
+        a01 = f64x2.add(a01, f64x2.mul(d0, x1));
+        a10 = f64x2.add(a10, f64x2.mul(d1, x0));
+        a11 = f64x2.add(a11, f64x2.mul(d1, x1));
+        a20 = f64x2.add(a20, f64x2.mul(d2, x0));
+        a21 = f64x2.add(a21, f64x2.mul(d2, x1));
+        a30 = f64x2.add(a30, f64x2.mul(d3, x0));
+        a31 = f64x2.add(a31, f64x2.mul(d3, x1));
+        zp += gs;
+        ep += es;
+      }
+      v128.store(p, a00);
+      v128.store(p, a01, 16);
+      v128.store(p + gs, a10);
+      v128.store(p + gs, a11, 16);
+      v128.store(p + 2 * gs, a20);
+      v128.store(p + 2 * gs, a21, 16);
+      v128.store(p + 3 * gs, a30);
+      v128.store(p + 3 * gs, a31, 16);
+    }
+    for (; j < n; j++) {
+      const jo: usize = (<usize>j) << 3;
+      const p: usize = g0 + jo;
+      let s0 = load<f64>(p);
+      let s1 = load<f64>(p + gs);
+      let s2 = load<f64>(p + 2 * gs);
+      let s3 = load<f64>(p + 3 * gs);
+      let zp: usize = z + jo;
+      let ep: usize = e0;
+      for (let b: i32 = 0; b < B; b++) {
+        const x = load<f64>(zp);
+        s0 += load<f64>(ep) * x;
+        s1 += load<f64>(ep, 8) * x;
+        s2 += load<f64>(ep, 16) * x;
+        s3 += load<f64>(ep, 24) * x;
+        zp += gs;
+        ep += es;
+      }
+      store<f64>(p, s0);
+      store<f64>(p + gs, s1);
+      store<f64>(p + 2 * gs, s2);
+      store<f64>(p + 3 * gs, s3);
+    }
+  }
+  for (; r < rows; r++) {
+    const ro: usize = <usize>r;
+    const g0: usize = g + ro * gs;
+    const e0: usize = e + (ro << 3);
+    let j: i32 = 0;
+    for (; j + 1 < n; j += 2) {
+      const jo: usize = (<usize>j) << 3;
+      let a = v128.load(g0 + jo);
+      let zp: usize = z + jo;
+      let ep: usize = e0;
+      for (let b: i32 = 0; b < B; b++) {
+        a = f64x2.add(a, f64x2.mul(f64x2.splat(load<f64>(ep)), v128.load(zp)));
+        zp += gs;
+        ep += es;
+      }
+      v128.store(g0 + jo, a);
+    }
+    for (; j < n; j++) {
+      const jo: usize = (<usize>j) << 3;
+      let s = load<f64>(g0 + jo);
+      let zp: usize = z + jo;
+      let ep: usize = e0;
+      for (let b: i32 = 0; b < B; b++) {
+        s += load<f64>(ep) * load<f64>(zp);
+        zp += gs;
+        ep += es;
+      }
+      store<f64>(g0 + jo, s);
+    }
+  }
+}

@@ -121,7 +121,7 @@ describe('model guard - forced divergence', () => {
     const rng = createRng(3);
     for (let t = 0; t < 600; t++) {
       p.process(t, [sine(t, rng)]);
-      if (p.stats.samples === DEFAULT_SNAPSHOT_EVERY) atGood = params.slice();
+      if (p.stats.samples === 2 * DEFAULT_SNAPSHOT_EVERY) atGood = params.slice();
     }
     expect(p.stats.rollbacks).toBe(0);
     params[3] = NaN;
@@ -129,9 +129,10 @@ describe('model guard - forced divergence', () => {
     const r = p.process(600, [sine(600, rng)]);
     expect(p.stats.rollbacks).toBe(1);
     expect(r.forecast[0]!.every(Number.isFinite)).toBe(true);
-    // Snapshots rotate every 256 samples and the last good one has been followed by 256 healthy
-    // samples: at 600 that is the one taken at 256.
+    // The last-good copy is taken every 256 samples after 256 healthy ones: at 600 that is the one
+    // taken at 512. The optimizer starts afresh from it.
     expect(params).toEqual(atGood);
+    expect(p.model.trainer.optimizer.steps).toBe(0);
     const sq = feedSine(p, 601, 2000, 5);
     expect(p.stats.rollbacks).toBe(1);
     expect(allFinite(params)).toBe(true);
@@ -142,9 +143,12 @@ describe('model guard - forced divergence', () => {
     const guard = parseModelGuardOptions({});
     const p = new StreamProcessor(parseStreamConfig({ model: { cell: 'forget', learner: 'rtrl97', hidden: 4 } }), 1);
     const params = p.model.learner.params;
-    const initial = params.slice();
+    let atGood: Float64Array | null = null;
     const rng = createRng(4);
-    for (let t = 0; t < 300; t++) p.process(t, [sine(t, rng)]);
+    for (let t = 0; t < 300; t++) {
+      p.process(t, [sine(t, rng)]);
+      if (p.stats.samples === DEFAULT_SNAPSHOT_EVERY) atGood = params.slice();
+    }
     for (let i = 0; i < params.length; i++) params[i] *= 1e6;
     let t = 300;
     while (p.stats.rollbacks === 0 && t < 300 + 10 * guard.explodeSteps) {
@@ -153,8 +157,8 @@ describe('model guard - forced divergence', () => {
       t++;
     }
     expect(p.stats.rollbacks).toBe(1);
-    // At 300 the last good snapshot is the one taken at sample 0 (promoted at 256): the initial weights.
-    expect(params).toEqual(initial);
+    // At 300 the last-good copy is the one taken at 256.
+    expect(params).toEqual(atGood);
     expect(t - 300).toBeLessThanOrEqual(guard.explodeSteps + 1);
   });
 

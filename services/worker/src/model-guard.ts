@@ -1,5 +1,5 @@
 // The guards between hostile input and a stream's model (docs/reliability.md "Model protection").
-// InputGuard bounds what the normaliser and the model see; ModelGuard keeps a last-good copy of
+// InputGuard bounds what the normaliser and the model see; ModelGuard keeps one last-good copy of
 // the weights and rolls back to it when the model diverges. The Trainer's own guards (refused
 // non-finite inputs, targets and updates) sit below both. Not here: the learning step itself
 // (stream-processor.ts) and wire validation (@carousel/protocol).
@@ -7,7 +7,7 @@
 // Dimension letters: D features, P parameters.
 
 import { DEFAULT_NORMALIZER_WARMUP } from '@carousel/anomaly';
-import type { Model, OptimizerState, StreamState } from '@carousel/lstm';
+import type { Model, StreamState } from '@carousel/lstm';
 
 /** Normalised inputs (and targets) are clipped to ±this many standard deviations. */
 export const DEFAULT_INPUT_CLIP = 8;
@@ -19,7 +19,7 @@ export const DEFAULT_MAX_ABS_INPUT = 1e150;
  * while a real change of level or scale is still followed, geometrically.
  */
 export const DEFAULT_STATS_CLIP = 4;
-/** Samples between last-good snapshots of the weights. */
+/** Samples between last-good copies of the weights (each taken after that many healthy samples). */
 export const DEFAULT_SNAPSHOT_EVERY = 256;
 /** A loss above explodeFactor × max(loss EMA, explodeFloor) is an exploding step. */
 export const DEFAULT_EXPLODE_FACTOR = 1000;
@@ -149,41 +149,38 @@ export class InputGuard {
   }
 }
 
-interface Slot {
-  readonly params: Float64Array; // (P)
-  optimizer: OptimizerState | null;
-  /** Sample count when taken. */
-  at: number;
-}
-
 /**
- * Keeps the weights of a model recoverable. Every snapshotEvery samples, if the model is healthy,
- * the previous candidate snapshot (weights + optimizer state) becomes the last-good one and a new
- * candidate is taken, so the snapshot restored has been followed by at least snapshotEvery healthy
- * samples. Divergence is any of: a parameter non-finite after an update, a non-finite output, or
+ * Keeps the weights of a model recoverable, in one copy of the parameters (P floats, no optimizer
+ * state). Every snapshotEvery samples, if the model was healthy through the whole interval (no
+ * exploding loss, no rollback, every parameter finite at its end), the current weights become the
+ * last-good copy: the copy restored has been preceded by at least snapshotEvery healthy samples.
+ * Divergence is any of: a parameter non-finite after an update, a non-finite output, or
  * explodeSteps losses in a row above explodeFactor × max(loss EMA, explodeFloor). A rollback
- * restores the last-good weights and optimizer state, zeroes the pending gradient and resets the
- * recurrent state (state from a different set of weights means nothing). Memory: two copies of
- * the parameters and of the optimizer state, whatever the stream length.
+ * restores the last-good weights, resets the optimizer's state (its moments and step count belong
+ * to the weights that diverged), zeroes the pending gradient and resets the recurrent state (state
+ * from a different set of weights means nothing). Memory: one copy of the parameters, whatever the
+ * stream length.
  */
 export class ModelGuard {
   explodeStreak = 0;
-  private good: Slot;
-  private candidate: Slot;
+  /** (P) the last-good weights. */
+  private readonly good: Float64Array;
+  private takenAt: number;
+  /** Start of the current interval, samples; and whether it has been healthy so far. */
+  private since: number;
+  private healthy = true;
   private lastUpdates: number;
 
   constructor(readonly options: Readonly<ModelGuardOptions>, private readonly model: Model<StreamState>, samples: number) {
-    const P = model.learner.params.length;
-    this.good = { params: new Float64Array(P), optimizer: null, at: samples };
-    this.candidate = { params: new Float64Array(P), optimizer: null, at: samples };
-    this.take(this.good, samples);
-    this.take(this.candidate, samples);
+    this.good = model.learner.params.slice();
+    this.takenAt = samples;
+    this.since = samples;
     this.lastUpdates = model.trainer.stats.updates;
   }
 
-  /** Sample count at which the last-good snapshot was taken. */
+  /** Sample count at which the last-good copy was taken. */
   get goodAt(): number {
-    return this.good.at;
+    return this.takenAt;
   }
 
   /**
@@ -199,6 +196,7 @@ export class ModelGuard {
     const ema = Number.isFinite(lossEma) ? lossEma : 0;
     const exploding = !Number.isFinite(loss) || loss > this.options.explodeFactor * Math.max(ema, this.options.explodeFloor);
     this.explodeStreak = exploding ? this.explodeStreak + 1 : 0;
+    if (exploding) this.healthy = false;
     return this.explodeStreak >= this.options.explodeSteps;
   }
 
@@ -207,33 +205,30 @@ export class ModelGuard {
     return !allFinite(y);
   }
 
-  /** Restores the last-good weights and optimizer state, zeroes grad and resets `stream`. */
+  /** Restores the last-good weights, resets the optimizer, zeroes grad and resets `stream`. */
   rollback(stream: StreamState, samples: number): void {
     const { learner, trainer } = this.model;
-    learner.params.set(this.good.params);
-    if (this.good.optimizer !== null) trainer.optimizer.load(this.good.optimizer);
+    learner.params.set(this.good);
+    trainer.optimizer.reset();
     learner.grad.fill(0);
     learner.reset(stream);
     this.explodeStreak = 0;
     this.lastUpdates = trainer.stats.updates;
-    // The candidate may hold the weights that diverged: start a fresh one from the restored state.
-    this.take(this.candidate, samples);
+    // The interval that ended in a divergence proves nothing: a new one starts from the restored weights.
+    this.since = samples;
+    this.healthy = true;
   }
 
-  /** Call once per sample, after it was applied. Rotates the snapshots every snapshotEvery samples while healthy. */
+  /** Call once per sample, after it was applied. Takes the last-good copy every snapshotEvery samples while healthy. */
   tick(samples: number): void {
-    if (samples - this.candidate.at < this.options.snapshotEvery) return;
-    if (this.explodeStreak > 0 || !allFinite(this.model.learner.params)) return;
-    const older = this.good;
-    this.good = this.candidate;
-    this.candidate = older;
-    this.take(this.candidate, samples);
-  }
-
-  private take(slot: Slot, samples: number): void {
-    slot.params.set(this.model.learner.params);
-    slot.optimizer = this.model.trainer.optimizer.state();
-    slot.at = samples;
+    if (this.explodeStreak > 0) this.healthy = false;
+    if (samples - this.since < this.options.snapshotEvery) return;
+    if (this.healthy && allFinite(this.model.learner.params)) {
+      this.good.set(this.model.learner.params);
+      this.takenAt = samples;
+    }
+    this.since = samples;
+    this.healthy = true;
   }
 }
 

@@ -13,10 +13,11 @@
 // persistence (the caller stores snapshot()).
 
 import { createAnomalyScorer, type AnomalyScorer, type AnomalyScorerState } from '@carousel/anomaly';
-import { copyStream, createModel, loadModel, saveModel, type Model, type StreamState } from '@carousel/lstm';
+import { createModel, loadModel, saveModel, type Model, type StreamState } from '@carousel/lstm';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import { InputGuard, ModelGuard, parseModelGuardOptions, type ModelGuardOptions, type ModelGuardState } from './model-guard.ts';
 import { createNormalizer, type Normalizer, type NormalizerState } from './normalizer.ts';
+import { forecast } from './scratch.ts';
 import type { StreamConfig } from './stream-config.ts';
 
 /** What one processed sample produces (the worker turns it into a Prediction). */
@@ -82,7 +83,6 @@ export class StreamProcessor {
   readonly dims: number;
   readonly model: Model<StreamState>;
   readonly stream: StreamState;
-  private readonly scratch: StreamState;
   private readonly normalizer: Normalizer;
   private readonly scorer: AnomalyScorer;
   private readonly xn: Float64Array; //  (D) normalised sample
@@ -121,7 +121,6 @@ export class StreamProcessor {
       this.model = createModel({ ...config.model, inputs: dims, outputs: dims });
       this.stream = this.model.learner.newStream();
     }
-    this.scratch = this.model.learner.newStream();
     this.normalizer = createNormalizer({ features: dims, window: config.normalizerWindow, enabled: config.normalize });
     this.scorer = createAnomalyScorer({ ...config.anomaly, features: dims });
     this.xn = new Float64Array(dims);
@@ -238,20 +237,21 @@ export class StreamProcessor {
     const g = new InputGuard(this.inputGuard.options, this.dims);
     this.normalizer.normalize(g.saturate(x), xn);
     g.clip(xn);
-    copyStream(this.scratch, this.stream);
-    const y = this.model.learner.step(this.scratch, xn);
-    return this.rollout(y, true);
+    return forecast(this.model, this.stream, (scratch) => this.rollout(this.model.learner.step(scratch, xn), scratch));
   }
 
-  /** Forecasts in sample units: y, then H-1 more steps of the model fed its own output. */
-  private rollout(y: Float64Array, fromScratch = false): Float64Array[] {
+  /**
+   * Forecasts in sample units: y, then H-1 more steps of the model fed its own output, on
+   * `scratch` (a copy of the stream; the shared one of scratch.ts when not given).
+   */
+  private rollout(y: Float64Array, scratch?: StreamState): Float64Array[] {
     const H = this.config.horizon;
+    if (H > 1 && scratch === undefined) return forecast(this.model, this.stream, (s) => this.rollout(y, s));
     const out: Float64Array[] = [this.denorm(y)];
     if (H === 1) return out;
-    if (!fromScratch) copyStream(this.scratch, this.stream);
     let cur = Float64Array.from(y);
     for (let h = 1; h < H; h++) {
-      cur = Float64Array.from(this.model.learner.step(this.scratch, cur));
+      cur = Float64Array.from(this.model.learner.step(scratch!, cur));
       out.push(this.denorm(cur));
     }
     return out;

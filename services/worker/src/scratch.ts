@@ -1,0 +1,62 @@
+// Workspace for forecasts that must leave a stream exactly as it was: infer() and the multi-step
+// rollout run the model on a copy of the stream's state, in a scratch stream. The scratch holds
+// nothing between calls (every use starts by copying the stream into it) and every use is
+// synchronous, so one scratch per model shape serves every processor of the process: a stream
+// does not carry a second TBPTT window (or RTRL traces) of its own. Not the learning step.
+//
+// A scratch step may run a backward pass that was due on the copied window and add it to the
+// model's grad (the learner cannot tell a scratch from the stream). forecast() saves grad before
+// and restores it after, so a forecast never changes what the next update applies.
+// Dimension letters: P parameters.
+
+import { copyStream, type Model, type StreamState } from '@carousel/lstm';
+
+/** Model shapes whose scratch is kept; the least recently used is dropped beyond this. */
+export const MAX_SCRATCH_SHAPES = 8;
+
+interface Scratch {
+  /** A stream of the shape, workspace. */
+  readonly stream: StreamState;
+  /** (P) the model's grad, saved across a forecast. */
+  readonly grad: Float64Array;
+}
+
+/** Model options that do not change the shape of a stream (left out of the cache key). */
+const NOT_SHAPE: ReadonlySet<string> = new Set(['optimizer', 'applyEvery', 'seed', 'initRange', 'forgetBias']);
+const scratches = new Map<string, Scratch>();
+
+/** The shared scratch for `model`'s stream shape (created on first use). */
+function scratchFor(model: Model<StreamState>): Scratch {
+  const key = JSON.stringify(model.options, (k, v: unknown) => (NOT_SHAPE.has(k) ? undefined : v));
+  let s = scratches.get(key);
+  if (s !== undefined) {
+    scratches.delete(key); // re-inserted below: the Map's order is the LRU order
+  } else {
+    s = { stream: model.learner.newStream(), grad: new Float64Array(model.learner.params.length) };
+    if (scratches.size >= MAX_SCRATCH_SHAPES) scratches.delete(scratches.keys().next().value!);
+  }
+  scratches.set(key, s);
+  return s;
+}
+
+/**
+ * Runs `f` on a scratch copy of `stream` (its step() calls advance the copy, not the stream) and
+ * returns its result; the model's grad is as before afterwards. `f` must not keep the scratch.
+ */
+export function forecast<T>(model: Model<StreamState>, stream: StreamState, f: (scratch: StreamState) => T): T {
+  const s = scratchFor(model);
+  const grad = model.learner.grad;
+  if (s.grad.length !== grad.length) throw new Error(`scratch of ${s.grad.length} parameters for a model of ${grad.length}`);
+  s.grad.set(grad);
+  copyStream(s.stream, stream);
+  try {
+    return f(s.stream);
+  } finally {
+    grad.set(s.grad);
+  }
+}
+
+/** Scratch streams held (for tests and the memory bench). */
+export function scratchShapes(): number {
+  return scratches.size;
+}

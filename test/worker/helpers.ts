@@ -96,9 +96,9 @@ export async function publish(t: Transport, data: Map<string, ReturnType<typeof 
   await Promise.all(acks);
 }
 
-/** What an uninterrupted run ends with: the model bytes and stats of StreamProcessor fed every sample once. */
-export function recompute(samples: ReturnType<typeof workload>): { model: Uint8Array; samples: number } {
-  const p = new StreamProcessor(parseStreamConfig(STREAM_CONFIG), 2);
+/** What an uninterrupted run ends with: the model bytes and stats of StreamProcessor fed every sample once (with the workers' `config`). */
+export function recompute(samples: ReturnType<typeof workload>, config: Partial<StreamConfig> = STREAM_CONFIG): { model: Uint8Array; samples: number } {
+  const p = new StreamProcessor(parseStreamConfig(config), 2);
   for (const s of samples) p.process(s.seq, s.x, s.ts);
   const snap = p.snapshot();
   return { model: snap.model, samples: snap.stats.samples };

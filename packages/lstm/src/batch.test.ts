@@ -83,6 +83,28 @@ describe('the one-step gradient (tbptt(1, 1)) over a batch equals learning strea
   }
 });
 
+describe('a refused target in a one-step batch', () => {
+  it('leaves the streams before it learned and the rest untouched, as learning one by one does', () => {
+    const net = { inputs: 2, hidden: 5, outputs: 1, cell: 'vanilla', head: 'linear', seed: 4 } as const;
+    const batched = tbptt(net, 1, 1);
+    const single = tbptt(net, 1, 1);
+    const B = 6;
+    const batch = new StreamBatch(batched, Array.from({ length: B }, () => batched.newStream()));
+    const streams = Array.from({ length: B }, () => single.newStream());
+    const X = Float64Array.from({ length: B * 2 }, (_, j) => Math.sin(j));
+    const D = Float64Array.from({ length: B }, (_, b) => (b === 3 ? 1e200 : 0.5)); // stream 3's loss overflows
+    batch.step(X);
+    for (let b = 0; b < B; b++) single.step(streams[b], X.subarray(2 * b, 2 * b + 2));
+    expect(() => batch.learn(D)).toThrow(expect.objectContaining({ code: LSTM_ERR.NON_FINITE }));
+    expect(() => {
+      for (let b = 0; b < B; b++) single.learn(streams[b], D.subarray(b, b + 1));
+    }).toThrow(expect.objectContaining({ code: LSTM_ERR.NON_FINITE }));
+    expect(batch.streams.map((s) => [s.pending, s.ready, s.learned])).toEqual(streams.map((s) => [s.pending, s.ready, s.learned]));
+    expect(batched.grad).toEqual(single.grad);
+    expect(Math.hypot(...single.grad)).toBeGreaterThan(0);
+  });
+});
+
 describe('batch input checks', () => {
   it('refuses a wrong-length or non-finite X before any stream changes', () => {
     const learner = tbptt({ inputs: 2, hidden: 3, outputs: 1 }, 2, 4);

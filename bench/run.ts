@@ -25,6 +25,10 @@ const SECTIONS: Readonly<Record<string, Section>> = {
     about: 'worker end to end through nats-server: samples/s at 1k/10k streams vs the kernel, publish->prediction p50/p99, infer p99, bytes per stream',
     load: () => import('./worker/section.ts'),
   },
+  'worker-memory': {
+    about: 'worker memory on its own through nats-server: bytes per active stream (average and marginal) and per passivated stream, at 1,000 streams; where an active stream\'s bytes are',
+    load: () => import('./worker/memory.ts'),
+  },
   gateway: {
     about: 'gateway fan-out over real WebSockets: messages/s to 100 and 1,000 clients, prediction publish -> client receipt p50/p99',
     load: () => import('./gateway/section.ts'),

@@ -5,6 +5,8 @@ export { Worker, provision, resourceNames } from './worker.ts';
 export { runWorker, optionsFromEnv } from './main.ts';
 export { benchWorker } from './bench.ts';
 export type { BenchWorkerOptions, BenchWorkerResult } from './bench.ts';
+export { benchWorkerMemory } from './bench-memory.ts';
+export type { BenchMemoryOptions, BenchMemoryResult } from './bench-memory.ts';
 export {
   DEFAULT_CHECKPOINT_EVERY_MS, DEFAULT_CHECKPOINT_EVERY_SAMPLES, DEFAULT_CONSUMER_BATCH, DEFAULT_DUPLICATE_WINDOW_MS,
   DEFAULT_HEARTBEAT_MS, DEFAULT_IDLE_MS, DEFAULT_LEASE_TTL_MS, DEFAULT_MAX_ACTIVE, DEFAULT_MAX_KV_CHECKPOINT_BYTES,

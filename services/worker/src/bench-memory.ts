@@ -10,10 +10,12 @@
 //   3. every actor passivates on idle (its checkpoint written to KV): passivated.
 // Per active stream: (active - base) / N, and the slope (active - half) / (N - N/2), which no fixed
 // cost enters. Per passivated stream: (passivated - base) / N. Not a test: asserts nothing.
+// CAROUSEL_BENCH_HEAP_DIR=<dir> writes heap snapshots of the worker at the baseline and passivated.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
 import { encodeSample, partitionOf } from '@carousel/protocol';
 import type { StreamConfig } from './stream-config.ts';
@@ -103,6 +105,9 @@ export async function benchWorkerMemory(o: BenchMemoryOptions): Promise<BenchMem
     await learn(warm);
     await passivated(warm.length);
     const base = await child.mem();
+    // CAROUSEL_BENCH_HEAP_DIR=<dir>: heap snapshots of the worker at the baseline and after passivation.
+    const heapDir = process.env['CAROUSEL_BENCH_HEAP_DIR'];
+    if (heapDir) await child.heap(`${heapDir}/base.heapsnapshot`);
     const names = Array.from({ length: o.streams }, (_, i) => `m${run}-${i}`);
     const h = Math.floor(names.length / 2);
     const activeNow = async (want: number): Promise<void> => {
@@ -117,6 +122,7 @@ export async function benchWorkerMemory(o: BenchMemoryOptions): Promise<BenchMem
     await activeNow(names.length);
     await passivated(warm.length + names.length);
     const pass = await child.mem();
+    if (heapDir) await child.heap(`${heapDir}/passivated.heapsnapshot`);
     const N = names.length;
     return {
       streams: N, base, half, active, passivated: pass,
@@ -164,6 +170,11 @@ class Child {
     return JSON.parse(await this.#ask('mem')) as MemPoint;
   }
 
+  /** Writes a V8 heap snapshot of the worker process to `file` (CAROUSEL_BENCH_HEAP_DIR). */
+  async heap(file: string): Promise<void> {
+    await this.#ask(`heap ${file}`);
+  }
+
   async counters(): Promise<{ active: number; passivatedTotal: number }> {
     return JSON.parse(await this.#ask('counters')) as { active: number; passivatedTotal: number };
   }
@@ -205,6 +216,8 @@ async function serve(o: ServeOptions): Promise<void> {
       gc?.();
       const m = process.memoryUsage();
       out(JSON.stringify({ heapUsed: m.heapUsed, external: m.external }));
+    } else if (cmd.startsWith('heap ')) {
+      out(JSON.stringify({ file: writeHeapSnapshot(cmd.slice(5)) }));
     } else if (cmd === 'counters') {
       const c = worker.actorCounters();
       out(JSON.stringify({ active: c.active, passivatedTotal: c.passivatedTotal }));

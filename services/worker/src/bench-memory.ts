@@ -32,7 +32,7 @@ export interface BenchMemoryOptions {
   partitions?: number;
   /** Subject prefix (default 'carousel'). */
   prefix?: string;
-  /** Worker idle passivation, ms (default 20,000: longer than a learning phase, so no measured actor passivates early). */
+  /** Worker idle passivation, ms (default 60,000: longer than a learning phase on a loaded box, so no measured actor passivates early; checked). */
   idleMs?: number;
   stream?: Partial<StreamConfig>;
 }
@@ -68,7 +68,7 @@ export async function benchWorkerMemory(o: BenchMemoryOptions): Promise<BenchMem
   const prefix = o.prefix ?? 'carousel';
   const S = o.samplesPerStream ?? 40;
   const run = Date.now().toString(36);
-  const child = await Child.start({ natsUrl: o.natsUrl, prefix, partitions: P, idleMs: o.idleMs ?? 20_000, ...(o.stream === undefined ? {} : { stream: o.stream }) });
+  const child = await Child.start({ natsUrl: o.natsUrl, prefix, partitions: P, idleMs: o.idleMs ?? 60_000, ...(o.stream === undefined ? {} : { stream: o.stream }) });
   const client = await NatsTransport.connect({ servers: [o.natsUrl], name: 'carousel-bench-memory' });
   let predictions = 0;
   client.subscribe(`${prefix}.out.*`, { callback: () => void predictions++ });

@@ -4,6 +4,10 @@
 // update(expectedRevision), so a worker holding a stale revision fails: the fence.
 // Also the partition records `part.<n>` = {low}: every state-changing message of partition n up
 // to JetStream sequence `low` is covered by its stream's checkpoint, so replay starts after low.
+// Stream checkpoint reads and writes are bounded (maxInFlight): thousands of actors activating or
+// passivating at once would otherwise ask for hundreds of MB of ~190 KB values at once, which
+// nats-server answers by closing the connection as a slow consumer (its max_pending, 64 MB), and
+// would queue lease renewals behind them on the socket.
 
 import { Packr } from 'msgpackr';
 import type { BlobStore, KvStore } from '@carousel/bus';
@@ -49,15 +53,32 @@ export function unpackBody(bytes: Uint8Array): CheckpointBody {
   return body;
 }
 
+/** Stream checkpoint reads + writes in flight at once (each up to a KV value, ~190 KB for H=32). */
+export const DEFAULT_CHECKPOINT_IO_IN_FLIGHT = 16;
+
 export class CheckpointStore {
+  readonly #io: Limiter;
+
   constructor(
     readonly kv: KvStore,
     readonly blobs: BlobStore,
     readonly maxKvBytes: number,
-  ) {}
+    maxInFlight = DEFAULT_CHECKPOINT_IO_IN_FLIGHT,
+  ) {
+    this.#io = new Limiter(maxInFlight);
+  }
+
+  /** Checkpoint reads and writes waiting for a slot (not yet sent). */
+  get waiting(): number {
+    return this.#io.waiting;
+  }
 
   /** The stream's checkpoint, or null when it has none. Throws WORKER_ERR_CHECKPOINT when unreadable. */
-  async load(stream: string): Promise<LoadedCheckpoint | null> {
+  load(stream: string): Promise<LoadedCheckpoint | null> {
+    return this.#io.run(() => this.#load(stream));
+  }
+
+  async #load(stream: string): Promise<LoadedCheckpoint | null> {
     const entry = await this.kv.get(stream);
     if (entry === null || entry.value.length === 0) return null;
     const d = decodeCheckpoint(entry.value);
@@ -75,7 +96,16 @@ export class CheckpointStore {
    * Writes one checkpoint atomically (the KV entry is the commit point). `expectedRevision` 0
    * means the stream has none yet. Throws BusError BUS_ERR_REVISION when fenced.
    */
-  async save(
+  save(
+    meta: { stream: string; mv: number; js: number; seq: number | null },
+    body: CheckpointBody,
+    expectedRevision: number,
+    previousObj: string | undefined,
+  ): Promise<SavedCheckpoint> {
+    return this.#io.run(() => this.#save(meta, body, expectedRevision, previousObj));
+  }
+
+  async #save(
     meta: { stream: string; mv: number; js: number; seq: number | null },
     body: CheckpointBody,
     expectedRevision: number,
@@ -107,6 +137,32 @@ export class CheckpointStore {
   async savePartition(partition: number, low: number, expectedRevision: number): Promise<number> {
     const value = new TextEncoder().encode(JSON.stringify({ low }));
     return expectedRevision === 0 ? this.kv.create(partKey(partition), value) : this.kv.update(partKey(partition), value, expectedRevision);
+  }
+}
+
+/** At most `max` calls in flight; the rest wait in arrival order. */
+class Limiter {
+  #running = 0;
+  readonly #queue: (() => void)[] = [];
+
+  constructor(private readonly max: number) {
+    if (!Number.isInteger(max) || max < 1) throw new WorkerError(WORKER_ERR.CONFIG, `checkpoint maxInFlight must be a positive integer, got ${max}`);
+  }
+
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.max) await new Promise<void>((r) => this.#queue.push(r));
+    else this.#running++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.#queue.shift();
+      if (next === undefined) this.#running--;
+      else next(); // the slot passes to the next caller as is
+    }
   }
 }
 

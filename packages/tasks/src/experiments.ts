@@ -115,6 +115,13 @@ export interface ExperimentConfig {
   readonly evaluation: Evaluation;
   /** The minimal time lag of the task, where the paper states it. */
   readonly minimalLag?: number;
+  /**
+   * Sequential construction (the paper's remedy 1 for the abuse problem, LSTM-SPEC 1.3; used in
+   * Exp. 2a/2b): the memory cells start disconnected from the outputs and are added once the
+   * training error stops decreasing, i.e. when the mean E_seq over the last `window` training
+   * sequences is not below (1 − minImprovement) × the mean over the `window` before it.
+   */
+  readonly construction?: { readonly window: number; readonly minImprovement: number };
   readonly paper: PaperFigures;
 }
 
@@ -202,6 +209,7 @@ function exp2ab(variant: '2a' | '2b'): ExperimentConfig {
           : 'max absolute error of all outputs below 0.25 at the sequence end',
     },
     minimalLag: p,
+    construction: { window: 100, minImprovement: 0.01 },
     paper: {
       source: variant === '2a' ? 'Table 2' : 'Section 5.2 (2b text)',
       weights: 10_504,

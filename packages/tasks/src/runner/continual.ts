@@ -127,6 +127,7 @@ export function runContinualTrial(o: TrialConfig): TrialResult {
     weights: net.weights,
     success: until !== null,
     sequencesUntilStop: until,
+    cellsAddedAt: null,
     sequencesUntilST1: null,
     sequences: train.strings,
     maxSequences: budget,

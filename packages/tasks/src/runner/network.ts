@@ -59,6 +59,13 @@ export interface TrialNet {
   apply(alpha: number): void;
   /** Zeroes activations, traces and history (a sequence boundary). */
   reset(): void;
+  /**
+   * Sequential construction (1997 cells only, else undefined): `detachCells()` holds every
+   * memory cell's output weights at 0 (the cells then reach nothing and learn nothing);
+   * `attachCells()` puts back their initial random values and lets them learn.
+   */
+  readonly detachCells?: () => void;
+  readonly attachCells?: () => void;
 }
 
 function sgd(params: Float64Array, grad: Float64Array, alpha: number): void {
@@ -71,14 +78,36 @@ function sgd(params: Float64Array, grad: Float64Array, alpha: number): void {
 function rtrlNet(cfg: Lstm97Config): TrialNet {
   const net = new Rtrl97(cfg);
   const s: Rtrl97Stream = net.newStream();
+  // W_k is K×O with o(t) = [y_c (N); ...]: the first N columns of each row are the cells' weights.
+  const { W_k } = net.layout;
+  const { outputs: K, outSources: O, cells: N } = net.spec;
+  const cellOut = (k: number, v: number): number => W_k + k * O + v;
+  let held: Float64Array | null = null;
+  const zeroCellWeights = (buf: Float64Array): void => {
+    for (let k = 0; k < K; k++) for (let v = 0; v < N; v++) buf[cellOut(k, v)] = 0;
+  };
   return {
     weights: net.params.length,
     step: (x) => net.step(s, x),
     learn: (d) => net.learn(s, d),
     predict: (x) => net.predict(s, x),
     flush: () => undefined,
-    apply: (alpha) => sgd(net.params, net.grad, alpha),
+    apply: (alpha) => {
+      if (held !== null) zeroCellWeights(net.grad);
+      sgd(net.params, net.grad, alpha);
+    },
     reset: () => net.reset(s),
+    detachCells: () => {
+      if (held !== null) return;
+      held = new Float64Array(K * N);
+      for (let k = 0; k < K; k++) for (let v = 0; v < N; v++) held[k * N + v] = net.params[cellOut(k, v)]!;
+      zeroCellWeights(net.params);
+    },
+    attachCells: () => {
+      if (held === null) return;
+      for (let k = 0; k < K; k++) for (let v = 0; v < N; v++) net.params[cellOut(k, v)] = held[k * N + v]!;
+      held = null;
+    },
   };
 }
 

@@ -21,6 +21,8 @@ export interface ExperimentSummary {
   readonly sequencesUntilStop: Spread | null;
   /** Exp. 3: over trials that reached ST1. */
   readonly sequencesUntilST1: Spread | null;
+  /** Exp. 2a/2b (sequential construction): over trials whose cell was added. */
+  readonly cellsAddedAt: Spread | null;
   /** Over all trials; null unless 2560 sequences were tested. */
   readonly wrongOf2560: Spread | null;
   /** Wrong of `tested`, over all trials. */
@@ -73,6 +75,7 @@ export function summarize(results: readonly TrialResult[]): ExperimentSummary {
     successRate: results.length === 0 ? 0 : ok.length / results.length,
     sequencesUntilStop: spread(ok.map((r) => r.sequencesUntilStop as number)),
     sequencesUntilST1: spread(results.filter((r) => r.sequencesUntilST1 !== null).map((r) => r.sequencesUntilST1 as number)),
+    cellsAddedAt: spread(results.filter((r) => r.cellsAddedAt !== null).map((r) => r.cellsAddedAt as number)),
     wrongOf2560: of2560.length === results.length ? spread(of2560) : null,
     wrong: spread(results.map((r) => r.wrong)) ?? NONE,
     tested: results[0]?.tested ?? 0,
@@ -98,6 +101,7 @@ export function formatReport(r: ExperimentReport): string {
   if (s.sequencesUntilST1 !== null || p?.sequencesUntilST1 !== undefined) {
     rows.push(['sequences until ST1', spreadText(s.sequencesUntilST1, int), p?.sequencesUntilST1 !== undefined ? int(p.sequencesUntilST1) : '-']);
   }
+  if (s.cellsAddedAt !== null) rows.push(['cell added after (sequences)', spreadText(s.cellsAddedAt, int), '-']);
   if (s.wrongOf2560 !== null) {
     rows.push(['wrong of 2560', spreadText(s.wrongOf2560, (x) => num(x, 3)), p?.wrongOf2560 !== undefined ? String(p.wrongOf2560) : '-']);
     if (p?.fractionMisclassified !== undefined) {

@@ -89,11 +89,14 @@ describe('runTrial, other learners and the continual task', () => {
     expect(trained.wrong).toBeLessThan(control.wrong / 4);
   });
 
-  it("applies updates per step for 2a by default and once per sequence with update: 'sequence'", () => {
+  // 2b, not 2a: until its cell is added (sequential construction), a 2a net only learns weights
+  // from one-hot inputs that each occur once per sequence, where per-step and per-sequence
+  // updates are the same arithmetic. 2b's random middle repeats symbols within a sequence.
+  it("applies updates per step for 2b by default and once per sequence with update: 'sequence'", () => {
     const opts = { T: 10, maxSequences: 300, testSize: 50, seed: 4 } as const;
-    const perStep = runTrial('2a', opts);
-    expect(untimed(runTrial('2a', { ...opts, update: 'step' }))).toEqual(untimed(perStep));
-    expect(runTrial('2a', { ...opts, update: 'sequence' }).trainError).not.toBe(perStep.trainError);
+    const perStep = runTrial('2b', opts);
+    expect(untimed(runTrial('2b', { ...opts, update: 'step' }))).toEqual(untimed(perStep));
+    expect(runTrial('2b', { ...opts, update: 'sequence' }).trainError).not.toBe(perStep.trainError);
     expect(() => parseTrialOptions({ update: 'batch' as never })).toThrow(/TASK_ERR_PARAM/);
   });
 

@@ -48,6 +48,11 @@ export interface TrialResult {
   readonly success: boolean;
   /** Training sequences until the stopping rule held (the paper's "success after"); null if it never did. */
   readonly sequencesUntilStop: number | null;
+  /**
+   * Sequential construction (Exp. 2a/2b with a 1997 cell): training sequences presented before
+   * the memory cell was added; null when the config has none or the cell was never added.
+   */
+  readonly cellsAddedAt: number | null;
   /** Exp. 3: training sequences until ST1 first held; null otherwise. */
   readonly sequencesUntilST1: number | null;
   /** Training sequences presented (streams, for 'cerg'). */
@@ -196,6 +201,12 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
   let trainMs = 0;
   let until: number | null = null;
   let untilST1: number | null = null;
+  // Sequential construction: cells detached until the error over a window stops falling.
+  const build = config.construction !== undefined && net.detachCells !== undefined ? config.construction : null;
+  if (build !== null) net.detachCells?.();
+  let cellsAddedAt: number | null = null;
+  let windowE = 0;
+  let previousWindowE = Infinity;
 
   while (seqs < budget && until === null) {
     const seq = nextTrain();
@@ -207,6 +218,17 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
     window.push(correct, E);
     if (recent !== window) recent.push(correct, E);
     streak = correct ? streak + 1 : 0;
+    if (build !== null && cellsAddedAt === null) {
+      windowE += E;
+      if (seqs % build.window === 0) {
+        if (windowE >= (1 - build.minImprovement) * previousWindowE) {
+          net.attachCells?.();
+          cellsAddedAt = seqs;
+        }
+        previousWindowE = windowE;
+        windowE = 0;
+      }
+    }
 
     switch (stop.kind) {
       case 'ST3':
@@ -263,6 +285,7 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
     weights: net.weights,
     success: until !== null,
     sequencesUntilStop: until,
+    cellsAddedAt,
     sequencesUntilST1: stop.kind === 'ST2' ? untilST1 : null,
     sequences: seqs,
     maxSequences: budget,

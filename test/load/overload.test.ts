@@ -1,8 +1,8 @@
 // Load 7: overload at 2x the worker's own capacity for a bounded time (~12 s in CI,
 // CAROUSEL_LOAD_MINUTES scales it), then the load stops. Capacity is the warm worker's drain rate
 // with the producer out of the way (a backlog stored while the worker is paused, then timed as it
-// drains: measureDrainCapacity), so 2x is twice what the worker can apply, not twice what a
-// producer waiting on its acks reached. The producer keeps up to 256 publishes in flight per
+// drains: measureDrainCapacity; twice, the higher kept), so 2x is twice what the worker can
+// apply, not twice what a producer waiting on its acks reached. The producer keeps up to 256 publishes in flight per
 // stream so that it can offer that rate. The streams run a heavier model than the other suites
 // (vanilla LSTM H=64, TBPTT(4,32)): with their H=12 model the worker drains several thousand
 // samples/s here, and one producer process sharing the two cores with it and nats-server could
@@ -45,7 +45,12 @@ describe('load: overload at 2x capacity', () => {
     client = await connect(nats.url);
     // Lease TTL 60 s: the capacity measurement pauses the worker for a few seconds.
     const w = (worker = await startWorker(nats.url, 'ov1', { CAROUSEL_MAX_MAILBOX: '256', CAROUSEL_STREAM_CONFIG: JSON.stringify(CONFIG), CAROUSEL_LEASE_TTL_MS: '60000', CAROUSEL_HEARTBEAT_MS: '1000' }));
-    const cap = await measureDrainCapacity(client, w, STREAMS.map((s) => `cap-${s}`), 200, 1000);
+    // Twice, keeping the higher: other work on the machine only ever makes a measurement lower.
+    const caps = [
+      await measureDrainCapacity(client, w, STREAMS.map((s) => `cap-${s}`), 200, 800),
+      await measureDrainCapacity(client, w, STREAMS.map((s) => `cap2-${s}`), 0, 800),
+    ];
+    const cap = caps[0]!.perSecond >= caps[1]!.perSecond ? caps[0]! : caps[1]!;
     const pid = w.proc.pid!;
     const rate = (2 * cap.perSecond) / STREAMS.length;
     producer = new Producer(client, STREAMS, Math.ceil(rate * seconds) + 10, { ratePerStream: rate, window: 256 });
@@ -71,6 +76,7 @@ describe('load: overload at 2x capacity', () => {
     const rss = await rssBytes(pid);
     await until('lag back to 0', async () => (await lagAt()) === 0, 300_000, 100);
     const drainMs = performance.now() - stoppedAt;
+    const drainPerSecond = (lagAtStop * 1000) / Math.max(drainMs, 1);
     const q = (k: number) => lags.filter(([t]) => t >= (k * seconds * 1000) / 4 && t < ((k + 1) * seconds * 1000) / 4).map(([, l]) => l);
     const firstQuarter = Math.max(...q(0));
     const lastQuarter = Math.max(...q(3));
@@ -82,10 +88,14 @@ describe('load: overload at 2x capacity', () => {
     summary('load/overload', {
       injected: `${round(offeredPerSecond)} samples/s offered (target 2x the worker's drain capacity ${round(cap.perSecond)}/s, model H=64) on ${STREAMS.length} streams for ${seconds} s, then stop`,
       checked: 'backlog grows (lag last quarter > first quarter); returns to 0; same worker pid; rejects 0; mailbox overflow 0; bit-identical weights for every acknowledged sample',
-      capacity: { samplesPerSecond: round(cap.perSecond), count: cap.count, ms: round(cap.ms), preloadPublishMs: round(cap.publishMs) },
+      capacity: { samplesPerSecond: round(cap.perSecond), count: cap.count, ms: round(cap.ms), preloadPublishMs: round(cap.publishMs), measuredPerSecond: caps.map((c) => round(c.perSecond)) },
       offeredRatio: round(offeredPerSecond / cap.perSecond, 2), acked: exact.samples, lagByHalfSecond: lags.map(([, l]) => l),
       maxLagFirstQuarter: firstQuarter, maxLagLastQuarter: lastQuarter, lagAtStop, peakLag,
-      drainMs: round(drainMs), drainPerSecond: round((lagAtStop * 1000) / Math.max(drainMs, 1)), rssMiB: round(rss / 2 ** 20),
+      drainMs: round(drainMs), drainPerSecond: round(drainPerSecond), rssMiB: round(rss / 2 ** 20),
+      // The drain after the stop is a backlog drain too (no producer), taken later; comparable
+      // with the capacity when most of the backlog is still in the stream (lagAtStop well above
+      // the mailboxes' 8 x 256), faster when it is mostly in the mailboxes already.
+      offeredRatioVsDrainAfterStop: round(offeredPerSecond / Math.max(drainPerSecond, 1), 2),
     });
     // The documented behaviour under overload: the backlog grows (it lags), it is not shed.
     expect(lastQuarter, 'the backlog grew during the overload').toBeGreaterThan(firstQuarter);

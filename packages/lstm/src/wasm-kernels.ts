@@ -154,10 +154,13 @@ export function wasmRowDots(k: Kernels, sts: readonly { readonly net: Float64Arr
   }
   for (let b = B; b < Bp; b++) for (let i = 0; i < Z; i++) f[Z0 + i * Bp + b] = 0;
   for (const g of groups) k.gemm((O0 + g.at * Bp) * 8, 0, 0, (W0 + g.base) * 8, g.len, Z0 * 8, 0, 0, 0, g.count, Bp);
-  for (const g of groups) {
-    for (let r = 0; r < g.count; r++) {
-      const row = O0 + (g.at + r) * Bp;
-      for (let b = 0; b < B; b++) sts[b]!.net[g.at + r] = f[row + b]!;
+  // stream by stream, so each stream's net is looked up once and written contiguously
+  for (let b = 0; b < B; b++) {
+    const net = sts[b]!.net;
+    for (let gi = 0; gi < groups.length; gi++) {
+      const { at, count } = groups[gi]!;
+      let q = O0 + at * Bp + b;
+      for (let r = 0; r < count; r++, q += Bp) net[at + r] = f[q]!;
     }
   }
 }

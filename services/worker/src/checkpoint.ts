@@ -37,6 +37,14 @@ export interface LoadedCheckpoint {
   readonly revision: number;
 }
 
+/** What a checkpoint's envelope says besides the body. */
+export interface CheckpointMeta {
+  stream: string;
+  mv: number;
+  js: number;
+  seq: number | null;
+}
+
 export interface SavedCheckpoint {
   readonly revision: number;
   readonly obj: string | undefined;
@@ -96,17 +104,22 @@ export class CheckpointStore {
    * Writes one checkpoint atomically (the KV entry is the commit point). `expectedRevision` 0
    * means the stream has none yet. Throws BusError BUS_ERR_REVISION when fenced.
    */
-  save(
-    meta: { stream: string; mv: number; js: number; seq: number | null },
-    body: CheckpointBody,
-    expectedRevision: number,
-    previousObj: string | undefined,
-  ): Promise<SavedCheckpoint> {
-    return this.#io.run(() => this.#save(meta, body, expectedRevision, previousObj));
+  save(meta: CheckpointMeta, body: CheckpointBody, expectedRevision: number, previousObj: string | undefined): Promise<SavedCheckpoint>;
+  /**
+   * The same with the body built once a write slot is free, so that waiting writes hold no
+   * snapshot and thousands of passivations do not snapshot in one go; `body` returning null
+   * (e.g. the fence no longer allows) writes nothing and resolves to null.
+   */
+  save(meta: CheckpointMeta, body: () => CheckpointBody | null, expectedRevision: number, previousObj: string | undefined): Promise<SavedCheckpoint | null>;
+  save(meta: CheckpointMeta, body: CheckpointBody | (() => CheckpointBody | null), expectedRevision: number, previousObj: string | undefined): Promise<SavedCheckpoint | null> {
+    return this.#io.run(async () => {
+      const b = typeof body === 'function' ? body() : body;
+      return b === null ? null : this.#save(meta, b, expectedRevision, previousObj);
+    });
   }
 
   async #save(
-    meta: { stream: string; mv: number; js: number; seq: number | null },
+    meta: CheckpointMeta,
     body: CheckpointBody,
     expectedRevision: number,
     previousObj: string | undefined,

@@ -214,15 +214,21 @@ function refuse(ctx: ActorContext, state: StreamActorState, js: number, reject: 
 /** Writes the stream's checkpoint if the fence allows. Never throws: failures are counted and logged. */
 export async function checkpoint(ctx: ActorContext, state: StreamActorState, reason: string): Promise<boolean> {
   const { metrics } = ctx;
-  if (!ctx.canWrite(state.partition) || state.gen !== ctx.genOf(state.partition)) {
+  const allowed = (): boolean => ctx.canWrite(state.partition) && state.gen === ctx.genOf(state.partition);
+  if (!allowed()) {
     metrics.checkpointFailures.inc(checkpointFailureLabels(state.partition));
     return false;
   }
-  const body: CheckpointBody = { v: 1, cfg: state.cfgOver, n: state.n, proc: state.proc?.snapshot() ?? null };
   const js = state.js;
   const t0 = now();
   try {
+    // Snapshot once the store has a write slot (it bounds checkpoint I/O), checking the fence again then.
+    const body = (): CheckpointBody | null => (allowed() ? { v: 1, cfg: state.cfgOver, n: state.n, proc: state.proc?.snapshot() ?? null } : null);
     const saved = await ctx.store.save({ stream: state.stream, mv: state.mv, js, seq: state.seq }, body, state.rev, state.obj);
+    if (saved === null) {
+      metrics.checkpointFailures.inc(checkpointFailureLabels(state.partition));
+      return false;
+    }
     state.rev = saved.revision;
     state.obj = saved.obj;
     state.pending = 0;

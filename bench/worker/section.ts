@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { NatsServer, REPO_ROOT } from '@carousel/test-suites';
-import { benchWorker, defaultStreamConfig, parseStreamConfig, StreamProcessor, type BenchWorkerResult } from '@carousel/worker';
+import { benchWorker, defaultStreamConfig, formatHops, parseStreamConfig, StreamProcessor, type BenchWorkerResult } from '@carousel/worker';
 import type { BenchArgs } from '../args.ts';
 import { median, now } from '../lstm/contender.ts';
 import { memoryBreakdown } from './breakdown.ts';
@@ -16,10 +16,11 @@ import { renderWorkerReport, type WorkerFigures } from './report.ts';
 
 /** Streams per run, and backlog samples per stream (full run, quick run). */
 const RUNS = [
-  { streams: 1_000, samples: 40, quickSamples: 8, maxRounds: Infinity },
-  // Not run by default (maxRounds 0): on this box the worker activated 10,000 new streams at only a
-  // few per second (see results/worker.md), so one run takes longer than a bench can. Set 1 to run it.
-  { streams: 10_000, samples: 3, quickSamples: 2, maxRounds: 0 },
+  { streams: 1_000, samples: 40, quickSamples: 8, maxRounds: Infinity, idleMs: 15_000, quickIdleMs: 8_000 },
+  // One round: its warm-up alone (10,000 activations) takes 1-1.5 min on this box. Idle passivation
+  // must not start before the phases are over (a stream's samples can be that far apart), else
+  // streams passivate and reactivate from ~190 KB checkpoints while timed.
+  { streams: 10_000, samples: 3, quickSamples: 2, maxRounds: 1, idleMs: 180_000, quickIdleMs: 180_000 },
 ] as const;
 /**
  * Worker checkpoint interval in the bench: deferred to passivation. With the default (30 s) every
@@ -60,10 +61,12 @@ export async function run(args: BenchArgs): Promise<void> {
         const t0 = now();
         const res = await benchWorker({
           streams: run.streams, samplesPerStream: samples, natsUrl: server.url,
-          viaMapping: true, latencySeconds, checkpointEveryMs: CHECKPOINT_EVERY_MS, idleMs: args.quick ? 8_000 : 15_000, inferRequests: args.quick ? 300 : 1000,
+          viaMapping: true, latencySeconds, checkpointEveryMs: CHECKPOINT_EVERY_MS, idleMs: args.quick ? run.quickIdleMs : run.idleMs, inferRequests: args.quick ? 300 : 1000,
+          progress: run.streams >= 10_000 ? (line) => console.log(line) : undefined,
         });
         (results[String(run.streams)] ??= []).push(res);
         console.log(`  ${run.streams} streams (${(now() - t0).toFixed(0)} s): ${res.samplesPerSecond.toFixed(0)} samples/s (kernel on the same schedule ${schedule[String(run.streams)]!.at(-1)!.toFixed(0)}), ${res.checkpointsWhileTimed} checkpoints while timed, echo p99 ${(res.echoP99 * 1e3).toFixed(2)} ms, p50 ${(res.p50 * 1e3).toFixed(2)} ms, p99 ${(res.p99 * 1e3).toFixed(2)} ms, infer p99 ${(res.inferP99 * 1e3).toFixed(2)} ms, ${(res.bytesPerActiveStream / 1024).toFixed(1)} KB active, ${(res.bytesPerPassivatedStream / 1024).toFixed(2)} KB passivated`);
+        console.log(`    ${formatHops(res.hops)}`);
       } finally {
         await server.close();
       }
@@ -137,6 +140,9 @@ function kernelSchedule(streams: number, samples: number): number {
 }
 
 function medianOf(rs: readonly BenchWorkerResult[]): BenchWorkerResult {
-  const keys = Object.keys(rs[0]!) as (keyof BenchWorkerResult)[];
-  return Object.fromEntries(keys.map((k) => [k, median(rs.map((r) => r[k]))])) as unknown as BenchWorkerResult;
+  const keys = (Object.keys(rs[0]!) as (keyof BenchWorkerResult)[]).filter((k) => typeof rs[0]![k] === 'number');
+  // The hop breakdown is not averaged: it is the one of the round with the median end-to-end p99.
+  const byP99 = [...rs].sort((a, b) => a.p99 - b.p99);
+  const hops = byP99[Math.floor((byP99.length - 1) / 2)]!.hops;
+  return { ...Object.fromEntries(keys.map((k) => [k, median(rs.map((r) => r[k] as number))])), hops } as unknown as BenchWorkerResult;
 }

@@ -20,6 +20,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
 import { createSubjects, decodePrediction, encodeInferRequest, encodeSample, parseOptions, partitionOf } from '@carousel/protocol';
+import { HopRecorder, summarizeHops, tapTransport, wallNow, type HopSummary, type ProducerHop, type WorkerHops } from './bench-hops.ts';
 import type { StreamConfig } from './stream-config.ts';
 import { Worker } from './worker.ts';
 
@@ -44,6 +45,8 @@ export interface BenchWorkerOptions {
   inferRequests?: number;
   /** Worker checkpointEveryMs (default: the worker's own, 30 s). */
   checkpointEveryMs?: number;
+  /** Progress lines (phase starts and ends), e.g. console.log; default none. */
+  progress?: (line: string) => void;
 }
 
 export interface BenchWorkerResult {
@@ -72,6 +75,10 @@ export interface BenchWorkerResult {
   passivatedWhileTimed: number;
   /** Checkpoints the worker wrote during the throughput and latency phases (its own schedule). */
   checkpointsWhileTimed: number;
+  /** Throughput phase: time the producer took to publish (and have acked) the backlog over the time to its last prediction. */
+  producerShare: number;
+  /** The latency phase hop by hop (bench-hops.ts). */
+  hops: HopSummary;
 }
 
 interface Mem {
@@ -98,6 +105,8 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   const subjects = createSubjects(parseOptions({ prefix, partitions: P }));
   const run = Date.now().toString(36);
   const names = Array.from({ length: o.streams }, (_, i) => `b${run}-${i}`);
+  const tStart = performance.now();
+  const phase = (what: string): void => o.progress?.(`    [${((performance.now() - tStart) / 1000).toFixed(1)} s] ${what}`);
   const child = await WorkerChild.start({
     natsUrl: o.natsUrl, prefix, partitions: P, idleMs, ...(o.stream === undefined ? {} : { stream: o.stream }),
     ...(o.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: o.checkpointEveryMs }),
@@ -106,7 +115,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   let predictions = 0;
   let firstAt = 0;
   let lastAt = 0;
-  let timing: Map<string, number> | null = null;
+  let timing: Map<string, ProducerHop> | null = null;
   const latencies: number[] = [];
   client.subscribe(`${prefix}.out.*`, { callback: (m) => {
     const now = performance.now();
@@ -115,27 +124,27 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     if (timing === null) return;
     const d = decodePrediction(m.data);
     if (!d.ok) return;
-    const k = `${d.value.stream}/${d.value.seq}`;
-    const t = timing.get(k);
-    if (t !== undefined) latencies.push((now - t) / 1000);
+    const h = timing.get(`${d.value.stream}/${d.value.seq}`);
+    if (h === undefined || h.received !== undefined) return;
+    h.received = wallNow();
+    latencies.push((h.received - h.sent) / 1000);
   } });
   const x = (i: number, s: number): number[] => [Math.sin(i / 7 + s), Math.cos(i / 11 + s)];
   const subjectOf = (name: string): string => (o.viaMapping === true ? `${prefix}.in.${name}` : `${prefix}.p.${partitionOf(name, P)}.${name}`);
   // As a producer should: a msg id per sample, and a retry on an ack timeout (the server dedupes).
-  const send = async (s: number, seq: number): Promise<void> => {
+  const send = async (s: number, seq: number): Promise<number> => {
     const name = names[s]!;
     const data = encodeSample({ v: 1, stream: name, seq, x: x(seq, s) });
     for (let attempt = 1; ; attempt++) {
       try {
-        await client.jsPublish(subjectOf(name), data, { msgId: `${name}-${seq}`, timeout: 10_000 });
-        return;
+        return (await client.jsPublish(subjectOf(name), data, { msgId: `${name}-${seq}`, timeout: 10_000 })).seq;
       } catch (err) {
         if (!(isBusError(err) && err.code === BUS_ERR.TIMEOUT) || attempt === 5) throw err;
       }
     }
   };
   const publishAll = async (fromSeq: number, toSeq: number): Promise<void> => {
-    const acks: Promise<void>[] = [];
+    const acks: Promise<number>[] = [];
     for (let seq = fromSeq; seq < toSeq; seq++) {
       for (let s = 0; s < names.length; s++) acks.push(send(s, seq));
       if (acks.length >= 512) await Promise.all(acks.splice(0));
@@ -145,24 +154,32 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   try {
     const mem0 = await child.mem();
     // 0. Warm-up: one sample per stream activates every actor (KV lookup, model allocation).
+    phase('warm-up: one sample per stream');
     await publishAll(0, 1);
     await until(() => predictions >= names.length);
     const c0 = await child.counters();
 
     // 1. Throughput: a backlog, drained as fast as the worker can.
+    phase('throughput');
     predictions = 0;
+    const tPub = performance.now();
     await publishAll(1, 1 + o.samplesPerStream);
+    const publishedAt = performance.now();
     const n1 = o.samplesPerStream * names.length;
     await until(() => predictions >= n1);
     const samplesPerSecond = ((n1 - 1) / (lastAt - firstAt)) * 1000;
+    // How much of the drain the producer was still publishing (near 1: the producer set the pace).
+    const producerShare = (publishedAt - tPub) / (lastAt - tPub);
     const memActive = await child.mem();
 
     // 2. Latency at half that rate: streams in turn, paced by the clock.
     const rate = samplesPerSecond / 2;
     const total = Math.max(names.length, Math.round(rate * (o.latencySeconds ?? 5)));
-    const sentAt = new Map<string, number>();
+    phase('latency');
+    const sentAt = new Map<string, ProducerHop>();
     timing = sentAt;
     predictions = 0;
+    await child.ask('hops-on');
     const t0 = performance.now();
     let seq = 1 + o.samplesPerStream;
     for (let i = 0; i < total; i++) {
@@ -170,15 +187,21 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       if (s === 0 && i > 0) seq++;
       const wait = t0 + (i * 1000) / rate - performance.now();
       if (wait > 1) await sleep(wait);
-      sentAt.set(`${names[s]}/${seq}`, performance.now());
-      void send(s, seq);
+      const h: ProducerHop = { key: `${names[s]}/${seq}`, sent: wallNow() };
+      sentAt.set(h.key, h);
+      void send(s, seq).then((js) => {
+        h.acked = wallNow();
+        h.jsSeq = js;
+      });
     }
     await until(() => predictions >= total);
     timing = null;
+    const hops = summarizeHops([...sentAt.values()], JSON.parse(await child.ask('hops')) as WorkerHops);
     latencies.sort((a, b) => a - b);
     const c1 = await child.counters();
 
     // 3. Infer round trips, nothing else running.
+    phase('infer');
     const inf: number[] = [];
     const requests = o.inferRequests ?? 1000;
     for (let i = 0; i < requests; i++) {
@@ -197,7 +220,9 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     echo.sort((a, b) => a - b);
 
     // 4. Idle passivation: every actor checkpointed and dropped from memory.
+    phase('idle passivation');
     await until(async () => (await child.counters()).active === 0, idleMs * 4 + 60_000, 250);
+    phase('done');
     const memPassivated = await child.mem();
     const ckpt = await client.kv(subjects.kvBucket).then((kv) => kv.get(names[0]!));
     const live = (m: Mem): number => m.heapUsed + m.external;
@@ -217,6 +242,8 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       checkpointBytes: ckpt?.value.length ?? 0,
       passivatedWhileTimed: c1.passivatedTotal - c0.passivatedTotal,
       checkpointsWhileTimed: c1.checkpoints - c0.checkpoints,
+      producerShare,
+      hops,
     };
   } finally {
     await client.close();
@@ -260,11 +287,11 @@ class WorkerChild {
   }
 
   async mem(): Promise<Mem> {
-    return JSON.parse(await this.#ask('mem')) as Mem;
+    return JSON.parse(await this.ask('mem')) as Mem;
   }
 
   async counters(): Promise<Counters> {
-    return JSON.parse(await this.#ask('counters')) as Counters;
+    return JSON.parse(await this.ask('counters')) as Counters;
   }
 
   async close(): Promise<void> {
@@ -280,7 +307,7 @@ class WorkerChild {
     return new Promise((resolve) => this.#replies.push(resolve));
   }
 
-  #ask(cmd: string): Promise<string> {
+  ask(cmd: string): Promise<string> {
     const p = this.#next();
     this.#proc.stdin!.write(cmd + '\n');
     return p;
@@ -289,8 +316,11 @@ class WorkerChild {
 
 /** Child side: a Worker with the bench's options; answers `mem` and `counters`; stdin EOF = close. */
 async function serve(o: ServeOptions): Promise<void> {
+  // The worker's own connection, tapped for the latency phase's hops (bench-hops.ts).
+  const nats = await NatsTransport.connect({ servers: [o.natsUrl], name: `carousel-worker-bench-${process.pid}` });
+  const hops = new HopRecorder();
   const worker = new Worker({
-    natsUrl: o.natsUrl, prefix: o.prefix, partitions: o.partitions, metricsPort: null, log: false,
+    transport: tapTransport(nats, hops, `${o.prefix}.out.`), prefix: o.prefix, partitions: o.partitions, metricsPort: null, log: false,
     workerId: `bench-${process.pid}`, idleMs: o.idleMs, ...(o.stream === undefined ? {} : { stream: o.stream }),
     ...(o.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: o.checkpointEveryMs }),
   });
@@ -317,11 +347,17 @@ async function serve(o: ServeOptions): Promise<void> {
         const checkpoints = m.values.reduce((a, v) => a + v.value, 0);
         out(JSON.stringify({ active: c.active, passivatedTotal: c.passivatedTotal, checkpoints }));
       });
+    } else if (cmd === 'hops-on') {
+      hops.start();
+      out('{}');
+    } else if (cmd === 'hops') {
+      out(JSON.stringify(hops.take()));
     } else out(JSON.stringify({ error: `unknown command ${cmd}` }));
   });
   await new Promise<void>((r) => rl.once('close', r));
   await echo.close();
   await worker.close();
+  await nats.close();
   process.exit(0);
 }
 

@@ -4,6 +4,8 @@
 export { Worker, provision, resourceNames } from './worker.ts';
 export { runWorker, optionsFromEnv } from './main.ts';
 export { benchWorker } from './bench.ts';
+export { formatHops } from './bench-hops.ts';
+export type { HopSummary } from './bench-hops.ts';
 export type { BenchWorkerOptions, BenchWorkerResult } from './bench.ts';
 export { benchWorkerMemory } from './bench-memory.ts';
 export type { BenchMemoryOptions, BenchMemoryResult } from './bench-memory.ts';

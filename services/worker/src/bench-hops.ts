@@ -118,6 +118,10 @@ export interface ProducerHop {
 /** Per-hop latency quantiles, ms, and the mean share of each hop in the slowest 1% end to end. */
 export interface HopSummary {
   samples: number;
+  /** The producer's pacing: the longest gap between two sends, ms, and the most sends in any 50 ms (vs the rate's share). */
+  sendGapMaxMs: number;
+  sendsPer50msMax: number;
+  sendsPer50msExpected: number;
   loop: WorkerHops['loop'];
   gc: WorkerHops['gc'];
   hops: Record<HopName, { p50: number; p99: number; tailMean: number }>;
@@ -152,12 +156,21 @@ export function summarizeHops(producer: readonly ProducerHop[], worker: WorkerHo
     const q = (x: number): number => (v.length === 0 ? NaN : v[Math.min(v.length - 1, Math.floor(x * v.length))]!);
     return [h, { p50: q(0.5), p99: q(0.99), tailMean: tail.length === 0 ? NaN : tail.reduce((a, r) => a + r[h], 0) / tail.length }];
   })) as HopSummary['hops'];
-  return { samples: rows.length, hops, loop: worker.loop, gc: worker.gc };
+  let sendGapMaxMs = 0;
+  let sendsPer50msMax = 0;
+  for (let i = 1, j = 0; i < producer.length; i++) {
+    sendGapMaxMs = Math.max(sendGapMaxMs, producer[i]!.sent - producer[i - 1]!.sent);
+    while (producer[i]!.sent - producer[j]!.sent > 50) j++;
+    sendsPer50msMax = Math.max(sendsPer50msMax, i - j + 1);
+  }
+  const span = producer.length < 2 ? NaN : producer.at(-1)!.sent - producer[0]!.sent;
+  return { samples: rows.length, hops, loop: worker.loop, gc: worker.gc, sendGapMaxMs, sendsPer50msMax, sendsPer50msExpected: (producer.length / span) * 50 };
 }
 
 /** One line per hop, for the bench's console. */
 export function formatHops(s: HopSummary): string {
   return `hops over ${s.samples} samples (ms: p50 / p99 / mean in the slowest 1%): ` +
     HOP_NAMES.map((h) => `${h} ${s.hops[h].p50.toFixed(2)} / ${s.hops[h].p99.toFixed(2)} / ${s.hops[h].tailMean.toFixed(2)}`).join('; ') +
+    `; producer: longest gap between sends ${s.sendGapMaxMs.toFixed(1)} ms, most sends in 50 ms ${s.sendsPer50msMax} (paced: ${s.sendsPer50msExpected.toFixed(0)})` +
     `; worker event-loop delay p50 ${s.loop.p50.toFixed(1)} / p99 ${s.loop.p99.toFixed(1)} / max ${s.loop.max.toFixed(1)} ms; GC ${s.gc.count} pauses, ${s.gc.totalMs.toFixed(0)} ms in all, longest ${s.gc.maxMs.toFixed(1)} ms`;
 }

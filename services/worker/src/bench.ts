@@ -13,9 +13,11 @@
 // Producers publish to <prefix>.in.<stream> when `viaMapping` (the server's partition mapping, as in
 // infra/nats/single.conf), else straight to <prefix>.p.<partition>.<stream>. Not a test: asserts nothing.
 // Run directly: node --import tsx services/worker/src/bench.ts [natsUrl]   (no mapping needed)
-// CAROUSEL_BENCH_CPU_PROF=<dir> profiles the worker process (--cpu-prof).
+// CAROUSEL_BENCH_CPU_PROF=<dir> profiles the worker process (--cpu-prof); CAROUSEL_BENCH_HOPS_DUMP=<file>
+// writes the latency phase's raw hop records.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
@@ -196,7 +198,11 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     }
     await until(() => predictions >= total);
     timing = null;
-    const hops = summarizeHops([...sentAt.values()], JSON.parse(await child.ask('hops')) as WorkerHops);
+    const workerHops = JSON.parse(await child.ask('hops')) as WorkerHops;
+    const hops = summarizeHops([...sentAt.values()], workerHops);
+    // CAROUSEL_BENCH_HOPS_DUMP=<file>: the raw hop records of the latency phase, for a closer look.
+    const dump = process.env['CAROUSEL_BENCH_HOPS_DUMP'];
+    if (dump !== undefined && dump !== '') writeFileSync(dump, JSON.stringify({ producer: [...sentAt.values()], worker: workerHops }));
     latencies.sort((a, b) => a - b);
     const c1 = await child.counters();
 

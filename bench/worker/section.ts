@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { NatsServer, REPO_ROOT } from '@carousel/test-suites';
-import { benchWorker, defaultStreamConfig, formatHops, parseStreamConfig, StreamProcessor, type BenchWorkerResult } from '@carousel/worker';
+import { benchWorker, defaultStreamConfig, formatHops, steadyStateSamples, parseStreamConfig, StreamProcessor, type BenchWorkerResult } from '@carousel/worker';
 import type { BenchArgs } from '../args.ts';
 import { median, now } from '../lstm/contender.ts';
 import { memoryBreakdown } from './breakdown.ts';
@@ -118,10 +118,9 @@ function kernelSample(streams: number, seconds: number): number {
 }
 
 /**
- * The kernel on the worker run's own schedule: `streams` fresh processors, one untimed warm-up
- * sample each (as the worker's activation), then `samples` more each in turn, timed. Early in a
- * stream's life the TBPTT window is not full yet, so this is the like-for-like denominator for short
- * runs; the tight loop above is the steady state.
+ * The kernel on the worker run's own schedule: `streams` fresh processors, the same untimed warm-up
+ * (steadyStateSamples each, so the TBPTT window is full), then `samples` more each in turn, timed:
+ * many processors in turn (cache behaviour) where the tight loop above runs one.
  */
 function kernelSchedule(streams: number, samples: number): number {
   const ps = Array.from({ length: streams }, () => new StreamProcessor(parseStreamConfig({}, defaultStreamConfig()), DIMS));
@@ -133,9 +132,10 @@ function kernelSchedule(streams: number, samples: number): number {
       ps[s]!.process(seq, x);
     }
   };
-  step(0);
+  const warm = steadyStateSamples();
+  for (let seq = 0; seq < warm; seq++) step(seq);
   const t0 = now();
-  for (let seq = 1; seq <= samples; seq++) step(seq);
+  for (let seq = warm; seq < warm + samples; seq++) step(seq);
   return (streams * samples) / (now() - t0);
 }
 

@@ -2,7 +2,9 @@
 // (`node --expose-gc --import tsx <this file> --serve`), so the worker's event loop and heap are its
 // own; this process is the producer and the prediction subscriber, and reads both clocks itself:
 //   samplesPerSecond   a backlog published as fast as JetStream acks it, drained by the worker:
-//                      first to last prediction of the phase (after a warm-up sample per stream, so
+//                      first to last prediction of the phase (after an untimed warm-up: activation
+//                      and then steadyStateSamples() per stream, so the TBPTT window is full and the
+//                      per-sample cost is the steady state's, as in the latency phase after it;
 //                      activation is not in the figure);
 //   p50 / p99          publish -> prediction latency (s) at half that rate (paced, each stream in turn);
 //   inferP99           infer request-reply round trip (s), sequential, with no other load;
@@ -23,13 +25,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
 import { createSubjects, decodePrediction, encodeInferRequest, encodeSample, parseOptions, partitionOf } from '@carousel/protocol';
 import { HopRecorder, summarizeHops, tapTransport, wallNow, type HopSummary, type ProducerHop, type WorkerHops } from './bench-hops.ts';
-import type { StreamConfig } from './stream-config.ts';
+import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
 import { Worker } from './worker.ts';
 
 export interface BenchWorkerOptions {
   streams: number;
-  /** Samples per stream in the throughput backlog (the warm-up sample is extra). */
+  /** Samples per stream in the throughput backlog (the warm-up samples are extra). */
   samplesPerStream: number;
+  /** Untimed samples per stream before the throughput phase (default steadyStateSamples(stream)). */
+  warmSamples?: number;
   natsUrl: string;
   /** Stream config of every stream (default: the worker's default model, H=32 TBPTT(4,32) Adam). */
   stream?: Partial<StreamConfig>;
@@ -97,6 +101,15 @@ interface Counters {
 }
 
 const DEFAULT_IDLE_MS = 15_000;
+
+/**
+ * Samples after which a stream costs what it will cost from then on: TBPTT(k1, k2) backpropagates
+ * over min(n, k2) steps every k1, so until the window is full each update is cheaper.
+ */
+export function steadyStateSamples(stream: Partial<StreamConfig> = {}): number {
+  const m = parseStreamConfig(stream).model as { learner?: string; k1?: number; k2?: number };
+  return m.learner === 'tbptt' ? (m.k2 ?? 0) + (m.k1 ?? 1) : 1;
+}
 const THIS_FILE = fileURLToPath(import.meta.url);
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -155,17 +168,22 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   };
   try {
     const mem0 = await child.mem();
-    // 0. Warm-up: one sample per stream activates every actor (KV lookup, model allocation).
+    // 0. Warm-up: one sample per stream activates every actor (KV lookup, model allocation); then
+    //    enough samples that every stream's per-sample cost is its steady state's.
+    const W = Math.max(1, o.warmSamples ?? steadyStateSamples(o.stream));
     phase('warm-up: one sample per stream');
     await publishAll(0, 1);
     await until(() => predictions >= names.length);
+    phase(`warm-up: ${W - 1} more samples per stream`);
+    await publishAll(1, W);
+    await until(() => predictions >= names.length * W);
     const c0 = await child.counters();
 
     // 1. Throughput: a backlog, drained as fast as the worker can.
     phase('throughput');
     predictions = 0;
     const tPub = performance.now();
-    await publishAll(1, 1 + o.samplesPerStream);
+    await publishAll(W, W + o.samplesPerStream);
     const publishedAt = performance.now();
     const n1 = o.samplesPerStream * names.length;
     await until(() => predictions >= n1);
@@ -183,7 +201,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     predictions = 0;
     await child.ask('hops-on');
     const t0 = performance.now();
-    let seq = 1 + o.samplesPerStream;
+    let seq = W + o.samplesPerStream;
     for (let i = 0; i < total; i++) {
       const s = i % names.length;
       if (s === 0 && i > 0) seq++;

@@ -14,6 +14,8 @@ export interface WorkerFigures {
   dims: number;
   kernelRR: number;
   kernel: { median: number; samples: number[] };
+  /** The same loop per second of the bench process's CPU time. */
+  kernelCpu?: { median: number; samples: number[] };
   kernelRoundRobin: { median: number; samples: number[] };
   runs: Record<string, { median: BenchWorkerResult; samples: BenchWorkerResult[]; kernelSchedule: number; kernelScheduleSamples: number[] }>;
   /** Where one active stream's bytes are (bench/worker/breakdown.ts). */
@@ -37,6 +39,9 @@ export function renderWorkerReport(f: WorkerFigures): { markdown: string; json: 
     const ratio = m.samplesPerSecond / f.kernel.median;
     rows.push({ what: `samples/s, ${streams} streams`, target: '-', measured: m.samplesPerSecond.toFixed(0), met: null });
     rows.push({ what: `ratio to kernel (${f.kernel.median.toFixed(0)}/s), ${streams} streams`, target: '>= 0.7', measured: ratio.toFixed(2), met: ratio >= 0.7 });
+    if (m.samplesPerCpuSecond !== undefined && f.kernelCpu !== undefined) {
+      rows.push({ what: `(information) per CPU-second: worker ${m.samplesPerCpuSecond.toFixed(0)} samples / kernel ${f.kernelCpu.median.toFixed(0)}, ${streams} streams (the worker had ${(m.workerCpuShare * 100).toFixed(0)}% of a core)`, target: '-', measured: (m.samplesPerCpuSecond / f.kernelCpu.median).toFixed(2), met: null });
+    }
     rows.push({ what: `(information) ratio to the kernel on the same schedule (${kernelSchedule.toFixed(0)}/s), ${streams} streams`, target: '-', measured: (m.samplesPerSecond / kernelSchedule).toFixed(2), met: null });
     rows.push({ what: `publish->prediction p50 at ${m.latencyRate.toFixed(0)}/s, ${streams} streams`, target: '-', measured: ms(m.p50), met: null });
     rows.push({ what: `publish->prediction p99 at ${m.latencyRate.toFixed(0)}/s, ${streams} streams`, target: '< 5 ms', measured: ms(m.p99), met: m.p99 < 0.005 });

@@ -44,11 +44,14 @@ export async function run(args: BenchArgs): Promise<void> {
 
   const breakdown = memoryBreakdown(DIMS);
   const kernel: number[] = [];
+  const kernelCpu: number[] = [];
   const kernelRR: number[] = [];
   const results: Record<string, BenchWorkerResult[]> = {};
   const schedule: Record<string, number[]> = {};
   for (let r = 0; r < rounds; r++) {
-    kernel.push(kernelSample(1, seconds));
+    const k1 = kernelRates(1, seconds);
+    kernel.push(k1.wall);
+    kernelCpu.push(k1.cpu);
     kernelRR.push(kernelSample(KERNEL_RR, seconds));
     console.log(`round ${r + 1}: kernel ${kernel.at(-1)!.toFixed(0)} samples/s (1 stream), ${kernelRR.at(-1)!.toFixed(0)} (round robin over ${KERNEL_RR})`);
     const order = r % 2 === 0 ? RUNS : [...RUNS].reverse();
@@ -65,7 +68,7 @@ export async function run(args: BenchArgs): Promise<void> {
           progress: run.streams >= 10_000 ? (line) => console.log(line) : undefined,
         });
         (results[String(run.streams)] ??= []).push(res);
-        console.log(`  ${run.streams} streams (${(now() - t0).toFixed(0)} s): ${res.samplesPerSecond.toFixed(0)} samples/s (kernel on the same schedule ${schedule[String(run.streams)]!.at(-1)!.toFixed(0)}), ${res.checkpointsWhileTimed} checkpoints while timed, echo p99 ${(res.echoP99 * 1e3).toFixed(2)} ms, p50 ${(res.p50 * 1e3).toFixed(2)} ms, p99 ${(res.p99 * 1e3).toFixed(2)} ms, infer p99 ${(res.inferP99 * 1e3).toFixed(2)} ms, ${(res.bytesPerActiveStream / 1024).toFixed(1)} KB active, ${(res.bytesPerPassivatedStream / 1024).toFixed(2)} KB passivated`);
+        console.log(`  ${run.streams} streams (${(now() - t0).toFixed(0)} s): ${res.samplesPerSecond.toFixed(0)} samples/s (${res.samplesPerCpuSecond.toFixed(0)} per worker CPU-second, worker CPU ${(res.workerCpuShare * 100).toFixed(0)}% of a core, producer publishing ${(res.producerShare * 100).toFixed(0)}% of the phase) (kernel on the same schedule ${schedule[String(run.streams)]!.at(-1)!.toFixed(0)}), ${res.checkpointsWhileTimed} checkpoints while timed, echo p99 ${(res.echoP99 * 1e3).toFixed(2)} ms, p50 ${(res.p50 * 1e3).toFixed(2)} ms, p99 ${(res.p99 * 1e3).toFixed(2)} ms, infer p99 ${(res.inferP99 * 1e3).toFixed(2)} ms, ${(res.bytesPerActiveStream / 1024).toFixed(1)} KB active, ${(res.bytesPerPassivatedStream / 1024).toFixed(2)} KB passivated`);
         console.log(`    ${formatHops(res.hops)}`);
       } finally {
         await server.close();
@@ -76,7 +79,7 @@ export async function run(args: BenchArgs): Promise<void> {
     date: new Date().toISOString(), quick: args.quick, rounds,
     machine: { cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, node: process.version, loadStart, loadEnd: os.loadavg() },
     model: config.model, dims: DIMS, kernelRR: KERNEL_RR,
-    kernel: { median: median(kernel), samples: kernel }, kernelRoundRobin: { median: median(kernelRR), samples: kernelRR },
+    kernel: { median: median(kernel), samples: kernel }, kernelCpu: { median: median(kernelCpu), samples: kernelCpu }, kernelRoundRobin: { median: median(kernelRR), samples: kernelRR },
     breakdown,
     runs: Object.fromEntries(Object.entries(results).map(([k, rs]) => [k, { median: medianOf(rs), samples: rs, kernelSchedule: median(schedule[k]!), kernelScheduleSamples: schedule[k]! }])),
   };
@@ -96,6 +99,11 @@ export async function run(args: BenchArgs): Promise<void> {
  * learn with the stream's optimizer, anomaly score) over `streams` processors in turn, samples/s.
  */
 function kernelSample(streams: number, seconds: number): number {
+  return kernelRates(streams, seconds).wall;
+}
+
+/** kernelSample's figure, and the same per second of this process's CPU time (user + system). */
+function kernelRates(streams: number, seconds: number): { wall: number; cpu: number } {
   const ps = Array.from({ length: streams }, () => new StreamProcessor(parseStreamConfig({}, defaultStreamConfig()), DIMS));
   const x = [0, 0];
   let seq = 0;
@@ -109,12 +117,15 @@ function kernelSample(streams: number, seconds: number): number {
   };
   for (let i = 0; i < Math.max(2, Math.ceil(200 / streams)); i++) step(); // warm-up, JIT
   const t0 = now();
+  const c0 = process.cpuUsage();
   let n = 0;
   while (now() - t0 < seconds) {
     step();
     n += streams;
   }
-  return n / (now() - t0);
+  const wall = n / (now() - t0);
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: n / ((c.user + c.system) / 1e6) };
 }
 
 /**

@@ -81,6 +81,10 @@ export interface BenchWorkerResult {
   passivatedWhileTimed: number;
   /** Checkpoints the worker wrote during the throughput and latency phases (its own schedule). */
   checkpointsWhileTimed: number;
+  /** Throughput phase: samples per second of the worker process's own CPU time (user + system), i.e. with a core to itself. */
+  samplesPerCpuSecond: number;
+  /** Throughput phase: the worker process's CPU time over the phase's wall time (1 = one core throughout). */
+  workerCpuShare: number;
   /** Throughput phase: time the producer took to publish (and have acked) the backlog over the time to its last prediction. */
   producerShare: number;
   /** The latency phase hop by hop (bench-hops.ts). */
@@ -98,6 +102,8 @@ interface Counters {
   passivatedTotal: number;
   /** Checkpoints written (carousel_worker_checkpoints_total). */
   checkpoints: number;
+  /** CPU time (user + system) of the worker process so far, µs. */
+  cpuMicros: number;
 }
 
 const DEFAULT_IDLE_MS = 15_000;
@@ -188,6 +194,9 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     const n1 = o.samplesPerStream * names.length;
     await until(() => predictions >= n1);
     const samplesPerSecond = ((n1 - 1) / (lastAt - firstAt)) * 1000;
+    const cT = await child.counters();
+    const samplesPerCpuSecond = n1 / ((cT.cpuMicros - c0.cpuMicros) / 1e6);
+    const workerCpuShare = (cT.cpuMicros - c0.cpuMicros) / 1e3 / (lastAt - tPub);
     // How much of the drain the producer was still publishing (near 1: the producer set the pace).
     const producerShare = (publishedAt - tPub) / (lastAt - tPub);
     const memActive = await child.mem();
@@ -267,6 +276,8 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       passivatedWhileTimed: c1.passivatedTotal - c0.passivatedTotal,
       checkpointsWhileTimed: c1.checkpoints - c0.checkpoints,
       producerShare,
+      samplesPerCpuSecond,
+      workerCpuShare,
       hops,
     };
   } finally {
@@ -369,7 +380,8 @@ async function serve(o: ServeOptions): Promise<void> {
       const c = worker.actorCounters();
       void worker.metrics.checkpointsWritten.get().then((m) => {
         const checkpoints = m.values.reduce((a, v) => a + v.value, 0);
-        out(JSON.stringify({ active: c.active, passivatedTotal: c.passivatedTotal, checkpoints }));
+        const cpu = process.cpuUsage();
+        out(JSON.stringify({ active: c.active, passivatedTotal: c.passivatedTotal, checkpoints, cpuMicros: cpu.user + cpu.system }));
       });
     } else if (cmd === 'hops-on') {
       hops.start();

@@ -16,7 +16,7 @@ import { renderWorkerReport, type WorkerFigures } from './report.ts';
 
 /** Streams per run, and backlog samples per stream (full run, quick run). */
 const RUNS = [
-  { streams: 1_000, samples: 40, quickSamples: 8, maxRounds: Infinity, idleMs: 15_000, quickIdleMs: 8_000 },
+  { streams: 1_000, samples: 40, quickSamples: 8, maxRounds: Infinity, idleMs: 15_000, quickIdleMs: 15_000 },
   // One round: its warm-up alone (10,000 activations) takes 1-1.5 min on this box. Idle passivation
   // must not start before the phases are over (a stream's samples can be that far apart), else
   // streams passivate and reactivate from ~190 KB checkpoints while timed.

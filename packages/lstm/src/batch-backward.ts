@@ -45,18 +45,23 @@ export function oneStepScratch(learner: RecurrentLearner, B: number): OneStepScr
  */
 export function oneStepBackwardBatch(k: Kernels, learner: RecurrentLearner, streams: readonly RecurrentStream[], n: number, scr: OneStepScratch): void {
   const { grad, params, layout } = learner;
+  const sl = learner.slots;
+  const o = sl.layers[0]!;
+  const dA = learner.workspace.step.dA; // (K)
   const L = layout.layers[0]!;
   const { Xin, H, nG } = L;
   const G = nG * H;
   for (let b = 0; b < n; b++) {
     const s = streams[b]!;
-    const slot = s.ring.slots[s.newest]!;
-    const m = slot.layers[0]!;
+    // the newest step: its y and c are the stream's state, the rest is in its slot
+    const { slab } = s.ring;
+    const base = s.newest * sl.size;
+    for (let k = 0; k < sl.K; k++) dA[k] = slab[base + sl.dA + k];
     scr.dh.fill(0);
-    headBackward(scr.dh, grad, slot.dA, m.h, params, layout.head);
-    vanillaGateErrors(scr.dcPrev, grad, scr.E, b * G, scr.dh, scr.dc, m.act, m.c, m.aux, m.cPrev, params, L);
-    scr.X.set(slot.x.subarray(0, Xin), b * Xin);
-    scr.Hp.set(m.hPrev, b * H);
+    headBackward(scr.dh, grad, dA, s.h[0]!, params, layout.head);
+    vanillaGateErrors(scr.dcPrev, grad, scr.E, b * G, scr.dh, scr.dc, slab, s.c[0]!, slab, slab, params, L, base + o.act, 0, base + o.aux, base + o.cPrev);
+    for (let j = 0; j < Xin; j++) scr.X[b * Xin + j] = slab[base + sl.x + j];
+    for (let j = 0; j < H; j++) scr.Hp[b * H + j] = slab[base + o.hPrev + j];
     s.pending = 0;
     s.ready = true;
   }

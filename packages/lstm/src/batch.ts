@@ -10,7 +10,7 @@ import { LSTM_ERR, LstmError, checkNumber, checkVector } from './errors.ts';
 import { gruForward } from './gru.ts';
 import { headForward } from './heads.ts';
 import type { RecurrentLearner, RecurrentStream } from './tbptt.ts';
-import type { StepSlot } from './ring.ts';
+import type { StepCache } from './ring.ts';
 import { vanillaForward } from './vanilla.ts';
 import { wasmFor } from './wasm-kernels.ts';
 
@@ -32,7 +32,7 @@ export class StreamBatch {
   private readonly x: Float64Array; // (B, X)
   private readonly a: Float64Array; // (B, K)
   private readonly layers: readonly LayerBatch[];
-  private readonly slots: StepSlot[]; // (B) slots of the current step
+  private readonly step1: StepCache; // the batch arrays as one stream-major step, for learner.commit()
   private readonly target: Float64Array; // (K)
   private readonly oneStep: OneStepScratch | null; // the batched one-step backward, when it applies
 
@@ -62,7 +62,7 @@ export class StreamBatch {
         h: new Float64Array(B * L.H),
       };
     });
-    this.slots = new Array<StepSlot>(B);
+    this.step1 = { x: this.x, layers: this.layers, a: this.a, y: this.out, dA: new Float64Array(0) };
     this.oneStep = oneStepScratch(learner, B);
   }
 
@@ -78,14 +78,13 @@ export class StreamBatch {
     checkVector('X', X, B * Xn);
     for (let b = 0; b < B; b++) learner.checkRoom(streams[b]);
     for (let j = 0; j < B * Xn; j++) this.x[j] = X[j];
-    // gather: each stream moves to a fresh slot holding its previous state
+    // gather: each stream moves to a fresh slot; its previous state enters the step
     for (let b = 0; b < B; b++) {
-      const slot = learner.advance(streams[b]);
-      this.slots[b] = slot;
-      for (let j = 0; j < Xn; j++) slot.x[j] = this.x[b * Xn + j];
+      const s = streams[b];
+      learner.advance(s);
       for (let l = 0; l < layers.length; l++) {
-        layers[l].hPrev.set(slot.layers[l].hPrev, b * layout.layers[l].H);
-        layers[l].cPrev.set(slot.layers[l].cPrev, b * slot.layers[l].cPrev.length);
+        layers[l].hPrev.set(s.h[l], b * layout.layers[l].H);
+        layers[l].cPrev.set(s.c[l], b * s.c[l].length);
       }
     }
     // the batched forward
@@ -97,20 +96,8 @@ export class StreamBatch {
       else vanillaForward(m.act, m.c, m.aux, m.h, x, m.hPrev, m.cPrev, params, L, B);
     }
     headForward(this.a, this.out, layers[layers.length - 1].h, params, layout.head, config.head, B);
-    // scatter the caches into each stream's slot
-    for (let b = 0; b < B; b++) {
-      const slot = this.slots[b];
-      for (let l = 0; l < layers.length; l++) {
-        const m = layers[l];
-        const s = slot.layers[l];
-        scatter(s.act, m.act, b);
-        scatter(s.c, m.c, b);
-        scatter(s.aux, m.aux, b);
-        scatter(s.h, m.h, b);
-      }
-      scatter(slot.a, this.a, b);
-      scatter(slot.y, this.out, b);
-    }
+    // scatter the caches into each stream's slot and state
+    for (let b = 0; b < B; b++) learner.commit(streams[b], this.step1, b);
     return this.out;
   }
 
@@ -163,10 +150,4 @@ export class StreamBatch {
 function allDue(streams: readonly RecurrentStream[]): boolean {
   for (let b = 0; b < streams.length; b++) if (streams[b].pending < 1) return false;
   return true;
-}
-
-/** dst = row b of the stream-major src (rows of dst.length). */
-function scatter(dst: Float64Array, src: Float64Array, b: number): void {
-  const n = dst.length;
-  for (let j = 0; j < n; j++) dst[j] = src[b * n + j];
 }

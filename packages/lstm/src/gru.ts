@@ -66,19 +66,21 @@ export function gruBackward(
   hPrev: Float64Array, // (H) cached h_{t-1}
   params: Float64Array,
   L: LayerLayout,
+  actAt = 0, // where act and hn start in their arrays (a step ring's slab)
+  hnAt = 0,
 ): void {
   const { Xin, H, offset, gateStride, bRn } = L;
   for (let r = 0; r < H; r++) {
-    const rg = act[r];
-    const u = act[H + r];
-    const n = act[2 * H + r];
+    const rg = act[actAt + r];
+    const u = act[actAt + H + r];
+    const n = act[actAt + 2 * H + r];
     const d = dh[r];
     // h' = (1 − u) n + u h
     dhPrev[r] += d * u;
     const dN = d * (1 - u) * (1 - n * n);
     // n̄ = Wn x + bn + r ⊙ hn
     const dHn = dN * rg;
-    const dR = dN * hn[r] * rg * (1 - rg);
+    const dR = dN * hn[hnAt + r] * rg * (1 - rg);
     const dU = d * (hPrev[r] - n) * u * (1 - u);
     dgate[r] = dR;
     dgate[H + r] = dU;

@@ -56,7 +56,8 @@ export {
 export { gateBackward, gatePreactivations, vanillaBackward, vanillaForward } from './vanilla.ts';
 export { gruBackward, gruForward } from './gru.ts';
 export { headBackward, headForward, headLoss } from './heads.ts';
-export { createStepRing, slotSize, type LayerCache, type StepRing, type StepSlot } from './ring.ts';
+export { createStepRing, slotLayout, slotSize, type LayerCache, type SlotLayout, type StepCache, type StepRing } from './ring.ts';
+export { MAX_WORKSPACE_SHAPES, workspaceFor, type Workspace } from './workspace.ts';
 export { RecurrentLearner, bptt, tbptt, type RecurrentStream } from './tbptt.ts';
 export { StreamBatch } from './batch.ts';
 export { KERNEL_BACKENDS, WASM_MIN_BATCH, kernelBackend, setKernelBackend, wasmKernelsAvailable, type KernelBackend } from './wasm-kernels.ts';

@@ -11,6 +11,7 @@ import type { OptimizerOptions } from './optimizers.ts';
 import type { RecurrentCell } from './recurrent-options.ts';
 import { Tbptt97 } from './lstm97-tbptt.ts';
 import { Rtrl97 } from './rtrl97.ts';
+import { isRingV1, upgradeRingV1 } from './ring-v1.ts';
 import { restoreStream, snapshotStream } from './stream-state.ts';
 import { RecurrentLearner } from './tbptt.ts';
 import { Trainer } from './trainer.ts';
@@ -178,6 +179,9 @@ export function loadModel(bytes: Uint8Array): { model: Model<StreamState>; strea
   const model = createModel(c.config as unknown as ModelOptions, c.params);
   if (c.optimizer) model.trainer.optimizer.load(c.optimizer);
   const streams: Record<string, StreamState> = {};
-  for (const [name, rec] of Object.entries(c.streams ?? {})) streams[name] = restoreStream(model.learner.newStream(), rec);
+  const { learner } = model;
+  // Stream records of a RecurrentLearner written before the compact ring are upgraded (ring-v1.ts).
+  const upgrade = (rec: StateRecord): StateRecord => (learner instanceof RecurrentLearner && isRingV1(rec) ? upgradeRingV1(rec, learner.slots) : rec);
+  for (const [name, rec] of Object.entries(c.streams ?? {})) streams[name] = restoreStream(learner.newStream(), upgrade(rec));
   return { model, streams };
 }

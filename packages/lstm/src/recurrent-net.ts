@@ -1,6 +1,7 @@
 // The stacked network over one step and the backward pass over a window of cached steps: wires
 // the layer kernels (vanilla.ts, gru.ts) and the head (heads.ts) together. No state of its own
-// beyond the scratch buffers it is given; not the learner (tbptt.ts).
+// beyond the scratch buffers it is given; not the learner (tbptt.ts) and not the ring's layout
+// (ring.ts: the backward pass unpacks each slot into a StepCache before the kernels read it).
 //
 // Dimensions: X inputs, H hidden (per layer), G = nG·H, K outputs.
 
@@ -8,7 +9,7 @@ import { gruBackward, gruForward } from './gru.ts';
 import { headBackward, headForward } from './heads.ts';
 import type { RecurrentLayout } from './recurrent-layout.ts';
 import type { RecurrentConfig } from './recurrent-options.ts';
-import type { StepRing, StepSlot } from './ring.ts';
+import { loadInputs, type SlotLayout, type StepCache, type StepRing } from './ring.ts';
 import { vanillaBackward, vanillaForward } from './vanilla.ts';
 
 /** Backward scratch, shared by all streams of a learner (the backward pass is synchronous). */
@@ -32,7 +33,7 @@ export function createBackwardScratch(layout: RecurrentLayout): BackwardScratch 
 }
 
 /** Forward of one stream through every layer and the head; reads slot.x and slot.layers[*].hPrev/cPrev. */
-export function forwardSlot(slot: StepSlot, params: Float64Array, layout: RecurrentLayout, cfg: RecurrentConfig): void {
+export function forwardSlot(slot: StepCache, params: Float64Array, layout: RecurrentLayout, cfg: RecurrentConfig): void {
   const { layers } = layout;
   for (let l = 0; l < layers.length; l++) {
     const L = layers[l];
@@ -47,12 +48,18 @@ export function forwardSlot(slot: StepSlot, params: Float64Array, layout: Recurr
 /**
  * Backpropagates through the `len` most recent steps of the ring (newest at index `newest`),
  * injecting recorded errors only for the `inject` most recent ones; the state entering the
- * window is a constant and nothing flows out of it. Adds dE/dθ into grad.
+ * window is a constant and nothing flows out of it. Adds dE/dθ into grad. Per step, x, dA, hPrev
+ * and h are unpacked into `work` (ring.ts loadInputs); the kernels read act, c, cPrev and aux in
+ * the slab. `h`, `c` are the stream's state after the newest step.
  */
 export function backwardWindow(
   grad: Float64Array, // += dE/dθ
   scratch: BackwardScratch,
+  work: StepCache, // overwritten: x, dA, hPrev, h of the step being backpropagated
   ring: StepRing,
+  sl: SlotLayout,
+  h: readonly Float64Array[], // per layer (H) y after the newest step
+  c: readonly Float64Array[], // per layer (H) c after the newest step (empty for gru)
   newest: number, // slot index of the latest step
   len: number, // window length, steps (≤ ring.capacity)
   inject: number, // errors of the last `inject` steps are injected
@@ -62,13 +69,17 @@ export function backwardWindow(
   const { layers, head } = layout;
   const top = layers.length - 1;
   const { dh, dhNext, dc, dcNext, dgate } = scratch;
+  const { slab, capacity } = ring;
   for (let l = 0; l <= top; l++) {
     dhNext[l].fill(0);
     dcNext[l].fill(0);
   }
   for (let j = 0; j < len; j++) {
-    const idx = (newest - j + ring.capacity) % ring.capacity;
-    const slot = ring.slots[idx];
+    const idx = (newest - j + capacity) % capacity;
+    const next = j === 0 ? -1 : (idx + 1) % capacity; // the step after it: its hPrev, cPrev are this step's h, c
+    loadInputs(work, ring, sl, idx, next, h);
+    const slot = work;
+    const base = idx * sl.size;
     // the carries of step t+1 become this step's incoming errors (swap, no copy)
     for (let l = 0; l <= top; l++) {
       const a = dh[l];
@@ -86,12 +97,15 @@ export function backwardWindow(
     for (let l = top; l >= 0; l--) {
       const L = layers[l];
       const m = slot.layers[l];
+      const o = sl.layers[l];
       const x = l === 0 ? slot.x : slot.layers[l - 1].h;
       const dx = l === 0 ? null : dh[l - 1];
       if (L.cell === 'gru') {
-        gruBackward(dhNext[l], dx, grad, dgate, dh[l], m.act, m.aux, x, m.hPrev, params, L);
+        gruBackward(dhNext[l], dx, grad, dgate, dh[l], slab, slab, x, m.hPrev, params, L, base + o.act, base + o.aux);
       } else {
-        vanillaBackward(dhNext[l], dcNext[l], dx, grad, dgate, dh[l], dc[l], m.act, m.c, m.aux, x, m.hPrev, m.cPrev, params, L);
+        const ct = next < 0 ? c[l] : slab; // c_t
+        const cAt = next < 0 ? 0 : next * sl.size + o.cPrev;
+        vanillaBackward(dhNext[l], dcNext[l], dx, grad, dgate, dh[l], dc[l], slab, ct, slab, x, m.hPrev, slab, params, L, base + o.act, cAt, base + o.aux, base + o.cPrev);
       }
     }
   }

@@ -67,7 +67,7 @@ describe('tbptt window gradients', () => {
         if (!learner.gradReady(s)) continue;
         // the surrogate: re-run the window from its stored entering state, losses of the last k1 steps
         const len = Math.min(t + 1, k2);
-        const first = s.ring.slots[(s.newest - len + 1 + k2) % k2];
+        const first = learner.cachedStep(s, (s.newest - len + 1 + k2) % k2);
         const init = { h: first.layers.map((m) => m.hPrev.slice()), c: first.layers.map((m) => m.cPrev.slice()) };
         const window: Sequence = {
           xs: seq.xs.slice(t + 1 - len, t + 1),

@@ -7,10 +7,11 @@
 import { LSTM_ERR, LstmError, checkNumber, checkVector } from './errors.ts';
 import { headLoss } from './heads.ts';
 import type { Learner, ParamGroup, StreamState } from './learner.ts';
-import { backwardWindow, createBackwardScratch, forwardSlot, type BackwardScratch } from './recurrent-net.ts';
+import { backwardWindow, forwardSlot } from './recurrent-net.ts';
 import { buildRecurrentLayout, initRecurrentParams, type RecurrentLayout } from './recurrent-layout.ts';
 import { parseRecurrentOptions, type RecurrentConfig, type RecurrentOptions } from './recurrent-options.ts';
-import { createStepRing, type StepRing, type StepSlot } from './ring.ts';
+import { createStepCache, createStepRing, loadStep, slotLayout, storeDA, storeStep, type SlotLayout, type StepCache, type StepRing } from './ring.ts';
+import { workspaceFor, type Workspace } from './workspace.ts';
 
 /** Per-stream state of a RecurrentLearner. Fields are read-only to callers. */
 export interface RecurrentStream extends StreamState {
@@ -26,10 +27,14 @@ export interface RecurrentStream extends StreamState {
   learned: boolean;
   /** Gradient was added since the latest step() began (by that step or by learn()/flush() after it). */
   ready: boolean;
-  /** Per layer (H): y entering step 0 after creation or reset; zeros (a test may set it). */
-  readonly h0: readonly Float64Array[];
-  /** Per layer (H): c entering step 0 after creation or reset; zeros, empty for gru. */
-  readonly c0: readonly Float64Array[];
+  /** Per layer (H): y after the latest step; zeros after creation or reset (a test may set it before the first step). */
+  readonly h: readonly Float64Array[];
+  /** Per layer (H): c after the latest step; zeros after creation or reset, empty for gru. */
+  readonly c: readonly Float64Array[];
+  /** (K) head pre-activations of the latest step. */
+  readonly a: Float64Array;
+  /** (K) head outputs ŷ of the latest step (what step() returns). */
+  readonly y: Float64Array;
 }
 
 export class RecurrentLearner implements Learner<RecurrentStream> {
@@ -40,7 +45,10 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
   readonly groups: readonly ParamGroup[];
   readonly inputs: number;
   readonly outputs: number;
-  private readonly scratch: BackwardScratch;
+  /** Where each field of a ring slot is. */
+  readonly slots: SlotLayout;
+  /** Forward/backward scratch, shared with every learner of this shape in the process (workspace.ts). */
+  readonly workspace: Workspace;
   /** (K) loss-gradient scratch, so a refused target leaves the stream untouched. */
   private readonly dA: Float64Array;
 
@@ -53,7 +61,8 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     this.groups = this.layout.groups;
     this.inputs = this.config.inputs;
     this.outputs = this.config.outputs;
-    this.scratch = createBackwardScratch(this.layout);
+    this.slots = slotLayout(this.layout, this.inputs);
+    this.workspace = workspaceFor(this.layout, this.inputs);
     this.dA = new Float64Array(this.outputs);
     initRecurrentParams(this.params, this.layout, this.config);
   }
@@ -67,8 +76,10 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
       pending: 0,
       learned: false,
       ready: false,
-      h0: layers.map((L) => new Float64Array(L.H)),
-      c0: layers.map((L) => new Float64Array(L.cell === 'gru' ? 0 : L.H)),
+      h: layers.map((L) => new Float64Array(L.H)),
+      c: layers.map((L) => new Float64Array(L.cell === 'gru' ? 0 : L.H)),
+      a: new Float64Array(this.outputs),
+      y: new Float64Array(this.outputs),
     };
   }
 
@@ -80,16 +91,22 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     s.learned = false;
     s.ready = false;
     s.ring.hasTarget.fill(0);
-    for (const v of s.h0) v.fill(0);
-    for (const v of s.c0) v.fill(0);
+    for (const v of s.h) v.fill(0);
+    for (const v of s.c) v.fill(0);
   }
 
   step(s: RecurrentStream, x: ArrayLike<number>): Float64Array {
     checkVector('x', x, this.inputs);
-    const slot = this.advance(s);
-    for (let j = 0; j < this.inputs; j++) slot.x[j] = x[j];
-    forwardSlot(slot, this.params, this.layout, this.config);
-    return slot.y;
+    this.advance(s);
+    const w = this.workspace.step;
+    for (let j = 0; j < this.inputs; j++) w.x[j] = x[j];
+    for (let l = 0; l < w.layers.length; l++) {
+      w.layers[l].hPrev.set(s.h[l]);
+      w.layers[l].cPrev.set(s.c[l]);
+    }
+    forwardSlot(w, this.params, this.layout, this.config);
+    this.commit(s, w, 0);
+    return s.y;
   }
 
   learn(s: RecurrentStream, target: ArrayLike<number>, weight = 1): number {
@@ -119,39 +136,68 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
   /** y(t) of the latest step (a view owned by the stream); throws LSTM_ERR_STATE before any step. */
   output(s: RecurrentStream): Float64Array {
     if (s.t === 0) throw new LstmError(LSTM_ERR.STATE, 'no step yet');
-    return s.ring.slots[s.newest].y;
+    return s.y;
   }
 
   /** Layer l's state (y, c) after the latest step (views owned by the stream). */
   state(s: RecurrentStream, l: number): { h: Float64Array; c: Float64Array } {
-    if (s.t === 0) return { h: s.h0[l], c: s.c0[l] };
-    const m = s.ring.slots[s.newest].layers[l];
-    return { h: m.h, c: m.c };
+    return { h: s.h[l], c: s.c[l] };
   }
 
   /**
-   * Moves the stream to a fresh slot with the previous state copied in (x, gates not yet set).
-   * Runs a backward pass left due by a step without learn() first, so no window is overwritten.
-   * Refuses (LSTM_ERR_STATE, stream untouched) when a full-BPTT sequence outgrows the ring.
-   * Used by step() and by StreamBatch.
+   * Moves the stream to a fresh slot (its contents are written by commit() once the forward ran;
+   * until then s.h, s.c still hold the state entering the step). Runs a backward pass left due
+   * by a step without learn() first, so no window is overwritten. Refuses (LSTM_ERR_STATE, stream
+   * untouched) when a full-BPTT sequence outgrows the ring. Used by step() and by StreamBatch.
    */
-  advance(s: RecurrentStream): StepSlot {
+  advance(s: RecurrentStream): void {
     this.checkRoom(s);
     const { capacity, k1 } = this.config;
     s.ready = s.pending >= k1 ? this.runBackward(s) : false;
-    const prev = s.t === 0 ? null : s.ring.slots[s.newest];
     s.newest = (s.newest + 1) % capacity;
-    const slot = s.ring.slots[s.newest];
-    for (let l = 0; l < slot.layers.length; l++) {
-      const m = slot.layers[l];
-      m.hPrev.set(prev ? prev.layers[l].h : s.h0[l]);
-      m.cPrev.set(prev ? prev.layers[l].c : s.c0[l]);
-    }
     s.ring.hasTarget[s.newest] = 0;
     s.t += 1;
     s.pending += 1;
     s.learned = false;
-    return slot;
+  }
+
+  /**
+   * After advance() and the forward: packs row b of the step computed in `src` (stream-major
+   * batch arrays; b = 0 for one stream) into the newest slot, and makes its h, c, a, y the
+   * stream's current state. Used by step() and by StreamBatch.
+   */
+  commit(s: RecurrentStream, src: StepCache, b: number): void {
+    storeStep(s.ring, this.slots, s.newest, src, b);
+    const { layers } = this.slots;
+    for (let l = 0; l < layers.length; l++) {
+      const { H, cPrev } = layers[l];
+      const m = src.layers[l];
+      const h = s.h[l];
+      for (let j = 0; j < H; j++) h[j] = m.h[b * H + j];
+      if (cPrev < 0) continue;
+      const c = s.c[l];
+      for (let j = 0; j < H; j++) c[j] = m.c[b * H + j];
+    }
+    const K = this.outputs;
+    for (let j = 0; j < K; j++) {
+      s.a[j] = src.a[b * K + j];
+      s.y[j] = src.y[b * K + j];
+    }
+  }
+
+  /**
+   * The step held in slot `idx` unpacked into a fresh StepCache (a and y only for the newest
+   * step). Allocates: for tests and inspection, not the hot path.
+   */
+  cachedStep(s: RecurrentStream, idx: number): StepCache {
+    const out = createStepCache(this.layout, this.inputs);
+    const newest = idx === s.newest;
+    loadStep(out, s.ring, this.slots, idx, newest ? -1 : (idx + 1) % s.ring.capacity, s.h, s.c);
+    if (newest) {
+      out.a.set(s.a);
+      out.y.set(s.y);
+    }
+    return out;
   }
 
   /** Throws LSTM_ERR_STATE if a full-BPTT sequence has filled the ring (the stream is untouched). */
@@ -173,11 +219,10 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     this.checkLearnable(s);
     checkVector('target', target, this.outputs);
     checkNumber('weight', weight, 0);
-    const slot = s.ring.slots[s.newest];
     const { head, loss } = this.config;
-    const E = headLoss(this.dA, slot.a, slot.y, target, head, loss, weight, this.outputs);
+    const E = headLoss(this.dA, s.a, s.y, target, head, loss, weight, this.outputs);
     if (!Number.isFinite(E)) throw new LstmError(LSTM_ERR.NON_FINITE, `loss is ${E}`, { loss: E });
-    slot.dA.set(this.dA);
+    storeDA(s.ring, this.slots, s.newest, this.dA);
     s.ring.hasTarget[s.newest] = 1;
     s.learned = true;
     return E;
@@ -192,7 +237,7 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     for (let j = 0; j < inject; j++) if (s.ring.hasTarget[(s.newest - j + capacity) % capacity] === 1) any = true;
     if (!any) return false;
     const len = Math.min(s.t, k2, capacity);
-    backwardWindow(this.grad, this.scratch, s.ring, s.newest, len, inject, this.params, this.layout);
+    backwardWindow(this.grad, this.workspace.backward, this.workspace.step, s.ring, this.slots, s.h, s.c, s.newest, len, inject, this.params, this.layout);
     return true;
   }
 }

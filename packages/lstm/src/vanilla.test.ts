@@ -87,7 +87,7 @@ describe('cifg is vanilla with the input gate tied to 1 - f', () => {
     expect(cifg.groups.map((g) => g.name)).toEqual(['Wz', 'Rz', 'bz', 'Wf', 'Rf', 'bf', 'Wo', 'Ro', 'bo', 'V', 'bv']);
     const s = cifg.newStream();
     cifg.step(s, [0.3, -0.7]);
-    const { act, c, cPrev } = s.ring.slots[s.newest].layers[0];
+    const { act, c, cPrev } = cifg.cachedStep(s, s.newest).layers[0];
     const H = 2;
     for (let r = 0; r < H; r++) expect(c[r]).toBe(act[r] * (1 - act[H + r]) + cPrev[r] * act[H + r]);
   });

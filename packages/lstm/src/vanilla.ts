@@ -318,8 +318,12 @@ export function vanillaBackward(
   cPrev: Float64Array, // (H) cached c_{t-1}
   params: Float64Array,
   L: LayerLayout,
+  actAt = 0, // where act, c, tc and cPrev start in their arrays (a step ring's slab)
+  cAt = 0,
+  tcAt = 0,
+  cPrevAt = 0,
 ): void {
-  vanillaGateErrors(dcPrev, grad, dgate, 0, dh, dc, act, c, tc, cPrev, params, L);
+  vanillaGateErrors(dcPrev, grad, dgate, 0, dh, dc, act, c, tc, cPrev, params, L, actAt, cAt, tcAt, cPrevAt);
   for (let g = 0; g < L.nG; g++) gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, g, true);
 }
 
@@ -341,6 +345,10 @@ export function vanillaGateErrors(
   cPrev: Float64Array, // (H) cached c_{t-1}
   params: Float64Array,
   L: LayerLayout,
+  actAt = 0, // where act, c, tc and cPrev start in their arrays
+  cAt = 0,
+  tcAt = 0,
+  cPrevAt = 0,
 ): void {
   const { H, peep } = L;
   const coupled = L.cell === 'cifg';
@@ -351,12 +359,12 @@ export function vanillaGateErrors(
   const pf = peep < 0 ? -1 : coupled ? peep : peep + H;
   const po = pf < 0 ? -1 : pf + H;
   for (let r = 0; r < H; r++) {
-    const z = act[r];
-    const f = act[fI + r];
-    const o = act[oI + r];
-    const i = coupled ? 1 - f : act[iI + r];
-    const t = tc[r];
-    const cp = cPrev[r];
+    const z = act[actAt + r];
+    const f = act[actAt + fI + r];
+    const o = act[actAt + oI + r];
+    const i = coupled ? 1 - f : act[actAt + iI + r];
+    const t = tc[tcAt + r];
+    const cp = cPrev[cPrevAt + r];
     // output gate: y = tanh(c) ⊙ o
     const dO = dh[r] * t * o * (1 - o);
     // cell state: through tanh, through the po peephole, and from c_{t+1}
@@ -384,6 +392,6 @@ export function vanillaGateErrors(
     dcPrev[r] += dCp;
     if (pi >= 0) grad[pi + r] += dI * cp;
     if (pf >= 0) grad[pf + r] += dF * cp;
-    if (po >= 0) grad[po + r] += dO * c[r];
+    if (po >= 0) grad[po + r] += dO * c[cAt + r];
   }
 }

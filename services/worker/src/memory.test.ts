@@ -1,6 +1,7 @@
 // What one stream holds in memory, pinned by structure rather than by heap size: the typed arrays
 // an active StreamProcessor of the default model retains (counted by buffer, so views of one slab
-// count once), and that nothing of a passivated stream's model stays reachable in a worker.
+// count once; buffers reachable from a second processor of the same shape too are per process,
+// not per stream), and that nothing of a passivated stream's model stays reachable in a worker.
 // Figures (bytes per active / passivated stream) come from `npm run bench -- worker`.
 
 import { setFlagsFromString } from 'node:v8';
@@ -35,16 +36,29 @@ const sample = (t: number): number[] => [Math.sin(t / 7), Math.cos(t / 11)];
 
 describe('memory of one stream', () => {
   test('an active default-model stream holds five parameter-sized vectors (weights, gradient, Adam m and v, the last-good copy) and one TBPTT window', () => {
-    const p = new StreamProcessor(parseStreamConfig({ horizon: 3 }), 2);
-    for (let t = 0; t < 300; t++) {
-      p.process(t, sample(t));
-      if (t % 50 === 0) p.infer(sample(t));
-    }
+    const run = (): StreamProcessor => {
+      const p = new StreamProcessor(parseStreamConfig({ horizon: 3 }), 2);
+      for (let t = 0; t < 300; t++) {
+        p.process(t, sample(t));
+        if (t % 50 === 0) p.infer(sample(t));
+      }
+      return p;
+    };
+    const p = run();
+    // Buffers a second stream of the same model shape reaches too are the process's (the learners' shared workspace).
+    const other = new Set(buffersOf(run()));
+    const shared = buffersOf(p).filter((b) => other.has(b));
     const P = p.model.learner.params.length;
-    const bytes = buffersOf(p).map((b) => b.byteLength).sort((a, b) => b - a);
-    // The TBPTT(4,32) window: one slab of k2 = 32 slots of step caches (ring.ts).
+    const bytes = buffersOf(p).filter((b) => !other.has(b)).map((b) => b.byteLength).sort((a, b) => b - a);
+    // The shared workspace: one unpacked step (ring.ts StepCache) and the backward carries, a few KB.
+    expect(shared.length).toBeGreaterThan(0);
+    expect(shared.reduce((a, b) => a + b.byteLength, 0)).toBeLessThan(8192);
+    // The TBPTT(4,32) window: one slab of k2 = 32 slots, each x and dA (2 + 2), the gate
+    // activations (4H) and hPrev, cPrev, tanh(c) (3H) of its step; the state leaving a step is the
+    // next slot's hPrev, cPrev, so it is not stored twice (ring.ts).
     const ring = (p.stream as unknown as { ring: { capacity: number; floats: number } }).ring;
     expect(ring.capacity).toBe(32);
+    expect(ring.floats).toBe(32 * (2 + 2 + 4 * 32 + 3 * 32));
     const slab = 8 * ring.floats;
     expect(bytes.filter((b) => b === 8 * P)).toHaveLength(5);
     // Nothing else of size: no second window for infer or the rollout, no optimizer workspace, no guard copy of the optimizer state.

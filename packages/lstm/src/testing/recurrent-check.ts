@@ -77,8 +77,8 @@ export function runSequence(
 ): { loss: number; stream: RecurrentStream } {
   const s = learner.newStream();
   if (opts.init) {
-    opts.init.h.forEach((h, l) => s.h0[l].set(h));
-    opts.init.c.forEach((c, l) => s.c0[l].set(c));
+    opts.init.h.forEach((h, l) => s.h[l].set(h));
+    opts.init.c.forEach((c, l) => s.c[l].set(c));
   }
   let loss = 0;
   seq.xs.forEach((x, t) => {

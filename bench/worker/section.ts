@@ -136,17 +136,23 @@ function kernelRates(streams: number, seconds: number): { wall: number; cpu: num
 function kernelSchedule(streams: number, samples: number): number {
   const ps = Array.from({ length: streams }, () => new StreamProcessor(parseStreamConfig({}, defaultStreamConfig()), DIMS));
   const x = [0, 0];
-  const step = (seq: number): void => {
-    for (let s = 0; s < ps.length; s++) {
-      x[0] = Math.sin(seq / 7 + s);
-      x[1] = Math.cos(seq / 11 + s);
-      ps[s]!.process(seq, x);
-    }
+  // As the worker bench: processor s runs s mod k1 samples ahead, so update steps are spread.
+  const k1 = (parseStreamConfig({}, defaultStreamConfig()).model as { k1?: number }).k1 ?? 1;
+  const next = ps.map(() => 0);
+  const one = (s: number): void => {
+    const seq = next[s]!++;
+    x[0] = Math.sin(seq / 7 + s);
+    x[1] = Math.cos(seq / 11 + s);
+    ps[s]!.process(seq, x);
+  };
+  const step = (): void => {
+    for (let s = 0; s < ps.length; s++) one(s);
   };
   const warm = steadyStateSamples();
-  for (let seq = 0; seq < warm; seq++) step(seq);
+  for (let s = 0; s < ps.length; s++) for (let i = 0; i < s % k1; i++) one(s);
+  for (let i = 0; i < warm; i++) step();
   const t0 = now();
-  for (let seq = warm; seq < warm + samples; seq++) step(seq);
+  for (let i = 0; i < samples; i++) step();
   return (streams * samples) / (now() - t0);
 }
 

@@ -164,10 +164,23 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       }
     }
   };
-  const publishAll = async (fromSeq: number, toSeq: number): Promise<void> => {
+  // Stream s runs off(s) = s mod k1 samples ahead of stream 0, so that at any moment about 1 in k1
+  // streams is at a TBPTT update step; without it every stream is at the same step of its cycle,
+  // and a phase that gives each stream fewer than k1 samples (10,000 streams) times only cheap steps.
+  const m = parseStreamConfig(o.stream ?? {}).model as { learner?: string; k1?: number };
+  const period = m.learner === 'tbptt' ? Math.max(1, m.k1 ?? 1) : 1;
+  const off = (s: number): number => s % period;
+  /** Publishes seqs [fromOf(s), toOf(s)) of every stream s, seq by seq across the streams. */
+  const publishAll = async (fromOf: (s: number) => number, toOf: (s: number) => number): Promise<void> => {
     const acks: Promise<number>[] = [];
-    for (let seq = fromSeq; seq < toSeq; seq++) {
-      for (let s = 0; s < names.length; s++) acks.push(send(s, seq));
+    let lo = Infinity;
+    let hi = 0;
+    for (let s = 0; s < names.length; s++) {
+      lo = Math.min(lo, fromOf(s));
+      hi = Math.max(hi, toOf(s));
+    }
+    for (let seq = lo; seq < hi; seq++) {
+      for (let s = 0; s < names.length; s++) if (seq >= fromOf(s) && seq < toOf(s)) acks.push(send(s, seq));
       if (acks.length >= 512) await Promise.all(acks.splice(0));
     }
     await Promise.all(acks);
@@ -178,18 +191,18 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     //    enough samples that every stream's per-sample cost is its steady state's.
     const W = Math.max(1, o.warmSamples ?? steadyStateSamples(o.stream));
     phase('warm-up: one sample per stream');
-    await publishAll(0, 1);
+    await publishAll(() => 0, () => 1);
     await until(() => predictions >= names.length);
-    phase(`warm-up: ${W - 1} more samples per stream`);
-    await publishAll(1, W);
-    await until(() => predictions >= names.length * W);
+    phase(`warm-up: ${W - 1} more samples per stream (and 0-${period - 1} more, staggering the update steps)`);
+    await publishAll(() => 1, (s) => W + off(s));
+    await until(() => predictions >= names.reduce((a, _, s) => a + W + off(s), 0));
     const c0 = await child.counters();
 
     // 1. Throughput: a backlog, drained as fast as the worker can.
     phase('throughput');
     predictions = 0;
     const tPub = performance.now();
-    await publishAll(W, W + o.samplesPerStream);
+    await publishAll((s) => W + off(s), (s) => W + off(s) + o.samplesPerStream);
     const publishedAt = performance.now();
     const n1 = o.samplesPerStream * names.length;
     await until(() => predictions >= n1);
@@ -210,10 +223,11 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     predictions = 0;
     await child.ask('hops-on');
     const t0 = performance.now();
-    let seq = W + o.samplesPerStream;
+    let round = 0;
     for (let i = 0; i < total; i++) {
       const s = i % names.length;
-      if (s === 0 && i > 0) seq++;
+      if (s === 0 && i > 0) round++;
+      const seq = W + off(s) + o.samplesPerStream + round;
       const wait = t0 + (i * 1000) / rate - performance.now();
       if (wait > 1) await sleep(wait);
       const h: ProducerHop = { key: `${names[s]}/${seq}`, sent: wallNow() };

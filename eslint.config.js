@@ -15,7 +15,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@carousel/*/*', '@carousel/*/*/**', '!@carousel/bus/contract'], message: 'Import the package entry (@carousel/<pkg>) or a subpath its package.json exports, not its files.' },
+            { group: ['@carousel/*/*', '@carousel/*/*/**', '!@carousel/bus/contract', '!@carousel/bus/testing'], message: 'Import the package entry (@carousel/<pkg>) or a subpath its package.json exports, not its files.' },
             { group: ['../../*/src/**', '../../../*/src/**', '../../../../*/src/**', '**/packages/*/src/**', '**/services/*/src/**'], message: "No deep imports into another package's src/: use its public entry." },
           ],
         },

@@ -6,7 +6,8 @@
 // is the real server. The in-process version: services/worker/src/worker.lease-churn.test.ts.
 
 import { afterEach, describe, expect, test } from 'vitest';
-import { BUS_ERR, BusError, NatsTransport, type KvSpec, type KvStore, type Transport } from '@carousel/bus';
+import { NatsTransport, type Transport } from '@carousel/bus';
+import { withStallableRenewals, type RenewalControl } from '@carousel/bus/testing';
 import { Worker } from '@carousel/worker';
 import { printOutputOnFailure, type NatsServer } from '@carousel/test-suites';
 import { P, STREAM_CONFIG, connect, control, publish, readCheckpoint, recompute, startNats, until, waitForSeq, workload } from './helpers.ts';
@@ -24,42 +25,6 @@ afterEach(async () => {
   await nats?.close();
   worker = workerNats = client = nats = undefined;
 });
-
-/** While `stall`, every lease renewal (update of a `p.<n>` key in the lease bucket) fails as a timeout, writing nothing. */
-interface RenewalControl {
-  stall: boolean;
-  readonly refused: Set<string>;
-}
-
-function withStallableRenewals(t: Transport, leasesBucket: string, ctl: RenewalControl): Transport {
-  const wrapKv = (kv: KvStore): KvStore => ({
-    bucket: kv.bucket,
-    get: (k) => kv.get(k),
-    put: (k, v) => kv.put(k, v),
-    create: (k, v) => kv.create(k, v),
-    update: (k, v, rev) => {
-      if (ctl.stall && k.startsWith('p.')) {
-        ctl.refused.add(k);
-        return Promise.reject(new BusError(BUS_ERR.TIMEOUT, `renewal of ${k} timed out (injected)`));
-      }
-      return kv.update(k, v, rev);
-    },
-    delete: (k) => kv.delete(k),
-    watch: (o) => kv.watch(o),
-  });
-  return new Proxy(t, {
-    get(target, prop) {
-      if (prop === 'ensureKv') {
-        return async (spec: KvSpec) => {
-          const kv = await target.ensureKv(spec);
-          return spec.bucket === leasesBucket ? wrapKv(kv) : kv;
-        };
-      }
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
 
 describe('lease churn (real nats-server)', () => {
   test('streams passivating while the fence refuses their checkpoints keep their samples: weights bit-identical to one feed of each', async () => {

@@ -5,7 +5,8 @@
 // failures are injected by a wrapper around the in-process transport's lease bucket.
 
 import { afterEach, describe, expect, test } from 'vitest';
-import { BUS_ERR, BusError, InProcTransport, type BusMsg, type KvSpec, type KvStore, type Transport } from '@carousel/bus';
+import { InProcTransport, type BusMsg } from '@carousel/bus';
+import { withStallableRenewals, type RenewalControl } from '@carousel/bus/testing';
 import { decodeControlReply, encodeControlRequest, encodeSample } from '@carousel/protocol';
 import { CheckpointStore } from './checkpoint.ts';
 import { parseStreamConfig } from './stream-config.ts';
@@ -22,44 +23,6 @@ afterEach(async () => {
   for (const c of cleanup.reverse()) await c();
   cleanup = [];
 });
-
-/** What the test controls: while `stall` is set, every lease renewal fails as if its reply timed out. */
-interface RenewalControl {
-  stall: boolean;
-  /** Lease keys whose renewal was refused since `stall` was last set. */
-  readonly refused: Set<string>;
-}
-
-/** The transport with the lease bucket's update() failing (BUS_ERR_TIMEOUT, nothing written) while `ctl.stall`. */
-function withStallableRenewals(t: InProcTransport, leasesBucket: string, ctl: RenewalControl): Transport {
-  const wrapKv = (kv: KvStore): KvStore => ({
-    bucket: kv.bucket,
-    get: (k) => kv.get(k),
-    put: (k, v) => kv.put(k, v),
-    create: (k, v) => kv.create(k, v),
-    update: (k, v, rev) => {
-      if (ctl.stall && k.startsWith('p.')) {
-        ctl.refused.add(k);
-        return Promise.reject(new BusError(BUS_ERR.TIMEOUT, `renewal of ${k} timed out (injected)`));
-      }
-      return kv.update(k, v, rev);
-    },
-    delete: (k) => kv.delete(k),
-    watch: (o) => kv.watch(o),
-  });
-  return new Proxy(t, {
-    get(target, prop) {
-      if (prop === 'ensureKv') {
-        return async (spec: KvSpec) => {
-          const kv = await target.ensureKv(spec);
-          return spec.bucket === leasesBucket ? wrapKv(kv) : kv;
-        };
-      }
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
 import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
 import { encodeSample, partitionOf } from '@carousel/protocol';
+import { until } from './bench.ts';
 import type { StreamConfig } from './stream-config.ts';
 import { Worker } from './worker.ts';
 
@@ -226,18 +227,6 @@ async function serve(o: ServeOptions): Promise<void> {
   await new Promise<void>((r) => rl.once('close', r));
   await worker.close();
   process.exit(0);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 300_000, everyMs = 10): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('bench timed out');
-    await sleep(everyMs);
-  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

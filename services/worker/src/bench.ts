@@ -419,11 +419,12 @@ function quantile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 300_000, everyMs = 10): Promise<void> {
+/** Polls `cond` every `everyMs` until it holds; throws after `timeoutMs`. */
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 300_000, everyMs = 10): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error('bench timed out');

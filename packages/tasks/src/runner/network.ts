@@ -2,8 +2,8 @@
 // with a forget gate, or a modern cell (vanilla/cifg/gru) under TBPTT or full BPTT, behind one
 // small interface with the paper's optimiser: plain SGD, W -= α·dE/dW. Not the protocol.
 
-import { Rtrl97, bptt, tbptt } from '@carousel/lstm';
-import type { Lstm97Config, RecurrentLearner, RecurrentOptions, RecurrentStream, Rtrl97Stream } from '@carousel/lstm';
+import { Rtrl97, bptt, bptt97, tbptt, tbptt97 } from '@carousel/lstm';
+import type { Lstm97Config, RecurrentLearner, RecurrentOptions, RecurrentStream, Rtrl97Stream, Tbptt97, Tbptt97Stream } from '@carousel/lstm';
 import type { TaskSpec } from '../experiments.ts';
 import type { TrialConfig } from './options.ts';
 
@@ -111,6 +111,21 @@ function rtrlNet(cfg: Lstm97Config): TrialNet {
   };
 }
 
+/** The 1997 cell under the exact gradient (TBPTT or full BPTT, Tbptt97). */
+function tbptt97Net(learner: Tbptt97): TrialNet {
+  const s: Tbptt97Stream = learner.newStream();
+  return {
+    weights: learner.params.length,
+    step: (x) => learner.step(s, x),
+    learn: (d) => learner.learn(s, d),
+    // No learn() follows, so no error is recorded and no gradient is added.
+    predict: (x) => learner.step(s, x),
+    flush: () => void learner.flush(s),
+    apply: (alpha) => sgd(learner.params, learner.grad, alpha),
+    reset: () => learner.reset(s),
+  };
+}
+
 function recurrentNet(learner: RecurrentLearner): TrialNet {
   const s: RecurrentStream = learner.newStream();
   return {
@@ -131,8 +146,11 @@ function recurrentNet(learner: RecurrentLearner): TrialNet {
  * logistic head with E = ½Σ(d−y)² like the paper's outputs, and the experiment's init range.
  */
 export function createTrialNet(net: Lstm97Config, task: TaskSpec, o: TrialConfig, seed: number): TrialNet {
-  if (o.variant === 'lstm97') return rtrlNet({ ...net, seed });
-  if (o.variant === 'forget') return rtrlNet({ ...withForgetGate(net), seed });
+  if (o.variant === 'lstm97' || o.variant === 'forget') {
+    const cfg: Lstm97Config = { ...(o.variant === 'forget' ? withForgetGate(net) : net), seed };
+    if (o.learner === 'rtrl97') return rtrlNet(cfg);
+    return tbptt97Net(o.learner === 'bptt' ? bptt97(cfg, maxSequenceLength(task)) : tbptt97(cfg, o.k1, o.k2));
+  }
   const options: RecurrentOptions = {
     inputs: net.inputs,
     outputs: net.outputs,

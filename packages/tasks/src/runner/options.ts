@@ -8,8 +8,9 @@ import { TASK_ERR, TaskError, checkInt } from '../errors.ts';
 export type RunnerLearner = 'rtrl97' | 'tbptt' | 'bptt';
 /**
  * Which cell. 'lstm97': the 1997 cell (the paper's); 'forget': the 1997 cell with a forget gate
- * (Gers et al. 2000; positive forget biases); both need learner 'rtrl97'. 'vanilla', 'cifg', 'gru':
- * the modern family of @carousel/lstm, trained by 'tbptt' or 'bptt'.
+ * (Gers et al. 2000; positive forget biases): the paper's learner 'rtrl97', or 'tbptt'/'bptt' for the
+ * exact (untruncated) gradient over a window or the whole sequence (Tbptt97). 'vanilla', 'cifg',
+ * 'gru': the modern family of @carousel/lstm, trained by 'tbptt' or 'bptt'.
  */
 export type RunnerVariant = 'lstm97' | 'forget' | 'vanilla' | 'cifg' | 'gru';
 
@@ -125,10 +126,10 @@ export function parseTrialOptions(o: RunTrialOptions = {}): TrialConfig {
   const learner = oneOf('learner', o.learner ?? DEFAULT_RUN_LEARNER, RUNNER_LEARNERS);
   const variant = oneOf('variant', o.variant ?? (learner === 'rtrl97' ? 'lstm97' : 'vanilla'), RUNNER_VARIANTS);
   const is97 = variant === 'lstm97' || variant === 'forget';
-  if (is97 !== (learner === 'rtrl97')) {
+  if (!is97 && learner === 'rtrl97') {
     throw new TaskError(
       TASK_ERR.PARAM,
-      `variant '${variant}' cannot be trained by '${learner}': lstm97/forget need rtrl97, vanilla/cifg/gru need tbptt or bptt`,
+      `variant '${variant}' cannot be trained by '${learner}': rtrl97 trains lstm97/forget; vanilla/cifg/gru need tbptt or bptt`,
       { learner, variant },
     );
   }

@@ -101,9 +101,26 @@ describe('runTrial, other learners and the continual task', () => {
   });
 
   it('refuses a cell its learner cannot train, with TASK_ERR_PARAM', () => {
-    expect(() => parseTrialOptions({ learner: 'tbptt', variant: 'lstm97' })).toThrow(TaskError);
-    expect(() => parseTrialOptions({ learner: 'rtrl97', variant: 'vanilla' })).toThrow(/TASK_ERR_PARAM/);
+    expect(() => parseTrialOptions({ learner: 'rtrl97', variant: 'vanilla' })).toThrow(TaskError);
+    expect(() => parseTrialOptions({ learner: 'rtrl97', variant: 'gru' })).toThrow(/TASK_ERR_PARAM/);
+    expect(parseTrialOptions({ learner: 'tbptt', variant: 'lstm97' }).variant).toBe('lstm97');
     expect(() => runTrial('cerg', { learner: 'bptt' })).toThrow(/TASK_ERR_PARAM/);
+  });
+});
+
+describe('the 1997 cell under the exact gradient (Tbptt97)', () => {
+  it('learns the adding problem at T = 12 with tbptt and bptt, and not with learning rate 0', () => {
+    const budget = { T: 12, maxSequences: 20_000, seed: 7, variant: 'lstm97', testSize: 500 } as const;
+    const viaTbptt = runTrial('4', { ...budget, learner: 'tbptt', k1: 4, k2: 20 });
+    const viaBptt = runTrial('4', { ...budget, learner: 'bptt' });
+    const control = runTrial('4', { ...budget, learner: 'bptt', alpha: 0 });
+    console.log(`adding T=12, 1997 cell: tbptt mse ${viaTbptt.mse.toExponential(3)}, bptt ${viaBptt.mse.toExponential(3)}, α=0 ${control.mse.toExponential(3)}`);
+    expect(viaTbptt.weights).toBe(93);
+    expect(viaTbptt.learner).toBe('tbptt');
+    expect(viaTbptt.mse).toBeLessThan(0.2 * control.mse);
+    expect(viaBptt.mse).toBeLessThan(0.2 * control.mse);
+    // The exact gradient is not the truncated one: the same seed gives other weights, so other errors.
+    expect(viaBptt.mse).not.toBe(runTrial('4', { ...budget }).mse);
   });
 });
 

@@ -1,5 +1,5 @@
-// Fault injection for tests (export '@carousel/bus/testing'): a transport whose lease renewals can
-// be made to fail. Not used by any service.
+// Fault injection for tests (export '@carousel/bus/testing'): a transport whose KV calls can be made
+// to fail (lease renewals, checkpoint reads). Not used by any service.
 
 import { BUS_ERR, BusError } from './errors.ts';
 import type { KvSpec, KvStore, Transport } from './transport.ts';
@@ -11,23 +11,25 @@ export interface RenewalControl {
   readonly refused: Set<string>;
 }
 
-/**
- * `t` with the lease bucket's update() of partition keys (`p.<n>`) failing with BUS_ERR_TIMEOUT,
- * writing nothing, while `ctl.stall`: the lease stays held under the same generation while its
- * holder cannot renew it. Every other call goes to `t` unchanged.
- */
-export function withStallableRenewals(t: Transport, leasesBucket: string, ctl: RenewalControl): Transport {
+/** Faults a test injects into one KV bucket: an error to throw instead of the call, or undefined to let it through. */
+export interface KvFaults {
+  get?(key: string): BusError | undefined;
+  update?(key: string): BusError | undefined;
+}
+
+/** `t` with `bucket`'s get()/update() failing as `faults` says (nothing read or written then); every other call unchanged. */
+export function withKvFaults(t: Transport, bucket: string, faults: KvFaults): Transport {
   const wrapKv = (kv: KvStore): KvStore => ({
     bucket: kv.bucket,
-    get: (k) => kv.get(k),
+    get: (k) => {
+      const e = faults.get?.(k);
+      return e === undefined ? kv.get(k) : Promise.reject(e);
+    },
     put: (k, v) => kv.put(k, v),
     create: (k, v) => kv.create(k, v),
     update: (k, v, rev) => {
-      if (ctl.stall && k.startsWith('p.')) {
-        ctl.refused.add(k);
-        return Promise.reject(new BusError(BUS_ERR.TIMEOUT, `renewal of ${k} timed out (injected)`));
-      }
-      return kv.update(k, v, rev);
+      const e = faults.update?.(k);
+      return e === undefined ? kv.update(k, v, rev) : Promise.reject(e);
     },
     delete: (k) => kv.delete(k),
     watch: (o) => kv.watch(o),
@@ -37,11 +39,26 @@ export function withStallableRenewals(t: Transport, leasesBucket: string, ctl: R
       if (prop === 'ensureKv') {
         return async (spec: KvSpec) => {
           const kv = await target.ensureKv(spec);
-          return spec.bucket === leasesBucket ? wrapKv(kv) : kv;
+          return spec.bucket === bucket ? wrapKv(kv) : kv;
         };
       }
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/**
+ * `t` with the lease bucket's update() of partition keys (`p.<n>`) failing with BUS_ERR_TIMEOUT,
+ * writing nothing, while `ctl.stall`: the lease stays held under the same generation while its
+ * holder cannot renew it (and is lost once the stall outlasts its TTL).
+ */
+export function withStallableRenewals(t: Transport, leasesBucket: string, ctl: RenewalControl): Transport {
+  return withKvFaults(t, leasesBucket, {
+    update: (k) => {
+      if (!ctl.stall || !k.startsWith('p.')) return undefined;
+      ctl.refused.add(k);
+      return new BusError(BUS_ERR.TIMEOUT, `renewal of ${k} timed out (injected)`);
     },
   });
 }

@@ -128,10 +128,36 @@ export async function load(ctx: ActorContext, stream: string): Promise<StreamAct
   };
 }
 
+/** Bus failures a reload waits out: a KV leader being elected, a reconnect. */
+const TRANSIENT_LOAD_ERRORS: ReadonlySet<string> = new Set([BUS_ERR.TIMEOUT, BUS_ERR.NO_RESPONDERS, BUS_ERR.CONNECTION]);
+const RELOAD_RETRY_MIN_MS = 50;
+const RELOAD_RETRY_MAX_MS = 2_000;
+
+/**
+ * load() for a sample of generation `gen`. The sample must not be lost: while `gen` owns the
+ * partition nothing replays it (its runner has dispatched it), so a transient bus failure is
+ * waited out, holding the actor's turn (its mailbox fills and the partition's consumer waits).
+ * Resolves null once `gen` no longer owns the partition: the next generation replays the sample
+ * from the partition record, which no checkpoint of this stream has passed.
+ */
+async function reloadFor(ctx: ActorContext, stream: string, gen: number): Promise<StreamActorState | null> {
+  const owned = (): boolean => ctx.genOf(ctx.partitionOf(stream)) === gen;
+  for (let attempt = 0; ; attempt++) {
+    if (!owned()) return null;
+    try {
+      return await load(ctx, stream);
+    } catch (e) {
+      if (!(isBusError(e) && TRANSIENT_LOAD_ERRORS.has(e.code))) throw e;
+      if (attempt === 0) ctx.log.log('warn', 'reload_retrying', { stream, gen, error: e });
+      await new Promise((r) => setTimeout(r, Math.min(RELOAD_RETRY_MAX_MS, RELOAD_RETRY_MIN_MS * 2 ** Math.min(attempt, 10))));
+    }
+  }
+}
+
 function turn(ctx: ActorContext, state: StreamActorState, msg: ActorMsg): StreamActorState | Promise<StreamActorState> {
   switch (msg.kind) {
     case 'sample':
-      if (msg.gen !== state.gen) return load(ctx, state.stream).then((fresh) => sample(ctx, fresh, msg));
+      if (msg.gen !== state.gen) return reloadFor(ctx, state.stream, msg.gen).then((fresh) => (fresh === null ? state : sample(ctx, fresh, msg)));
       return sample(ctx, state, msg);
     case 'control':
       if (state.gen !== ctx.genOf(state.partition)) return load(ctx, state.stream).then((fresh) => control(ctx, fresh, msg.req));

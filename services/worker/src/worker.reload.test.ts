@@ -1,0 +1,103 @@
+// A stream's reload after its partition changed generation, forced to fail for a while: the
+// worker loses every lease (renewals stalled past the TTL), takes them back under a new
+// generation, and the first checkpoint reads of the replayed streams fail as if the KV leader
+// were being elected (BUS_ERR_NO_RESPONDERS). The sample that triggered the reload must wait, not
+// be dropped: nothing else replays it while the new generation owns the partition. Found by the
+// 3-node chaos test (test/chaos/cluster-leader.test.ts), where it lost samples of a stream.
+
+import { afterEach, describe, expect, test } from 'vitest';
+import { BUS_ERR, BusError, InProcTransport, type BusMsg } from '@carousel/bus';
+import { withKvFaults, withStallableRenewals, type RenewalControl } from '@carousel/bus/testing';
+import { decodeControlReply, encodeControlRequest, encodeSample } from '@carousel/protocol';
+import { CheckpointStore } from './checkpoint.ts';
+import { parseStreamConfig } from './stream-config.ts';
+import { StreamProcessor } from './stream-processor.ts';
+import { Worker } from './worker.ts';
+
+const P = 2;
+const N = 40;
+const STREAMS = ['reload-a', 'reload-b', 'reload-c'];
+const CFG = { model: { hidden: 6, seed: 9 } };
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const xs = (stream: string): number[][] => Array.from({ length: N }, (_, i) => [Math.cos(i / 4 + stream.charCodeAt(7)), Math.sin(i / 9)]);
+
+describe('reload after a generation change (in-process transport)', () => {
+  test('checkpoint reads failing during the reload delay the replayed samples but lose none: weights bit-identical to one feed of each', async () => {
+    const inner = new InProcTransport({ mappings: { 'carousel.in.*': `carousel.p.{{partition(${P},1)}}.{{wildcard(1)}}` } });
+    const ctl: RenewalControl = { stall: false, refused: new Set() };
+    let failReads = 0; // checkpoint reads (stream keys, not partition records) still to fail
+    let failedReads = 0;
+    const t = withKvFaults(withStallableRenewals(inner, 'carousel_leases', ctl), 'carousel_state', {
+      get: (k) => {
+        if (k.startsWith('part.') || failReads === 0) return undefined;
+        failReads--;
+        failedReads++;
+        return new BusError(BUS_ERR.NO_RESPONDERS, `KV get carousel_state/${k}: 503 (injected)`);
+      },
+    });
+    // Short leases (lost 500 ms after renewals stop); a checkpoint every 8 samples, so the new
+    // generation replays the samples after each stream's last one; no passivation.
+    const w = new Worker({
+      transport: t, partitions: P, leaseTtlMs: 500, heartbeatMs: 50, metricsPort: null, log: false, workerId: 'reload',
+      idleMs: 600_000, checkpointEverySamples: 8, checkpointEveryMs: 3_600_000, stream: CFG,
+    });
+    await w.start();
+    cleanup.push(async () => {
+      await w.close();
+      await inner.close();
+    });
+    await until('every partition owned', () => w.partitions().length === P);
+    const out = new Map<string, BusMsg[]>(STREAMS.map((s) => [s, []]));
+    inner.subscribe('carousel.out.>', { callback: (m) => out.get(m.subject.slice('carousel.out.'.length))?.push(m) });
+    const data = new Map(STREAMS.map((s) => [s, xs(s)]));
+    const publish = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        for (const [s, x] of data) await inner.jsPublish(`carousel.in.${s}`, encodeSample({ v: 1, stream: s, seq: i, x: x[i]! }), { msgId: `${s}-${i}` });
+      }
+    };
+
+    // 1. 20 samples each (checkpoints at 8 and 16 samples: 4 unsaved samples per stream).
+    await publish(0, 20);
+    await until('predictions up to 20', () => STREAMS.every((s) => out.get(s)!.length >= 20));
+
+    // 2. Renewals stall past the TTL: every lease is lost.
+    ctl.stall = true;
+    await until('every lease lost', () => w.partitions().length === 0);
+
+    // 3. The next checkpoint reads fail; renewals work again, the leases come back under a new
+    //    generation, and the replayed samples reach actors that must reload first.
+    failReads = 6;
+    ctl.stall = false;
+    await until('every partition owned again', () => w.partitions().length === P);
+    await publish(20, N);
+    await until('the injected read failures used', () => failReads === 0);
+
+    const store = new CheckpointStore(await inner.kv('carousel_state'), await inner.objectStore('carousel_blobs'), 1 << 30);
+    for (const [s, x] of data) {
+      await until(`${s} snapshot at seq ${N - 1}`, async () => {
+        const r = decodeControlReply((await inner.request(`carousel.ctl.${s}`, encodeControlRequest({ v: 1, op: 'snapshot', stream: s }))).data);
+        return r.ok && r.value.ok && r.value.seq === N - 1;
+      });
+      const c = (await store.load(s))!;
+      const ref = new StreamProcessor(parseStreamConfig(CFG), 2);
+      x.forEach((v, i) => ref.process(i, v));
+      expect(c.body.proc!.stats.samples, `${s}: samples applied`).toBe(ref.snapshot().stats.samples);
+      expect(Buffer.from(c.body.proc!.model).equals(Buffer.from(ref.snapshot().model)), `${s}: weights bit-identical`).toBe(true);
+    }
+    expect(failedReads).toBe(6);
+  }, 60_000);
+});

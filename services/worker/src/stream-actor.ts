@@ -84,7 +84,7 @@ const now = (): number => performance.now();
 
 export function streamBehaviour(ctx: ActorContext): ActorBehaviour<string, ActorMsg, StreamActorState> {
   return {
-    activate: (stream) => load(ctx, stream),
+    activate: (stream) => activateLoad(ctx, stream),
     turn: (state, msg) => turn(ctx, state, msg),
     passivate: async (_stream, state) => {
       if (state.pending > 0 && state.gen === ctx.genOf(state.partition)) {
@@ -152,6 +152,19 @@ async function reloadFor(ctx: ActorContext, stream: string, gen: number): Promis
       await new Promise((r) => setTimeout(r, Math.min(RELOAD_RETRY_MAX_MS, RELOAD_RETRY_MIN_MS * 2 ** Math.min(attempt, 10))));
     }
   }
+}
+
+/**
+ * Activation's load. While this worker owns the stream's partition, a transient bus failure is
+ * waited out as in reloadFor(): an activation that failed too often would make the actor system
+ * fail every message queued for the stream, samples the owning generation will not replay.
+ */
+async function activateLoad(ctx: ActorContext, stream: string): Promise<StreamActorState> {
+  const gen = ctx.genOf(ctx.partitionOf(stream));
+  if (gen < 0) return load(ctx, stream);
+  const state = await reloadFor(ctx, stream, gen);
+  // The partition changed hands while loading: what is queued is replayed by its next owner.
+  return state ?? load(ctx, stream);
 }
 
 function turn(ctx: ActorContext, state: StreamActorState, msg: ActorMsg): StreamActorState | Promise<StreamActorState> {

@@ -90,7 +90,7 @@ describe('reload after a generation change (in-process transport)', () => {
     for (const [s, x] of data) {
       await until(`${s} snapshot at seq ${N - 1}`, async () => {
         const r = decodeControlReply((await inner.request(`carousel.ctl.${s}`, encodeControlRequest({ v: 1, op: 'snapshot', stream: s }))).data);
-        return r.ok && r.value.ok && r.value.seq === N - 1;
+        return r.ok && r.value.ok && r.value.op === 'snapshot' && r.value.seq === N - 1;
       });
       const c = (await store.load(s))!;
       const ref = new StreamProcessor(parseStreamConfig(CFG), 2);

@@ -11,6 +11,7 @@ import { decodeControlReply, encodeControlRequest, encodeSample } from '@carouse
 import { CheckpointStore } from './checkpoint.ts';
 import { parseStreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
+import { Cleanup, until } from './test-util.ts';
 import { Worker } from './worker.ts';
 
 const P = 4;
@@ -18,19 +19,8 @@ const N = 60;
 const STREAMS = ['churn-a', 'churn-b', 'churn-c'];
 const CFG = { model: { hidden: 6, seed: 5 } };
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
 
 const xs = (stream: string): number[][] => Array.from({ length: N }, (_, i) => [Math.sin(i / 5 + stream.length + stream.charCodeAt(6)), Math.cos(i / 7)]);
 

@@ -12,6 +12,7 @@ import { decodeControlReply, encodeControlRequest, encodeSample } from '@carouse
 import { CheckpointStore } from './checkpoint.ts';
 import { parseStreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
+import { Cleanup, until } from './test-util.ts';
 import { Worker } from './worker.ts';
 
 const P = 2;
@@ -19,19 +20,8 @@ const N = 40;
 const STREAMS = ['reload-a', 'reload-b', 'reload-c'];
 const CFG = { model: { hidden: 6, seed: 9 } };
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
 
 const xs = (stream: string): number[][] => Array.from({ length: N }, (_, i) => [Math.cos(i / 4 + stream.charCodeAt(7)), Math.sin(i / 9)]);
 

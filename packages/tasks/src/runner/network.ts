@@ -3,7 +3,7 @@
 // small interface with the paper's optimiser: plain SGD, W -= α·dE/dW. Not the protocol.
 
 import { Rtrl97, bptt, bptt97, tbptt, tbptt97 } from '@carousel/lstm';
-import type { Lstm97Config, RecurrentLearner, RecurrentOptions, RecurrentStream, Rtrl97Stream, Tbptt97, Tbptt97Stream } from '@carousel/lstm';
+import type { Lstm97Config, RecurrentOptions, Rtrl97Stream } from '@carousel/lstm';
 import type { TaskSpec } from '../experiments.ts';
 import type { TrialConfig } from './options.ts';
 
@@ -111,23 +111,19 @@ function rtrlNet(cfg: Lstm97Config): TrialNet {
   };
 }
 
-/** The 1997 cell under the exact gradient (TBPTT or full BPTT, Tbptt97). */
-function tbptt97Net(learner: Tbptt97): TrialNet {
-  const s: Tbptt97Stream = learner.newStream();
-  return {
-    weights: learner.params.length,
-    step: (x) => learner.step(s, x),
-    learn: (d) => learner.learn(s, d),
-    // No learn() follows, so no error is recorded and no gradient is added.
-    predict: (x) => learner.step(s, x),
-    flush: () => void learner.flush(s),
-    apply: (alpha) => sgd(learner.params, learner.grad, alpha),
-    reset: () => learner.reset(s),
-  };
+/** What a windowed learner offers: a modern cell under TBPTT/BPTT, or the 1997 cell under the exact gradient (Tbptt97). */
+interface WindowLearner<S> {
+  readonly params: Float64Array;
+  readonly grad: Float64Array;
+  newStream(): S;
+  step(s: S, x: ArrayLike<number>): Float64Array;
+  learn(s: S, d: ArrayLike<number>): number;
+  flush(s: S): unknown;
+  reset(s: S): void;
 }
 
-function recurrentNet(learner: RecurrentLearner): TrialNet {
-  const s: RecurrentStream = learner.newStream();
+function learnerNet<S>(learner: WindowLearner<S>): TrialNet {
+  const s = learner.newStream();
   return {
     weights: learner.params.length,
     step: (x) => learner.step(s, x),
@@ -149,7 +145,7 @@ export function createTrialNet(net: Lstm97Config, task: TaskSpec, o: TrialConfig
   if (o.variant === 'lstm97' || o.variant === 'forget') {
     const cfg: Lstm97Config = { ...(o.variant === 'forget' ? withForgetGate(net) : net), seed };
     if (o.learner === 'rtrl97') return rtrlNet(cfg);
-    return tbptt97Net(o.learner === 'bptt' ? bptt97(cfg, maxSequenceLength(task)) : tbptt97(cfg, o.k1, o.k2));
+    return learnerNet(o.learner === 'bptt' ? bptt97(cfg, maxSequenceLength(task)) : tbptt97(cfg, o.k1, o.k2));
   }
   const options: RecurrentOptions = {
     inputs: net.inputs,
@@ -161,5 +157,5 @@ export function createTrialNet(net: Lstm97Config, task: TaskSpec, o: TrialConfig
     initRange: net.initRange ?? 0.1,
     seed,
   };
-  return recurrentNet(o.learner === 'bptt' ? bptt(options, maxSequenceLength(task)) : tbptt(options, o.k1, o.k2));
+  return learnerNet(o.learner === 'bptt' ? bptt(options, maxSequenceLength(task)) : tbptt(options, o.k1, o.k2));
 }

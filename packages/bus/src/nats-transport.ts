@@ -31,6 +31,8 @@ const STATE_CLOSED = 2;
 /** Ordered consumer pulls: a pull lasts this long, the server sends heartbeats this often while one waits. */
 const CONSUME_EXPIRES_MS = 5_000;
 const CONSUME_HEARTBEAT_MS = 1_000;
+/** A consumer that delivers nothing this long while messages are pending for it is replaced. */
+const CONSUME_STALL_MS = 5_000;
 /** Backoff between attempts to recreate a consumer that failed. */
 const CONSUME_RETRY_MIN_MS = 250;
 const CONSUME_RETRY_MAX_MS = 5_000;
@@ -289,10 +291,31 @@ export class NatsTransport implements Transport {
       // settles: while a cluster node is down that can hold this loop for minutes. Fail at once
       // instead; the loop below retries (a fresh stream check and consumer) with a short backoff.
       if ('maxInitialReset' in consumer) (consumer as { maxInitialReset: number }).maxInitialReset = 0;
-      return mapErrors(`consume ${stream}`, () => consumer.consume({
+      const iter = await mapErrors(`consume ${stream}`, () => consumer.consume({
         max_messages: opts.batch ?? DEFAULT_CONSUMER_BATCH, expires: CONSUME_EXPIRES_MS, idle_heartbeat: CONSUME_HEARTBEAT_MS,
       }));
+      return { iter, consumer };
     }
+    // Watchdog: a consumer that yields nothing for CONSUME_STALL_MS while the server says it has
+    // messages pending for it (or cannot say: its consumer is gone) is replaced. Losing the
+    // cluster node that hosted it can leave the nats.js ordered consumer waiting without an error
+    // or a missed-heartbeat event (seen in the 3-node chaos test after the stream leader's kill).
+    let progressAt = Date.now();
+    let waiting = false;
+    const watch = (consumer: { info(cached?: boolean): Promise<{ num_pending: number; num_ack_pending: number }> }) => {
+      const timer = setInterval(() => {
+        if (closed || restart || waiting || Date.now() - progressAt < CONSUME_STALL_MS) return;
+        consumer.info().then(
+          (ci) => {
+            if (ci.num_pending > 0 && !waiting && Date.now() - progressAt >= CONSUME_STALL_MS) restartNow();
+          },
+          () => {
+            if (!closed) restartNow();
+          },
+        );
+      }, CONSUME_STALL_MS / 2);
+      return () => clearInterval(timer);
+    };
     // The nats.js ordered consumer recovers from a sequence gap and from a consumer it is told was
     // deleted, but not from losing the server that hosts it (its consumer is R1, in memory: a
     // killed cluster node or a restarted single server takes it along). Missed heartbeats then
@@ -307,9 +330,14 @@ export class NatsTransport implements Transport {
       try {
         while (!closed) {
           restart = false;
-          let iter: Awaited<ReturnType<typeof start>>;
+          let iter: Awaited<ReturnType<typeof start>>['iter'];
+          let unwatch: () => void;
           try {
-            iter = await start();
+            const started = await start();
+            iter = started.iter;
+            progressAt = Date.now();
+            waiting = false;
+            unwatch = watch(started.consumer);
           } catch (err) {
             const e = toBusError(err, `consume ${stream}`);
             if (closed || e.code === BUS_ERR.NOT_FOUND || e.code === BUS_ERR.CLOSED || nc.isClosed()) throw e;
@@ -329,10 +357,14 @@ export class NatsTransport implements Transport {
           const backoff = () => sleep(Math.min(CONSUME_RETRY_MAX_MS, CONSUME_RETRY_MIN_MS * 2 ** Math.min(failures++, 10)));
           try {
             for await (const jm of iter) {
+              progressAt = Date.now();
               if (jm.seq <= lastSeq) continue; // never again what was yielded (a restart overlaps nothing, but be sure)
               failures = 0;
               lastSeq = jm.seq;
+              waiting = true; // the reader is slow (backpressure), not the consumer
               yield { subject: jm.subject, data: jm.data, headers: fromNatsHeaders(jm.headers), streamSeq: jm.seq };
+              waiting = false;
+              progressAt = Date.now();
               if (closed || restart) break;
             }
           } catch (err) {
@@ -341,6 +373,7 @@ export class NatsTransport implements Transport {
             await backoff();
             continue;
           } finally {
+            unwatch();
             stop = undefined;
             iter.stop();
           }

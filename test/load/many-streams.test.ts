@@ -62,9 +62,9 @@ describe('load: many streams, bounded actors', () => {
     const streams = Array.from({ length: N }, (_, i) => `ms-${i}`);
     const info = new Map<string, { seq: number | null; n: number }>();
     await until('every stream inspected at seq 1', async () => {
-      const todo = streams.filter((s) => info.get(s)?.seq !== 1);
-      for (let i = 0; i < todo.length; i += 64) {
-        await Promise.all(todo.slice(i, i + 64).map(async (s) => {
+      const unchecked = streams.filter((s) => info.get(s)?.seq !== 1);
+      for (let i = 0; i < unchecked.length; i += 64) {
+        await Promise.all(unchecked.slice(i, i + 64).map(async (s) => {
           const r = await control(client!, s, 'inspect', 10_000).catch(() => null);
           if (r?.ok === true && r.op === 'inspect') info.set(s, { seq: r.info.seq, n: r.info.n });
         }));

@@ -12,8 +12,8 @@
 // cost enters. Per passivated stream: (passivated - base) / N. Not a test: asserts nothing.
 // CAROUSEL_BENCH_HEAP_DIR=<dir> writes heap snapshots of the worker at the baseline and passivated.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { BenchChild } from './bench-child.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
 import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
@@ -146,57 +146,29 @@ interface ServeOptions {
   stream?: Partial<StreamConfig>;
 }
 
-/** The worker process, one JSON line per command (`mem`, `counters`) and reply; stdin EOF closes it. */
+/** The worker process (bench-child.ts) with this bench's commands: `mem`, `heap <file>`, `counters`. */
 class Child {
-  readonly #proc: ChildProcess;
-  readonly #replies: ((line: string) => void)[] = [];
-
-  private constructor(proc: ChildProcess) {
-    this.#proc = proc;
-    createInterface({ input: proc.stdout! }).on('line', (line) => this.#replies.shift()?.(line));
-  }
+  private constructor(private readonly child: BenchChild) {}
 
   static async start(o: ServeOptions): Promise<Child> {
-    const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', THIS_FILE, '--serve', JSON.stringify(o)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-    const c = new Child(proc);
-    const ready = await Promise.race([
-      c.#next(),
-      new Promise<string>((_, reject) => proc.once('exit', (code) => reject(new Error(`bench worker exited early (${String(code)})`)))),
-    ]);
-    if (ready !== 'ready') throw new Error(`bench worker: unexpected first line ${ready}`);
-    return c;
+    return new Child(await BenchChild.start(THIS_FILE, REPO_ROOT, o));
   }
 
   async mem(): Promise<MemPoint> {
-    return JSON.parse(await this.#ask('mem')) as MemPoint;
+    return JSON.parse(await this.child.ask('mem')) as MemPoint;
   }
 
   /** Writes a V8 heap snapshot of the worker process to `file` (CAROUSEL_BENCH_HEAP_DIR). */
   async heap(file: string): Promise<void> {
-    await this.#ask(`heap ${file}`);
+    await this.child.ask(`heap ${file}`);
   }
 
   async counters(): Promise<{ active: number; passivatedTotal: number }> {
-    return JSON.parse(await this.#ask('counters')) as { active: number; passivatedTotal: number };
+    return JSON.parse(await this.child.ask('counters')) as { active: number; passivatedTotal: number };
   }
 
-  async close(): Promise<void> {
-    if (this.#proc.exitCode !== null) return;
-    const exited = new Promise<void>((r) => this.#proc.once('exit', () => r()));
-    this.#proc.stdin!.end();
-    const timer = setTimeout(() => this.#proc.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
-  }
-
-  #next(): Promise<string> {
-    return new Promise((resolve) => this.#replies.push(resolve));
-  }
-
-  #ask(cmd: string): Promise<string> {
-    const p = this.#next();
-    this.#proc.stdin!.write(cmd + '\n');
-    return p;
+  close(): Promise<void> {
+    return this.child.close();
   }
 }
 

@@ -18,9 +18,9 @@
 // CAROUSEL_BENCH_CPU_PROF=<dir> profiles the worker process (--cpu-prof); CAROUSEL_BENCH_HOPS_DUMP=<file>
 // writes the latency phase's raw hop records.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { BenchChild } from './bench-child.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
 import { createSubjects, decodePrediction, encodeInferRequest, encodeSample, parseOptions, partitionOf } from '@carousel/protocol';
@@ -309,30 +309,15 @@ interface ServeOptions {
   checkpointEveryMs?: number;
 }
 
-/** The worker process, driven over stdin/stdout with one JSON line per command and reply. */
+/** The worker process (bench-child.ts) with this bench's commands. */
 class WorkerChild {
-  readonly #proc: ChildProcess;
-  readonly #replies: ((line: string) => void)[] = [];
-
-  private constructor(proc: ChildProcess) {
-    this.#proc = proc;
-    createInterface({ input: proc.stdout! }).on('line', (line) => this.#replies.shift()?.(line));
-  }
+  private constructor(private readonly child: BenchChild) {}
 
   static async start(o: ServeOptions): Promise<WorkerChild> {
     // CAROUSEL_BENCH_CPU_PROF=<dir>: the worker process writes a V8 CPU profile there on exit.
     const prof = process.env['CAROUSEL_BENCH_CPU_PROF'];
     const flags = prof === undefined || prof === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`];
-    const proc = spawn(process.execPath, ['--expose-gc', ...flags, '--import', 'tsx', THIS_FILE, '--serve', JSON.stringify(o)], {
-      cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const c = new WorkerChild(proc);
-    const ready = await Promise.race([
-      c.#next(),
-      new Promise<string>((_, reject) => proc.once('exit', (code) => reject(new Error(`bench worker exited early (${String(code)})`)))),
-    ]);
-    if (ready !== 'ready') throw new Error(`bench worker: unexpected first line ${ready}`);
-    return c;
+    return new WorkerChild(await BenchChild.start(THIS_FILE, REPO_ROOT, o, flags));
   }
 
   async mem(): Promise<Mem> {
@@ -343,23 +328,12 @@ class WorkerChild {
     return JSON.parse(await this.ask('counters')) as Counters;
   }
 
-  async close(): Promise<void> {
-    if (this.#proc.exitCode !== null) return;
-    const exited = new Promise<void>((r) => this.#proc.once('exit', () => r()));
-    this.#proc.stdin!.end();
-    const timer = setTimeout(() => this.#proc.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
-  }
-
-  #next(): Promise<string> {
-    return new Promise((resolve) => this.#replies.push(resolve));
-  }
-
   ask(cmd: string): Promise<string> {
-    const p = this.#next();
-    this.#proc.stdin!.write(cmd + '\n');
-    return p;
+    return this.child.ask(cmd);
+  }
+
+  close(): Promise<void> {
+    return this.child.close();
   }
 }
 

@@ -5,13 +5,12 @@
 // failures are injected by a wrapper around the in-process transport's lease bucket.
 
 import { afterEach, describe, expect, test } from 'vitest';
-import { InProcTransport, type BusMsg } from '@carousel/bus';
 import { withStallableRenewals, type RenewalControl } from '@carousel/bus/testing';
-import { decodeControlReply, encodeControlRequest, encodeSample } from '@carousel/protocol';
+import { decodeControlReply, encodeControlRequest } from '@carousel/protocol';
 import { CheckpointStore } from './checkpoint.ts';
 import { parseStreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
-import { Cleanup, until } from './test-util.ts';
+import { Cleanup, collectPredictions, mappedInProc, publishSamples, until } from './test-util.ts';
 import { Worker } from './worker.ts';
 
 const P = 4;
@@ -26,7 +25,7 @@ const xs = (stream: string): number[][] => Array.from({ length: N }, (_, i) => [
 
 describe('lease churn (in-process transport)', () => {
   test('a stream passivating while the fence refuses its checkpoint keeps its unsaved samples: weights bit-identical to feeding each sample once', async () => {
-    const inner = new InProcTransport({ mappings: { 'carousel.in.*': `carousel.p.{{partition(${P},1)}}.{{wildcard(1)}}` } });
+    const inner = mappedInProc(P);
     const ctl: RenewalControl = { stall: false, refused: new Set() };
     const t = withStallableRenewals(inner, 'carousel_leases', ctl);
     // A long TTL: renewals may fail for seconds without the lease being lost (the generation
@@ -42,13 +41,10 @@ describe('lease churn (in-process transport)', () => {
       await inner.close();
     });
     await until('every partition owned', () => w.partitions().length === P);
-    const out = new Map<string, BusMsg[]>(STREAMS.map((s) => [s, []]));
-    inner.subscribe('carousel.out.>', { callback: (m) => out.get(m.subject.slice('carousel.out.'.length))?.push(m) });
+    const out = collectPredictions(inner, STREAMS);
     const data = new Map(STREAMS.map((s) => [s, xs(s)]));
     const publish = async (from: number, to: number): Promise<void> => {
-      for (let i = from; i < to; i++) {
-        for (const [s, x] of data) await inner.jsPublish(`carousel.in.${s}`, encodeSample({ v: 1, stream: s, seq: i, x: x[i]! }), { msgId: `${s}-${i}` });
-      }
+      await publishSamples(inner, data, from, to);
       await until(`predictions up to ${to}`, () => STREAMS.every((s) => out.get(s)!.length >= to));
     };
     const failures = async (): Promise<number> => (await w.metrics.checkpointFailures.get()).values.reduce((a, v) => a + v.value, 0);

@@ -6,13 +6,13 @@
 // 3-node chaos test (test/chaos/cluster-leader.test.ts), where it lost samples of a stream.
 
 import { afterEach, describe, expect, test } from 'vitest';
-import { BUS_ERR, BusError, InProcTransport, type BusMsg } from '@carousel/bus';
+import { BUS_ERR, BusError } from '@carousel/bus';
 import { withKvFaults, withStallableRenewals, type RenewalControl } from '@carousel/bus/testing';
-import { decodeControlReply, encodeControlRequest, encodeSample } from '@carousel/protocol';
+import { decodeControlReply, encodeControlRequest } from '@carousel/protocol';
 import { CheckpointStore } from './checkpoint.ts';
 import { parseStreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
-import { Cleanup, until } from './test-util.ts';
+import { Cleanup, collectPredictions, mappedInProc, publishSamples, until } from './test-util.ts';
 import { Worker } from './worker.ts';
 
 const P = 2;
@@ -27,7 +27,7 @@ const xs = (stream: string): number[][] => Array.from({ length: N }, (_, i) => [
 
 describe('reload after a generation change (in-process transport)', () => {
   test('checkpoint reads failing during the reload delay the replayed samples but lose none: weights bit-identical to one feed of each', async () => {
-    const inner = new InProcTransport({ mappings: { 'carousel.in.*': `carousel.p.{{partition(${P},1)}}.{{wildcard(1)}}` } });
+    const inner = mappedInProc(P);
     const ctl: RenewalControl = { stall: false, refused: new Set() };
     let failReads = 0; // checkpoint reads (stream keys, not partition records) still to fail
     let failedReads = 0;
@@ -51,13 +51,10 @@ describe('reload after a generation change (in-process transport)', () => {
       await inner.close();
     });
     await until('every partition owned', () => w.partitions().length === P);
-    const out = new Map<string, BusMsg[]>(STREAMS.map((s) => [s, []]));
-    inner.subscribe('carousel.out.>', { callback: (m) => out.get(m.subject.slice('carousel.out.'.length))?.push(m) });
+    const out = collectPredictions(inner, STREAMS);
     const data = new Map(STREAMS.map((s) => [s, xs(s)]));
     const publish = async (from: number, to: number): Promise<void> => {
-      for (let i = from; i < to; i++) {
-        for (const [s, x] of data) await inner.jsPublish(`carousel.in.${s}`, encodeSample({ v: 1, stream: s, seq: i, x: x[i]! }), { msgId: `${s}-${i}` });
-      }
+      await publishSamples(inner, data, from, to);
     };
 
     // 1. 20 samples each (checkpoints at 8 and 16 samples: 4 unsaved samples per stream).

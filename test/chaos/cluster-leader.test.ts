@@ -81,7 +81,8 @@ describe('chaos: cluster leader loss', () => {
       const electedMs = performance.now() - killedAt;
       await until('predictions after the kill', () => STREAMS.every((s) => (rec.perStreamArrivals.get(s) ?? []).some((a) => a > killedAt + 200)), 30_000, 50).catch(async (e: Error) => {
         const m = await metric(worker!.metricsUrl, 'carousel_worker_samples_total');
-        throw new Error(`${e.message} (${target} leader ${leader} killed); acked ${producer!.totalAcked} (at kill ${ackedAt}), retries ${producer!.retries}, predictions ${rec.total}, worker samples ${m}`);
+        const after = STREAMS.map((s) => `${s} ${(rec.perStreamArrivals.get(s) ?? []).filter((a) => a > killedAt).length}`).join(', ');
+        throw new Error(`${e.message} (${target} leader ${leader} killed); acked ${producer!.totalAcked} (at kill ${ackedAt}), retries ${producer!.retries}, predictions ${rec.total} (after the kill: ${after}), worker samples ${m}`);
       });
       const gap = rec.gapAround(killedAt);
       const resumeAll = Math.max(...STREAMS.map((s) => rec.gapAround(killedAt + 200, [s]).after - killedAt));

@@ -33,6 +33,15 @@ const CONSUME_EXPIRES_MS = 5_000;
 const CONSUME_HEARTBEAT_MS = 1_000;
 /** A consumer that delivers nothing this long while messages are pending for it is replaced. */
 const CONSUME_STALL_MS = 5_000;
+/**
+ * A consumer create (and the stream check before it) waits at most this long. A cluster places
+ * each new ordered consumer (R1) on one of the stream's peers, and it may pick a peer that was
+ * killed but is not yet known to be down: that create never answers, and only a new one (placed
+ * anew) succeeds. So a create that times out is retried at once, not after a growing backoff.
+ */
+const CONSUME_CREATE_TIMEOUT_MS = 2_000;
+/** How long the server keeps an ordered consumer nobody pulls from (one orphaned by a lost create). */
+const CONSUME_INACTIVE_MS = 60_000;
 /** Backoff between attempts to recreate a consumer that failed. */
 const CONSUME_RETRY_MIN_MS = 250;
 const CONSUME_RETRY_MAX_MS = 5_000;
@@ -94,7 +103,10 @@ export class NatsTransport implements Transport {
   #watches = new Set<KvWatch>();
   #status = new StatusHub();
   #jsm: JetStreamManager | undefined;
+  #jsmCreate: JetStreamManager | undefined;
   readonly #js: JetStreamClient;
+  /** For consumer creates, with the shorter timeout (CONSUME_CREATE_TIMEOUT_MS). */
+  readonly #jsCreate: JetStreamClient;
   readonly #done: Promise<void | Error>;
 
   private constructor(
@@ -103,6 +115,7 @@ export class NatsTransport implements Transport {
     private readonly backoff: ReconnectBackoff,
   ) {
     this.#js = nc.jetstream({ timeout: opts.requestTimeoutMs });
+    this.#jsCreate = nc.jetstream({ timeout: this.#createTimeoutMs() });
     void this.#watchStatus();
     this.#done = nc.closed().then((err) => {
       this.#state = STATE_CLOSED;
@@ -146,6 +159,15 @@ export class NatsTransport implements Transport {
 
   #guard(): void {
     if (this.#state !== STATE_OPEN || this.nc.isClosed()) throw new BusError(BUS_ERR.CLOSED, 'transport is closed or draining');
+  }
+
+  #createTimeoutMs(): number {
+    return Math.min(this.opts.requestTimeoutMs, CONSUME_CREATE_TIMEOUT_MS);
+  }
+
+  async #createManager(): Promise<JetStreamManager> {
+    this.#jsmCreate ??= await mapErrors('jetstream manager', () => this.nc.jetstreamManager({ timeout: this.#createTimeoutMs() }));
+    return this.#jsmCreate;
   }
 
   async #manager(): Promise<JetStreamManager> {
@@ -233,9 +255,9 @@ export class NatsTransport implements Transport {
     this.#guard();
     checkName('stream', stream);
     if (opts.filterSubject !== undefined) checkPattern(opts.filterSubject);
-    const js = this.#js;
+    const js = this.#jsCreate;
     const nc = this.nc;
-    const manager = () => this.#manager();
+    const manager = () => this.#createManager();
     const consumers = this.#consumers;
     const reconnectHooks = this.#reconnectHooks;
     let lastSeq = opts.afterSeq;
@@ -284,6 +306,7 @@ export class NatsTransport implements Transport {
       const consumer = await mapErrors(`ordered consumer on ${stream}`, () =>
         js.consumers.get(stream, {
           opt_start_seq: lastSeq + 1,
+          inactive_threshold: CONSUME_INACTIVE_MS,
           ...(opts.filterSubject === undefined ? {} : { filterSubjects: opts.filterSubject }),
         }),
       );
@@ -341,7 +364,8 @@ export class NatsTransport implements Transport {
           } catch (err) {
             const e = toBusError(err, `consume ${stream}`);
             if (closed || e.code === BUS_ERR.NOT_FOUND || e.code === BUS_ERR.CLOSED || nc.isClosed()) throw e;
-            await sleep(Math.min(CONSUME_RETRY_MAX_MS, CONSUME_RETRY_MIN_MS * 2 ** Math.min(failures++, 10)));
+            // A timeout has already waited; another create may be placed on a live peer.
+            await sleep(e.code === BUS_ERR.TIMEOUT ? CONSUME_RETRY_MIN_MS : Math.min(CONSUME_RETRY_MAX_MS, CONSUME_RETRY_MIN_MS * 2 ** Math.min(failures++, 10)));
             continue;
           }
           stop = () => iter.stop();

@@ -85,7 +85,7 @@ export async function run(args: BenchArgs): Promise<void> {
 function breakdownText(b: MemoryBreakdown): string {
   const rows = b.typedArrays.map((r) => `\`${r.holder}\` ${kb(r.bytes)}`).join(', ');
   const heap = Number.isFinite(b.heapPerProcessor) ? `${kb(b.heapPerProcessor)} of JS heap` : 'JS heap not measured';
-  return `One StreamProcessor of this model (bench/worker/breakdown.ts): ${kb(b.typedArrayTotal)} of typed arrays (${rows}) and ${heap} (the processor's, model's and stream's JS objects; the TBPTT window is one slab read at offsets, without the per-slot view objects that were ~35 KB of it before 3203f03). The infer/rollout scratch stream and the optimizer's atomic-path buffers are one per process and model shape, not per stream.`;
+  return `One StreamProcessor of this model (bench/worker/breakdown.ts): ${kb(b.typedArrayTotal)} of typed arrays (${rows}) and ${heap} (the processor's, model's and stream's JS objects; the TBPTT window is one slab read at offsets, without the per-slot view objects that were ~35 KB of it before 3203f03). Not counted there (${kb(b.processShared)}, one per process and model shape, not per stream): the gradient every per-stream model borrows (Trainer.shareGradient), the infer/rollout scratch stream, the learners' step workspace and the optimizer's atomic-path buffers. The last-good copy of the weights is float32.`;
 }
 
 function kb(bytes: number, digits = 1): string {

@@ -128,6 +128,7 @@ export {
 export {
   DEFAULT_APPLY_EVERY,
   DEFAULT_REDUCE,
+  GradientPool,
   Trainer,
   parseTrainerOptions,
   type ResolvedTrainerOptions,

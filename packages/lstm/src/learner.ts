@@ -28,8 +28,11 @@ export interface ParamGroup {
 export interface Learner<S extends StreamState = StreamState> {
   /** All parameters in one contiguous buffer; the groups are views into it. */
   readonly params: Float64Array;
-  /** Accumulated dE/dθ, same layout as params. The learner only ever adds to it. */
-  readonly grad: Float64Array;
+  /**
+   * Accumulated dE/dθ, same layout as params. The learner only ever adds to it, and reads the
+   * field at each call: a Trainer may swap the buffer between calls (Trainer.shareGradient).
+   */
+  grad: Float64Array;
   /** Layout of params (and grad). */
   readonly groups: readonly ParamGroup[];
   /** Number of inputs X and outputs K. */

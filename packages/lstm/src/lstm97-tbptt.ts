@@ -63,7 +63,7 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
   readonly spec: Lstm97Spec;
   readonly options: Tbptt97Config;
   readonly params: Float64Array;
-  readonly grad: Float64Array;
+  grad: Float64Array;
   readonly groups: readonly ParamGroup[];
   readonly inputs: number;
   readonly outputs: number;

@@ -124,7 +124,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
   readonly layout: Lstm97Layout;
   readonly spec: Lstm97Spec;
   readonly params: Float64Array;
-  readonly grad: Float64Array;
+  grad: Float64Array;
   readonly groups: readonly ParamGroup[];
   readonly inputs: number;
   readonly outputs: number;

@@ -41,7 +41,7 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
   readonly config: RecurrentConfig;
   readonly layout: RecurrentLayout;
   readonly params: Float64Array;
-  readonly grad: Float64Array;
+  grad: Float64Array;
   readonly groups: readonly ParamGroup[];
   readonly inputs: number;
   readonly outputs: number;

@@ -20,6 +20,15 @@
 //   - optimizer refusals (non-finite gradient, or an update that would diverge) leave the weights
 //     bit-identical; grad is zeroed so the next window starts clean: refusedUpdates, divergedUpdates.
 // The pending window (grad and its event count) is not part of a checkpoint; flush() first.
+//
+// Shared gradient (shareGradient). A trainer whose grad is zero between calls does not need a
+// buffer of its own: every trainer of one parameter count in a process can borrow one zero
+// buffer from a GradientPool, since calls never interleave (one thread, each call synchronous).
+// Each call first points the learner at the pool's buffer if its own gradient is clean; if a call
+// leaves gradient behind (a window still open: applyEvery > 1, a poisoned window, or a backward
+// pass that step() ran), the gradient moves to a buffer the trainer holds (one copy per window)
+// and the pool's buffer is zeroed; once the window is applied or discarded the held buffer goes
+// back to the pool. Numerically nothing changes: the same additions in the same order.
 
 import { LSTM_ERR, LstmError, checkEnum, checkInt, checkVector } from './errors.ts';
 import type { Learner, StreamState } from './learner.ts';
@@ -59,6 +68,40 @@ export function parseTrainerOptions(opts: TrainerOptions = {}): ResolvedTrainerO
   });
 }
 
+/**
+ * Gradient buffers of one length lent to trainers (see "Shared gradient" above). `current` is
+ * the buffer every clean trainer uses; it is all zeros whenever no trainer call is running.
+ */
+export class GradientPool {
+  readonly current: Float64Array;
+  readonly #free: Float64Array[] = [];
+
+  constructor(readonly size: number) {
+    checkInt('size', size, 1);
+    this.current = new Float64Array(size);
+  }
+
+  /** A zero buffer for a trainer whose window stays open. */
+  take(): Float64Array {
+    return this.#free.pop() ?? new Float64Array(this.size);
+  }
+
+  /** A buffer a trainer held is clean again: zeroed and kept for the next take(). */
+  release(buf: Float64Array): void {
+    if (buf.length !== this.size || buf === this.current) return;
+    buf.fill(0);
+    if (this.#free.length < MAX_POOL_FREE) this.#free.push(buf);
+  }
+
+  /** Buffers held in reserve (for tests and the memory bench). */
+  get spare(): number {
+    return this.#free.length;
+  }
+}
+
+/** Clean buffers a GradientPool keeps beyond `current`. */
+const MAX_POOL_FREE = 4;
+
 /** Monotonic counters, one per metric. */
 export interface TrainerStats {
   /** step() calls that reached the learner. */
@@ -92,6 +135,11 @@ export class Trainer<S extends StreamState = StreamState> {
   };
   private events = 0;
   private poisoned = false;
+  /** grad may hold gradient (not applied or discarded yet). */
+  private dirty = false;
+  private pool: GradientPool | null = null;
+  /** The buffer this trainer holds while its window is open (shared gradient only). */
+  private held: Float64Array | null = null;
   private status: ApplyStatus | null = null;
 
   constructor(readonly learner: Learner<S>, opts: TrainerOptions = {}) {
@@ -112,6 +160,53 @@ export class Trainer<S extends StreamState = StreamState> {
     return this.events;
   }
 
+  /**
+   * Lets the learner borrow `pool`'s buffer as its grad whenever its own gradient is clean (see
+   * "Shared gradient" above). Only for trainers whose learner's grad nobody else writes between
+   * this trainer's calls, other than through clearGradient(); a learner shared by a StreamBatch
+   * keeps its own.
+   */
+  shareGradient(pool: GradientPool): void {
+    if (pool.size !== this.learner.params.length) {
+      throw new LstmError(LSTM_ERR.CONFIG, `gradient pool of ${pool.size}, params ${this.learner.params.length}`);
+    }
+    this.pool = pool;
+    this.settle();
+  }
+
+  /** Zeroes the gradient and forgets any open window (after a rollback of the weights). */
+  clearGradient(): void {
+    this.borrow();
+    this.learner.grad.fill(0);
+    this.events = 0;
+    this.dirty = false;
+    this.settle();
+  }
+
+  /** Before a call: a clean learner uses the pool's current buffer (giving back one it held). */
+  private borrow(): void {
+    const pool = this.pool;
+    if (pool === null || this.dirty) return;
+    if (this.held !== null) {
+      pool.release(this.held);
+      this.held = null;
+    }
+    this.learner.grad = pool.current;
+  }
+
+  /** After a call: gradient left behind in the pool's buffer moves to one of this trainer's own. */
+  private settle(): void {
+    const pool = this.pool;
+    if (pool === null) return;
+    if (!this.dirty) this.borrow();
+    else if (this.held === null) {
+      const held = pool.take();
+      held.set(pool.current);
+      pool.current.fill(0);
+      this.held = this.learner.grad = held;
+    }
+  }
+
   /** Status of the last optimizer call, or null if none was made yet. */
   get lastApplyStatus(): ApplyStatus | null {
     return this.status;
@@ -125,9 +220,19 @@ export class Trainer<S extends StreamState = StreamState> {
       this.counters.refusedInputs++;
       throw e;
     }
-    const y = this.learner.step(s, x);
-    this.counters.steps++;
-    return y;
+    this.borrow();
+    try {
+      const y = this.learner.step(s, x);
+      this.counters.steps++;
+      // A step can run a backward pass left due by a step without learn().
+      if (this.learner.gradReady(s)) this.dirty = true;
+      return y;
+    } catch (e) {
+      if (!(e instanceof LstmError && UNCHANGED_ON_THROW.has(e.code))) this.dirty = true;
+      throw e;
+    } finally {
+      this.settle();
+    }
   }
 
   /**
@@ -144,13 +249,22 @@ export class Trainer<S extends StreamState = StreamState> {
       this.counters.refusedTargets++;
       throw e;
     }
+    this.borrow();
+    try {
+      return this.learnInner(s, target, weight);
+    } finally {
+      this.settle();
+    }
+  }
+
+  private learnInner(s: S, target: ArrayLike<number>, weight: number): number {
     let loss: number;
     try {
       loss = this.learner.learn(s, target, weight);
     } catch (e) {
       // The contract's refusals change nothing; anything else may have left part of a gradient
       // in grad, so this window is never applied.
-      if (!(e instanceof LstmError && UNCHANGED_ON_THROW.has(e.code))) this.poisoned = true;
+      if (!(e instanceof LstmError && UNCHANGED_ON_THROW.has(e.code))) this.poisoned = this.dirty = true;
       throw e;
     }
     this.counters.learns++;
@@ -159,6 +273,7 @@ export class Trainer<S extends StreamState = StreamState> {
       this.poisoned = true;
     }
     if (this.learner.gradReady(s)) {
+      this.dirty = true;
       this.counters.gradEvents++;
       this.events++;
       if (this.poisoned) this.discard(true);
@@ -172,6 +287,15 @@ export class Trainer<S extends StreamState = StreamState> {
    * optimizer status, or null if nothing was pending or the window was discarded as poisoned.
    */
   flush(): ApplyStatus | null {
+    this.borrow();
+    try {
+      return this.flushInner();
+    } finally {
+      this.settle();
+    }
+  }
+
+  private flushInner(): ApplyStatus | null {
     if (this.poisoned) {
       // A delayed learner (tbptt) may not have emitted the poisoned gradient yet, so the poison
       // stays set and also covers its next gradient event.
@@ -192,6 +316,7 @@ export class Trainer<S extends StreamState = StreamState> {
     this.status = status;
     grad.fill(0);
     this.events = 0;
+    this.dirty = false;
     return status;
   }
 
@@ -200,5 +325,7 @@ export class Trainer<S extends StreamState = StreamState> {
     this.counters.discardedWindows++;
     this.events = 0;
     if (clearPoison) this.poisoned = false;
+    // A delayed learner may still emit the poisoned gradient; until then grad is zero.
+    this.dirty = false;
   }
 }

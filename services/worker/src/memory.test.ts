@@ -35,7 +35,7 @@ function buffersOf(root: object): ArrayBufferLike[] {
 const sample = (t: number): number[] => [Math.sin(t / 7), Math.cos(t / 11)];
 
 describe('memory of one stream', () => {
-  test('an active default-model stream holds five parameter-sized vectors (weights, gradient, Adam m and v, the last-good copy) and one TBPTT window', () => {
+  test('an active default-model stream holds three parameter-sized vectors (weights, Adam m and v), a float32 last-good copy and one TBPTT window; the gradient is the process\'s', () => {
     const run = (): StreamProcessor => {
       const p = new StreamProcessor(parseStreamConfig({ horizon: 3 }), 2);
       for (let t = 0; t < 300; t++) {
@@ -50,9 +50,11 @@ describe('memory of one stream', () => {
     const shared = buffersOf(p).filter((b) => other.has(b));
     const P = p.model.learner.params.length;
     const bytes = buffersOf(p).filter((b) => !other.has(b)).map((b) => b.byteLength).sort((a, b) => b - a);
-    // The shared workspace: one unpacked step (ring.ts StepCache) and the backward carries, a few KB.
-    expect(shared.length).toBeGreaterThan(0);
-    expect(shared.reduce((a, b) => a + b.byteLength, 0)).toBeLessThan(8192);
+    // The shared workspace: one unpacked step (ring.ts StepCache) and the backward carries, a few
+    // KB, and the gradient every per-stream model of this shape borrows (Trainer.shareGradient).
+    expect(p.model.learner.grad.buffer.byteLength).toBe(8 * P);
+    expect(shared).toContain(p.model.learner.grad.buffer);
+    expect(shared.filter((b) => b !== p.model.learner.grad.buffer).reduce((a, b) => a + b.byteLength, 0)).toBeLessThan(8192);
     // The TBPTT(4,32) window: one slab of k2 = 32 slots, each x and dA (2 + 2), the gate
     // activations (4H) and hPrev, cPrev, tanh(c) (3H) of its step; the state leaving a step is the
     // next slot's hPrev, cPrev, so it is not stored twice (ring.ts).
@@ -60,11 +62,12 @@ describe('memory of one stream', () => {
     expect(ring.capacity).toBe(32);
     expect(ring.floats).toBe(32 * (2 + 2 + 4 * 32 + 3 * 32));
     const slab = 8 * ring.floats;
-    expect(bytes.filter((b) => b === 8 * P)).toHaveLength(5);
+    expect(bytes.filter((b) => b === 8 * P)).toHaveLength(3);
+    expect(bytes.filter((b) => b === 4 * P)).toHaveLength(1);
     // Nothing else of size: no second window for infer or the rollout, no optimizer workspace, no guard copy of the optimizer state.
-    expect(bytes.filter((b) => b > 1024 && b !== 8 * P)).toEqual([slab]);
+    expect(bytes.filter((b) => b > 1024 && b !== 8 * P && b !== 4 * P)).toEqual([slab]);
     const small = bytes.filter((b) => b <= 1024).reduce((a, b) => a + b, 0);
-    console.log(`P=${P}: ${bytes.length} buffers, ${(5 * 8 * P / 1024).toFixed(1)} KB of parameter vectors, window ${(slab / 1024).toFixed(1)} KB, ${small} B in small ones`);
+    console.log(`P=${P}: ${bytes.length} buffers, ${((3 * 8 + 4) * P / 1024).toFixed(1)} KB of parameter vectors, window ${(slab / 1024).toFixed(1)} KB, ${small} B in small ones`);
     // Per-layer state and backward scratch (H or 4H floats each), the normaliser's and the scorer's D-vectors.
     expect(small).toBeLessThan(4096);
     // The scratch stream of infer and the rollout is one per model shape in the process.

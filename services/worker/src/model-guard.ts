@@ -159,12 +159,14 @@ export class InputGuard {
  * restores the last-good weights, resets the optimizer's state (its moments and step count belong
  * to the weights that diverged), zeroes the pending gradient and resets the recurrent state (state
  * from a different set of weights means nothing). Memory: one copy of the parameters, whatever the
- * stream length.
+ * stream length. The copy is kept in single precision (half the bytes of the weights): a rollback
+ * is rare and restores the last-good weights rounded to float32, which is still a healthy model;
+ * weights beyond float32's range are not healthy enough to be copied.
  */
 export class ModelGuard {
   explodeStreak = 0;
-  /** (P) the last-good weights. */
-  private readonly good: Float64Array;
+  /** (P) the last-good weights, rounded to float32. */
+  private readonly good: Float32Array;
   private takenAt: number;
   /** Start of the current interval, samples; and whether it has been healthy so far. */
   private since: number;
@@ -172,7 +174,7 @@ export class ModelGuard {
   private lastUpdates: number;
 
   constructor(readonly options: Readonly<ModelGuardOptions>, private readonly model: Model<StreamState>, samples: number) {
-    this.good = model.learner.params.slice();
+    this.good = Float32Array.from(model.learner.params);
     this.takenAt = samples;
     this.since = samples;
     this.lastUpdates = model.trainer.stats.updates;
@@ -210,7 +212,7 @@ export class ModelGuard {
     const { learner, trainer } = this.model;
     learner.params.set(this.good);
     trainer.optimizer.reset();
-    learner.grad.fill(0);
+    trainer.clearGradient();
     learner.reset(stream);
     this.explodeStreak = 0;
     this.lastUpdates = trainer.stats.updates;
@@ -223,13 +225,22 @@ export class ModelGuard {
   tick(samples: number): void {
     if (this.explodeStreak > 0) this.healthy = false;
     if (samples - this.since < this.options.snapshotEvery) return;
-    if (this.healthy && allFinite(this.model.learner.params)) {
+    if (this.healthy && allWithin(this.model.learner.params, F32_MAX)) {
       this.good.set(this.model.learner.params);
       this.takenAt = samples;
     }
     this.since = samples;
     this.healthy = true;
   }
+}
+
+/** The largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
+
+/** Every value finite and within ±bound. */
+function allWithin(v: ArrayLike<number>, bound: number): boolean {
+  for (let i = 0; i < v.length; i++) if (!(Math.abs(v[i]) <= bound)) return false;
+  return true;
 }
 
 function allFinite(v: ArrayLike<number>): boolean {

@@ -7,9 +7,13 @@
 // A scratch step may run a backward pass that was due on the copied window and add it to the
 // model's grad (the learner cannot tell a scratch from the stream). forecast() saves grad before
 // and restores it after, so a forecast never changes what the next update applies.
+//
+// The gradient buffer is shared the same way: every per-stream model of one parameter count
+// borrows the process's GradientPool (Trainer.shareGradient), so a stream whose gradient is
+// applied in the turn that computed it (the default: every update) holds no gradient of its own.
 // Dimension letters: P parameters.
 
-import { copyStream, type Model, type StreamState } from '@carousel/lstm';
+import { GradientPool, copyStream, type Model, type StreamState } from '@carousel/lstm';
 
 /** Model shapes whose scratch is kept; the least recently used is dropped beyond this. */
 export const MAX_SCRATCH_SHAPES = 8;
@@ -54,6 +58,16 @@ export function forecast<T>(model: Model<StreamState>, stream: StreamState, f: (
   } finally {
     grad.set(s.grad);
   }
+}
+
+const gradientPools = new Map<number, GradientPool>();
+
+/** Makes `model`'s trainer borrow the process's gradient buffer for its parameter count. */
+export function shareGradient(model: Model<StreamState>): void {
+  const size = model.learner.params.length;
+  let pool = gradientPools.get(size);
+  if (pool === undefined) gradientPools.set(size, (pool = new GradientPool(size)));
+  model.trainer.shareGradient(pool);
 }
 
 /** Scratch streams held (for tests and the memory bench). */

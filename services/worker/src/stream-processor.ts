@@ -17,7 +17,7 @@ import { createModel, loadModel, saveModel, type Model, type StreamState } from 
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import { InputGuard, ModelGuard, parseModelGuardOptions, type ModelGuardOptions, type ModelGuardState } from './model-guard.ts';
 import { createNormalizer, type Normalizer, type NormalizerState } from './normalizer.ts';
-import { forecast } from './scratch.ts';
+import { forecast, shareGradient } from './scratch.ts';
 import type { StreamConfig } from './stream-config.ts';
 
 /** What one processed sample produces (the worker turns it into a Prediction). */
@@ -121,6 +121,8 @@ export class StreamProcessor {
       this.model = createModel({ ...config.model, inputs: dims, outputs: dims });
       this.stream = this.model.learner.newStream();
     }
+    // A group's model is stepped batched (StreamBatch), which adds to its grad directly: it keeps its own.
+    if (!this.shared) shareGradient(this.model);
     this.normalizer = createNormalizer({ features: dims, window: config.normalizerWindow, enabled: config.normalize });
     this.scorer = createAnomalyScorer({ ...config.anomaly, features: dims });
     this.xn = new Float64Array(dims);

@@ -3,10 +3,10 @@
 // forecasts stay finite, the counters say what happened, and the model still learns afterwards.
 // Forced divergences (a poisoned parameter, exploding weights) roll back to the last good weights.
 
-import { createRng, type Rng } from '@carousel/lstm';
+import { createModel, createRng, type Rng } from '@carousel/lstm';
 import { describe, expect, it } from 'vitest';
 import { WORKER_ERR } from './errors.ts';
-import { DEFAULT_SNAPSHOT_EVERY, parseModelGuardOptions } from './model-guard.ts';
+import { DEFAULT_SNAPSHOT_EVERY, ModelGuard, parseModelGuardOptions } from './model-guard.ts';
 import { parseStreamConfig, type StreamModelOptions } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
 
@@ -183,5 +183,25 @@ describe('model guard - forced divergence', () => {
     expect(run(b, 700, 1000)).toEqual(run(a, 700, 1000));
     expect(b.model.learner.params).toEqual(a.model.learner.params);
     expect(b.stats).toEqual(a.stats);
+  });
+});
+
+describe('model guard - the float32 last-good copy', () => {
+  it('a copy is taken only of weights within float32 range, so a rollback never restores an infinity', () => {
+    const model = createModel({ cell: 'vanilla', hidden: 3, learner: 'tbptt', k1: 1, k2: 2, inputs: 1, outputs: 1 });
+    const guard = new ModelGuard(parseModelGuardOptions({ snapshotEvery: 10 }), model, 0);
+    const { params } = model.learner;
+    const first = params.map(Math.fround);
+    params[0] = 1e39; // finite as a double, Infinity as a float32
+    guard.tick(10);
+    expect(guard.goodAt).toBe(0);
+    params[0] = 0.25;
+    guard.tick(20);
+    expect(guard.goodAt).toBe(20);
+    const second = params.map(Math.fround);
+    params.fill(NaN);
+    guard.rollback(model.learner.newStream(), 21);
+    expect(params).toEqual(second);
+    expect(second).not.toEqual(first);
   });
 });

@@ -4,7 +4,7 @@
 // steps (labelled so), a missing `createOptimizer` makes the update a plain SGD loop.
 //
 // Online step, every contender: y = step(s, x(t)); learn(s, d(t)); if gradReady: SGD update of
-// params from grad, grad.fill(0). Forward only: Rtrl97.predict (no traces) / the vanilla
+// params from grad, grad.fill(0). rtrl97 runs learn and the SGD step fused (Rtrl97.learnSgd). Forward only: Rtrl97.predict (no traces) / the vanilla
 // learner's step() with no learn(). Dimensions: X inputs, H hidden, K = 1 output, B streams.
 
 import * as lstm from '@carousel/lstm';
@@ -77,15 +77,24 @@ export interface OnlineLoop {
   forwardStep(): void;
 }
 
-function onlineLoop<S>(net: LearnerLike<S>, data: SineStream, lr: number, forward: (s: S, x: Float64Array) => Float64Array, update0: UpdateKind = 'sgd'): OnlineLoop {
+/**
+ * `fused`: the learner's learn() and SGD step in one pass (Rtrl97.learnSgd), used for the 'sgd'
+ * update when given: what an online learner with plain SGD runs.
+ */
+function onlineLoop<S>(net: LearnerLike<S>, data: SineStream, lr: number, forward: (s: S, x: Float64Array) => Float64Array, update0: UpdateKind = 'sgd', fused?: (s: S, d: Float64Array, lr: number) => number): OnlineLoop {
   const s = net.newStream();
   const d = new Float64Array(1);
   const update = sgd(net.params, net.grad, lr, update0);
+  const learnSgd = update0 === 'sgd' ? fused : undefined;
   let t = 0;
   return {
     learnStep() {
       net.step(s, data.row(t));
       d[0] = data.d[t % data.d.length]!;
+      if (learnSgd !== undefined) {
+        t++;
+        return learnSgd(s, d, lr);
+      }
       const E = net.learn(s, d);
       if (net.gradReady(s)) update();
       t++;
@@ -100,7 +109,7 @@ function onlineLoop<S>(net: LearnerLike<S>, data: SineStream, lr: number, forwar
 
 export function rtrl97Loop(data: SineStream, H: number, lr: number, update: UpdateKind = 'sgd', cellSources: CellSources = 'cells'): OnlineLoop {
   const net = new Rtrl97(RTRL97_CONFIG(data.X, H, cellSources));
-  return onlineLoop<Rtrl97Stream>(net, data, lr, (s, x) => net.predict(s, x), update);
+  return onlineLoop<Rtrl97Stream>(net, data, lr, (s, x) => net.predict(s, x), update, (s, d, rate) => net.learnSgd(s, d, rate));
 }
 
 /** null when tbptt is not exported yet. */

@@ -17,7 +17,7 @@ export {
   type Lstm97Layout,
   type Lstm97State,
 } from './lstm97.ts';
-export { Rtrl97, outputLoss, rtrl97Backward, type Rtrl97Stream } from './rtrl97.ts';
+export { Rtrl97, outputLoss, rtrl97Accumulate, rtrl97Backward, type Rtrl97Stream } from './rtrl97.ts';
 export {
   DEFAULT_FORGET_BIAS,
   DEFAULT_INIT_RANGE,

@@ -445,3 +445,47 @@ describe('many streams, one model', () => {
     expect(streams.map((s) => s.t)).toEqual([0, 0]);
   });
 });
+
+describe('Rtrl97.learnSgd: learn() and the SGD step fused in one pass', () => {
+  const configs: [string, Lstm97Config][] = [
+    ['forget gate, blocks of 1, cells read cells', { inputs: 3, outputs: 2, blocks: 4, cellsPerBlock: 1, forgetGate: true, head: 'linear', seed: 3, cellSources: 'cells' }],
+    ['1997 cell, blocks of 2, hidden units, peepholes', { inputs: 3, outputs: 2, blocks: 2, cellsPerBlock: 2, hiddenUnits: 2, peepholes: true, head: 'logistic', seed: 5 }],
+  ];
+  for (const [name, cfg] of configs) {
+    it(`${name}: follows learn() + θ -= lr·grad to rounding over 300 steps, and leaves grad alone`, () => {
+      const a = new Rtrl97(cfg);
+      const b = new Rtrl97(cfg);
+      const sa = a.newStream();
+      const sb = b.newStream();
+      const lr = 0.1;
+      let maxDiff = 0;
+      for (let t = 0; t < 300; t++) {
+        const x = [Math.sin(t / 5), Math.cos(t / 7), (t % 3) - 1];
+        const d = [0.5 + 0.4 * Math.sin((t + 1) / 5), t % 2];
+        a.step(sa, x);
+        b.step(sb, x);
+        const la = a.learn(sa, d);
+        for (let i = 0; i < a.params.length; i++) a.params[i]! -= lr * a.grad[i]!;
+        a.grad.fill(0);
+        const lb = b.learnSgd(sb, d, lr);
+        expect(Math.abs(lb - la)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(la)));
+        expect(b.gradReady(sb)).toBe(false);
+        for (let i = 0; i < a.params.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.params[i]! - b.params[i]!));
+      }
+      expect(maxDiff).toBeLessThan(1e-12);
+      expect(b.grad.every((v) => v === 0)).toBe(true);
+      // The weights did move: the comparison is not between two idle nets.
+      expect(Array.from(b.params)).not.toEqual(Array.from(new Rtrl97(cfg).params));
+    });
+  }
+
+  it('refuses a bad lr or a non-finite output error without touching the weights', () => {
+    const net = new Rtrl97(configs[0]![1]);
+    const s = net.newStream();
+    net.step(s, [1, 0, 0]);
+    const before = Float64Array.from(net.params);
+    expect(() => net.learnSgd(s, [0, 0], NaN)).toThrow(LstmError);
+    expect(() => net.learnSgd(s, [0, 0], Number.MAX_VALUE, 1e300)).toThrow(LstmError);
+    expect(Array.from(net.params)).toEqual(Array.from(before));
+  });
+});

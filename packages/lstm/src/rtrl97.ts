@@ -55,18 +55,34 @@ export function outputLoss(spec: Pick<Lstm97Spec, 'head' | 'loss'>, y: Float64Ar
 
 /** The truncated-RTRL gradient of the latest step's loss, given gK, added into grad. */
 export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Array, st: Rtrl97Stream): void {
+  rtrl97Accumulate(L, p, grad, 1, st);
+}
+
+/**
+ * out += scale · dE/dθ of the latest step's loss (truncated RTRL, given gK). With out = grad and
+ * scale = 1 it is the gradient (every product is the unscaled one: 1·x = x exactly); with out = p
+ * and scale = −lr it is the SGD step fused into the backward pass, with no gradient buffer and no
+ * second pass over the weights. ε (what the output weights send back) is read before any output
+ * weight is written, so the fused step uses the weights of the forward pass throughout.
+ */
+export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64Array, scale: number, st: Rtrl97Stream): void {
   const spec = L.spec;
   const { blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, outputs: K, zGate: Zg, zCell: Zc, zHidden: Zh, outSources: O } = spec;
   const { z, s, yOut, hS, yH, o, gK, eps, Pc, Pin, Pfg, Qin, Qfg } = st;
 
-  // Output units: exact gradient. dE/dW_k[k] += gK_k · o ; ε = W_kᵀ gK over cells and hidden units.
+  // Output units: exact gradient. ε = W_kᵀ gK over cells and hidden units; dE/dW_k[k] += gK_k · o.
   eps.fill(0);
   for (let k = 0; k < K; k++) {
     const g = gK[k]!;
     if (g === 0) continue;
     const row = L.W_k + k * O;
-    for (let i = 0; i < O; i++) grad[row + i] += g * o[i]!;
     for (let n = 0; n < N + U; n++) eps[n] += p[row + n]! * g;
+  }
+  for (let k = 0; k < K; k++) {
+    const g = scale * gK[k]!;
+    if (g === 0) continue;
+    const row = L.W_k + k * O;
+    for (let i = 0; i < O; i++) out[row + i] += g * o[i]!;
   }
 
   for (let j = 0; j < C; j++) {
@@ -76,15 +92,15 @@ export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Ar
       // Output gate: one-step gradient. dE/dnet_out = f'(net_out) Σ_v h(s_jv) ε_jv
       let acc = 0;
       for (let v = 0; v < S; v++) acc += hS[c0 + v]! * eps[c0 + v]!;
-      const dOut = yo * (1 - yo) * acc;
+      const dOut = scale * (yo * (1 - yo) * acc);
       const row = L.W_out + j * Zg;
-      for (let i = 0; i < Zg; i++) grad[row + i] += dOut * z[i]!;
-      if (L.p_out >= 0) for (let v = 0; v < S; v++) grad[L.p_out + c0 + v] += dOut * s[c0 + v]!;
+      for (let i = 0; i < Zg; i++) out[row + i] += dOut * z[i]!;
+      if (L.p_out >= 0) for (let v = 0; v < S; v++) out[L.p_out + c0 + v] += dOut * s[c0 + v]!;
     }
     for (let v = 0; v < S; v++) {
       const n = c0 + v;
       // Error of the internal state: es = y_out h'(s) ε, then through the traces.
-      const es = yo * squashPrime(spec.h, s[n]!) * eps[n]!;
+      const es = scale * (yo * squashPrime(spec.h, s[n]!) * eps[n]!);
       if (es === 0) continue;
       const rc = L.W_c + n * Zc;
       const pc = n * Zc;
@@ -94,28 +110,28 @@ export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Ar
         // the three trace rows in one pass (element-wise: the same values)
         const rf = L.W_fg + j * Zg;
         for (let i = 0; i < Zc; i++) {
-          grad[rc + i] += es * Pc[pc + i]!;
-          grad[ri + i] += es * Pin[pg + i]!;
-          grad[rf + i] += es * Pfg[pg + i]!;
+          out[rc + i] += es * Pc[pc + i]!;
+          out[ri + i] += es * Pin[pg + i]!;
+          out[rf + i] += es * Pfg[pg + i]!;
         }
       } else {
-        for (let i = 0; i < Zc; i++) grad[rc + i] += es * Pc[pc + i]!;
-        for (let i = 0; i < Zg; i++) grad[ri + i] += es * Pin[pg + i]!;
+        for (let i = 0; i < Zc; i++) out[rc + i] += es * Pc[pc + i]!;
+        for (let i = 0; i < Zg; i++) out[ri + i] += es * Pin[pg + i]!;
         if (L.W_fg >= 0) {
           const rf = L.W_fg + j * Zg;
-          for (let i = 0; i < Zg; i++) grad[rf + i] += es * Pfg[pg + i]!;
+          for (let i = 0; i < Zg; i++) out[rf + i] += es * Pfg[pg + i]!;
         }
       }
-      if (L.p_in >= 0) for (let w = 0; w < S; w++) grad[L.p_in + c0 + w] += es * Qin[n * S + w]!;
-      if (L.p_fg >= 0) for (let w = 0; w < S; w++) grad[L.p_fg + c0 + w] += es * Qfg[n * S + w]!;
+      if (L.p_in >= 0) for (let w = 0; w < S; w++) out[L.p_in + c0 + w] += es * Qin[n * S + w]!;
+      if (L.p_fg >= 0) for (let w = 0; w < S; w++) out[L.p_fg + c0 + w] += es * Qfg[n * S + w]!;
     }
   }
 
   // Conventional hidden units: one-step gradient.
   for (let u = 0; u < U; u++) {
-    const d = yH[u]! * (1 - yH[u]!) * eps[N + u]!;
+    const d = scale * (yH[u]! * (1 - yH[u]!) * eps[N + u]!);
     const row = L.W_h + u * Zh;
-    for (let i = 0; i < Zh; i++) grad[row + i] += d * z[i]!;
+    for (let i = 0; i < Zh; i++) out[row + i] += d * z[i]!;
   }
 }
 
@@ -168,6 +184,29 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     if (Number.isNaN(loss)) throw new LstmError(LSTM_ERR.NON_FINITE, 'loss is not finite; step refused');
     rtrl97Backward(this.layout, this.params, this.grad, s);
     s.ready = true;
+    return loss;
+  }
+
+  /**
+   * learn() and a plain SGD step (θ −= lr · dE/dθ) in one pass: the paper's online update,
+   * without the gradient buffer or a second pass over the weights. grad is not touched and
+   * gradReady() stays false. Equal to learn() then θ −= lr·grad up to rounding (a weight that
+   * gets several terms in one step, e.g. a gate of a block of S > 1 cells, takes them one by one).
+   * Refuses like learn(), and when an output error times lr is not finite (checked before anything
+   * is written; the rest of each term is a product of the finite forward pass's values).
+   */
+  learnSgd(s: Rtrl97Stream, target: ArrayLike<number>, lr: number, weight = 1): number {
+    if (s.t === 0) throw new LstmError(LSTM_ERR.STATE, 'learn() needs a step() first');
+    checkVector('target', target, this.spec.outputs);
+    if (!Number.isFinite(weight) || weight < 0) throw new LstmError(LSTM_ERR.NON_FINITE, `weight must be finite and >= 0, got ${weight}`);
+    if (!Number.isFinite(lr) || lr < 0) throw new LstmError(LSTM_ERR.CONFIG, `lr must be finite and >= 0, got ${lr}`);
+    const loss = outputLoss(this.spec, s.y, target, s.gK, weight);
+    if (Number.isNaN(loss)) throw new LstmError(LSTM_ERR.NON_FINITE, 'loss is not finite; step refused');
+    for (let k = 0; k < s.gK.length; k++) {
+      if (!Number.isFinite(lr * s.gK[k]!)) throw new LstmError(LSTM_ERR.NON_FINITE, 'output error is not finite; step refused');
+    }
+    rtrl97Accumulate(this.layout, this.params, this.params, -lr, s);
+    s.ready = false;
     return loss;
   }
 

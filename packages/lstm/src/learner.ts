@@ -57,4 +57,11 @@ export interface Learner<S extends StreamState = StreamState> {
   learn(s: S, target: ArrayLike<number>, weight?: number): number;
   /** True if the last learn() added gradient to grad (tbptt: only every k1 steps). */
   gradReady(s: S): boolean;
+  /**
+   * Drops the errors recorded for a backward pass not yet run (tbptt), keeping the state and
+   * history: no later step() of `s` adds gradient for them. For a copy of a stream that is only
+   * stepped forward (a forecast), which must not run a window that was due on the original.
+   * Learners that never add gradient in step() (rtrl97) need not have it.
+   */
+  forgetTargets?(s: S): void;
 }

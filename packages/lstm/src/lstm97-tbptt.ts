@@ -106,6 +106,13 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
     });
   }
 
+  /** Learner.forgetTargets: the pending errors are not backpropagated; state and ring stay. */
+  forgetTargets(s: Tbptt97Stream): void {
+    s.pending = 0;
+    s.learned = false;
+    s.ready = false;
+  }
+
   /** Sequence boundary: zero the state and forget the history, including unflushed errors. */
   reset(s: Tbptt97Stream): void {
     resetLstm97State(s);

@@ -83,6 +83,13 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     };
   }
 
+  /** Learner.forgetTargets: the pending errors are not backpropagated; state and ring stay. */
+  forgetTargets(s: RecurrentStream): void {
+    s.pending = 0;
+    s.learned = false;
+    s.ready = false;
+  }
+
   /** Sequence boundary: zero the state and forget the history, including unflushed errors. */
   reset(s: RecurrentStream): void {
     s.t = 0;

@@ -4,9 +4,11 @@
 // synchronous, so one scratch per model shape serves every processor of the process: a stream
 // does not carry a second TBPTT window (or RTRL traces) of its own. Not the learning step.
 //
-// A scratch step may run a backward pass that was due on the copied window and add it to the
-// model's grad (the learner cannot tell a scratch from the stream). forecast() saves grad before
-// and restores it after, so a forecast never changes what the next update applies.
+// A scratch step could run a backward pass that was due on the copied window (tbptt: errors
+// recorded by the stream's last learn()): forecast() drops those errors from the copy
+// (Learner.forgetTargets), so a forecast is forward steps only. For a learner without that
+// method it saves grad before and restores it after, so a forecast never changes what the next
+// update applies.
 //
 // The gradient buffer is shared the same way: every per-stream model of one parameter count
 // borrows the process's GradientPool (Trainer.shareGradient), so a stream whose gradient is
@@ -49,10 +51,15 @@ function scratchFor(model: Model<StreamState>): Scratch {
  */
 export function forecast<T>(model: Model<StreamState>, stream: StreamState, f: (scratch: StreamState) => T): T {
   const s = scratchFor(model);
-  const grad = model.learner.grad;
+  const { learner } = model;
+  copyStream(s.stream, stream);
+  if (learner.forgetTargets !== undefined) {
+    learner.forgetTargets(s.stream);
+    return f(s.stream);
+  }
+  const grad = learner.grad;
   if (s.grad.length !== grad.length) throw new Error(`scratch of ${s.grad.length} parameters for a model of ${grad.length}`);
   s.grad.set(grad);
-  copyStream(s.stream, stream);
   try {
     return f(s.stream);
   } finally {

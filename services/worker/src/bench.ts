@@ -23,7 +23,7 @@ import { createInterface } from 'node:readline';
 import { BenchChild } from './bench-child.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
-import { createSubjects, decodePrediction, encodeInferRequest, encodeSample, parseOptions, partitionOf } from '@carousel/protocol';
+import { createSubjects, decodeInferReply, decodePrediction, encodeInferRequest, encodeSample, parseOptions, partitionOf } from '@carousel/protocol';
 import { HopRecorder, summarizeHops, tapTransport, wallNow, type HopSummary, type ProducerHop, type WorkerHops } from './bench-hops.ts';
 import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
 import { Worker } from './worker.ts';
@@ -72,6 +72,9 @@ export interface BenchWorkerResult {
    */
   echoP50: number;
   echoP99: number;
+  /** The worker's own time in the infer handler (the reply's `pt`, decode to reply encode), p50 / p99, seconds. */
+  inferHandlerP50: number;
+  inferHandlerP99: number;
   bytesPerActiveStream: number;
   bytesPerPassivatedStream: number;
   /** Worker process RSS growth per active stream (information: includes allocator slack). */
@@ -251,20 +254,24 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     phase('infer');
     const inf: number[] = [];
     const echo: number[] = [];
+    const handler: number[] = [];
     const requests = o.inferRequests ?? 1000;
     // Side by side: each infer round trip is followed by one to the empty responder, so the floor
     // is measured under the same conditions as the figure it is the floor of.
     for (let i = 0; i < requests; i++) {
       const name = names[(i * 7919) % names.length]!;
       let t = performance.now();
-      await client.request(subjects.infer(name), encodeInferRequest({ v: 1, stream: name, x: x(i, 0) }), { timeout: 5000 });
+      const r = await client.request(subjects.infer(name), encodeInferRequest({ v: 1, stream: name, x: x(i, 0) }), { timeout: 5000 });
       inf.push((performance.now() - t) / 1000);
+      const reply = decodeInferReply(r.data);
+      if (reply.ok && reply.value.ok) handler.push(reply.value.pt);
       t = performance.now();
       await client.request(`${prefix}.benchecho`, new Uint8Array(8), { timeout: 5000 });
       echo.push((performance.now() - t) / 1000);
     }
     inf.sort((a, b) => a - b);
     echo.sort((a, b) => a - b);
+    handler.sort((a, b) => a - b);
 
     // 4. Idle passivation: every actor checkpointed and dropped from memory.
     phase('idle passivation');
@@ -283,6 +290,8 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       inferP99: quantile(inf, 0.99),
       echoP50: quantile(echo, 0.5),
       echoP99: quantile(echo, 0.99),
+      inferHandlerP50: quantile(handler, 0.5),
+      inferHandlerP99: quantile(handler, 0.99),
       bytesPerActiveStream: (live(memActive) - live(mem0)) / names.length,
       bytesPerPassivatedStream: (live(memPassivated) - live(mem0)) / names.length,
       rssPerActiveStream: (memActive.rss - mem0.rss) / names.length,

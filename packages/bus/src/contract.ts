@@ -240,6 +240,22 @@ export function transportContract(name: string, makeTransport: () => Promise<Tra
         await c.close();
       });
 
+      test('pending() counts only what the consumer has yet to deliver of its own filter', async () => {
+        const name = uniq('S');
+        await t.ensureStream({ name, subjects: [`${name}.p.*.*`], storage: 'memory' });
+        for (let i = 0; i < 9; i++) await t.jsPublish(`${name}.p.${i % 3}.s${i}`, b(String(i)));
+        const c = t.consume(name, { afterSeq: 0, filterSubject: `${name}.p.1.*` });
+        // Before it consumes: the in-process transport counts its 3 messages, NATS has no consumer yet.
+        expect([3, null]).toContain(await c.pending());
+        await take(c, 3);
+        expect(await c.pending()).toBe(0);
+        // Messages of other partitions are not this consumer's lag.
+        for (let i = 0; i < 4; i++) await t.jsPublish(`${name}.p.2.x${i}`, b('other'));
+        expect(await c.pending()).toBe(0);
+        await c.close();
+        expect(await c.pending()).toBeNull();
+      });
+
       test('consuming a missing stream fails with BUS_ERR_NOT_FOUND', async () => {
         const c = t.consume(uniq('missing'), { afterSeq: 0 });
         await expectCode(take(c, 1), BUS_ERR.NOT_FOUND);

@@ -230,6 +230,10 @@ export class InProcTransport implements Transport {
       get lastSeq() {
         return lastSeq;
       },
+      pending: async () => {
+        const s = streams.get(stream);
+        return s === undefined || closed ? null : s.countAfter(lastSeq, opts.filterSubject);
+      },
       close: async () => {
         closed = true;
         follower?.close();

@@ -144,6 +144,25 @@ export class MemStream {
     return undefined;
   }
 
+  /** Messages after `seq` (not removed) matching `filter`. */
+  countAfter(seq: number, filter?: string): number {
+    this.#expire(this.now());
+    const e = this.#entries;
+    let lo = 0;
+    let hi = e.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (e[mid]!.seq <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    let n = 0;
+    for (let i = lo; i < e.length; i++) {
+      const m = e[i]!;
+      if (!m.removed && (filter === undefined || subjectMatches(filter, m.subject))) n++;
+    }
+    return n;
+  }
+
   /** Registers `fn` to run after each append (and on delete); returns the unregister function. */
   onChange(fn: () => void): () => void {
     this.#waiters.add(fn);

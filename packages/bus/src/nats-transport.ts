@@ -268,6 +268,8 @@ export class NatsTransport implements Transport {
     let restart = false;
     let wake: (() => void) | undefined;
     let iterator: AsyncGenerator<StreamMsg> | undefined;
+    /** The nats.js consumer now consuming (undefined while starting or being replaced). */
+    let current: { info(cached?: boolean): Promise<{ num_pending: number }> } | undefined;
     const restartNow = () => {
       restart = true;
       stop?.();
@@ -277,6 +279,11 @@ export class NatsTransport implements Transport {
       stream,
       get lastSeq() {
         return lastSeq;
+      },
+      pending: async (): Promise<number | null> => {
+        const c = current;
+        if (c === undefined || closed) return null;
+        return (await mapErrors(`consumer info on ${stream}`, () => c.info())).num_pending;
       },
       close: async () => {
         closed = true;
@@ -361,6 +368,7 @@ export class NatsTransport implements Transport {
             progressAt = Date.now();
             waiting = false;
             unwatch = watch(started.consumer);
+            current = started.consumer;
           } catch (err) {
             const e = toBusError(err, `consume ${stream}`);
             if (closed || e.code === BUS_ERR.NOT_FOUND || e.code === BUS_ERR.CLOSED || nc.isClosed()) throw e;
@@ -399,6 +407,7 @@ export class NatsTransport implements Transport {
           } finally {
             unwatch();
             stop = undefined;
+            current = undefined;
             iter.stop();
           }
           if (nc.isClosed()) return;

@@ -112,6 +112,13 @@ export interface StreamConsumer extends AsyncIterable<StreamMsg> {
   readonly stream: string;
   /** The stream sequence of the last message yielded (afterSeq before the first). */
   readonly lastSeq: number;
+  /**
+   * Messages matching the consumer's filter that it has yet to deliver: on NATS the server-side
+   * consumer's num_pending (messages already fetched into the client but not yet yielded are not
+   * counted), in process the exact count after lastSeq. null while there is no server-side
+   * consumer to ask (starting, or being replaced). Throws a BusError if the server cannot answer.
+   */
+  pending(): Promise<number | null>;
   /** Stops the consumer; the iterator ends. Idempotent. */
   close(): Promise<void>;
 }

@@ -101,6 +101,7 @@ function tapConsumer(c: StreamConsumer, rec: HopRecorder): StreamConsumer {
     get lastSeq() {
       return c.lastSeq;
     },
+    pending: () => c.pending(),
     close: () => c.close(),
     [Symbol.asyncIterator]: () => (it ??= tapped()),
   };

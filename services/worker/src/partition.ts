@@ -89,16 +89,16 @@ export class PartitionRunner {
     this.deps.metrics.consumerLag.remove(pl(this.partition));
   }
 
-  /** Sets the consumer lag gauge from the stream's state. At most one read at a time; never throws. */
+  /** Sets the consumer lag gauge: the messages of this partition its consumer has yet to deliver. At most one read at a time; never throws. */
   async readLag(): Promise<void> {
     const consumer = this.#consumer;
     if (consumer === undefined || this.#stopped || this.#readingLag) return;
     this.#readingLag = true;
     try {
-      const { lastSeq } = await this.deps.transport.streamState(this.deps.subjects.jsStream);
-      if (!this.#stopped) this.deps.metrics.consumerLag.set(pl(this.partition), Math.max(0, lastSeq - consumer.lastSeq));
+      const pending = await consumer.pending();
+      if (pending !== null && !this.#stopped) this.deps.metrics.consumerLag.set(pl(this.partition), pending);
     } catch (e) {
-      this.deps.log.log('warn', 'stream_state_failed', { partition: this.partition, error: e });
+      this.deps.log.log('warn', 'consumer_lag_failed', { partition: this.partition, error: e });
     } finally {
       this.#readingLag = false;
     }

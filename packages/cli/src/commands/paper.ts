@@ -54,6 +54,7 @@ function oneOf<T extends string>(allowed: readonly T[]): (v: string) => T {
 
 interface PaperOptions {
   trials?: number;
+  firstTrial?: number;
   seed?: number;
   T?: number;
   variant?: RunnerVariant;
@@ -116,6 +117,7 @@ export function registerPaper(program: Command, io: PaperIO = defaultIO): void {
     .description("reproduce an experiment of the 1997 LSTM paper (Hochreiter & Schmidhuber); 'list' lists them")
     .argument('<experiment>', "experiment key ('1', '2a', '4', '6a', 'cerg', a row id like '4/T500') or 'list'")
     .option('--trials <n>', 'trials (seeds trial 0..n-1)', positiveInt, 10)
+    .option('--first-trial <k>', 'run trials k..k+n-1 (each trial is the same in any run: completes a run cut short)', nonNegativeInt, 0)
     .option('--seed <s>', 'master seed', nonNegativeInt, 1)
     .option('--T <n>', "task length: T (Exp. 3-5), p (2a/2b), q = p (2c)", positiveInt)
     .option('--variant <v>', `cell: ${RUNNER_VARIANTS.join(', ')} (default lstm97 with rtrl97, vanilla otherwise)`, oneOf(RUNNER_VARIANTS))
@@ -141,6 +143,7 @@ export function registerPaper(program: Command, io: PaperIO = defaultIO): void {
       const progress = progressPrinter(io, () => performance.now());
       const report = await runExperiment(experiment, {
         trials: opts.trials,
+        firstTrial: opts.firstTrial,
         seed: opts.seed,
         learner: opts.learner,
         ...(opts.variant !== undefined ? { variant: opts.variant } : {}),

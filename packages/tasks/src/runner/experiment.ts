@@ -33,8 +33,13 @@ export type ExperimentEvent =
   | { readonly type: 'trial-end'; readonly result: TrialResult; readonly done: number; readonly trials: number };
 
 export interface RunExperimentOptions extends Omit<RunTrialOptions, 'trial' | 'onProgress'> {
-  /** Trials 0..trials-1. Default 10. */
+  /** How many trials: firstTrial..firstTrial+trials-1. Default 10. */
   trials?: number;
+  /**
+   * Index of the first trial (default 0). Trial k is the same whatever run it is part of (its
+   * seeds derive from `seed` and k), so a run cut short can be completed by the trials it lacks.
+   */
+  firstTrial?: number;
   /** Worker threads. Default: every core (os.availableParallelism()). */
   parallel?: number;
   /** Run the trials one by one in this thread instead of on workers. Default false. */
@@ -56,8 +61,8 @@ export function spawnTrialWorker(): Worker {
   return new Worker(bootstrapSource(), { eval: true, execArgv: [] });
 }
 
-function runPool(experiment: string, base: RunExperimentOptions, trials: number, parallel: number): Promise<TrialResult[]> {
-  const { onEvent, trials: _t, parallel: _p, inProcess: _i, ...trialOptions } = base;
+function runPool(experiment: string, base: RunExperimentOptions, trials: number, parallel: number, first: number): Promise<TrialResult[]> {
+  const { onEvent, trials: _t, parallel: _p, inProcess: _i, firstTrial: _f, ...trialOptions } = base;
   const results: TrialResult[] = new Array<TrialResult>(trials);
   let nextTrial = 0;
   let done = 0;
@@ -77,7 +82,7 @@ function runPool(experiment: string, base: RunExperimentOptions, trials: number,
         void w.terminate();
         return;
       }
-      const trial = nextTrial++;
+      const trial = first + nextTrial++;
       onEvent?.({ type: 'trial-start', trial });
       w.postMessage({ type: 'run', experiment, options: { ...trialOptions, trial } } satisfies RunMessage);
     };
@@ -88,7 +93,7 @@ function runPool(experiment: string, base: RunExperimentOptions, trials: number,
         if (m.type === 'progress') onEvent?.({ type: 'progress', progress: m.progress });
         else if (m.type === 'error') fail(new Error(`trial ${m.trial}: ${m.message}`));
         else {
-          results[m.result.trial] = m.result;
+          results[m.result.trial - first] = m.result;
           done++;
           onEvent?.({ type: 'trial-end', result: m.result, done, trials });
           if (done === trials) {
@@ -119,6 +124,7 @@ function runPool(experiment: string, base: RunExperimentOptions, trials: number,
 export async function runExperiment(experiment: string, options: RunExperimentOptions = {}): Promise<ExperimentReport> {
   const t0 = performance.now();
   const trials = checkInt('trials', options.trials ?? DEFAULT_TRIALS, 1);
+  const firstTrial = checkInt('firstTrial', options.firstTrial ?? 0, 0);
   const parallel = options.inProcess ? 1 : checkInt('parallel', options.parallel ?? availableParallelism(), 1);
   const o = parseTrialOptions(options);
   const isCerg = experiment === CERG_KEY;
@@ -127,16 +133,16 @@ export async function runExperiment(experiment: string, options: RunExperimentOp
 
   let results: TrialResult[];
   if (options.inProcess) {
-    const { onEvent, trials: _t, parallel: _p, inProcess: _i, ...trialOptions } = options;
+    const { onEvent, trials: _t, parallel: _p, inProcess: _i, firstTrial: _f, ...trialOptions } = options;
     results = [];
-    for (let trial = 0; trial < trials; trial++) {
+    for (let trial = firstTrial; trial < firstTrial + trials; trial++) {
       onEvent?.({ type: 'trial-start', trial });
       const r = runTrial(experiment, { ...trialOptions, trial, onProgress: (progress) => onEvent?.({ type: 'progress', progress }) });
       results.push(r);
-      onEvent?.({ type: 'trial-end', result: r, done: trial + 1, trials });
+      onEvent?.({ type: 'trial-end', result: r, done: trial - firstTrial + 1, trials });
     }
   } else {
-    results = await runPool(experiment, options, trials, parallel);
+    results = await runPool(experiment, options, trials, parallel, firstTrial);
   }
 
   const first = results[0];

@@ -176,6 +176,17 @@ describe('runExperiment', () => {
     expect(pooled.parallel).toBe(2);
   }, 60_000);
 
+  it('firstTrial runs trials k..k+n-1, each the same as in a run from trial 0 (pooled and in this thread)', async () => {
+    const opts = { T: 12, maxSequences: 1000, testSize: 100, seed: 5 };
+    const all = await runExperiment('4', { ...opts, trials: 3, inProcess: true });
+    const tail = await runExperiment('4', { ...opts, trials: 2, firstTrial: 1, parallel: 2 });
+    const one = await runExperiment('4', { ...opts, trials: 1, firstTrial: 2, inProcess: true });
+    expect(tail.trials.map((t) => t.trial)).toEqual([1, 2]);
+    expect(tail.trials.map(untimed)).toEqual(all.trials.slice(1).map(untimed));
+    expect(one.trials.map(untimed)).toEqual(all.trials.slice(2).map(untimed));
+    expect(tail.summary.trials).toBe(2);
+  }, 60_000);
+
   it("prints the paper's figures next to the run's for a row of the paper", async () => {
     const r = await runExperiment('4', { maxSequences: 50, testSize: 20, trials: 1, inProcess: true });
     const text = formatReport(r);

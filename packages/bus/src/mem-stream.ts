@@ -130,14 +130,7 @@ export class MemStream {
   next(seq: number, filter?: string): StoredMsg | undefined {
     this.#expire(this.now());
     const e = this.#entries;
-    let lo = 0;
-    let hi = e.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (e[mid]!.seq < seq) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < e.length; i++) {
+    for (let i = this.#indexFrom(seq); i < e.length; i++) {
       const m = e[i]!;
       if (!m.removed && (filter === undefined || subjectMatches(filter, m.subject))) return m;
     }
@@ -148,19 +141,25 @@ export class MemStream {
   countAfter(seq: number, filter?: string): number {
     this.#expire(this.now());
     const e = this.#entries;
-    let lo = 0;
-    let hi = e.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (e[mid]!.seq <= seq) lo = mid + 1;
-      else hi = mid;
-    }
     let n = 0;
-    for (let i = lo; i < e.length; i++) {
+    for (let i = this.#indexFrom(seq + 1); i < e.length; i++) {
       const m = e[i]!;
       if (!m.removed && (filter === undefined || subjectMatches(filter, m.subject))) n++;
     }
     return n;
+  }
+
+  /** Index of the first entry with seq >= `seq` (binary search; entries are in seq order). */
+  #indexFrom(seq: number): number {
+    const e = this.#entries;
+    let lo = 0;
+    let hi = e.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (e[mid]!.seq < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Registers `fn` to run after each append (and on delete); returns the unregister function. */

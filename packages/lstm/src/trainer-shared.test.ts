@@ -92,6 +92,31 @@ describe('Trainer.shareGradient', () => {
     expect(pool.spare).toBe(1);
   });
 
+  it('a trainer that joins a pool with a window open keeps that gradient and applies it', () => {
+    const opts = CASES[1].opts; // applyEvery 3
+    const a = createModel(opts);
+    const b = createModel(opts);
+    const sa = a.learner.newStream();
+    const sb = b.learner.newStream();
+    const feed = (m: typeof a, s: typeof sa, t: number): void => {
+      m.trainer.step(s, [Math.sin(t), 1]);
+      m.trainer.learn(s, [Math.cos(t), 0]);
+    };
+    for (let t = 0; t < 4; t++) {
+      feed(a, sa, t);
+      feed(b, sb, t);
+    }
+    expect(b.trainer.pending).toBeGreaterThan(0);
+    const pool = new GradientPool(b.learner.params.length);
+    b.trainer.shareGradient(pool);
+    expect(pool.current.every((v) => v === 0)).toBe(true);
+    for (let t = 4; t < 40; t++) {
+      feed(a, sa, t);
+      feed(b, sb, t);
+    }
+    expect(Array.from(b.learner.params)).toEqual(Array.from(a.learner.params));
+  });
+
   it('refuses a pool of another size', () => {
     const m = createModel(CASES[0].opts);
     expect(() => m.trainer.shareGradient(new GradientPool(m.learner.params.length + 1))).toThrow(/gradient pool of/);

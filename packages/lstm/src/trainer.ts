@@ -200,6 +200,11 @@ export class Trainer<S extends StreamState = StreamState> {
     if (pool === null) return;
     if (!this.dirty) this.borrow();
     else if (this.held === null) {
+      if (this.learner.grad !== pool.current) {
+        // Its own buffer (shareGradient on a trainer with an open window): it keeps it.
+        this.held = this.learner.grad;
+        return;
+      }
       const held = pool.take();
       held.set(pool.current);
       pool.current.fill(0);

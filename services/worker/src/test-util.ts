@@ -1,7 +1,12 @@
 // Helpers shared by the worker's in-process tests (not exported from the package).
 
-import { InProcTransport, type BusMsg } from '@carousel/bus';
+import { InProcTransport, type BusMsg, type Transport } from '@carousel/bus';
 import { encodeSample } from '@carousel/protocol';
+import { CheckpointStore } from './checkpoint.ts';
+import type { WorkerOptionsInput } from './options.ts';
+import { parseStreamConfig } from './stream-config.ts';
+import { StreamProcessor } from './stream-processor.ts';
+import { Worker } from './worker.ts';
 
 /** Polls `cond` every 10 ms until it holds; throws naming `what` after `ms`. */
 export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
@@ -42,4 +47,40 @@ export async function publishSamples(t: InProcTransport, data: ReadonlyMap<strin
   for (let i = from; i < to; i++) {
     for (const [s, x] of data) await t.jsPublish(`carousel.in.${s}`, encodeSample({ v: 1, stream: s, seq: i, x: x[i]! }), { msgId: `${s}-${i}` });
   }
+}
+
+/**
+ * A Worker on `transport` (a fault-injecting wrapper of `inner`, or `inner` itself), without
+ * metrics or logs, started and owning all its partitions; closed, with `inner`, by `cleanup`.
+ */
+export async function startOwningWorker(cleanup: Cleanup, inner: InProcTransport, transport: Transport, opts: WorkerOptionsInput & { partitions: number }): Promise<Worker> {
+  const w = new Worker({ transport, metricsPort: null, log: false, ...opts });
+  await w.start();
+  cleanup.push(async () => {
+    await w.close();
+    await inner.close();
+  });
+  await until('every partition owned', () => w.partitions().length === opts.partitions);
+  return w;
+}
+
+/** What a stream's stored checkpoint holds next to a StreamProcessor fed every sample of `x` once. */
+export interface CheckpointVsReplay {
+  /** Samples learned, per the checkpoint. */
+  n: number;
+  /** Samples applied, per the checkpoint and per the reference. */
+  samples: number;
+  refSamples: number;
+  /** The checkpoint's model bytes equal the reference's. */
+  bitIdentical: boolean;
+}
+
+/** Loads `stream`'s checkpoint from `t`'s buckets and replays `x` (2 features) into a fresh processor of `cfg`. */
+export async function checkpointVsReplay(t: InProcTransport, stream: string, x: readonly number[][], cfg: Parameters<typeof parseStreamConfig>[0]): Promise<CheckpointVsReplay> {
+  const store = new CheckpointStore(await t.kv('carousel_state'), await t.objectStore('carousel_blobs'), 1 << 30);
+  const c = (await store.load(stream))!;
+  const ref = new StreamProcessor(parseStreamConfig(cfg), 2);
+  x.forEach((v, i) => ref.process(i, v));
+  const snap = ref.snapshot();
+  return { n: c.body.n, samples: c.body.proc!.stats.samples, refSamples: snap.stats.samples, bitIdentical: Buffer.from(c.body.proc!.model).equals(Buffer.from(snap.model)) };
 }

@@ -7,11 +7,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { withStallableRenewals, type RenewalControl } from '@carousel/bus/testing';
 import { decodeControlReply, encodeControlRequest } from '@carousel/protocol';
-import { CheckpointStore } from './checkpoint.ts';
-import { parseStreamConfig } from './stream-config.ts';
-import { StreamProcessor } from './stream-processor.ts';
-import { Cleanup, collectPredictions, mappedInProc, publishSamples, until } from './test-util.ts';
-import { Worker } from './worker.ts';
+import { Cleanup, checkpointVsReplay, collectPredictions, mappedInProc, publishSamples, startOwningWorker, until } from './test-util.ts';
 
 const P = 4;
 const N = 60;
@@ -31,16 +27,10 @@ describe('lease churn (in-process transport)', () => {
     // A long TTL: renewals may fail for seconds without the lease being lost (the generation
     // stays); idle passivation after 100 ms (the actor system looks every second); checkpoints
     // only on passivation and snapshot.
-    const w = new Worker({
-      transport: t, partitions: P, leaseTtlMs: 20_000, heartbeatMs: 100, metricsPort: null, log: false, workerId: 'churn',
+    const w = await startOwningWorker(cleanup, inner, t, {
+      partitions: P, leaseTtlMs: 20_000, heartbeatMs: 100, workerId: 'churn',
       idleMs: 100, checkpointEverySamples: 1_000_000, checkpointEveryMs: 3_600_000, stream: CFG,
     });
-    await w.start();
-    cleanup.push(async () => {
-      await w.close();
-      await inner.close();
-    });
-    await until('every partition owned', () => w.partitions().length === P);
     const out = collectPredictions(inner, STREAMS);
     const data = new Map(STREAMS.map((s) => [s, xs(s)]));
     const publish = async (from: number, to: number): Promise<void> => {
@@ -72,16 +62,13 @@ describe('lease churn (in-process transport)', () => {
 
     // 4. The rest of the samples: every stream reactivates from its checkpoint.
     await publish(40, N);
-    const store = new CheckpointStore(await inner.kv('carousel_state'), await inner.objectStore('carousel_blobs'), 1 << 30);
     for (const [s, x] of data) {
       const r = decodeControlReply((await inner.request(`carousel.ctl.${s}`, encodeControlRequest({ v: 1, op: 'snapshot', stream: s }))).data);
       expect(r, `${s}: snapshot`).toMatchObject({ ok: true, value: { ok: true, seq: N - 1 } });
-      const c = (await store.load(s))!;
-      const ref = new StreamProcessor(parseStreamConfig(CFG), 2);
-      x.forEach((v, i) => ref.process(i, v));
-      expect(c.body.n, `${s}: samples learned`).toBe(N);
-      expect(c.body.proc!.stats.samples, `${s}: samples applied`).toBe(ref.snapshot().stats.samples);
-      expect(Buffer.from(c.body.proc!.model).equals(Buffer.from(ref.snapshot().model)), `${s}: weights bit-identical`).toBe(true);
+      const c = await checkpointVsReplay(inner, s, x, CFG);
+      expect(c.n, `${s}: samples learned`).toBe(N);
+      expect(c.samples, `${s}: samples applied`).toBe(c.refSamples);
+      expect(c.bitIdentical, `${s}: weights bit-identical`).toBe(true);
     }
   }, 60_000);
 });

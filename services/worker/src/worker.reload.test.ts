@@ -9,11 +9,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { BUS_ERR, BusError } from '@carousel/bus';
 import { withKvFaults, withStallableRenewals, type RenewalControl } from '@carousel/bus/testing';
 import { decodeControlReply, encodeControlRequest } from '@carousel/protocol';
-import { CheckpointStore } from './checkpoint.ts';
-import { parseStreamConfig } from './stream-config.ts';
-import { StreamProcessor } from './stream-processor.ts';
-import { Cleanup, collectPredictions, mappedInProc, publishSamples, until } from './test-util.ts';
-import { Worker } from './worker.ts';
+import { Cleanup, checkpointVsReplay, collectPredictions, mappedInProc, publishSamples, startOwningWorker, until } from './test-util.ts';
 
 const P = 2;
 const N = 40;
@@ -41,16 +37,10 @@ describe('reload after a generation change (in-process transport)', () => {
     });
     // Short leases (lost 500 ms after renewals stop); a checkpoint every 8 samples, so the new
     // generation replays the samples after each stream's last one; no passivation.
-    const w = new Worker({
-      transport: t, partitions: P, leaseTtlMs: 500, heartbeatMs: 50, metricsPort: null, log: false, workerId: 'reload',
+    const w = await startOwningWorker(cleanup, inner, t, {
+      partitions: P, leaseTtlMs: 500, heartbeatMs: 50, workerId: 'reload',
       idleMs: 600_000, checkpointEverySamples: 8, checkpointEveryMs: 3_600_000, stream: CFG,
     });
-    await w.start();
-    cleanup.push(async () => {
-      await w.close();
-      await inner.close();
-    });
-    await until('every partition owned', () => w.partitions().length === P);
     const out = collectPredictions(inner, STREAMS);
     const data = new Map(STREAMS.map((s) => [s, xs(s)]));
     const publish = async (from: number, to: number): Promise<void> => {
@@ -73,17 +63,14 @@ describe('reload after a generation change (in-process transport)', () => {
     await publish(20, N);
     await until('the injected read failures used', () => failReads === 0);
 
-    const store = new CheckpointStore(await inner.kv('carousel_state'), await inner.objectStore('carousel_blobs'), 1 << 30);
     for (const [s, x] of data) {
       await until(`${s} snapshot at seq ${N - 1}`, async () => {
         const r = decodeControlReply((await inner.request(`carousel.ctl.${s}`, encodeControlRequest({ v: 1, op: 'snapshot', stream: s }))).data);
         return r.ok && r.value.ok && r.value.op === 'snapshot' && r.value.seq === N - 1;
       });
-      const c = (await store.load(s))!;
-      const ref = new StreamProcessor(parseStreamConfig(CFG), 2);
-      x.forEach((v, i) => ref.process(i, v));
-      expect(c.body.proc!.stats.samples, `${s}: samples applied`).toBe(ref.snapshot().stats.samples);
-      expect(Buffer.from(c.body.proc!.model).equals(Buffer.from(ref.snapshot().model)), `${s}: weights bit-identical`).toBe(true);
+      const c = await checkpointVsReplay(inner, s, x, CFG);
+      expect(c.samples, `${s}: samples applied`).toBe(c.refSamples);
+      expect(c.bitIdentical, `${s}: weights bit-identical`).toBe(true);
     }
     expect(failedReads).toBe(6);
   }, 60_000);

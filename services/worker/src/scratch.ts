@@ -23,22 +23,25 @@ export const MAX_SCRATCH_SHAPES = 8;
 interface Scratch {
   /** A stream of the shape, workspace. */
   readonly stream: StreamState;
-  /** (P) the model's grad, saved across a forecast. */
-  readonly grad: Float64Array;
+  /** (P) the model's grad, saved across a forecast (only for a learner without forgetTargets; made on first use). */
+  grad: Float64Array | null;
 }
 
 /** Model options that do not change the shape of a stream (left out of the cache key). */
 const NOT_SHAPE: ReadonlySet<string> = new Set(['optimizer', 'applyEvery', 'seed', 'initRange', 'forgetBias']);
 const scratches = new Map<string, Scratch>();
+/** Each model's cache key, computed once (a forecast runs on every sample with a horizon > 1). */
+const keys = new WeakMap<Model<StreamState>, string>();
 
 /** The shared scratch for `model`'s stream shape (created on first use). */
 function scratchFor(model: Model<StreamState>): Scratch {
-  const key = JSON.stringify(model.options, (k, v: unknown) => (NOT_SHAPE.has(k) ? undefined : v));
+  let key = keys.get(model);
+  if (key === undefined) keys.set(model, (key = JSON.stringify(model.options, (k, v: unknown) => (NOT_SHAPE.has(k) ? undefined : v))));
   let s = scratches.get(key);
   if (s !== undefined) {
     scratches.delete(key); // re-inserted below: the Map's order is the LRU order
   } else {
-    s = { stream: model.learner.newStream(), grad: new Float64Array(model.learner.params.length) };
+    s = { stream: model.learner.newStream(), grad: null };
     if (scratches.size >= MAX_SCRATCH_SHAPES) scratches.delete(scratches.keys().next().value!);
   }
   scratches.set(key, s);
@@ -58,12 +61,13 @@ export function forecast<T>(model: Model<StreamState>, stream: StreamState, f: (
     return f(s.stream);
   }
   const grad = learner.grad;
-  if (s.grad.length !== grad.length) throw new Error(`scratch of ${s.grad.length} parameters for a model of ${grad.length}`);
-  s.grad.set(grad);
+  const saved = (s.grad ??= new Float64Array(grad.length));
+  if (saved.length !== grad.length) throw new Error(`scratch of ${saved.length} parameters for a model of ${grad.length}`);
+  saved.set(grad);
   try {
     return f(s.stream);
   } finally {
-    grad.set(s.grad);
+    grad.set(saved);
   }
 }
 

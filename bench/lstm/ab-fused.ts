@@ -2,6 +2,7 @@
 // Rtrl97.learnSgd (fused), interleaved rounds in one process, CPU time. Run:
 //   npx tsx bench/lstm/ab-fused.ts [rounds]
 import { rtrl97Loop } from './carousel.ts';
+import { median } from './contender.ts';
 import { sineStream } from './sine.ts';
 
 const rounds = Number(process.argv[2] ?? 7);
@@ -16,7 +17,6 @@ function rate(step: () => number, seconds: number): number {
   }
   return n / (cpu() - t0);
 }
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 for (const H of [32, 64, 128]) {
   const unfused = rtrl97Loop(data, H, 0.05, 'plain');
   const fused = rtrl97Loop(data, H, 0.05, 'sgd');

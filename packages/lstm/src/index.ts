@@ -14,6 +14,7 @@ export {
   lstm97Layout,
   newLstm97State,
   resetLstm97State,
+  settleTraces,
   type Lstm97Layout,
   type Lstm97State,
 } from './lstm97.ts';

@@ -98,6 +98,7 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
       Pfg: none(),
       Qin: none(),
       Qfg: none(),
+      tr: none(),
       ring: createLstm97Ring(this.spec, capacity),
       newest: capacity - 1,
       pending: 0,

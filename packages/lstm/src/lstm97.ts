@@ -97,6 +97,15 @@ export interface Lstm97State extends StreamState {
   readonly Pfg: Float64Array; //   N×Zg     ∂s/∂W_fg traces (empty without forget gate)
   readonly Qin: Float64Array; //   N×S      ∂s/∂p_in traces (empty without peepholes)
   readonly Qfg: Float64Array; //   N×S      ∂s/∂p_fg traces
+  /**
+   * 4N+1 (empty without traces): the latest step's trace update, deferred. Per cell n,
+   * tr[4n..4n+3] = (y_φ, a, b, c) of P ← y_φ·P + k·z(t) for Pc, Pin, Pφ (k = a, b, c), and
+   * tr[4N] = 1 while it is pending. A step with `traces: 'defer'` leaves Pc, Pin, Pφ one step behind
+   * so that the learner can update them in the same pass that reads them (rtrl97Accumulate); every
+   * other reader settles first (settleTraces). It is state like the rest: a snapshot taken while it
+   * is pending restores pending and goes on with the same bits.
+   */
+  readonly tr: Float64Array;
 }
 
 export function newLstm97State(spec: Lstm97Spec): Lstm97State {
@@ -121,13 +130,14 @@ export function newLstm97State(spec: Lstm97Spec): Lstm97State {
     Pfg: new Float64Array(spec.forgetGate ? N * spec.zGate : 0),
     Qin: new Float64Array(spec.peepholes ? N * S : 0),
     Qfg: new Float64Array(spec.peepholes && spec.forgetGate ? N * S : 0),
+    tr: new Float64Array(4 * N + 1),
   };
 }
 
 /** Zeroes state, activations and traces (a sequence boundary, LSTM-SPEC 1.2 "Reset"). */
 export function resetLstm97State(st: Lstm97State): void {
   st.t = 0;
-  for (const a of [st.z, st.r, st.net, st.s, st.sPrev, st.yIn, st.hS, st.yH, st.o, st.y, st.Pc, st.Pin, st.Pfg, st.Qin, st.Qfg]) a.fill(0);
+  for (const a of [st.z, st.r, st.net, st.s, st.sPrev, st.yIn, st.hS, st.yH, st.o, st.y, st.Pc, st.Pin, st.Pfg, st.Qin, st.Qfg, st.tr]) a.fill(0);
   st.yFg.fill(1);
   st.yOut.fill(1);
 }
@@ -139,11 +149,52 @@ function dot(w: Float64Array, wo: number, z: Float64Array, zo: number, n: number
 }
 
 /**
- * One forward step y(t) = net(x(t)), updating the state and, when `traces` is true, the
- * truncated-RTRL eligibility traces. Validates x first; on a bad x the state is untouched.
+ * Whether a forward step keeps the truncated-RTRL eligibility traces: false (inference), true
+ * (updated in the step), or 'defer' (the step's trace update is left pending in `tr`, to be fused
+ * into the learner's pass over the traces or settled by the next reader; the same values either way).
  */
-export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State, x: ArrayLike<number>, traces: boolean): Float64Array {
+export type TraceMode = boolean | 'defer';
+
+/**
+ * Applies a pending deferred trace update (Lstm97State.tr), if any: Pc, Pin, Pφ then hold the
+ * traces of the latest step. Call it before reading them directly; every function of this
+ * package that reads or moves the traces does.
+ */
+export function settleTraces(L: Lstm97Layout, st: Lstm97State): void {
+  const { tr } = st;
+  const N = L.spec.cells;
+  if (tr.length === 0 || tr[4 * N] !== 1) return;
+  const { zGate: Zg, zCell: Zc } = L.spec;
+  const { z, Pc, Pin, Pfg } = st;
+  const fg = L.W_fg >= 0;
+  for (let n = 0; n < N; n++) {
+    const yf = tr[4 * n]!;
+    const a = tr[4 * n + 1]!;
+    const b = tr[4 * n + 2]!;
+    if (fg && Zc === Zg) {
+      traces3(Pc, Pin, Pfg, n * Zc, z, Zc, yf, a, b, tr[4 * n + 3]!);
+      continue;
+    }
+    const pc = n * Zc;
+    const pg = n * Zg;
+    for (let i = 0; i < Zc; i++) Pc[pc + i] = yf * Pc[pc + i]! + a * z[i]!;
+    for (let i = 0; i < Zg; i++) Pin[pg + i] = yf * Pin[pg + i]! + b * z[i]!;
+    if (fg) {
+      const c = tr[4 * n + 3]!;
+      for (let i = 0; i < Zg; i++) Pfg[pg + i] = yf * Pfg[pg + i]! + c * z[i]!;
+    }
+  }
+  tr[4 * N] = 0;
+}
+
+/**
+ * One forward step y(t) = net(x(t)), updating the state and, per `traces`, the truncated-RTRL
+ * eligibility traces (a pending deferred update is settled first). Validates x first; on a bad x
+ * the state is untouched.
+ */
+export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State, x: ArrayLike<number>, traces: TraceMode): Float64Array {
   checkVector('x', x, L.spec.inputs);
+  settleTraces(L, st);
   lstm97Sources(L, st, x, 0);
   lstm97Nets(L, p, st.z, 0, st.net, 0);
   lstm97Cells(L, p, st, traces);
@@ -163,6 +214,7 @@ export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readon
   const B = sts.length;
   checkVector('X', X, B * I);
   if (Y.length < B * K) checkVector('Y', Y, B * K);
+  for (let b = 0; b < B; b++) settleTraces(L, sts[b]!);
   for (let b = 0; b < B; b++) lstm97Sources(L, sts[b]!, X, b * I);
   lstm97NetsBatch(L, p, sts);
   for (let b = 0; b < B; b++) lstm97Cells(L, p, sts[b]!, traces);
@@ -269,10 +321,11 @@ function lstm97NetsBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97S
 const NET_BLOCK_ROWS = 16;
 
 /** Given the nets: gates, the CEC, the traces, cell outputs, hidden units, o(t) and r(t). */
-function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: boolean): void {
+function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: TraceMode): void {
   const spec = L.spec;
   const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, zGate: Zg, zCell: Zc } = spec;
-  const { z, r, s, sPrev, net, yIn, yFg, yOut, hS, yH, o, Pc, Pin, Pfg, Qin, Qfg } = st;
+  const { z, r, s, sPrev, net, yIn, yFg, yOut, hS, yH, o, Pc, Pin, Pfg, Qin, Qfg, tr } = st;
+  const defer = traces === 'defer';
 
   for (let j = 0; j < C; j++) {
     const c0 = j * S;
@@ -300,7 +353,12 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
       const b = gc * fpIn; //                       ∂s/∂net_in
       const pc = n * Zc;
       const pg = n * Zg;
-      if (L.W_fg >= 0 && Zc === Zg) {
+      if (defer) {
+        tr[4 * n] = yf;
+        tr[4 * n + 1] = a;
+        tr[4 * n + 2] = b;
+        tr[4 * n + 3] = sPrev[n]! * fpFg;
+      } else if (L.W_fg >= 0 && Zc === Zg) {
         // the three traces of a cell in one pass over z (element-wise: the same values)
         traces3(Pc, Pin, Pfg, pc, z, Zc, yf, a, b, sPrev[n]! * fpFg);
       } else {
@@ -309,7 +367,7 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
       }
       if (L.W_fg >= 0) {
         const c = sPrev[n]! * fpFg; //              ∂s/∂net_φ
-        if (Zc !== Zg) for (let i = 0; i < Zg; i++) Pfg[pg + i] = yf * Pfg[pg + i]! + c * z[i]!;
+        if (Zc !== Zg && !defer) for (let i = 0; i < Zg; i++) Pfg[pg + i] = yf * Pfg[pg + i]! + c * z[i]!;
         if (L.p_fg >= 0) for (let w = 0; w < S; w++) Qfg[n * S + w] = yf * Qfg[n * S + w]! + c * sPrev[c0 + w]!;
       }
       if (L.p_in >= 0) for (let w = 0; w < S; w++) Qin[n * S + w] = yf * Qin[n * S + w]! + b * sPrev[c0 + w]!;
@@ -328,6 +386,7 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
       o[c0 + v] = yo * hs; // y_c
     }
   }
+  if (defer) tr[4 * N] = 1;
   for (let u = 0; u < U; u++) yH[u] = sigmoid(net[3 * C + N + u]!);
 
   // o(t) = [y_c; y_h; x if B; 1]  (y_c already written)

@@ -181,7 +181,13 @@ export function loadModel(bytes: Uint8Array): { model: Model<StreamState>; strea
   const streams: Record<string, StreamState> = {};
   const { learner } = model;
   // Stream records of a RecurrentLearner written before the compact ring are upgraded (ring-v1.ts).
-  const upgrade = (rec: StateRecord): StateRecord => (learner instanceof RecurrentLearner && isRingV1(rec) ? upgradeRingV1(rec, learner.slots) : rec);
+  // Stream records of the 1997 family written before the deferred trace update (Lstm97State.tr) get
+  // an empty one: nothing pending, which is what those records held.
+  const upgrade = (rec: StateRecord): StateRecord => {
+    if (learner instanceof RecurrentLearner && isRingV1(rec)) return upgradeRingV1(rec, learner.slots);
+    if ((learner instanceof Rtrl97 || learner instanceof Tbptt97) && !('tr' in rec)) return { ...rec, tr: new Float64Array(learner.newStream().tr.length) };
+    return rec;
+  };
   for (const [name, rec] of Object.entries(c.streams ?? {})) streams[name] = restoreStream(learner.newStream(), upgrade(rec));
   return { model, streams };
 }

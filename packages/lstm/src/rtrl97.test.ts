@@ -274,6 +274,7 @@ describe('closed-form and invariance tests (LSTM-SPEC 5.3)', () => {
     const st = net.newStream();
     const T = 500;
     for (let t = 0; t < T; t++) net.step(st, [0]);
+    net.settleTraces(st);
     const f = sig(bIn);
     const g = 4 * sig(bC) - 2;
     expectClose([st.s[0]!], [T * f * g], 1e-12, 0, 's(T)');
@@ -290,6 +291,7 @@ describe('closed-form and invariance tests (LSTM-SPEC 5.3)', () => {
     net.params[L.W_fg + net.spec.zGate - 1] = 2;
     const st = net.newStream();
     for (let t = 0; t < 7; t++) net.step(st, [0]);
+    net.settleTraces(st);
     expectClose([st.s[0]!], [0.6506329055576324], 1e-13, 0, 's(7)');
     expectClose([st.Pfg[net.spec.zGate - 1]!], [0.19381414197841], 1e-12, 0, '∂s/∂b_φ');
   });

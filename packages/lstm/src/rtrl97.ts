@@ -7,7 +7,7 @@
 import { squashPrime } from './activations.ts';
 import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { Learner, ParamGroup } from './learner.ts';
-import { lstm97Forward, lstm97ForwardBatch, lstm97Layout, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
+import { lstm97Forward, lstm97ForwardBatch, lstm97Layout, settleTraces, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 
 export interface Rtrl97Stream extends Lstm97State {
@@ -67,8 +67,10 @@ export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Ar
  */
 export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64Array, scale: number, st: Rtrl97Stream): void {
   const spec = L.spec;
-  const { blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, outputs: K, zGate: Zg, zCell: Zc, zHidden: Zh, outSources: O } = spec;
-  const { z, s, yOut, hS, yH, o, gK, eps, Pc, Pin, Pfg, Qin, Qfg } = st;
+  const { blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, outputs: K, zGate: Zg, zHidden: Zh, outSources: O } = spec;
+  const { z, s, yOut, hS, yH, o, gK, eps, Qin, Qfg, tr } = st;
+  // A deferred trace update (Lstm97State.tr) is applied here, in the pass that reads the traces.
+  const deferred = tr.length > 0 && tr[4 * N] === 1;
 
   // Output units: exact gradient. ε = W_kᵀ gK over cells and hidden units; dE/dW_k[k] += gK_k · o.
   eps.fill(0);
@@ -101,37 +103,105 @@ export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64A
       const n = c0 + v;
       // Error of the internal state: es = y_out h'(s) ε, then through the traces.
       const es = scale * (yo * squashPrime(spec.h, s[n]!) * eps[n]!);
+      if (deferred) traceRowsSettle(L, st, n, j, es, out);
+      else if (es !== 0) traceRowsAccumulate(L, st, n, j, es, out);
       if (es === 0) continue;
-      const rc = L.W_c + n * Zc;
-      const pc = n * Zc;
-      const ri = L.W_in + j * Zg;
-      const pg = n * Zg;
-      if (L.W_fg >= 0 && Zc === Zg) {
-        // the three trace rows in one pass (element-wise: the same values)
-        const rf = L.W_fg + j * Zg;
-        for (let i = 0; i < Zc; i++) {
-          out[rc + i] += es * Pc[pc + i]!;
-          out[ri + i] += es * Pin[pg + i]!;
-          out[rf + i] += es * Pfg[pg + i]!;
-        }
-      } else {
-        for (let i = 0; i < Zc; i++) out[rc + i] += es * Pc[pc + i]!;
-        for (let i = 0; i < Zg; i++) out[ri + i] += es * Pin[pg + i]!;
-        if (L.W_fg >= 0) {
-          const rf = L.W_fg + j * Zg;
-          for (let i = 0; i < Zg; i++) out[rf + i] += es * Pfg[pg + i]!;
-        }
-      }
       if (L.p_in >= 0) for (let w = 0; w < S; w++) out[L.p_in + c0 + w] += es * Qin[n * S + w]!;
       if (L.p_fg >= 0) for (let w = 0; w < S; w++) out[L.p_fg + c0 + w] += es * Qfg[n * S + w]!;
     }
   }
+  if (deferred) tr[4 * N] = 0;
 
   // Conventional hidden units: one-step gradient.
   for (let u = 0; u < U; u++) {
     const d = scale * (yH[u]! * (1 - yH[u]!) * eps[N + u]!);
     const row = L.W_h + u * Zh;
     for (let i = 0; i < Zh; i++) out[row + i] += d * z[i]!;
+  }
+}
+
+/** out += es · (Pc, Pin, Pφ rows of cell n, block j) into the W_c, W_in, W_φ rows. */
+function traceRowsAccumulate(L: Lstm97Layout, st: Rtrl97Stream, n: number, j: number, es: number, out: Float64Array): void {
+  const { zGate: Zg, zCell: Zc } = L.spec;
+  const { Pc, Pin, Pfg } = st;
+  const rc = L.W_c + n * Zc;
+  const pc = n * Zc;
+  const ri = L.W_in + j * Zg;
+  const pg = n * Zg;
+  if (L.W_fg >= 0 && Zc === Zg) {
+    // the three trace rows in one pass (element-wise: the same values)
+    const rf = L.W_fg + j * Zg;
+    for (let i = 0; i < Zc; i++) {
+      out[rc + i] += es * Pc[pc + i]!;
+      out[ri + i] += es * Pin[pg + i]!;
+      out[rf + i] += es * Pfg[pg + i]!;
+    }
+    return;
+  }
+  for (let i = 0; i < Zc; i++) out[rc + i] += es * Pc[pc + i]!;
+  for (let i = 0; i < Zg; i++) out[ri + i] += es * Pin[pg + i]!;
+  if (L.W_fg >= 0) {
+    const rf = L.W_fg + j * Zg;
+    for (let i = 0; i < Zg; i++) out[rf + i] += es * Pfg[pg + i]!;
+  }
+}
+
+/**
+ * The deferred trace update of cell n (P ← y_φ·P + k·z, coefficients in st.tr) fused with
+ * traceRowsAccumulate: each trace element is written and added into `out` in one visit, with the
+ * values a step-time update followed by traceRowsAccumulate gives. With es = 0 it only updates.
+ */
+function traceRowsSettle(L: Lstm97Layout, st: Rtrl97Stream, n: number, j: number, es: number, out: Float64Array): void {
+  const { zGate: Zg, zCell: Zc } = L.spec;
+  const { Pc, Pin, Pfg, z, tr } = st;
+  const yf = tr[4 * n]!;
+  const a = tr[4 * n + 1]!;
+  const b = tr[4 * n + 2]!;
+  const c = tr[4 * n + 3]!;
+  const rc = L.W_c + n * Zc;
+  const pc = n * Zc;
+  const ri = L.W_in + j * Zg;
+  const pg = n * Zg;
+  const fg = L.W_fg >= 0;
+  const rf = fg ? L.W_fg + j * Zg : 0;
+  if (es === 0) {
+    for (let i = 0; i < Zc; i++) Pc[pc + i] = yf * Pc[pc + i]! + a * z[i]!;
+    for (let i = 0; i < Zg; i++) Pin[pg + i] = yf * Pin[pg + i]! + b * z[i]!;
+    if (fg) for (let i = 0; i < Zg; i++) Pfg[pg + i] = yf * Pfg[pg + i]! + c * z[i]!;
+    return;
+  }
+  if (fg && Zc === Zg) {
+    for (let i = 0; i < Zc; i++) {
+      const zi = z[i]!;
+      const k = pc + i;
+      const vc = yf * Pc[k]! + a * zi;
+      const vi = yf * Pin[k]! + b * zi;
+      const vf = yf * Pfg[k]! + c * zi;
+      Pc[k] = vc;
+      Pin[k] = vi;
+      Pfg[k] = vf;
+      out[rc + i] += es * vc;
+      out[ri + i] += es * vi;
+      out[rf + i] += es * vf;
+    }
+    return;
+  }
+  for (let i = 0; i < Zc; i++) {
+    const v = yf * Pc[pc + i]! + a * z[i]!;
+    Pc[pc + i] = v;
+    out[rc + i] += es * v;
+  }
+  for (let i = 0; i < Zg; i++) {
+    const v = yf * Pin[pg + i]! + b * z[i]!;
+    Pin[pg + i] = v;
+    out[ri + i] += es * v;
+  }
+  if (fg) {
+    for (let i = 0; i < Zg; i++) {
+      const v = yf * Pfg[pg + i]! + c * z[i]!;
+      Pfg[pg + i] = v;
+      out[rf + i] += es * v;
+    }
   }
 }
 
@@ -167,7 +237,16 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
 
   step(s: Rtrl97Stream, x: ArrayLike<number>): Float64Array {
     s.ready = false;
-    return lstm97Forward(this.layout, this.params, s, x, true);
+    return lstm97Forward(this.layout, this.params, s, x, 'defer');
+  }
+
+  /**
+   * Applies the stream's pending trace update, if any (step() defers it into the next learn(),
+   * which reads the traces anyway): afterwards Pc, Pin and Pφ hold the latest step's traces. For
+   * code that reads them directly; nothing else needs it.
+   */
+  settleTraces(s: Rtrl97Stream): void {
+    settleTraces(this.layout, s);
   }
 
   /** Forward only, no traces: inference on a stream that is not learning. */

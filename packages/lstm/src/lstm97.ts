@@ -209,7 +209,7 @@ export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State,
  * row against every stream's z) runs row-major over the batch, the rest per stream. Outputs go to
  * Y (B×K). Bit-identical to B calls of lstm97Forward. All of X is validated before any stream moves.
  */
-export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97State[], X: ArrayLike<number>, Y: Float64Array, traces: boolean): void {
+export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97State[], X: ArrayLike<number>, Y: Float64Array, traces: TraceMode): void {
   const { inputs: I, outputs: K } = L.spec;
   const B = sts.length;
   checkVector('X', X, B * I);

@@ -295,7 +295,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
    */
   stepBatch(streams: readonly Rtrl97Stream[], X: ArrayLike<number>, Y: Float64Array): void {
     for (const s of streams) s.ready = false;
-    lstm97ForwardBatch(this.layout, this.params, streams, X, Y, true);
+    lstm97ForwardBatch(this.layout, this.params, streams, X, Y, 'defer');
   }
 
   /**

@@ -21,6 +21,7 @@
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BenchChild } from './bench-child.ts';
+import { idleEchoSubject, type EchoOptions } from './bench-echo.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
 import { createSubjects, decodeInferReply, decodePrediction, encodeInferRequest, encodeSample, parseOptions, partitionOf } from '@carousel/protocol';
@@ -72,6 +73,12 @@ export interface BenchWorkerResult {
    */
   echoP50: number;
   echoP99: number;
+  /**
+   * The machine's floor: the same request-reply to an empty responder in a process of its own
+   * that does nothing else (bench-echo.ts), timed beside the other two, seconds.
+   */
+  idleEchoP50: number;
+  idleEchoP99: number;
   /** The worker's own time in the infer handler (the reply's `pt`, decode to reply encode), p50 / p99, seconds. */
   inferHandlerP50: number;
   inferHandlerP99: number;
@@ -120,6 +127,7 @@ export function steadyStateSamples(stream: Partial<StreamConfig> = {}): number {
   return m.learner === 'tbptt' ? (m.k2 ?? 0) + (m.k1 ?? 1) : 1;
 }
 const THIS_FILE = fileURLToPath(import.meta.url);
+const ECHO_FILE = fileURLToPath(new URL('./bench-echo.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerResult> {
@@ -135,6 +143,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     natsUrl: o.natsUrl, prefix, partitions: P, idleMs, ...(o.stream === undefined ? {} : { stream: o.stream }),
     ...(o.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: o.checkpointEveryMs }),
   });
+  const idleEcho = await BenchChild.start(ECHO_FILE, REPO_ROOT, { natsUrl: o.natsUrl, prefix } satisfies EchoOptions);
   const client = await NatsTransport.connect({ servers: [o.natsUrl], name: 'carousel-bench-producer' });
   let predictions = 0;
   let firstAt = 0;
@@ -254,6 +263,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     phase('infer');
     const inf: number[] = [];
     const echo: number[] = [];
+    const idle: number[] = [];
     const handler: number[] = [];
     const requests = o.inferRequests ?? 1000;
     // Side by side: each infer round trip is followed by one to the empty responder, so the floor
@@ -268,9 +278,13 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       t = performance.now();
       await client.request(`${prefix}.benchecho`, new Uint8Array(8), { timeout: 5000 });
       echo.push((performance.now() - t) / 1000);
+      t = performance.now();
+      await client.request(idleEchoSubject(prefix), new Uint8Array(8), { timeout: 5000 });
+      idle.push((performance.now() - t) / 1000);
     }
     inf.sort((a, b) => a - b);
     echo.sort((a, b) => a - b);
+    idle.sort((a, b) => a - b);
     handler.sort((a, b) => a - b);
 
     // 4. Idle passivation: every actor checkpointed and dropped from memory.
@@ -290,6 +304,8 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       inferP99: quantile(inf, 0.99),
       echoP50: quantile(echo, 0.5),
       echoP99: quantile(echo, 0.99),
+      idleEchoP50: quantile(idle, 0.5),
+      idleEchoP99: quantile(idle, 0.99),
       inferHandlerP50: quantile(handler, 0.5),
       inferHandlerP99: quantile(handler, 0.99),
       bytesPerActiveStream: (live(memActive) - live(mem0)) / names.length,
@@ -306,6 +322,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   } finally {
     await client.close();
     await child.close();
+    await idleEcho.close();
   }
 }
 

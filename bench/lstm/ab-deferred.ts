@@ -4,21 +4,11 @@
 //   npx tsx bench/lstm/ab-deferred.ts [rounds]
 import { Rtrl97, lstm97Forward, type Rtrl97Stream } from '@carousel/lstm';
 import { RTRL97_CONFIG } from './carousel.ts';
-import { median } from './contender.ts';
+import { abMedians } from './cpu-rate.ts';
 import { sineStream } from './sine.ts';
 
 const rounds = Number(process.argv[2] ?? 7);
 const data = sineStream(8);
-const cpu = (): number => process.cpuUsage().user / 1e6;
-function rate(step: () => void, seconds: number): number {
-  let n = 0;
-  const t0 = cpu();
-  while (cpu() - t0 < seconds) {
-    for (let i = 0; i < 20; i++) step();
-    n += 20;
-  }
-  return n / (cpu() - t0);
-}
 function loop(H: number, defer: boolean): () => void {
   const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
   const s: Rtrl97Stream = net.newStream();
@@ -35,13 +25,6 @@ function loop(H: number, defer: boolean): () => void {
 for (const H of [32, 64, 128]) {
   const a = loop(H, false);
   const b = loop(H, true);
-  rate(a, 0.2);
-  rate(b, 0.2);
-  const ra: number[] = [];
-  const rb: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    ra.push(rate(a, 0.3));
-    rb.push(rate(b, 0.3));
-  }
-  console.log(`H=${H}: traces in the step ${median(ra).toFixed(0)} steps/CPU-s, deferred into learnSgd ${median(rb).toFixed(0)} steps/CPU-s, x${(median(rb) / median(ra)).toFixed(2)}`);
+  const [ma, mb] = abMedians(a, b, rounds);
+  console.log(`H=${H}: traces in the step ${ma.toFixed(0)} steps/CPU-s, deferred into learnSgd ${mb.toFixed(0)} steps/CPU-s, x${(mb / ma).toFixed(2)}`);
 }

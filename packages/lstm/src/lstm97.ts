@@ -15,6 +15,7 @@ import type { ParamGroup, StreamState } from './learner.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 import { createRng } from './prng.ts';
 import { wasmFor, wasmRowDots, type RowGroup } from './wasm-kernels.ts';
+import type { SingleKernels } from './wasm-single.ts';
 
 /** Parameter groups in buffer order; absent groups have offset -1 and size 0. */
 export const LSTM97_GROUP_ORDER = ['W_in', 'W_out', 'W_c', 'W_k', 'W_fg', 'p_in', 'p_out', 'p_fg', 'W_h'] as const;
@@ -108,14 +109,31 @@ export interface Lstm97State extends StreamState {
   readonly tr: Float64Array;
 }
 
-export function newLstm97State(spec: Lstm97Spec): Lstm97State {
+/** Lengths of the state arrays the single-stream kernels touch, in the order newLstm97State allocates them. */
+export function lstm97KernelArrays(spec: Lstm97Spec): number[] {
+  const { cells: N, blocks: C } = spec;
+  return [spec.zBase + 1, 3 * C + N + spec.hiddenUnits, N * spec.zCell, N * spec.zGate, spec.forgetGate ? N * spec.zGate : 0, 4 * N + 1];
+}
+
+/**
+ * A fresh stream state. `alloc`, if given, provides the arrays the single-stream kernels touch
+ * (z, net, Pc, Pin, Pφ, tr, in that order and the lengths of lstm97KernelArrays), zeroed.
+ */
+export function newLstm97State(spec: Lstm97Spec, alloc: (n: number) => Float64Array = (n) => new Float64Array(n)): Lstm97State {
   const { cells: N, blocks: C, cellsPerBlock: S } = spec;
   const ones = (n: number): Float64Array => new Float64Array(n).fill(1);
+  const [nz, nNet, nPc, nPin, nPfg, nTr] = lstm97KernelArrays(spec) as [number, number, number, number, number, number];
+  const z = alloc(nz);
+  const net = alloc(nNet);
+  const Pc = alloc(nPc);
+  const Pin = alloc(nPin);
+  const Pfg = alloc(nPfg);
+  const tr = alloc(nTr);
   return {
     t: 0,
-    z: new Float64Array(spec.zBase + 1),
+    z,
     r: new Float64Array(spec.recurrent),
-    net: new Float64Array(3 * C + N + spec.hiddenUnits),
+    net,
     s: new Float64Array(N),
     sPrev: new Float64Array(N),
     yIn: new Float64Array(C),
@@ -125,12 +143,12 @@ export function newLstm97State(spec: Lstm97Spec): Lstm97State {
     yH: new Float64Array(spec.hiddenUnits),
     o: new Float64Array(spec.outSources),
     y: new Float64Array(spec.outputs),
-    Pc: new Float64Array(N * spec.zCell),
-    Pin: new Float64Array(N * spec.zGate),
-    Pfg: new Float64Array(spec.forgetGate ? N * spec.zGate : 0),
+    Pc,
+    Pin,
+    Pfg,
     Qin: new Float64Array(spec.peepholes ? N * S : 0),
     Qfg: new Float64Array(spec.peepholes && spec.forgetGate ? N * S : 0),
-    tr: new Float64Array(4 * N + 1),
+    tr,
   };
 }
 
@@ -192,11 +210,12 @@ export function settleTraces(L: Lstm97Layout, st: Lstm97State): void {
  * eligibility traces (a pending deferred update is settled first). Validates x first; on a bad x
  * the state is untouched.
  */
-export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State, x: ArrayLike<number>, traces: TraceMode): Float64Array {
+export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State, x: ArrayLike<number>, traces: TraceMode, k?: SingleKernels | null): Float64Array {
   checkVector('x', x, L.spec.inputs);
   settleTraces(L, st);
   lstm97Sources(L, st, x, 0);
-  lstm97Nets(L, p, st.z, 0, st.net, 0);
+  if (k == null || !k.owns(p) || !k.owns(st.z) || !k.owns(st.net)) lstm97Nets(L, p, st.z, 0, st.net, 0);
+  else lstm97NetsWasm(L, p, st.z, st.net, k);
   lstm97Cells(L, p, st, traces);
   lstm97Outputs(L, p, st.o, 0, st.y, 0);
   applyHead(L.spec.head, st.y, L.spec.outputs);
@@ -240,6 +259,16 @@ function lstm97Sources(L: Lstm97Layout, st: Lstm97State, x: ArrayLike<number>, x
   else if (L.spec.cellSources === 'cells') z.set(r.subarray(0, L.spec.cells), I);
   z[L.spec.zBase] = 1;
   sPrev.set(s);
+}
+
+/** lstm97Nets with each block's matvec in wasm (the same bits); p, z and net live in k's memory. */
+function lstm97NetsWasm(L: Lstm97Layout, p: Float64Array, z: Float64Array, net: Float64Array, k: SingleKernels): void {
+  const { blocks: C, cells: N, hiddenUnits: U, zGate: Zg, zCell: Zc, zHidden: Zh } = L.spec;
+  k.matvec(net, 0, p, L.W_in, C, Zg, z, 0);
+  if (L.W_fg >= 0) k.matvec(net, C, p, L.W_fg, C, Zg, z, 0);
+  if (L.W_out >= 0) k.matvec(net, 2 * C, p, L.W_out, C, Zg, z, 0);
+  k.matvec(net, 3 * C, p, L.W_c, N, Zc, z, 0);
+  if (U > 0) k.matvec(net, 3 * C + N, p, L.W_h, U, Zh, z, 0);
 }
 
 /** net = W·z for every gate, cell and hidden row: [in (C); φ (C); out (C); c (N); h (U)]. */

@@ -7,8 +7,9 @@
 import { squashPrime } from './activations.ts';
 import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { Learner, ParamGroup } from './learner.ts';
-import { lstm97Forward, lstm97ForwardBatch, lstm97Layout, settleTraces, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
+import { lstm97Forward, lstm97ForwardBatch, lstm97KernelArrays, lstm97Layout, settleTraces, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
+import { SingleKernels } from './wasm-single.ts';
 
 export interface Rtrl97Stream extends Lstm97State {
   /** dE/dnet_k of the latest learn() (K). */
@@ -54,8 +55,8 @@ export function outputLoss(spec: Pick<Lstm97Spec, 'head' | 'loss'>, y: Float64Ar
 }
 
 /** The truncated-RTRL gradient of the latest step's loss, given gK, added into grad. */
-export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Array, st: Rtrl97Stream): void {
-  rtrl97Accumulate(L, p, grad, 1, st);
+export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Array, st: Rtrl97Stream, k?: SingleKernels | null): void {
+  rtrl97Accumulate(L, p, grad, 1, st, k);
 }
 
 /**
@@ -65,7 +66,7 @@ export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Ar
  * second pass over the weights. ε (what the output weights send back) is read before any output
  * weight is written, so the fused step uses the weights of the forward pass throughout.
  */
-export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64Array, scale: number, st: Rtrl97Stream): void {
+export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64Array, scale: number, st: Rtrl97Stream, k?: SingleKernels | null): void {
   const spec = L.spec;
   const { blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, outputs: K, zGate: Zg, zHidden: Zh, outSources: O } = spec;
   const { z, s, yOut, hS, yH, o, gK, eps, Qin, Qfg, tr } = st;
@@ -87,6 +88,10 @@ export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64A
     for (let i = 0; i < O; i++) out[row + i] += g * o[i]!;
   }
 
+  // The fused trace pass in wasm (same bits): es of every cell first, then one kernel call.
+  const esAll = k?.es;
+  const wasm = deferred && esAll !== undefined && L.W_fg >= 0 && spec.zCell === Zg && k!.ownsAll([out, st.Pc, st.Pin, st.Pfg, z, tr]);
+
   for (let j = 0; j < C; j++) {
     const c0 = j * S;
     const yo = yOut[j]!;
@@ -103,13 +108,15 @@ export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64A
       const n = c0 + v;
       // Error of the internal state: es = y_out h'(s) ε, then through the traces.
       const es = scale * (yo * squashPrime(spec.h, s[n]!) * eps[n]!);
-      if (deferred) traceRowsSettle(L, st, n, j, es, out);
+      if (wasm) esAll![n] = es;
+      else if (deferred) traceRowsSettle(L, st, n, j, es, out);
       else if (es !== 0) traceRowsAccumulate(L, st, n, j, es, out);
       if (es === 0) continue;
       if (L.p_in >= 0) for (let w = 0; w < S; w++) out[L.p_in + c0 + w] += es * Qin[n * S + w]!;
       if (L.p_fg >= 0) for (let w = 0; w < S; w++) out[L.p_fg + c0 + w] += es * Qfg[n * S + w]!;
     }
   }
+  if (wasm) k!.settleAcc(st.Pc, st.Pin, st.Pfg, z, tr, esAll!, out, L.W_c, L.W_in, L.W_fg, N, S, Zg);
   if (deferred) tr[4 * N] = 0;
 
   // Conventional hidden units: one-step gradient.
@@ -215,18 +222,39 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
   readonly inputs: number;
   readonly outputs: number;
 
+  /**
+   * The single-stream wasm kernels (wasm-single.ts), when this learner owns its params (none were
+   * given) and the kernel backend is 'wasm': params, grad and the first stream's kernel arrays then
+   * live in their memory. null otherwise; either way the results are the same bits.
+   */
+  readonly kernels: SingleKernels | null;
+  #slotFree: boolean;
+
   constructor(cfg: Lstm97Config, params?: Float64Array) {
     this.spec = parseLstm97Config(cfg);
     this.layout = lstm97Layout(this.spec);
     this.groups = this.layout.groups;
     this.inputs = this.spec.inputs;
     this.outputs = this.spec.outputs;
-    this.params = lstm97Params(this.layout, params);
-    this.grad = new Float64Array(this.layout.size);
+    const size = this.layout.size;
+    this.kernels = params === undefined ? SingleKernels.create([size, size, this.spec.cells, ...lstm97KernelArrays(this.spec)]) : null;
+    if (this.kernels !== null) {
+      this.params = this.kernels.alloc(size);
+      this.params.set(lstm97Params(this.layout));
+      this.grad = this.kernels.alloc(size);
+      this.kernels.es = this.kernels.alloc(this.spec.cells);
+    } else {
+      this.params = lstm97Params(this.layout, params);
+      this.grad = new Float64Array(size);
+    }
+    this.#slotFree = this.kernels !== null;
   }
 
+  /** A fresh stream; the first one of a learner with kernels has its kernel arrays in their memory. */
   newStream(): Rtrl97Stream {
-    const st = newLstm97State(this.spec) as Rtrl97Stream & { gK: Float64Array; eps: Float64Array };
+    const k = this.#slotFree ? this.kernels : null;
+    this.#slotFree = false;
+    const st = newLstm97State(this.spec, k === null ? undefined : (n) => k.alloc(n)) as Rtrl97Stream & { gK: Float64Array; eps: Float64Array };
     return Object.assign(st, { gK: new Float64Array(this.spec.outputs), eps: new Float64Array(this.spec.cells + this.spec.hiddenUnits), ready: false });
   }
 
@@ -237,7 +265,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
 
   step(s: Rtrl97Stream, x: ArrayLike<number>): Float64Array {
     s.ready = false;
-    return lstm97Forward(this.layout, this.params, s, x, 'defer');
+    return lstm97Forward(this.layout, this.params, s, x, 'defer', this.kernels);
   }
 
   /**
@@ -252,7 +280,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
   /** Forward only, no traces: inference on a stream that is not learning. */
   predict(s: Rtrl97Stream, x: ArrayLike<number>): Float64Array {
     s.ready = false;
-    return lstm97Forward(this.layout, this.params, s, x, false);
+    return lstm97Forward(this.layout, this.params, s, x, false, this.kernels);
   }
 
   learn(s: Rtrl97Stream, target: ArrayLike<number>, weight = 1): number {
@@ -261,7 +289,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     if (!Number.isFinite(weight) || weight < 0) throw new LstmError(LSTM_ERR.NON_FINITE, `weight must be finite and >= 0, got ${weight}`);
     const loss = outputLoss(this.spec, s.y, target, s.gK, weight);
     if (Number.isNaN(loss)) throw new LstmError(LSTM_ERR.NON_FINITE, 'loss is not finite; step refused');
-    rtrl97Backward(this.layout, this.params, this.grad, s);
+    rtrl97Backward(this.layout, this.params, this.grad, s, this.kernels);
     s.ready = true;
     return loss;
   }
@@ -284,7 +312,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     for (let k = 0; k < s.gK.length; k++) {
       if (!Number.isFinite(lr * s.gK[k]!)) throw new LstmError(LSTM_ERR.NON_FINITE, 'output error is not finite; step refused');
     }
-    rtrl97Accumulate(this.layout, this.params, this.params, -lr, s);
+    rtrl97Accumulate(this.layout, this.params, this.params, -lr, s, this.kernels);
     s.ready = false;
     return loss;
   }
@@ -314,7 +342,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
       losses[b] = loss;
     }
     for (const s of streams) {
-      rtrl97Backward(this.layout, this.params, this.grad, s);
+      rtrl97Backward(this.layout, this.params, this.grad, s, this.kernels);
       s.ready = true;
     }
   }

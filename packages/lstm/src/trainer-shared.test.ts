@@ -19,6 +19,9 @@ interface Run {
   streams: StreamState[];
 }
 
+/** The bytes of a float64 array (not of the whole buffer under it: params may be a view of a learner's wasm memory). */
+const bytes = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
 /** N models of `opts` (seeds 1..N) fed one shared seeded schedule, interleaved model by model. */
 function run(opts: ModelOptions, n: number, steps: number, pool?: GradientPool, check?: () => void): Run {
   const models = Array.from({ length: n }, (_, i) => createModel({ ...opts, seed: i + 1 }));
@@ -53,7 +56,7 @@ describe('Trainer.shareGradient', () => {
       });
       expect(nonZeroBetweenCalls).toBe(0);
       for (let i = 0; i < 4; i++) {
-        expect(Buffer.from(shared.models[i].learner.params.buffer)).toEqual(Buffer.from(own.models[i].learner.params.buffer));
+        expect(bytes(shared.models[i].learner.params)).toEqual(bytes(own.models[i].learner.params));
         expect(shared.models[i].trainer.stats).toEqual(own.models[i].trainer.stats);
       }
       // Windows still open at the end hold their own gradient, equal to the unshared run's.
@@ -67,7 +70,7 @@ describe('Trainer.shareGradient', () => {
         shared.models[i].trainer.flush();
         own.models[i].trainer.flush();
         expect(shared.models[i].learner.grad).toBe(pool.current);
-        expect(Buffer.from(shared.models[i].learner.params.buffer)).toEqual(Buffer.from(own.models[i].learner.params.buffer));
+        expect(bytes(shared.models[i].learner.params)).toEqual(bytes(own.models[i].learner.params));
       }
     });
   }

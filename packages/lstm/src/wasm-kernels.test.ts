@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StreamBatch } from './batch.ts';
 import { LSTM_ERR } from './errors.ts';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm-bytes.ts';
+import { SINGLE_WASM_BASE64 } from './single-wasm-bytes.ts';
 import type { Lstm97Config } from './lstm97-config.ts';
 import { createRng } from './prng.ts';
 import type { RecurrentCell } from './recurrent-options.ts';
@@ -102,12 +103,17 @@ describe('kernel backends', () => {
     });
   }
 
-  it('the committed kernels.wasm and kernels-wasm-bytes.ts equal a fresh AssemblyScript build', async () => {
+  it('the committed kernels.wasm, single.wasm and their -bytes.ts files equal a fresh AssemblyScript build', async () => {
+    interface Mod { source: string; wasm: string; ts: string; name: string }
     const url = new URL('../wasm/build.mjs', import.meta.url).href;
-    const build = (await import(url)) as { buildKernels(): Promise<Uint8Array>; bytesModule(w: Uint8Array): string };
-    const fresh = await build.buildKernels();
-    expect(Buffer.from(fresh).equals(readFileSync(new URL('../wasm/kernels.wasm', import.meta.url)))).toBe(true);
-    expect(Buffer.from(KERNELS_WASM_BASE64, 'base64').equals(Buffer.from(fresh))).toBe(true);
-    expect(readFileSync(new URL('./kernels-wasm-bytes.ts', import.meta.url), 'utf8')).toBe(build.bytesModule(fresh));
+    const build = (await import(url)) as { MODULES: Mod[]; buildKernels(m: Mod): Promise<Uint8Array>; bytesModule(w: Uint8Array, m: Mod): string };
+    expect(build.MODULES.map((m) => m.source)).toEqual(['kernels.ts', 'single.ts']);
+    const committed: Record<string, string> = { KERNELS_WASM_BASE64, SINGLE_WASM_BASE64 };
+    for (const m of build.MODULES) {
+      const fresh = await build.buildKernels(m);
+      expect(Buffer.from(fresh).equals(readFileSync(new URL(`../wasm/${m.wasm}`, import.meta.url)))).toBe(true);
+      expect(Buffer.from(committed[m.name]!, 'base64').equals(Buffer.from(fresh))).toBe(true);
+      expect(readFileSync(new URL(`./${m.ts}`, import.meta.url), 'utf8')).toBe(build.bytesModule(fresh, m));
+    }
   }, 60_000);
 });

@@ -1,0 +1,115 @@
+// Rtrl97's single-stream wasm kernels (wasm-single.ts) against the JS kernels: the same bits on
+// every path (step, predict, learn, learnSgd, batches, a second stream, a borrowed gradient), and
+// the wasm path really taken where it should be.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Lstm97Config } from './lstm97-config.ts';
+import { Rtrl97, type Rtrl97Stream } from './rtrl97.ts';
+import { kernelBackend, setKernelBackend, wasmKernelsAvailable, type KernelBackend } from './wasm-kernels.ts';
+
+const CONFIGS: Record<string, Lstm97Config> = {
+  'forget, cells, H=5 (odd fan-in: scalar tails)': { inputs: 3, outputs: 2, blocks: 5, forgetGate: true, cellSources: 'cells', seed: 3 },
+  'forget, cells, H=12, linear head': { inputs: 8, outputs: 1, blocks: 12, forgetGate: true, cellSources: 'cells', head: 'linear', seed: 4 },
+  'forget + peepholes, 2 cells/block, all': { inputs: 2, outputs: 2, blocks: 3, cellsPerBlock: 2, forgetGate: true, peepholes: true, seed: 5 },
+  '1997 cell, hidden units (JS trace pass, wasm nets)': { inputs: 2, outputs: 1, blocks: 3, hiddenUnits: 2, seed: 6 },
+};
+
+function build(cfg: Lstm97Config, backend: KernelBackend): Rtrl97 {
+  const before = kernelBackend();
+  setKernelBackend(backend);
+  try {
+    return new Rtrl97(cfg);
+  } finally {
+    setKernelBackend(before);
+  }
+}
+
+const xAt = (t: number, n: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(0.31 * t + 0.7 * i) * (1 + 0.1 * i));
+const dAt = (t: number, n: number): number[] => Array.from({ length: n }, (_, k) => 0.5 + 0.3 * Math.cos(0.17 * t + k));
+const state = (s: Rtrl97Stream): number[] => [...s.y, ...s.s, ...s.Pc, ...s.Pin, ...s.Pfg, ...s.Qin, ...s.Qfg];
+
+describe.skipIf(!wasmKernelsAvailable())('Rtrl97 single-stream wasm kernels', () => {
+  const initial = kernelBackend();
+  afterEach(() => setKernelBackend(initial));
+
+  it('are used by a learner that owns its params under the wasm backend, and not otherwise', () => {
+    const cfg = CONFIGS['forget, cells, H=12, linear head']!;
+    const w = build(cfg, 'wasm');
+    expect(w.kernels).not.toBeNull();
+    expect(w.kernels!.owns(w.params)).toBe(true);
+    expect(w.kernels!.owns(w.grad)).toBe(true);
+    const s1 = w.newStream();
+    const s2 = w.newStream();
+    expect(w.kernels!.owns(s1.Pc)).toBe(true); // the first stream's kernel arrays live in its memory
+    expect(w.kernels!.owns(s2.Pc)).toBe(false); // a second stream runs the JS kernels
+    // The module writes nothing into its memory when instantiated: the arrays start zeroed.
+    for (const a of [s1.z, s1.net, s1.Pc, s1.Pin, s1.Pfg, s1.tr, w.grad, w.kernels!.es!]) expect(a.every((v) => v === 0)).toBe(true);
+    expect(build(cfg, 'js').kernels).toBeNull();
+    expect(new Rtrl97(cfg, w.params.slice()).kernels).toBeNull(); // given params stay the caller's array
+    expect(Array.from(build(cfg, 'js').params)).toEqual(Array.from(w.params)); // the same seeded init
+  });
+
+  for (const [name, cfg] of Object.entries(CONFIGS)) {
+    it(`${name}: step, predict, learn and learnSgd give the js backend's bits`, () => {
+      const w = build(cfg, 'wasm');
+      const j = build(cfg, 'js');
+      expect(w.kernels).not.toBeNull();
+      const sw = w.newStream();
+      const sj = j.newStream();
+      for (let t = 0; t < 120; t++) {
+        expect(Array.from(w.step(sw, xAt(t, w.inputs)))).toEqual(Array.from(j.step(sj, xAt(t, j.inputs))));
+        const d = dAt(t, w.outputs);
+        if (t % 3 === 0) expect(w.learnSgd(sw, d, 0.2)).toBe(j.learnSgd(sj, d, 0.2));
+        else if (t % 3 === 1) expect(w.learn(sw, d)).toBe(j.learn(sj, d));
+        else expect(Array.from(w.predict(sw, xAt(t + 50, w.inputs)))).toEqual(Array.from(j.predict(sj, xAt(t + 50, j.inputs))));
+        if (t % 12 === 11) {
+          for (const n of [w, j]) {
+            for (let i = 0; i < n.params.length; i++) n.params[i]! -= 0.1 * n.grad[i]!;
+            n.grad.fill(0);
+          }
+        }
+        w.settleTraces(sw);
+        j.settleTraces(sj);
+        expect(state(sw)).toEqual(state(sj));
+      }
+      expect(Array.from(w.params)).toEqual(Array.from(j.params));
+    });
+  }
+
+  it('a second stream, a batch and a borrowed (pool) gradient take the JS kernels with the same bits', () => {
+    const cfg = CONFIGS['forget, cells, H=5 (odd fan-in: scalar tails)']!;
+    const w = build(cfg, 'wasm');
+    const j = build(cfg, 'js');
+    const W = [w.newStream(), w.newStream()];
+    const J = [j.newStream(), j.newStream()];
+    const pool = new Float64Array(w.grad.length);
+    const poolJ = new Float64Array(j.grad.length);
+    const Y = new Float64Array(2 * w.outputs);
+    const Yj = new Float64Array(2 * j.outputs);
+    for (let t = 0; t < 40; t++) {
+      if (t === 20) {
+        w.grad = pool; // as Trainer.shareGradient does
+        j.grad = poolJ;
+      }
+      const X = [...xAt(t, w.inputs), ...xAt(t + 9, w.inputs)];
+      const D = [...dAt(t, w.outputs), ...dAt(t + 3, w.outputs)];
+      if (t % 2 === 0) {
+        w.stepBatch(W, X, Y);
+        j.stepBatch(J, X, Yj);
+        expect(Array.from(Y)).toEqual(Array.from(Yj));
+        const l = new Float64Array(2);
+        const lj = new Float64Array(2);
+        w.learnBatch(W, D, l);
+        j.learnBatch(J, D, lj);
+        expect(Array.from(l)).toEqual(Array.from(lj));
+      } else {
+        for (let b = 0; b < 2; b++) {
+          expect(Array.from(w.step(W[b]!, X.slice(b * w.inputs, (b + 1) * w.inputs)))).toEqual(Array.from(j.step(J[b]!, X.slice(b * j.inputs, (b + 1) * j.inputs))));
+          expect(w.learn(W[b]!, D.slice(b * w.outputs, (b + 1) * w.outputs))).toBe(j.learn(J[b]!, D.slice(b * j.outputs, (b + 1) * j.outputs)));
+        }
+      }
+    }
+    expect(Array.from(w.grad)).toEqual(Array.from(j.grad));
+    expect(Array.from(pool)).toEqual(Array.from(poolJ));
+  });
+});

@@ -1,0 +1,101 @@
+// Rtrl97's single-stream kernels in WebAssembly (source wasm/single.ts, bytes in
+// single-wasm-bytes.ts, design in docs/kernels.md). An Rtrl97 built without given params owns one
+// WebAssembly.Memory, sized once and never grown (so no view of it is ever detached), holding its
+// params, its grad, a scratch row and the kernel-facing arrays of its first stream (z, net, the
+// traces and the deferred-trace coefficients). The forward nets (matvec) and the fused trace pass
+// of learn/learnSgd then run in wasm whenever every array a call touches lives in that memory;
+// anything else (given params, a gradient pool's buffer, a second stream) takes the JS kernels.
+// Both compute every value with the same operations in the same order: the same bits.
+
+import { SINGLE_WASM_BASE64 } from './single-wasm-bytes.ts';
+import { kernelBackend } from './wasm-kernels.ts';
+
+interface WasmNamespace {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (d: { initial: number }) => { readonly buffer: ArrayBuffer };
+}
+type Matvec = (out: number, w: number, rows: number, n: number, z: number) => void;
+type SettleAcc = (pc: number, pin: number, pfg: number, z: number, tr: number, es: number, oc: number, oi: number, of: number, N: number, S: number, Z: number) => void;
+
+const PAGE = 65536;
+let compiled: object | null | undefined;
+
+function wasmNs(): WasmNamespace {
+  return (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
+}
+
+function module(): object | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    compiled = new (wasmNs().Module)(Uint8Array.from(atob(SINGLE_WASM_BASE64), (ch) => ch.charCodeAt(0)));
+  } catch {
+    compiled = null; // no WebAssembly SIMD here: the JS kernels run
+  }
+  return compiled;
+}
+
+/** One learner's wasm memory and kernels. Arrays are carved from it in order (16-byte aligned). */
+export class SingleKernels {
+  readonly #buffer: ArrayBuffer;
+  readonly #matvec: Matvec;
+  readonly #settleAcc: SettleAcc;
+  #used = 0; // the module has no data segment: the whole memory is ours (tested)
+  /** Scratch row of the state errors of every cell (N), for settleAcc; set by the owner. */
+  es: Float64Array | undefined;
+
+  private constructor(buffer: ArrayBuffer, exports: Record<string, unknown>) {
+    this.#buffer = buffer;
+    this.#matvec = exports['matvec'] as Matvec;
+    this.#settleAcc = exports['settleAcc'] as SettleAcc;
+  }
+
+  /**
+   * Kernels with room for arrays of the given lengths (float64s), or null when the kernel backend
+   * is 'js' or WebAssembly is unavailable.
+   */
+  static create(lengths: readonly number[]): SingleKernels | null {
+    if (kernelBackend() !== 'wasm') return null;
+    const mod = module();
+    if (mod === null) return null;
+    const bytes = lengths.reduce((a, n) => a + ((n * 8 + 15) & ~15), 0);
+    try {
+      const memory = new (wasmNs().Memory)({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
+      const { exports } = new (wasmNs().Instance)(mod, { env: { memory, abort: () => { throw new Error('wasm abort'); } } });
+      return new SingleKernels(memory.buffer, exports);
+    } catch {
+      return null;
+    }
+  }
+
+  /** A zeroed array of n float64s in this memory (its sizes were fixed by create()). */
+  alloc(n: number): Float64Array {
+    const at = this.#used;
+    this.#used = (at + n * 8 + 15) & ~15;
+    if (this.#used > this.#buffer.byteLength) throw new Error('SingleKernels: arena exhausted (sizes differ from create())');
+    return new Float64Array(this.#buffer, at, n);
+  }
+
+  owns(a: Float64Array): boolean {
+    return a.buffer === this.#buffer;
+  }
+
+  /** lstm97.ts matvec in wasm when out, p and z live here; false (nothing done) otherwise. */
+  matvec(out: Float64Array, oo: number, p: Float64Array, wo: number, rows: number, n: number, z: Float64Array, zo: number): boolean {
+    if (!this.owns(out) || !this.owns(p) || !this.owns(z)) return false;
+    this.#matvec(out.byteOffset + oo * 8, p.byteOffset + wo * 8, rows, n, z.byteOffset + zo * 8);
+    return true;
+  }
+
+  /** True when settleAcc can run on these arrays. */
+  ownsAll(arrays: readonly Float64Array[]): boolean {
+    for (const a of arrays) if (a.buffer !== this.#buffer) return false;
+    return true;
+  }
+
+  /** The fused deferred-trace pass of N cells (wasm/single.ts settleAcc); callers check ownsAll first. */
+  settleAcc(Pc: Float64Array, Pin: Float64Array, Pfg: Float64Array, z: Float64Array, tr: Float64Array, es: Float64Array, out: Float64Array, rc: number, ri: number, rf: number, N: number, S: number, Z: number): void {
+    const o = out.byteOffset;
+    this.#settleAcc(Pc.byteOffset, Pin.byteOffset, Pfg.byteOffset, z.byteOffset, tr.byteOffset, es.byteOffset, o + rc * 8, o + ri * 8, o + rf * 8, N, S, Z);
+  }
+}

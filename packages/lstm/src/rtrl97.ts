@@ -91,6 +91,9 @@ export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64A
   // The fused trace pass in wasm (same bits): es of every cell first, then one kernel call.
   const esAll = k?.es;
   const wasm = deferred && esAll !== undefined && L.W_fg >= 0 && spec.zCell === Zg && k!.ownsAll([out, st.Pc, st.Pin, st.Pfg, z, tr]);
+  // Likewise the output-gate rows: each gate's dE/dnet first, then one kernel call.
+  const dOutAll = k?.dOut;
+  const wasmOut = L.W_out >= 0 && dOutAll !== undefined && k!.ownsAll([out, z]);
 
   for (let j = 0; j < C; j++) {
     const c0 = j * S;
@@ -100,8 +103,11 @@ export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64A
       let acc = 0;
       for (let v = 0; v < S; v++) acc += hS[c0 + v]! * eps[c0 + v]!;
       const dOut = scale * (yo * (1 - yo) * acc);
-      const row = L.W_out + j * Zg;
-      for (let i = 0; i < Zg; i++) out[row + i] += dOut * z[i]!;
+      if (wasmOut) dOutAll![j] = dOut;
+      else {
+        const row = L.W_out + j * Zg;
+        for (let i = 0; i < Zg; i++) out[row + i] += dOut * z[i]!;
+      }
       if (L.p_out >= 0) for (let v = 0; v < S; v++) out[L.p_out + c0 + v] += dOut * s[c0 + v]!;
     }
     for (let v = 0; v < S; v++) {
@@ -116,6 +122,7 @@ export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64A
       if (L.p_fg >= 0) for (let w = 0; w < S; w++) out[L.p_fg + c0 + w] += es * Qfg[n * S + w]!;
     }
   }
+  if (wasmOut) k!.rowsAxpy(out, L.W_out, dOutAll!, z, C, Zg);
   if (wasm) k!.settleAcc(st.Pc, st.Pin, st.Pfg, z, tr, esAll!, out, L.W_c, L.W_in, L.W_fg, N, S, Zg);
   if (deferred) tr[4 * N] = 0;
 
@@ -237,12 +244,13 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     this.inputs = this.spec.inputs;
     this.outputs = this.spec.outputs;
     const size = this.layout.size;
-    this.kernels = params === undefined ? SingleKernels.create([size, size, this.spec.cells, ...lstm97KernelArrays(this.spec)]) : null;
+    this.kernels = params === undefined ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...lstm97KernelArrays(this.spec)]) : null;
     if (this.kernels !== null) {
       this.params = this.kernels.alloc(size);
       this.params.set(lstm97Params(this.layout));
       this.grad = this.kernels.alloc(size);
       this.kernels.es = this.kernels.alloc(this.spec.cells);
+      this.kernels.dOut = this.kernels.alloc(this.spec.blocks);
     } else {
       this.params = lstm97Params(this.layout, params);
       this.grad = new Float64Array(size);

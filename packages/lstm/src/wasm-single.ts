@@ -16,6 +16,7 @@ interface WasmNamespace {
   Memory: new (d: { initial: number }) => { readonly buffer: ArrayBuffer };
 }
 type Matvec = (out: number, w: number, rows: number, n: number, z: number) => void;
+type RowsAxpy = (out: number, coef: number, z: number, rows: number, n: number) => void;
 type SettleAcc = (pc: number, pin: number, pfg: number, z: number, tr: number, es: number, oc: number, oi: number, of: number, N: number, S: number, Z: number) => void;
 
 const PAGE = 65536;
@@ -40,14 +41,18 @@ export class SingleKernels {
   readonly #buffer: ArrayBuffer;
   readonly #matvec: Matvec;
   readonly #settleAcc: SettleAcc;
+  readonly #rowsAxpy: RowsAxpy;
   #used = 0; // the module has no data segment: the whole memory is ours (tested)
   /** Scratch row of the state errors of every cell (N), for settleAcc; set by the owner. */
   es: Float64Array | undefined;
+  /** Scratch row of the output gates' dE/dnet (C), for rowsAxpy; set by the owner. */
+  dOut: Float64Array | undefined;
 
   private constructor(buffer: ArrayBuffer, exports: Record<string, unknown>) {
     this.#buffer = buffer;
     this.#matvec = exports['matvec'] as Matvec;
     this.#settleAcc = exports['settleAcc'] as SettleAcc;
+    this.#rowsAxpy = exports['rowsAxpy'] as RowsAxpy;
   }
 
   /**
@@ -85,6 +90,11 @@ export class SingleKernels {
     if (!this.owns(out) || !this.owns(p) || !this.owns(z)) return false;
     this.#matvec(out.byteOffset + oo * 8, p.byteOffset + wo * 8, rows, n, z.byteOffset + zo * 8);
     return true;
+  }
+
+  /** out[at + r·n + i] += coef[r] · z[i] for r < rows (wasm/single.ts rowsAxpy); callers check ownsAll first. */
+  rowsAxpy(out: Float64Array, at: number, coef: Float64Array, z: Float64Array, rows: number, n: number): void {
+    this.#rowsAxpy(out.byteOffset + at * 8, coef.byteOffset, z.byteOffset, rows, n);
   }
 
   /** True when settleAcc can run on these arrays. */

@@ -115,3 +115,24 @@ export function settleAcc(pc: usize, pin: usize, pfg: usize, z: usize, tr: usize
     }
   }
 }
+
+// out[r, i] += coef[r] · z[i] for rows r < rows (out: rows × n, row-major): the output-gate rows of
+// rtrl97.ts rtrl97Accumulate (coef = the gates' dE/dnet, z the step's sources). Element-wise, f64x2
+// lanes over i: each element is the JS kernel's rounded multiply then rounded add.
+export function rowsAxpy(out: usize, coef: usize, z: usize, rows: i32, n: i32): void {
+  const s: usize = (<usize>n) << 3;
+  for (let r: i32 = 0; r < rows; r++) {
+    const c = load<f64>(coef + ((<usize>r) << 3));
+    const vc = f64x2.splat(c);
+    const row: usize = out + (<usize>r) * s;
+    let i: i32 = 0;
+    for (; i + 1 < n; i += 2) {
+      const o: usize = (<usize>i) << 3;
+      v128.store(row + o, f64x2.add(v128.load(row + o), f64x2.mul(vc, v128.load(z + o))));
+    }
+    for (; i < n; i++) {
+      const o: usize = (<usize>i) << 3;
+      store<f64>(row + o, load<f64>(row + o) + c * load<f64>(z + o));
+    }
+  }
+}

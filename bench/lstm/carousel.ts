@@ -213,7 +213,7 @@ export function vanillaBatchContender(work: 'batch' | 'batchTrain', data: SineSt
  * traces. 'batchTrain': stepBatch (forward + each stream's traces) + learnBatch + SGD.
  */
 export function rtrl97BatchContender(work: 'batch' | 'batchTrain', data: SineStream, H: number, B: number, lr: number): Contender {
-  const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
+  const net = new Rtrl97(RTRL97_CONFIG(data.X, H), undefined, { kernelStreams: B });
   const streams = Array.from({ length: B }, () => net.newStream());
   const Y = new Float64Array(B);
   const losses = new Float64Array(B);
@@ -230,7 +230,7 @@ export function rtrl97BatchContender(work: 'batch' | 'batchTrain', data: SineStr
   }
   return {
     id: 'carousel.rtrl97', work, H, streams: B,
-    does: `Rtrl97 model (cellSources 'cells'), stepBatch (forward + every stream's RTRL traces) + learnBatch + ${UPDATE()} + grad.fill(0); float64`,
+    does: `Rtrl97 model (cellSources 'cells', kernelStreams ${B}: every stream's trace pass in wasm), stepBatch (forward + every stream's RTRL traces) + learnBatch + ${UPDATE()} + grad.fill(0); float64`,
     run: (n) => {
       for (let i = 0; i < n; i++) {
         net.stepBatch(streams, input(t), Y);

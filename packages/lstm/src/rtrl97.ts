@@ -235,16 +235,24 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
    * live in their memory. null otherwise; either way the results are the same bits.
    */
   readonly kernels: SingleKernels | null;
-  #slotFree: boolean;
+  #slotsFree: number;
 
-  constructor(cfg: Lstm97Config, params?: Float64Array) {
+  /**
+   * `options.kernelStreams` (default 1): how many streams, the first ones newStream() returns, get
+   * their kernel arrays in the kernels' memory (sized once, at construction). Later streams run
+   * the JS kernels. Set it to the batch size for many streams of one model (stepBatch/learnBatch).
+   */
+  constructor(cfg: Lstm97Config, params?: Float64Array, options: { kernelStreams?: number } = {}) {
     this.spec = parseLstm97Config(cfg);
     this.layout = lstm97Layout(this.spec);
     this.groups = this.layout.groups;
     this.inputs = this.spec.inputs;
     this.outputs = this.spec.outputs;
     const size = this.layout.size;
-    this.kernels = params === undefined ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...lstm97KernelArrays(this.spec)]) : null;
+    const slots = options.kernelStreams ?? 1;
+    if (!Number.isInteger(slots) || slots < 0) throw new LstmError(LSTM_ERR.CONFIG, `kernelStreams must be an integer >= 0, got ${slots}`, { kernelStreams: slots });
+    const perStream = lstm97KernelArrays(this.spec);
+    this.kernels = params === undefined ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...Array.from({ length: slots }, () => perStream).flat()]) : null;
     if (this.kernels !== null) {
       this.params = this.kernels.alloc(size);
       this.params.set(lstm97Params(this.layout));
@@ -255,13 +263,13 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
       this.params = lstm97Params(this.layout, params);
       this.grad = new Float64Array(size);
     }
-    this.#slotFree = this.kernels !== null;
+    this.#slotsFree = this.kernels === null ? 0 : slots;
   }
 
-  /** A fresh stream; the first one of a learner with kernels has its kernel arrays in their memory. */
+  /** A fresh stream; the first kernelStreams of a learner with kernels have their kernel arrays in their memory. */
   newStream(): Rtrl97Stream {
-    const k = this.#slotFree ? this.kernels : null;
-    this.#slotFree = false;
+    const k = this.#slotsFree > 0 ? this.kernels : null;
+    if (k !== null) this.#slotsFree--;
     const st = newLstm97State(this.spec, k === null ? undefined : (n) => k.alloc(n)) as Rtrl97Stream & { gK: Float64Array; eps: Float64Array };
     return Object.assign(st, { gK: new Float64Array(this.spec.outputs), eps: new Float64Array(this.spec.cells + this.spec.hiddenUnits), ready: false });
   }

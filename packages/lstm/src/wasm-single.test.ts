@@ -76,6 +76,34 @@ describe.skipIf(!wasmKernelsAvailable())('Rtrl97 single-stream wasm kernels', ()
     });
   }
 
+  it('kernelStreams: the first n streams get kernel memory, a batch of them matches the JS backend bit for bit', () => {
+    const cfg = CONFIGS['forget + peepholes, 2 cells/block, all']!;
+    setKernelBackend('wasm');
+    const w = new Rtrl97(cfg, undefined, { kernelStreams: 3 });
+    setKernelBackend('js');
+    const j = new Rtrl97(cfg, undefined, { kernelStreams: 3 });
+    setKernelBackend('wasm');
+    const W = [w.newStream(), w.newStream(), w.newStream(), w.newStream()];
+    const J = [j.newStream(), j.newStream(), j.newStream(), j.newStream()];
+    expect(W.map((s) => w.kernels!.owns(s.Pc))).toEqual([true, true, true, false]);
+    const Y = new Float64Array(4 * w.outputs);
+    const Yj = new Float64Array(4 * j.outputs);
+    for (let t = 0; t < 30; t++) {
+      const X = W.flatMap((_, b) => xAt(t + 5 * b, w.inputs));
+      const D = W.flatMap((_, b) => dAt(t + 3 * b, w.outputs));
+      w.stepBatch(W, X, Y);
+      j.stepBatch(J, X, Yj);
+      expect(Array.from(Y)).toEqual(Array.from(Yj));
+      const l = new Float64Array(4);
+      const lj = new Float64Array(4);
+      w.learnBatch(W, D, l);
+      j.learnBatch(J, D, lj);
+      expect(Array.from(l)).toEqual(Array.from(lj));
+    }
+    expect(Array.from(w.grad)).toEqual(Array.from(j.grad));
+    expect(() => new Rtrl97(cfg, undefined, { kernelStreams: -1 })).toThrow(/kernelStreams/);
+  });
+
   it('a second stream, a batch and a borrowed (pool) gradient take the JS kernels with the same bits', () => {
     const cfg = CONFIGS['forget, cells, H=5 (odd fan-in: scalar tails)']!;
     const w = build(cfg, 'wasm');

@@ -78,7 +78,7 @@ export function renderReport(f: Figures): { markdown: string; json: unknown } {
   L.push(`# LSTM core benchmark${f.quick ? ' (QUICK RUN, not for the record)' : ''}`);
   L.push('');
   L.push(`${f.date}; ${String(f.machine['cpu'])}, ${String(f.machine['cores'])} cores (shared), node ${String(f.machine['node'])}; X=${f.X} inputs, 1 linear output; medians of ${f.rounds} interleaved rounds of ~${f.seconds} s samples.`);
-  L.push(`Carousel kernel backend: ${String(f.machine['kernels'] ?? 'js')} (batched gate GEMMs, and the gate-block weight gradients of StreamBatch.learn's one-step backward, in WebAssembly SIMD f64x2 for B ≥ 4, packages/lstm/wasm; single-stream kernels in JS; docs/kernels.md).`);
+  L.push(`Carousel kernel backend: ${String(f.machine['kernels'] ?? 'js')} (batched gate GEMMs, and the gate-block weight gradients of StreamBatch.learn's one-step backward, in WebAssembly SIMD f64x2 for B ≥ 4; Rtrl97's nets, trace pass and output-gate rows in WebAssembly for the streams in its own memory (all rtrl97 rows here); the vanilla single-stream kernels in JS; packages/lstm/wasm, docs/kernels.md).`);
   L.push(`Peers: tfjs ${String(f.tfjs['version'])} cpu and wasm (simd ${String(f.tfjs['wasmSimd'])}, threads ${String(f.tfjs['wasmThreads'])}), brain.js 2.0.0-beta.24, PyTorch ${torchNa ? `n/a (${String(f.torch['na'])})` : `${String(f.torch['version'])}, 1 thread`}.`);
   const load = (k: string): string => ((f.machine[k] as number[] | undefined) ?? []).map((l) => l.toFixed(1)).join(' ');
   const spread: Record<string, number> = {};

@@ -9,7 +9,7 @@ import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { Learner, ParamGroup } from './learner.ts';
 import { lstm97Forward, lstm97ForwardBatch, lstm97KernelArrays, lstm97Layout, settleTraces, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
-import { SingleKernels } from './wasm-single.ts';
+import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS } from './wasm-single.ts';
 
 export interface Rtrl97Stream extends Lstm97State {
   /** dE/dnet_k of the latest learn() (K). */
@@ -231,7 +231,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
 
   /**
    * The single-stream wasm kernels (wasm-single.ts), when this learner owns its params (none were
-   * given) and the kernel backend is 'wasm': params, grad and the first stream's kernel arrays then
+   * given), has at least WASM_SINGLE_MIN_WEIGHTS weights and the kernel backend is 'wasm': params, grad and the first stream's kernel arrays then
    * live in their memory. null otherwise; either way the results are the same bits.
    */
   readonly kernels: SingleKernels | null;
@@ -252,7 +252,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     const slots = options.kernelStreams ?? 1;
     if (!Number.isInteger(slots) || slots < 0) throw new LstmError(LSTM_ERR.CONFIG, `kernelStreams must be an integer >= 0, got ${slots}`, { kernelStreams: slots });
     const perStream = lstm97KernelArrays(this.spec);
-    this.kernels = params === undefined ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...Array.from({ length: slots }, () => perStream).flat()]) : null;
+    this.kernels = params === undefined && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...Array.from({ length: slots }, () => perStream).flat()]) : null;
     if (this.kernels !== null) {
       this.params = this.kernels.alloc(size);
       this.params.set(lstm97Params(this.layout));

@@ -5,13 +5,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Lstm97Config } from './lstm97-config.ts';
 import { Rtrl97, type Rtrl97Stream } from './rtrl97.ts';
+import { WASM_SINGLE_MIN_WEIGHTS } from './wasm-single.ts';
 import { kernelBackend, setKernelBackend, wasmKernelsAvailable, type KernelBackend } from './wasm-kernels.ts';
 
+// Each above WASM_SINGLE_MIN_WEIGHTS (checked below), so the kernels run.
 const CONFIGS: Record<string, Lstm97Config> = {
-  'forget, cells, H=5 (odd fan-in: scalar tails)': { inputs: 3, outputs: 2, blocks: 5, forgetGate: true, cellSources: 'cells', seed: 3 },
+  'forget, cells, H=13 (odd fan-in: scalar tails)': { inputs: 3, outputs: 2, blocks: 13, forgetGate: true, cellSources: 'cells', seed: 3 },
   'forget, cells, H=12, linear head': { inputs: 8, outputs: 1, blocks: 12, forgetGate: true, cellSources: 'cells', head: 'linear', seed: 4 },
-  'forget + peepholes, 2 cells/block, all': { inputs: 2, outputs: 2, blocks: 3, cellsPerBlock: 2, forgetGate: true, peepholes: true, seed: 5 },
-  '1997 cell, hidden units (JS trace pass, wasm nets)': { inputs: 2, outputs: 1, blocks: 3, hiddenUnits: 2, seed: 6 },
+  'forget + peepholes, 2 cells/block, all': { inputs: 4, outputs: 2, blocks: 4, cellsPerBlock: 2, forgetGate: true, peepholes: true, seed: 5 },
+  '1997 cell, hidden units (JS trace pass, wasm nets)': { inputs: 6, outputs: 1, blocks: 8, hiddenUnits: 2, seed: 6 },
 };
 
 function build(cfg: Lstm97Config, backend: KernelBackend): Rtrl97 {
@@ -47,6 +49,9 @@ describe.skipIf(!wasmKernelsAvailable())('Rtrl97 single-stream wasm kernels', ()
     expect(build(cfg, 'js').kernels).toBeNull();
     expect(new Rtrl97(cfg, w.params.slice()).kernels).toBeNull(); // given params stay the caller's array
     expect(Array.from(build(cfg, 'js').params)).toEqual(Array.from(w.params)); // the same seeded init
+    for (const c of Object.values(CONFIGS)) expect(build(c, 'wasm').params.length).toBeGreaterThanOrEqual(WASM_SINGLE_MIN_WEIGHTS);
+    // Below the threshold (the paper's small nets) the calls would cost more than they save: JS.
+    expect(build({ inputs: 2, outputs: 1, blocks: 2, cellsPerBlock: 2 }, 'wasm').kernels).toBeNull();
   });
 
   for (const [name, cfg] of Object.entries(CONFIGS)) {
@@ -105,7 +110,7 @@ describe.skipIf(!wasmKernelsAvailable())('Rtrl97 single-stream wasm kernels', ()
   });
 
   it('a second stream, a batch and a borrowed (pool) gradient take the JS kernels with the same bits', () => {
-    const cfg = CONFIGS['forget, cells, H=5 (odd fan-in: scalar tails)']!;
+    const cfg = CONFIGS['forget, cells, H=13 (odd fan-in: scalar tails)']!;
     const w = build(cfg, 'wasm');
     const j = build(cfg, 'js');
     const W = [w.newStream(), w.newStream()];

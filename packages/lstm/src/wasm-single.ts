@@ -20,6 +20,13 @@ type RowsAxpy = (out: number, coef: number, z: number, rows: number, n: number) 
 type SettleAcc = (pc: number, pin: number, pfg: number, z: number, tr: number, es: number, oc: number, oi: number, of: number, N: number, S: number, Z: number) => void;
 
 const PAGE = 65536;
+
+/**
+ * Smallest model (weights) that gets the kernels: below it the calls into wasm cost more than they
+ * save (an A/B of the online step at X = 8: ×0.85 at 213 weights, ×1.15 at 553, ×1.6 at 1,021).
+ * The 1997 paper's nets of Exp. 1 and 3-6 (93-308 weights) stay in JS.
+ */
+export const WASM_SINGLE_MIN_WEIGHTS = 512;
 let compiled: object | null | undefined;
 
 function wasmNs(): WasmNamespace {

@@ -252,7 +252,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     const slots = options.kernelStreams ?? 1;
     if (!Number.isInteger(slots) || slots < 0) throw new LstmError(LSTM_ERR.CONFIG, `kernelStreams must be an integer >= 0, got ${slots}`, { kernelStreams: slots });
     const perStream = lstm97KernelArrays(this.spec);
-    this.kernels = params === undefined && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...Array.from({ length: slots }, () => perStream).flat()]) : null;
+    this.kernels = params === undefined && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...Array.from({ length: slots }, () => perStream).flat()], this) : null;
     if (this.kernels !== null) {
       this.params = this.kernels.alloc(size);
       this.params.set(lstm97Params(this.layout));

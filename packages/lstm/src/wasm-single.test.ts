@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Lstm97Config } from './lstm97-config.ts';
 import { Rtrl97, type Rtrl97Stream } from './rtrl97.ts';
-import { WASM_SINGLE_MIN_WEIGHTS } from './wasm-single.ts';
+import { WASM_SINGLE_MAX_LIVE, WASM_SINGLE_MIN_WEIGHTS, wasmSingleLive } from './wasm-single.ts';
 import { kernelBackend, setKernelBackend, wasmKernelsAvailable, type KernelBackend } from './wasm-kernels.ts';
 
 // Each above WASM_SINGLE_MIN_WEIGHTS (checked below), so the kernels run.
@@ -144,5 +144,18 @@ describe.skipIf(!wasmKernelsAvailable())('Rtrl97 single-stream wasm kernels', ()
     }
     expect(Array.from(w.grad)).toEqual(Array.from(j.grad));
     expect(Array.from(pool)).toEqual(Array.from(poolJ));
+  });
+
+  // Last: the learners it creates may stay uncollected for the rest of this file.
+  it('at most WASM_SINGLE_MAX_LIVE learners hold kernel memories at once; the rest run the JS kernels', () => {
+    const cfg = CONFIGS['forget, cells, H=12, linear head']!;
+    const held = Array.from({ length: WASM_SINGLE_MAX_LIVE + 8 }, () => new Rtrl97(cfg));
+    expect(wasmSingleLive()).toBeLessThanOrEqual(WASM_SINGLE_MAX_LIVE);
+    expect(held.at(-1)!.kernels).toBeNull();
+    expect(held.filter((n) => n.kernels !== null).length).toBeLessThanOrEqual(WASM_SINGLE_MAX_LIVE);
+    const j = build(cfg, 'js');
+    const last = held.at(-1)!;
+    const [s, sj] = [last.newStream(), j.newStream()];
+    expect(Array.from(last.step(s, xAt(0, 8)))).toEqual(Array.from(j.step(sj, xAt(0, 8))));
   });
 });

@@ -27,6 +27,24 @@ const PAGE = 65536;
  * The 1997 paper's nets of Exp. 1 and 3-6 (93-308 weights) stay in JS.
  */
 export const WASM_SINGLE_MIN_WEIGHTS = 512;
+
+/**
+ * Most learners with kernel memories alive at once in a process; later ones run the JS kernels
+ * until some are collected. V8 reserves address space for every WebAssembly.Memory (some GiB of
+ * guard region each), and past ~10,000 live memories a process here stalled in allocation retries
+ * (a throwaway probe of 20,000 Rtrl97 H=32 learners, 2026-11-22): a worker with thousands of
+ * per-stream rtrl97 models must not get there.
+ */
+export const WASM_SINGLE_MAX_LIVE = 1024;
+let live = 0;
+const released = new FinalizationRegistry<null>(() => {
+  live--;
+});
+
+/** Learners holding kernel memories now (for tests and metrics). */
+export function wasmSingleLive(): number {
+  return live;
+}
 let compiled: object | null | undefined;
 
 function wasmNs(): WasmNamespace {
@@ -63,17 +81,20 @@ export class SingleKernels {
   }
 
   /**
-   * Kernels with room for arrays of the given lengths (float64s), or null when the kernel backend
-   * is 'js' or WebAssembly is unavailable.
+   * Kernels with room for arrays of the given lengths (float64s), held for `owner` (counted live
+   * until it is collected), or null when the kernel backend is 'js', WebAssembly is unavailable or
+   * WASM_SINGLE_MAX_LIVE owners hold kernels already.
    */
-  static create(lengths: readonly number[]): SingleKernels | null {
-    if (kernelBackend() !== 'wasm') return null;
+  static create(lengths: readonly number[], owner: object): SingleKernels | null {
+    if (kernelBackend() !== 'wasm' || live >= WASM_SINGLE_MAX_LIVE) return null;
     const mod = module();
     if (mod === null) return null;
     const bytes = lengths.reduce((a, n) => a + ((n * 8 + 15) & ~15), 0);
     try {
       const memory = new (wasmNs().Memory)({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
       const { exports } = new (wasmNs().Instance)(mod, { env: { memory, abort: () => { throw new Error('wasm abort'); } } });
+      live++;
+      released.register(owner, null);
       return new SingleKernels(memory.buffer, exports);
     } catch {
       return null;

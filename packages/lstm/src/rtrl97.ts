@@ -55,8 +55,8 @@ export function outputLoss(spec: Pick<Lstm97Spec, 'head' | 'loss'>, y: Float64Ar
 }
 
 /** The truncated-RTRL gradient of the latest step's loss, given gK, added into grad. */
-export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Array, st: Rtrl97Stream, k?: SingleKernels | null): void {
-  rtrl97Accumulate(L, p, grad, 1, st, k);
+export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Array, st: Rtrl97Stream, kern?: SingleKernels | null): void {
+  rtrl97Accumulate(L, p, grad, 1, st, kern);
 }
 
 /**
@@ -64,9 +64,11 @@ export function rtrl97Backward(L: Lstm97Layout, p: Float64Array, grad: Float64Ar
  * scale = 1 it is the gradient (every product is the unscaled one: 1·x = x exactly); with out = p
  * and scale = −lr it is the SGD step fused into the backward pass, with no gradient buffer and no
  * second pass over the weights. ε (what the output weights send back) is read before any output
- * weight is written, so the fused step uses the weights of the forward pass throughout.
+ * weight is written, so the fused step uses the weights of the forward pass throughout. `kern`,
+ * the learner's wasm kernels if it has them, runs the trace pass and the output-gate rows when
+ * their arrays live in its memory (the same bits as the JS loops here).
  */
-export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64Array, scale: number, st: Rtrl97Stream, k?: SingleKernels | null): void {
+export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64Array, scale: number, st: Rtrl97Stream, kern?: SingleKernels | null): void {
   const spec = L.spec;
   const { blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, outputs: K, zGate: Zg, zHidden: Zh, outSources: O } = spec;
   const { z, s, yOut, hS, yH, o, gK, eps, Qin, Qfg, tr } = st;
@@ -89,11 +91,11 @@ export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64A
   }
 
   // The fused trace pass in wasm (same bits): es of every cell first, then one kernel call.
-  const esAll = k?.es;
-  const wasm = deferred && esAll !== undefined && L.W_fg >= 0 && spec.zCell === Zg && k!.ownsAll([out, st.Pc, st.Pin, st.Pfg, z, tr]);
+  const esAll = kern?.es;
+  const wasm = deferred && esAll !== undefined && L.W_fg >= 0 && spec.zCell === Zg && kern!.ownsAll([out, st.Pc, st.Pin, st.Pfg, z, tr]);
   // Likewise the output-gate rows: each gate's dE/dnet first, then one kernel call.
-  const dOutAll = k?.dOut;
-  const wasmOut = L.W_out >= 0 && dOutAll !== undefined && k!.ownsAll([out, z]);
+  const dOutAll = kern?.dOut;
+  const wasmOut = L.W_out >= 0 && dOutAll !== undefined && kern!.ownsAll([out, z]);
 
   for (let j = 0; j < C; j++) {
     const c0 = j * S;
@@ -122,8 +124,8 @@ export function rtrl97Accumulate(L: Lstm97Layout, p: Float64Array, out: Float64A
       if (L.p_fg >= 0) for (let w = 0; w < S; w++) out[L.p_fg + c0 + w] += es * Qfg[n * S + w]!;
     }
   }
-  if (wasmOut) k!.rowsAxpy(out, L.W_out, dOutAll!, z, C, Zg);
-  if (wasm) k!.settleAcc(st.Pc, st.Pin, st.Pfg, z, tr, esAll!, out, L.W_c, L.W_in, L.W_fg, N, S, Zg);
+  if (wasmOut) kern!.rowsAxpy(out, L.W_out, dOutAll!, z, C, Zg);
+  if (wasm) kern!.settleAcc(st.Pc, st.Pin, st.Pfg, z, tr, esAll!, out, L.W_c, L.W_in, L.W_fg, N, S, Zg);
   if (deferred) tr[4 * N] = 0;
 
   // Conventional hidden units: one-step gradient.

@@ -11,6 +11,7 @@ import { createModel, loadModel, saveModel } from './model.ts';
 import { Rtrl97, type Rtrl97Stream } from './rtrl97.ts';
 import { copyStream, restoreStream, snapshotStream } from './stream-state.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
+import { learnBatchBoth } from './testing/rtrl97-pair.ts';
 
 const CONFIGS: Record<string, Lstm97Config> = {
   'forget, cells': { inputs: 3, outputs: 2, blocks: 4, forgetGate: true, cellSources: 'cells' },
@@ -114,11 +115,7 @@ describe('deferred trace update (Rtrl97.step + learn)', () => {
         a.step(A[1]!, xAt(t + 9, I)); // pending when learnBatch runs
         immediateStep(b, Bs[1]!, xAt(t + 9, I));
       }
-      const la = new Float64Array(2);
-      const lb = new Float64Array(2);
-      a.learnBatch(A, D, la);
-      b.learnBatch(Bs, D, lb);
-      expect(Array.from(la)).toEqual(Array.from(lb));
+      learnBatchBoth(a, A, b, Bs, D);
     }
     expect(Array.from(a.grad)).toEqual(Array.from(b.grad));
   });

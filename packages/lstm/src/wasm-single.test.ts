@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Lstm97Config } from './lstm97-config.ts';
 import { Rtrl97, type Rtrl97Stream } from './rtrl97.ts';
+import { stepLearnBatchBoth } from './testing/rtrl97-pair.ts';
 import { WASM_SINGLE_MAX_LIVE, WASM_SINGLE_MIN_WEIGHTS, wasmSingleLive } from './wasm-single.ts';
 import { kernelBackend, setKernelBackend, wasmKernelsAvailable, type KernelBackend } from './wasm-kernels.ts';
 
@@ -91,19 +92,10 @@ describe.skipIf(!wasmKernelsAvailable())('Rtrl97 single-stream wasm kernels', ()
     const W = [w.newStream(), w.newStream(), w.newStream(), w.newStream()];
     const J = [j.newStream(), j.newStream(), j.newStream(), j.newStream()];
     expect(W.map((s) => w.kernels!.owns(s.Pc))).toEqual([true, true, true, false]);
-    const Y = new Float64Array(4 * w.outputs);
-    const Yj = new Float64Array(4 * j.outputs);
     for (let t = 0; t < 30; t++) {
       const X = W.flatMap((_, b) => xAt(t + 5 * b, w.inputs));
       const D = W.flatMap((_, b) => dAt(t + 3 * b, w.outputs));
-      w.stepBatch(W, X, Y);
-      j.stepBatch(J, X, Yj);
-      expect(Array.from(Y)).toEqual(Array.from(Yj));
-      const l = new Float64Array(4);
-      const lj = new Float64Array(4);
-      w.learnBatch(W, D, l);
-      j.learnBatch(J, D, lj);
-      expect(Array.from(l)).toEqual(Array.from(lj));
+      stepLearnBatchBoth(w, W, j, J, X, D);
     }
     expect(Array.from(w.grad)).toEqual(Array.from(j.grad));
     expect(() => new Rtrl97(cfg, undefined, { kernelStreams: -1 })).toThrow(/kernelStreams/);
@@ -117,8 +109,6 @@ describe.skipIf(!wasmKernelsAvailable())('Rtrl97 single-stream wasm kernels', ()
     const J = [j.newStream(), j.newStream()];
     const pool = new Float64Array(w.grad.length);
     const poolJ = new Float64Array(j.grad.length);
-    const Y = new Float64Array(2 * w.outputs);
-    const Yj = new Float64Array(2 * j.outputs);
     for (let t = 0; t < 40; t++) {
       if (t === 20) {
         w.grad = pool; // as Trainer.shareGradient does
@@ -127,14 +117,7 @@ describe.skipIf(!wasmKernelsAvailable())('Rtrl97 single-stream wasm kernels', ()
       const X = [...xAt(t, w.inputs), ...xAt(t + 9, w.inputs)];
       const D = [...dAt(t, w.outputs), ...dAt(t + 3, w.outputs)];
       if (t % 2 === 0) {
-        w.stepBatch(W, X, Y);
-        j.stepBatch(J, X, Yj);
-        expect(Array.from(Y)).toEqual(Array.from(Yj));
-        const l = new Float64Array(2);
-        const lj = new Float64Array(2);
-        w.learnBatch(W, D, l);
-        j.learnBatch(J, D, lj);
-        expect(Array.from(l)).toEqual(Array.from(lj));
+        stepLearnBatchBoth(w, W, j, J, X, D);
       } else {
         for (let b = 0; b < 2; b++) {
           expect(Array.from(w.step(W[b]!, X.slice(b * w.inputs, (b + 1) * w.inputs)))).toEqual(Array.from(j.step(J[b]!, X.slice(b * j.inputs, (b + 1) * j.inputs))));

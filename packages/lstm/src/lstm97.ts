@@ -182,27 +182,25 @@ export function settleTraces(L: Lstm97Layout, st: Lstm97State): void {
   const { tr } = st;
   const N = L.spec.cells;
   if (tr.length === 0 || tr[4 * N] !== 1) return;
+  for (let n = 0; n < N; n++) updateTraceRows(L, st, n, tr[4 * n]!, tr[4 * n + 1]!, tr[4 * n + 2]!, tr[4 * n + 3]!);
+  tr[4 * N] = 0;
+}
+
+/** The step-time trace update of cell n: Pc, Pin, Pφ rows ← y_φ·P + k·z with k = a, b, c (Pφ only with a forget gate). */
+export function updateTraceRows(L: Lstm97Layout, st: Lstm97State, n: number, yf: number, a: number, b: number, c: number): void {
   const { zGate: Zg, zCell: Zc } = L.spec;
   const { z, Pc, Pin, Pfg } = st;
   const fg = L.W_fg >= 0;
-  for (let n = 0; n < N; n++) {
-    const yf = tr[4 * n]!;
-    const a = tr[4 * n + 1]!;
-    const b = tr[4 * n + 2]!;
-    if (fg && Zc === Zg) {
-      traces3(Pc, Pin, Pfg, n * Zc, z, Zc, yf, a, b, tr[4 * n + 3]!);
-      continue;
-    }
-    const pc = n * Zc;
-    const pg = n * Zg;
-    for (let i = 0; i < Zc; i++) Pc[pc + i] = yf * Pc[pc + i]! + a * z[i]!;
-    for (let i = 0; i < Zg; i++) Pin[pg + i] = yf * Pin[pg + i]! + b * z[i]!;
-    if (fg) {
-      const c = tr[4 * n + 3]!;
-      for (let i = 0; i < Zg; i++) Pfg[pg + i] = yf * Pfg[pg + i]! + c * z[i]!;
-    }
+  if (fg && Zc === Zg) {
+    // the three traces of a cell in one pass over z (element-wise: the same values)
+    traces3(Pc, Pin, Pfg, n * Zc, z, Zc, yf, a, b, c);
+    return;
   }
-  tr[4 * N] = 0;
+  const pc = n * Zc;
+  const pg = n * Zg;
+  for (let i = 0; i < Zc; i++) Pc[pc + i] = yf * Pc[pc + i]! + a * z[i]!;
+  for (let i = 0; i < Zg; i++) Pin[pg + i] = yf * Pin[pg + i]! + b * z[i]!;
+  if (fg) for (let i = 0; i < Zg; i++) Pfg[pg + i] = yf * Pfg[pg + i]! + c * z[i]!;
 }
 
 /**
@@ -214,8 +212,8 @@ export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State,
   checkVector('x', x, L.spec.inputs);
   settleTraces(L, st);
   lstm97Sources(L, st, x, 0);
-  if (k == null || !k.owns(p) || !k.owns(st.z) || !k.owns(st.net)) lstm97Nets(L, p, st.z, 0, st.net, 0);
-  else lstm97NetsWasm(L, p, st.z, st.net, k);
+  if (k != null && k.ownsAll([p, st.z, st.net])) lstm97NetsWasm(L, p, st.z, st.net, k);
+  else lstm97Nets(L, p, st.z, 0, st.net, 0);
   lstm97Cells(L, p, st, traces);
   lstm97Outputs(L, p, st.o, 0, st.y, 0);
   applyHead(L.spec.head, st.y, L.spec.outputs);
@@ -261,7 +259,7 @@ function lstm97Sources(L: Lstm97Layout, st: Lstm97State, x: ArrayLike<number>, x
   sPrev.set(s);
 }
 
-/** lstm97Nets with each block's matvec in wasm (the same bits); p, z and net live in k's memory. */
+/** lstm97Nets with each block's matvec in wasm (the same bits); p, z and net live in k's memory (checked by the caller). */
 function lstm97NetsWasm(L: Lstm97Layout, p: Float64Array, z: Float64Array, net: Float64Array, k: SingleKernels): void {
   const { blocks: C, cells: N, hiddenUnits: U, zGate: Zg, zCell: Zc, zHidden: Zh } = L.spec;
   k.matvec(net, 0, p, L.W_in, C, Zg, z, 0);
@@ -352,8 +350,8 @@ const NET_BLOCK_ROWS = 16;
 /** Given the nets: gates, the CEC, the traces, cell outputs, hidden units, o(t) and r(t). */
 function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: TraceMode): void {
   const spec = L.spec;
-  const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U, zGate: Zg, zCell: Zc } = spec;
-  const { z, r, s, sPrev, net, yIn, yFg, yOut, hS, yH, o, Pc, Pin, Pfg, Qin, Qfg, tr } = st;
+  const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U } = spec;
+  const { z, r, s, sPrev, net, yIn, yFg, yOut, hS, yH, o, Qin, Qfg, tr } = st;
   const defer = traces === 'defer';
 
   for (let j = 0; j < C; j++) {
@@ -380,25 +378,14 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
       if (!traces) continue;
       const a = yi * squashPrime(spec.g, netC); // ∂s/∂net_c
       const b = gc * fpIn; //                       ∂s/∂net_in
-      const pc = n * Zc;
-      const pg = n * Zg;
+      const c = sPrev[n]! * fpFg; //                ∂s/∂net_φ (0 without forget gate)
       if (defer) {
         tr[4 * n] = yf;
         tr[4 * n + 1] = a;
         tr[4 * n + 2] = b;
-        tr[4 * n + 3] = sPrev[n]! * fpFg;
-      } else if (L.W_fg >= 0 && Zc === Zg) {
-        // the three traces of a cell in one pass over z (element-wise: the same values)
-        traces3(Pc, Pin, Pfg, pc, z, Zc, yf, a, b, sPrev[n]! * fpFg);
-      } else {
-        for (let i = 0; i < Zc; i++) Pc[pc + i] = yf * Pc[pc + i]! + a * z[i]!;
-        for (let i = 0; i < Zg; i++) Pin[pg + i] = yf * Pin[pg + i]! + b * z[i]!;
-      }
-      if (L.W_fg >= 0) {
-        const c = sPrev[n]! * fpFg; //              ∂s/∂net_φ
-        if (Zc !== Zg && !defer) for (let i = 0; i < Zg; i++) Pfg[pg + i] = yf * Pfg[pg + i]! + c * z[i]!;
-        if (L.p_fg >= 0) for (let w = 0; w < S; w++) Qfg[n * S + w] = yf * Qfg[n * S + w]! + c * sPrev[c0 + w]!;
-      }
+        tr[4 * n + 3] = c;
+      } else updateTraceRows(L, st, n, yf, a, b, c);
+      if (L.p_fg >= 0) for (let w = 0; w < S; w++) Qfg[n * S + w] = yf * Qfg[n * S + w]! + c * sPrev[c0 + w]!;
       if (L.p_in >= 0) for (let w = 0; w < S; w++) Qin[n * S + w] = yf * Qin[n * S + w]! + b * sPrev[c0 + w]!;
     }
 

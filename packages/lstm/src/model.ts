@@ -9,6 +9,7 @@ import type { Learner, StreamState } from './learner.ts';
 import type { Lstm97Config } from './lstm97-config.ts';
 import type { OptimizerOptions } from './optimizers.ts';
 import type { RecurrentCell } from './recurrent-options.ts';
+import type { Lstm97State } from './lstm97.ts';
 import { Tbptt97 } from './lstm97-tbptt.ts';
 import { Rtrl97 } from './rtrl97.ts';
 import { isRingV1, upgradeRingV1 } from './ring-v1.ts';
@@ -182,12 +183,15 @@ export function loadModel(bytes: Uint8Array): { model: Model<StreamState>; strea
   const { learner } = model;
   // Stream records of a RecurrentLearner written before the compact ring are upgraded (ring-v1.ts).
   // Stream records of the 1997 family written before the deferred trace update (Lstm97State.tr) get
-  // an empty one: nothing pending, which is what those records held.
-  const upgrade = (rec: StateRecord): StateRecord => {
+  // a zero one of the stream's length: nothing pending, which is what those records held.
+  const upgrade = (rec: StateRecord, into: StreamState): StateRecord => {
     if (learner instanceof RecurrentLearner && isRingV1(rec)) return upgradeRingV1(rec, learner.slots);
-    if ((learner instanceof Rtrl97 || learner instanceof Tbptt97) && !('tr' in rec)) return { ...rec, tr: new Float64Array(learner.newStream().tr.length) };
+    if ((learner instanceof Rtrl97 || learner instanceof Tbptt97) && !('tr' in rec)) return { ...rec, tr: new Float64Array((into as Lstm97State).tr.length) };
     return rec;
   };
-  for (const [name, rec] of Object.entries(c.streams ?? {})) streams[name] = restoreStream(learner.newStream(), upgrade(rec));
+  for (const [name, rec] of Object.entries(c.streams ?? {})) {
+    const s = learner.newStream();
+    streams[name] = restoreStream(s, upgrade(rec, s));
+  }
   return { model, streams };
 }

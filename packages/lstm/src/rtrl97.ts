@@ -7,7 +7,7 @@
 import { squashPrime } from './activations.ts';
 import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { Learner, ParamGroup } from './learner.ts';
-import { lstm97Forward, lstm97ForwardBatch, lstm97KernelArrays, lstm97Layout, settleTraces, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
+import { lstm97Forward, lstm97ForwardBatch, lstm97KernelArrays, lstm97Layout, settleTraces, updateTraceRows, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS } from './wasm-single.ts';
 
@@ -181,9 +181,7 @@ function traceRowsSettle(L: Lstm97Layout, st: Rtrl97Stream, n: number, j: number
   const fg = L.W_fg >= 0;
   const rf = fg ? L.W_fg + j * Zg : 0;
   if (es === 0) {
-    for (let i = 0; i < Zc; i++) Pc[pc + i] = yf * Pc[pc + i]! + a * z[i]!;
-    for (let i = 0; i < Zg; i++) Pin[pg + i] = yf * Pin[pg + i]! + b * z[i]!;
-    if (fg) for (let i = 0; i < Zg; i++) Pfg[pg + i] = yf * Pfg[pg + i]! + c * z[i]!;
+    updateTraceRows(L, st, n, yf, a, b, c);
     return;
   }
   if (fg && Zc === Zg) {

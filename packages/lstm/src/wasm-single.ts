@@ -113,11 +113,9 @@ export class SingleKernels {
     return a.buffer === this.#buffer;
   }
 
-  /** lstm97.ts matvec in wasm when out, p and z live here; false (nothing done) otherwise. */
-  matvec(out: Float64Array, oo: number, p: Float64Array, wo: number, rows: number, n: number, z: Float64Array, zo: number): boolean {
-    if (!this.owns(out) || !this.owns(p) || !this.owns(z)) return false;
+  /** lstm97.ts matvec in wasm; callers check that out, p and z live here (ownsAll) first. */
+  matvec(out: Float64Array, oo: number, p: Float64Array, wo: number, rows: number, n: number, z: Float64Array, zo: number): void {
     this.#matvec(out.byteOffset + oo * 8, p.byteOffset + wo * 8, rows, n, z.byteOffset + zo * 8);
-    return true;
   }
 
   /** out[at + r·n + i] += coef[r] · z[i] for r < rows (wasm/single.ts rowsAxpy); callers check ownsAll first. */
@@ -125,7 +123,7 @@ export class SingleKernels {
     this.#rowsAxpy(out.byteOffset + at * 8, coef.byteOffset, z.byteOffset, rows, n);
   }
 
-  /** True when settleAcc can run on these arrays. */
+  /** True when every one of these arrays lives in this memory (what each kernel call needs). */
   ownsAll(arrays: readonly Float64Array[]): boolean {
     for (const a of arrays) if (a.buffer !== this.#buffer) return false;
     return true;

@@ -22,9 +22,20 @@ interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
-interface WasmNamespace {
+export interface WasmNamespace {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (d: { initial: number }) => { readonly buffer: ArrayBuffer };
+}
+
+/** The runtime's WebAssembly namespace. */
+export function wasmNamespace(): WasmNamespace {
+  return (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
+}
+
+/** Compiles a module from its base64 bytes (the generated *-wasm-bytes.ts); throws where WebAssembly SIMD is missing. */
+export function compileBase64(b64: string): object {
+  return new (wasmNamespace().Module)(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)));
 }
 type Gemm = (out: number, bias: number, hasBias: number, w1: number, n1: number, z1: number, w2: number, n2: number, z2: number, rows: number, Bp: number) => void;
 type OuterAcc = (g: number, n: number, e: number, ldE: number, z: number, rows: number, B: number) => void;
@@ -45,9 +56,7 @@ let current: KernelBackend | undefined;
 function load(): Kernels | null {
   if (kernels !== undefined) return kernels;
   try {
-    const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
-    const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0));
-    const { exports } = new wasm.Instance(new wasm.Module(bytes), { env: { abort: () => { throw new Error('wasm abort'); } } });
+    const { exports } = new (wasmNamespace().Instance)(compileBase64(KERNELS_WASM_BASE64), { env: { abort: () => { throw new Error('wasm abort'); } } });
     const memory = exports['memory'] as WasmMemory;
     kernels = { memory, gemm: exports['gemm'] as Gemm, outerAcc: exports['outerAcc'] as OuterAcc, f64: new Float64Array(memory.buffer) };
   } catch {

@@ -8,13 +8,8 @@
 // Both compute every value with the same operations in the same order: the same bits.
 
 import { SINGLE_WASM_BASE64 } from './single-wasm-bytes.ts';
-import { kernelBackend } from './wasm-kernels.ts';
+import { compileBase64, kernelBackend, wasmNamespace } from './wasm-kernels.ts';
 
-interface WasmNamespace {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (d: { initial: number }) => { readonly buffer: ArrayBuffer };
-}
 type Matvec = (out: number, w: number, rows: number, n: number, z: number) => void;
 type RowsAxpy = (out: number, coef: number, z: number, rows: number, n: number) => void;
 type SettleAcc = (pc: number, pin: number, pfg: number, z: number, tr: number, es: number, oc: number, oi: number, of: number, N: number, S: number, Z: number) => void;
@@ -47,14 +42,10 @@ export function wasmSingleLive(): number {
 }
 let compiled: object | null | undefined;
 
-function wasmNs(): WasmNamespace {
-  return (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
-}
-
 function module(): object | null {
   if (compiled !== undefined) return compiled;
   try {
-    compiled = new (wasmNs().Module)(Uint8Array.from(atob(SINGLE_WASM_BASE64), (ch) => ch.charCodeAt(0)));
+    compiled = compileBase64(SINGLE_WASM_BASE64);
   } catch {
     compiled = null; // no WebAssembly SIMD here: the JS kernels run
   }
@@ -91,8 +82,8 @@ export class SingleKernels {
     if (mod === null) return null;
     const bytes = lengths.reduce((a, n) => a + ((n * 8 + 15) & ~15), 0);
     try {
-      const memory = new (wasmNs().Memory)({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
-      const { exports } = new (wasmNs().Instance)(mod, { env: { memory, abort: () => { throw new Error('wasm abort'); } } });
+      const memory = new (wasmNamespace().Memory)({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
+      const { exports } = new (wasmNamespace().Instance)(mod, { env: { memory, abort: () => { throw new Error('wasm abort'); } } });
       live++;
       released.register(owner, null);
       return new SingleKernels(memory.buffer, exports);

@@ -266,8 +266,8 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     const idle: number[] = [];
     const handler: number[] = [];
     const requests = o.inferRequests ?? 1000;
-    // Side by side: each infer round trip is followed by one to the empty responder, so the floor
-    // is measured under the same conditions as the figure it is the floor of.
+    // Side by side: each infer round trip is followed by one to the empty responder in the worker
+    // process and one to the idle echo process, so both floors are measured under the same conditions.
     for (let i = 0; i < requests; i++) {
       const name = names[(i * 7919) % names.length]!;
       let t = performance.now();

@@ -1,16 +1,19 @@
-// A/B of Rtrl97's single-stream kernels: the JS kernels (kernel backend 'js' when the learner is
-// built) against WebAssembly (backend 'wasm', the default: its own memory, wasm-single.ts), on the
-// online step (step + learnSgd) and on predict. Same seed, same data, same bits; interleaved
-// rounds in one process, CPU time. Run:
+// A/B of the single-stream kernels: the JS kernels (kernel backend 'js' when the learner is built)
+// against WebAssembly (backend 'wasm', the default: the learner's own memory, wasm-single.ts), for
+// Rtrl97 (online step = step + learnSgd; predict) and for the vanilla cell under tbptt(1,16)
+// (online step = step + learn + SGD; forward = step alone). Same seed, same data, same bits;
+// interleaved rounds in one process, CPU time. Run:
 //   npx tsx bench/lstm/ab-wasm.ts [rounds]
-import { Rtrl97, setKernelBackend, type KernelBackend } from '@carousel/lstm';
-import { RTRL97_CONFIG } from './carousel.ts';
+import { Rtrl97, createOptimizer, setKernelBackend, tbptt, type KernelBackend, type RecurrentOptions } from '@carousel/lstm';
+import { RTRL97_CONFIG, TBPTT_K1, TBPTT_K2, VANILLA_OPTIONS } from './carousel.ts';
 import { abMedians } from './cpu-rate.ts';
 import { sineStream } from './sine.ts';
 
 const rounds = Number(process.argv[2] ?? 7);
 const data = sineStream(8);
-function loops(H: number, backend: KernelBackend): { learn: () => void; predict: () => void } {
+type Loops = { learn: () => void; forward: () => void };
+
+function rtrl97Loops(H: number, backend: KernelBackend): Loops {
   setKernelBackend(backend);
   const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
   setKernelBackend('wasm');
@@ -24,16 +27,45 @@ function loops(H: number, backend: KernelBackend): { learn: () => void; predict:
       net.learnSgd(s, d, 0.05);
       t++;
     },
-    predict: () => {
+    forward: () => {
       net.predict(s, data.row(t));
       t++;
     },
   };
 }
-for (const H of [32, 64, 128]) {
-  const js = loops(H, 'js');
-  const wasm = loops(H, 'wasm');
-  const [a, b] = abMedians(js.learn, wasm.learn, rounds);
-  const [c, d] = abMedians(js.predict, wasm.predict, rounds);
-  console.log(`H=${H}: online step JS ${a.toFixed(0)}, wasm ${b.toFixed(0)} steps/CPU-s (x${(b / a).toFixed(2)}); predict JS ${c.toFixed(0)}, wasm ${d.toFixed(0)} (x${(d / c).toFixed(2)})`);
+
+function vanillaLoops(H: number, backend: KernelBackend): Loops {
+  setKernelBackend(backend);
+  const net = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, TBPTT_K1, TBPTT_K2);
+  setKernelBackend('wasm');
+  const opt = createOptimizer({ kind: 'sgd', lr: 0.01 }, net.params.length);
+  const s = net.newStream();
+  const d = new Float64Array(1);
+  let t = 0;
+  return {
+    learn: () => {
+      net.step(s, data.row(t));
+      d[0] = data.d[t % data.d.length]!;
+      net.learn(s, d);
+      opt.apply(net.params, net.grad);
+      net.grad.fill(0);
+      t++;
+    },
+    forward: () => {
+      net.step(s, data.row(t));
+      t++;
+    },
+  };
+}
+
+const which = process.argv[3] ?? 'both';
+for (const [name, make] of [['rtrl97', rtrl97Loops], ['vanilla tbptt(1,16)', vanillaLoops]] as const) {
+  if (which !== 'both' && !name.startsWith(which)) continue;
+  for (const H of [32, 64, 128]) {
+    const js = make(H, 'js');
+    const wasm = make(H, 'wasm');
+    const [a, b] = abMedians(js.learn, wasm.learn, rounds);
+    const [c, d] = abMedians(js.forward, wasm.forward, rounds);
+    console.log(`${name} H=${H}: online step JS ${a.toFixed(0)}, wasm ${b.toFixed(0)} steps/CPU-s (x${(b / a).toFixed(2)}); forward JS ${c.toFixed(0)}, wasm ${d.toFixed(0)} (x${(d / c).toFixed(2)})`);
+  }
 }

@@ -12,6 +12,7 @@
 import { sigmoid } from './activations.ts';
 import type { LayerLayout } from './recurrent-layout.ts';
 import { gateBackward, gatePreactivations } from './vanilla.ts';
+import type { SingleKernels } from './wasm-single.ts';
 
 /** One step of a GRU layer for B streams. */
 export function gruForward(
@@ -23,13 +24,15 @@ export function gruForward(
   params: Float64Array,
   L: LayerLayout,
   B: number,
+  kern?: SingleKernels | null, // a learner's single-stream kernels, used when every array lives in its memory
 ): void {
   const { Xin, H, offset, gateStride, bRn } = L;
   const G = 3 * H;
   // r, u: b + W x + R h; n: bn + Wn x only (its recurrent part is gated by r)
-  gatePreactivations(act, x, hPrev, params, L, 2, B);
+  gatePreactivations(act, x, hPrev, params, L, 2, B, kern);
   const Rn = offset + 2 * gateStride + H * Xin; // (H, H)
-  for (let r = 0; r < H; r++) {
+  if (B === 1 && kern && kern.ownsAll([hn, hPrev, params])) kern.gatePre(hn, 0, params, bRn, Rn, hPrev, H, 0, hPrev, 0, H);
+  else for (let r = 0; r < H; r++) {
     const row = Rn + r * H;
     for (let b = 0; b < B; b++) {
       const hb = b * H;
@@ -68,6 +71,7 @@ export function gruBackward(
   L: LayerLayout,
   actAt = 0, // where act and hn start in their arrays (a step ring's slab)
   hnAt = 0,
+  kern?: SingleKernels | null, // a learner's single-stream kernels (gateBackward)
 ): void {
   const { Xin, H, offset, gateStride, bRn } = L;
   for (let r = 0; r < H; r++) {
@@ -87,9 +91,9 @@ export function gruBackward(
     dgate[2 * H + r] = dN;
     dgate[3 * H + r] = dHn;
   }
-  gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, 0, true);
-  gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, 1, true);
-  gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, 2, false);
+  gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, 0, true, kern);
+  gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, 1, true, kern);
+  gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, 2, false, kern);
   // hn = Rn h + bRn
   const Rn = offset + 2 * gateStride + H * Xin; // (H, H)
   for (let r = 0; r < H; r++) {

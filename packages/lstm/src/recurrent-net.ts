@@ -11,6 +11,7 @@ import type { RecurrentLayout } from './recurrent-layout.ts';
 import type { RecurrentConfig } from './recurrent-options.ts';
 import { loadInputs, type SlotLayout, type StepCache, type StepRing } from './ring.ts';
 import { vanillaBackward, vanillaForward } from './vanilla.ts';
+import type { SingleKernels } from './wasm-single.ts';
 
 /** Backward scratch, shared by all streams of a learner (the backward pass is synchronous). */
 export interface BackwardScratch {
@@ -26,21 +27,28 @@ export interface BackwardScratch {
   readonly dgate: Float64Array;
 }
 
-export function createBackwardScratch(layout: RecurrentLayout): BackwardScratch {
-  const per = () => layout.layers.map((L) => new Float64Array(L.H));
+/** Floats of a BackwardScratch of `layout` (what createBackwardScratch allocates). */
+export function backwardScratchFloats(layout: RecurrentLayout): number[] {
+  const Hs = layout.layers.map((L) => L.H);
+  return [...Hs, ...Hs, ...Hs, ...Hs, 4 * Math.max(...Hs)];
+}
+
+/** The scratch, each array taken from `alloc` (default: a fresh Float64Array) in backwardScratchFloats' order. */
+export function createBackwardScratch(layout: RecurrentLayout, alloc: (n: number) => Float64Array = (n) => new Float64Array(n)): BackwardScratch {
+  const per = () => layout.layers.map((L) => alloc(L.H));
   const maxH = Math.max(...layout.layers.map((L) => L.H));
-  return { dh: per(), dhNext: per(), dc: per(), dcNext: per(), dgate: new Float64Array(4 * maxH) };
+  return { dh: per(), dhNext: per(), dc: per(), dcNext: per(), dgate: alloc(4 * maxH) };
 }
 
 /** Forward of one stream through every layer and the head; reads slot.x and slot.layers[*].hPrev/cPrev. */
-export function forwardSlot(slot: StepCache, params: Float64Array, layout: RecurrentLayout, cfg: RecurrentConfig): void {
+export function forwardSlot(slot: StepCache, params: Float64Array, layout: RecurrentLayout, cfg: RecurrentConfig, kern?: SingleKernels | null): void {
   const { layers } = layout;
   for (let l = 0; l < layers.length; l++) {
     const L = layers[l];
     const m = slot.layers[l];
     const x = l === 0 ? slot.x : slot.layers[l - 1].h;
-    if (L.cell === 'gru') gruForward(m.act, m.aux, m.h, x, m.hPrev, params, L, 1);
-    else vanillaForward(m.act, m.c, m.aux, m.h, x, m.hPrev, m.cPrev, params, L, 1);
+    if (L.cell === 'gru') gruForward(m.act, m.aux, m.h, x, m.hPrev, params, L, 1, kern);
+    else vanillaForward(m.act, m.c, m.aux, m.h, x, m.hPrev, m.cPrev, params, L, 1, kern);
   }
   headForward(slot.a, slot.y, slot.layers[layers.length - 1].h, params, layout.head, cfg.head, 1);
 }
@@ -65,6 +73,7 @@ export function backwardWindow(
   inject: number, // errors of the last `inject` steps are injected
   params: Float64Array,
   layout: RecurrentLayout,
+  kern?: SingleKernels | null, // the learner's single-stream kernels (gate blocks' backward in wasm)
 ): void {
   const { layers, head } = layout;
   const top = layers.length - 1;
@@ -101,11 +110,11 @@ export function backwardWindow(
       const x = l === 0 ? slot.x : slot.layers[l - 1].h;
       const dx = l === 0 ? null : dh[l - 1];
       if (L.cell === 'gru') {
-        gruBackward(dhNext[l], dx, grad, dgate, dh[l], slab, slab, x, m.hPrev, params, L, base + o.act, base + o.aux);
+        gruBackward(dhNext[l], dx, grad, dgate, dh[l], slab, slab, x, m.hPrev, params, L, base + o.act, base + o.aux, kern);
       } else {
         const ct = next < 0 ? c[l] : slab; // c_t
         const cAt = next < 0 ? 0 : next * sl.size + o.cPrev;
-        vanillaBackward(dhNext[l], dcNext[l], dx, grad, dgate, dh[l], dc[l], slab, ct, slab, x, m.hPrev, slab, params, L, base + o.act, cAt, base + o.aux, base + o.cPrev);
+        vanillaBackward(dhNext[l], dcNext[l], dx, grad, dgate, dh[l], dc[l], slab, ct, slab, x, m.hPrev, slab, params, L, base + o.act, cAt, base + o.aux, base + o.cPrev, kern);
       }
     }
   }

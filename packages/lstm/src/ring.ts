@@ -107,12 +107,16 @@ export function createStepRing(layout: RecurrentLayout, X: number, capacity: num
   return Object.freeze({ capacity, slab, hasTarget: new Uint8Array(capacity), floats: slab.length });
 }
 
-/** An unpacked step of this shape, in one slab with named views. */
-export function createStepCache(layout: RecurrentLayout, X: number): StepCache {
-  const K = layout.head.K;
-  let n = X + 3 * K;
+/** Floats of a StepCache of `layout` with X inputs (one slab). */
+export function stepCacheFloats(layout: RecurrentLayout, X: number): number {
+  let n = X + 3 * layout.head.K;
   for (const L of layout.layers) n += L.nG * L.H + (L.cell === 'gru' ? 3 : 5) * L.H;
-  const slab = new Float64Array(n);
+  return n;
+}
+
+/** An unpacked step of this shape, in one slab with named views; the slab is `slab` when given (stepCacheFloats long, e.g. in a learner's kernel memory). */
+export function createStepCache(layout: RecurrentLayout, X: number, slab: Float64Array = new Float64Array(stepCacheFloats(layout, X))): StepCache {
+  const K = layout.head.K;
   let at = 0;
   const take = (k: number): Float64Array => {
     const v = slab.subarray(at, at + k);

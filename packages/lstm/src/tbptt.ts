@@ -11,7 +11,8 @@ import { backwardWindow, forwardSlot } from './recurrent-net.ts';
 import { buildRecurrentLayout, initRecurrentParams, type RecurrentLayout } from './recurrent-layout.ts';
 import { parseRecurrentOptions, type RecurrentConfig, type RecurrentOptions } from './recurrent-options.ts';
 import { createStepCache, createStepRing, loadStep, slotLayout, storeDA, storeStep, type SlotLayout, type StepCache, type StepRing } from './ring.ts';
-import { workspaceFor, type Workspace } from './workspace.ts';
+import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS } from './wasm-single.ts';
+import { ownWorkspace, workspaceArrays, workspaceFor, type Workspace } from './workspace.ts';
 
 /** Per-stream state of a RecurrentLearner. Fields are read-only to callers. */
 export interface RecurrentStream extends StreamState {
@@ -47,8 +48,19 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
   readonly outputs: number;
   /** Where each field of a ring slot is. */
   readonly slots: SlotLayout;
-  /** Forward/backward scratch, shared with every learner of this shape in the process (workspace.ts). */
+  /**
+   * Forward/backward scratch: shared with every learner of this shape in the process
+   * (workspace.ts), or this learner's own when it has kernels.
+   */
   readonly workspace: Workspace;
+  /**
+   * The single-stream wasm kernels (wasm-single.ts) when the model has at least
+   * WASM_SINGLE_MIN_WEIGHTS weights and the kernel backend is 'wasm' (and fewer than
+   * WASM_SINGLE_MAX_LIVE learners hold them): params, grad and the workspace then live in its
+   * memory, and every stream's gate blocks (forward pre-activations, backward weight gradients and
+   * errors) run in wasm, the same bits as the JS kernels. Else null.
+   */
+  readonly kernels: SingleKernels | null;
   /** (K) loss-gradient scratch, so a refused target leaves the stream untouched. */
   private readonly dA: Float64Array;
 
@@ -56,13 +68,16 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
   constructor(options: RecurrentOptions) {
     this.config = parseRecurrentOptions(options);
     this.layout = buildRecurrentLayout(this.config);
-    this.params = new Float64Array(this.layout.size);
-    this.grad = new Float64Array(this.layout.size);
-    this.groups = this.layout.groups;
+    const size = this.layout.size;
     this.inputs = this.config.inputs;
+    this.kernels = size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, ...workspaceArrays(this.layout, this.inputs)], this) : null;
+    const k = this.kernels;
+    this.params = k ? k.alloc(size) : new Float64Array(size);
+    this.grad = k ? k.alloc(size) : new Float64Array(size);
+    this.workspace = k ? ownWorkspace(this.layout, this.inputs, (n) => k.alloc(n)) : workspaceFor(this.layout, this.inputs);
+    this.groups = this.layout.groups;
     this.outputs = this.config.outputs;
     this.slots = slotLayout(this.layout, this.inputs);
-    this.workspace = workspaceFor(this.layout, this.inputs);
     this.dA = new Float64Array(this.outputs);
     initRecurrentParams(this.params, this.layout, this.config);
   }
@@ -111,7 +126,7 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
       w.layers[l].hPrev.set(s.h[l]);
       w.layers[l].cPrev.set(s.c[l]);
     }
-    forwardSlot(w, this.params, this.layout, this.config);
+    forwardSlot(w, this.params, this.layout, this.config, this.kernels);
     this.commit(s, w, 0);
     return s.y;
   }
@@ -244,7 +259,7 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     for (let j = 0; j < inject; j++) if (s.ring.hasTarget[(s.newest - j + capacity) % capacity] === 1) any = true;
     if (!any) return false;
     const len = Math.min(s.t, k2, capacity);
-    backwardWindow(this.grad, this.workspace.backward, this.workspace.step, s.ring, this.slots, s.h, s.c, s.newest, len, inject, this.params, this.layout);
+    backwardWindow(this.grad, this.workspace.backward, this.workspace.step, s.ring, this.slots, s.h, s.c, s.newest, len, inject, this.params, this.layout, this.kernels);
     return true;
   }
 }

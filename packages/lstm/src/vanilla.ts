@@ -15,6 +15,7 @@
 import { sigmoid } from './activations.ts';
 import type { LayerLayout } from './recurrent-layout.ts';
 import { wasmFor, wasmGatePreactivations } from './wasm-kernels.ts';
+import type { SingleKernels } from './wasm-single.ts';
 
 /**
  * Gate pre-activations b_g + W_g x + R_g h for every gate, row and stream. The loop order reuses
@@ -29,6 +30,7 @@ export function gatePreactivations(
   L: LayerLayout,
   nRecurrent: number, // gates 0..nRecurrent-1 read R_g h; later gates only W_g x (gru's n)
   B: number,
+  kern?: SingleKernels | null, // a learner's single-stream kernels (B = 1, every array in its memory)
 ): void {
   const k = wasmFor(B);
   if (k) {
@@ -37,6 +39,13 @@ export function gatePreactivations(
   }
   const { Xin, H, nG, offset, gateStride } = L;
   const G = nG * H;
+  if (B === 1 && kern && kern.ownsAll([pre, x, hPrev, params])) {
+    for (let g = 0; g < nG; g++) {
+      const W = offset + g * gateStride;
+      kern.gatePre(pre, g * H, params, W + H * Xin + H * H, W, x, Xin, W + H * Xin, hPrev, g < nRecurrent ? H : 0, H);
+    }
+    return;
+  }
   for (let g = 0; g < nG; g++) {
     const W = offset + g * gateStride; // (H, Xin)
     const R = W + H * Xin; // (H, H)
@@ -164,6 +173,7 @@ export function vanillaForward(
   params: Float64Array,
   L: LayerLayout,
   B: number,
+  kern?: SingleKernels | null, // a learner's single-stream kernels (gatePreactivations)
 ): void {
   const { H, nG, peep } = L;
   const G = nG * H;
@@ -175,7 +185,7 @@ export function vanillaForward(
   const pi = coupled ? -1 : peep; // (H), vanilla only
   const pf = peep < 0 ? -1 : coupled ? peep : peep + H; // (H)
   const po = pf < 0 ? -1 : pf + H; // (H)
-  gatePreactivations(act, x, hPrev, params, L, nG, B);
+  gatePreactivations(act, x, hPrev, params, L, nG, B, kern);
   for (let b = 0; b < B; b++) {
     const a = b * G;
     const s = b * H;
@@ -218,12 +228,17 @@ export function gateBackward(
   L: LayerLayout,
   g: number,
   withR: boolean,
+  kern?: SingleKernels | null, // a learner's single-stream kernels, used when every array lives in its memory
 ): void {
   const { Xin, H, offset, gateStride } = L;
   const W = offset + g * gateStride; // (H, Xin)
   const R = W + H * Xin; // (H, H)
   const bias = R + H * H; // (H)
   const d0 = g * H;
+  if (kern && kern.ownsAll([dhPrev, grad, d, x, hPrev, params]) && (dx === null || kern.owns(dx))) {
+    kern.gateBack(d, d0, H, grad, params, W, x, dx, Xin, R, hPrev, dhPrev, withR ? H : 0, bias);
+    return;
+  }
   // Four rows at a time: one pass over x / hPrev serves four rows, and dx[j] / dhPrev[j] take
   // the four rows' terms in row order, so every sum is added in the same order as row by row.
   let r = 0;
@@ -322,9 +337,10 @@ export function vanillaBackward(
   cAt = 0,
   tcAt = 0,
   cPrevAt = 0,
+  kern?: SingleKernels | null, // a learner's single-stream kernels (gateBackward)
 ): void {
   vanillaGateErrors(dcPrev, grad, dgate, 0, dh, dc, act, c, tc, cPrev, params, L, actAt, cAt, tcAt, cPrevAt);
-  for (let g = 0; g < L.nG; g++) gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, g, true);
+  for (let g = 0; g < L.nG; g++) gateBackward(dhPrev, dx, grad, dgate, x, hPrev, params, L, g, true, kern);
 }
 
 /**

@@ -12,6 +12,8 @@ import { compileBase64, kernelBackend, wasmNamespace } from './wasm-kernels.ts';
 
 type Matvec = (out: number, w: number, rows: number, n: number, z: number) => void;
 type RowsAxpy = (out: number, coef: number, z: number, rows: number, n: number) => void;
+type GatePre = (out: number, b: number, w: number, x: number, nx: number, rw: number, h: number, nh: number, rows: number) => void;
+type GateBack = (d: number, rows: number, gw: number, w: number, x: number, dx: number, nx: number, gr: number, rw: number, h: number, dh: number, nh: number, gb: number) => void;
 type SettleAcc = (pc: number, pin: number, pfg: number, z: number, tr: number, es: number, oc: number, oi: number, of: number, N: number, S: number, Z: number) => void;
 
 const PAGE = 65536;
@@ -58,6 +60,8 @@ export class SingleKernels {
   readonly #matvec: Matvec;
   readonly #settleAcc: SettleAcc;
   readonly #rowsAxpy: RowsAxpy;
+  readonly #gatePre: GatePre;
+  readonly #gateBack: GateBack;
   #used = 0; // the module has no data segment: the whole memory is ours (tested)
   /** Scratch row of the state errors of every cell (N), for settleAcc; set by the owner. */
   es: Float64Array | undefined;
@@ -69,6 +73,8 @@ export class SingleKernels {
     this.#matvec = exports['matvec'] as Matvec;
     this.#settleAcc = exports['settleAcc'] as SettleAcc;
     this.#rowsAxpy = exports['rowsAxpy'] as RowsAxpy;
+    this.#gatePre = exports['gatePre'] as GatePre;
+    this.#gateBack = exports['gateBack'] as GateBack;
   }
 
   /**
@@ -112,6 +118,27 @@ export class SingleKernels {
   /** out[at + r·n + i] += coef[r] · z[i] for r < rows (wasm/single.ts rowsAxpy); callers check ownsAll first. */
   rowsAxpy(out: Float64Array, at: number, coef: Float64Array, z: Float64Array, rows: number, n: number): void {
     this.#rowsAxpy(out.byteOffset + at * 8, coef.byteOffset, z.byteOffset, rows, n);
+  }
+
+  /**
+   * One gate block's pre-activations of one stream (vanilla.ts gatePreactivations at B = 1):
+   * out[oo + r] = p[b + r] + Σ_j p[w + r·nx + j] x[j] (+ Σ_j p[rw + r·nh + j] h[j] when nh > 0),
+   * r < rows. Callers check ownsAll([out, p, x, h]) first.
+   */
+  gatePre(out: Float64Array, oo: number, p: Float64Array, b: number, w: number, x: Float64Array, nx: number, rw: number, h: Float64Array, nh: number, rows: number): void {
+    const o = p.byteOffset;
+    this.#gatePre(out.byteOffset + oo * 8, o + b * 8, o + w * 8, x.byteOffset, nx, o + rw * 8, h.byteOffset, nh, rows);
+  }
+
+  /**
+   * One gate block's backward for one stream (vanilla.ts gateBackward): rows r with d[at + r] ≠ 0
+   * add d·x into grad's W rows, d·h into its R rows (nh > 0) and d into its biases, W rows ·d into
+   * dx (when given) and R rows ·d into dh. Callers check that every array lives here first.
+   */
+  gateBack(d: Float64Array, at: number, rows: number, grad: Float64Array, p: Float64Array, w: number, x: Float64Array, dx: Float64Array | null, nx: number, rw: number, h: Float64Array, dh: Float64Array, nh: number, b: number): void {
+    const g = grad.byteOffset;
+    const o = p.byteOffset;
+    this.#gateBack(d.byteOffset + at * 8, rows, g + w * 8, o + w * 8, x.byteOffset, dx === null ? 0 : dx.byteOffset, nx, g + rw * 8, o + rw * 8, h.byteOffset, dh.byteOffset, nh, g + b * 8);
   }
 
   /** True when every one of these arrays lives in this memory (what each kernel call needs). */

@@ -5,9 +5,9 @@
 //
 // Dimensions: X inputs, K outputs.
 
-import { createBackwardScratch, type BackwardScratch } from './recurrent-net.ts';
+import { backwardScratchFloats, createBackwardScratch, type BackwardScratch } from './recurrent-net.ts';
 import type { RecurrentLayout } from './recurrent-layout.ts';
-import { createStepCache, type StepCache } from './ring.ts';
+import { createStepCache, stepCacheFloats, type StepCache } from './ring.ts';
 
 /** Shapes whose workspace is kept for new learners; beyond this the least recently asked for is dropped (learners holding it keep it). */
 export const MAX_WORKSPACE_SHAPES = 16;
@@ -32,4 +32,14 @@ export function workspaceFor(layout: RecurrentLayout, X: number): Workspace {
   }
   workspaces.set(key, w);
   return w;
+}
+
+/** The float64 arrays a workspace of this shape is made of, in the order ownWorkspace takes them. */
+export function workspaceArrays(layout: RecurrentLayout, X: number): number[] {
+  return [stepCacheFloats(layout, X), ...backwardScratchFloats(layout)];
+}
+
+/** A workspace of one learner's own, every array taken from `alloc` (its wasm kernels' memory). */
+export function ownWorkspace(layout: RecurrentLayout, X: number, alloc: (n: number) => Float64Array): Workspace {
+  return Object.freeze({ step: createStepCache(layout, X, alloc(stepCacheFloats(layout, X))), backward: createBackwardScratch(layout, alloc) });
 }

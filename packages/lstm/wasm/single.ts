@@ -4,42 +4,6 @@
 // (src/wasm-single.ts), and passes byte offsets into it. Every value is computed as the JS kernels
 // compute it (a rounded multiply, then a rounded add, in the same order), so both give the same bits.
 
-// out[r] = Σ_i w[r, i] z[i] (w: rows × n, row-major), 4 rows at a time over one read of z, each row
-// summed left to right from 0: lstm97.ts matvec (and its single-row tail, dot).
-export function matvec(out: usize, w: usize, rows: i32, n: i32, z: usize): void {
-  const s: usize = (<usize>n) << 3;
-  let r: i32 = 0;
-  for (; r + 3 < rows; r += 4) {
-    const w0: usize = w + (<usize>r) * s;
-    const w1: usize = w0 + s;
-    const w2: usize = w1 + s;
-    const w3: usize = w2 + s;
-    let a0: f64 = 0;
-    let a1: f64 = 0;
-    let a2: f64 = 0;
-    let a3: f64 = 0;
-    for (let i: i32 = 0; i < n; i++) {
-      const o: usize = (<usize>i) << 3;
-      const zi = load<f64>(z + o);
-      a0 += load<f64>(w0 + o) * zi;
-      a1 += load<f64>(w1 + o) * zi;
-      a2 += load<f64>(w2 + o) * zi;
-      a3 += load<f64>(w3 + o) * zi;
-    }
-    const oo: usize = out + ((<usize>r) << 3);
-    store<f64>(oo, a0);
-    store<f64>(oo, a1, 8);
-    store<f64>(oo, a2, 16);
-    store<f64>(oo, a3, 24);
-  }
-  for (; r < rows; r++) {
-    const wr: usize = w + (<usize>r) * s;
-    let a: f64 = 0;
-    for (let i: i32 = 0; i < n; i++) a += load<f64>(wr + ((<usize>i) << 3)) * load<f64>(z + ((<usize>i) << 3));
-    store<f64>(out + ((<usize>r) << 3), a);
-  }
-}
-
 // The deferred trace update of N cells fused with the accumulation into out (rtrl97.ts
 // traceRowsSettle; forget gate, Zc == Zg == Z): for cell n with coefficients tr[4n..4n+3] =
 // (y_φ, a, b, c) and state error es[n], each element of its Pc, Pin, Pφ rows becomes
@@ -134,5 +98,152 @@ export function rowsAxpy(out: usize, coef: usize, z: usize, rows: i32, n: i32): 
       const o: usize = (<usize>i) << 3;
       store<f64>(row + o, load<f64>(row + o) + c * load<f64>(z + o));
     }
+  }
+}
+
+// out[r] += Σ_i w[r, i] z[i] for r < rows (w: rows × n, row-major), each row's terms added to
+// out[r] left to right, as a scalar loop does. f64x2 lanes hold two rows: each pair of rows is
+// read two columns at a time and transposed (shuffle) so a lane only ever adds its own row's
+// products, in column order: the same bits as the scalar loop, half the multiply-adds.
+export function rowsDotAdd(out: usize, w: usize, rows: i32, n: i32, z: usize): void {
+  const s: usize = (<usize>n) << 3;
+  let r: i32 = 0;
+  for (; r + 7 < rows; r += 8) {
+    const w0: usize = w + (<usize>r) * s;
+    const w1: usize = w0 + s;
+    const w2: usize = w1 + s;
+    const w3: usize = w2 + s;
+    const w4: usize = w3 + s;
+    const w5: usize = w4 + s;
+    const w6: usize = w5 + s;
+    const w7: usize = w6 + s;
+    const oo: usize = out + ((<usize>r) << 3);
+    let a01 = v128.load(oo);
+    let a23 = v128.load(oo, 16);
+    let a45 = v128.load(oo, 32);
+    let a67 = v128.load(oo, 48);
+    let i: i32 = 0;
+    for (; i + 1 < n; i += 2) {
+      const o: usize = (<usize>i) << 3;
+      const z0 = v128.load64_splat(z + o);
+      const z1 = v128.load64_splat(z + o + 8);
+      const v0 = v128.load(w0 + o);
+      const v1 = v128.load(w1 + o);
+      const v2 = v128.load(w2 + o);
+      const v3 = v128.load(w3 + o);
+      const v4 = v128.load(w4 + o);
+      const v5 = v128.load(w5 + o);
+      const v6 = v128.load(w6 + o);
+      const v7 = v128.load(w7 + o);
+      a01 = f64x2.add(a01, f64x2.mul(v128.shuffle<f64>(v0, v1, 0, 2), z0));
+      a23 = f64x2.add(a23, f64x2.mul(v128.shuffle<f64>(v2, v3, 0, 2), z0));
+      a45 = f64x2.add(a45, f64x2.mul(v128.shuffle<f64>(v4, v5, 0, 2), z0));
+      a67 = f64x2.add(a67, f64x2.mul(v128.shuffle<f64>(v6, v7, 0, 2), z0));
+      a01 = f64x2.add(a01, f64x2.mul(v128.shuffle<f64>(v0, v1, 1, 3), z1));
+      a23 = f64x2.add(a23, f64x2.mul(v128.shuffle<f64>(v2, v3, 1, 3), z1));
+      a45 = f64x2.add(a45, f64x2.mul(v128.shuffle<f64>(v4, v5, 1, 3), z1));
+      a67 = f64x2.add(a67, f64x2.mul(v128.shuffle<f64>(v6, v7, 1, 3), z1));
+    }
+    if (i < n) {
+      const o: usize = (<usize>i) << 3;
+      const zi = v128.load64_splat(z + o);
+      a01 = f64x2.add(a01, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(w0 + o)), 1, load<f64>(w1 + o)), zi));
+      a23 = f64x2.add(a23, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(w2 + o)), 1, load<f64>(w3 + o)), zi));
+      a45 = f64x2.add(a45, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(w4 + o)), 1, load<f64>(w5 + o)), zi));
+      a67 = f64x2.add(a67, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(w6 + o)), 1, load<f64>(w7 + o)), zi));
+    }
+    v128.store(oo, a01);
+    v128.store(oo, a23, 16);
+    v128.store(oo, a45, 32);
+    v128.store(oo, a67, 48);
+  }
+  for (; r + 3 < rows; r += 4) {
+    const w0: usize = w + (<usize>r) * s;
+    const w1: usize = w0 + s;
+    const w2: usize = w1 + s;
+    const w3: usize = w2 + s;
+    const oo: usize = out + ((<usize>r) << 3);
+    let a01 = v128.load(oo);
+    let a23 = v128.load(oo, 16);
+    let i: i32 = 0;
+    for (; i + 1 < n; i += 2) {
+      const o: usize = (<usize>i) << 3;
+      const z0 = v128.load64_splat(z + o);
+      const z1 = v128.load64_splat(z + o + 8);
+      const v0 = v128.load(w0 + o);
+      const v1 = v128.load(w1 + o);
+      const v2 = v128.load(w2 + o);
+      const v3 = v128.load(w3 + o);
+      a01 = f64x2.add(a01, f64x2.mul(v128.shuffle<f64>(v0, v1, 0, 2), z0));
+      a23 = f64x2.add(a23, f64x2.mul(v128.shuffle<f64>(v2, v3, 0, 2), z0));
+      a01 = f64x2.add(a01, f64x2.mul(v128.shuffle<f64>(v0, v1, 1, 3), z1));
+      a23 = f64x2.add(a23, f64x2.mul(v128.shuffle<f64>(v2, v3, 1, 3), z1));
+    }
+    if (i < n) {
+      const o: usize = (<usize>i) << 3;
+      const zi = v128.load64_splat(z + o);
+      a01 = f64x2.add(a01, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(w0 + o)), 1, load<f64>(w1 + o)), zi));
+      a23 = f64x2.add(a23, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(w2 + o)), 1, load<f64>(w3 + o)), zi));
+    }
+    v128.store(oo, a01);
+    v128.store(oo, a23, 16);
+  }
+  for (; r < rows; r++) {
+    const wr: usize = w + (<usize>r) * s;
+    const oo: usize = out + ((<usize>r) << 3);
+    let a = load<f64>(oo);
+    for (let i: i32 = 0; i < n; i++) a += load<f64>(wr + ((<usize>i) << 3)) * load<f64>(z + ((<usize>i) << 3));
+    store<f64>(oo, a);
+  }
+}
+
+// Gate pre-activations of one stream, one gate block (vanilla.ts gatePreactivations at B = 1):
+// out[r] = b[r] + Σ_j W[r, j] x[j] (+ Σ_j R[r, j] h[j] when nh > 0), summed in that order.
+export function gatePre(out: usize, b: usize, w: usize, x: usize, nx: i32, rw: usize, h: usize, nh: i32, rows: i32): void {
+  memory.copy(out, b, (<usize>rows) << 3);
+  rowsDotAdd(out, w, rows, nx, x);
+  if (nh > 0) rowsDotAdd(out, rw, rows, nh, h);
+}
+
+// out[r] = Σ_i w[r, i] z[i] (w: rows × n, row-major), each row summed left to right from 0:
+// lstm97.ts matvec (and its single-row tail, dot), the same bits.
+export function matvec(out: usize, w: usize, rows: i32, n: i32, z: usize): void {
+  memory.fill(out, 0, (<usize>rows) << 3);
+  rowsDotAdd(out, w, rows, n, z);
+}
+
+// The weight gradients and input errors of one gate block from its pre-activation errors d
+// (vanilla.ts gateBackward, one stream): for each row r with d[r] ≠ 0, in row order,
+// gW[r, ·] += d[r]·x, dx += W[r, ·]·d[r] (when dx ≠ 0), gR[r, ·] += d[r]·h and dh += R[r, ·]·d[r]
+// (when nh > 0), gb[r] += d[r]. f64x2 lanes over columns: every element takes its terms in row
+// order, as the JS loops add them.
+export function gateBack(d: usize, rows: i32, gw: usize, w: usize, x: usize, dx: usize, nx: i32, gr: usize, rw: usize, h: usize, dh: usize, nh: i32, gb: usize): void {
+  const sx: usize = (<usize>nx) << 3;
+  const sh: usize = (<usize>nh) << 3;
+  for (let r: i32 = 0; r < rows; r++) {
+    const e = load<f64>(d + ((<usize>r) << 3));
+    if (e == 0) continue;
+    const ve = f64x2.splat(e);
+    axpy2(gw + (<usize>r) * sx, x, ve, e, nx);
+    if (dx != 0) axpy2(dx, w + (<usize>r) * sx, ve, e, nx);
+    if (nh > 0) {
+      axpy2(gr + (<usize>r) * sh, h, ve, e, nh);
+      axpy2(dh, rw + (<usize>r) * sh, ve, e, nh);
+    }
+    const gbr: usize = gb + ((<usize>r) << 3);
+    store<f64>(gbr, load<f64>(gbr) + e);
+  }
+}
+
+// y[i] += a[i]·e for i < n (JS: y[i] += a[i] * e; the product is commutative, the bits are the same).
+function axpy2(y: usize, a: usize, ve: v128, e: f64, n: i32): void {
+  let i: i32 = 0;
+  for (; i + 1 < n; i += 2) {
+    const o: usize = (<usize>i) << 3;
+    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(v128.load(a + o), ve)));
+  }
+  if (i < n) {
+    const o: usize = (<usize>i) << 3;
+    store<f64>(y + o, load<f64>(y + o) + load<f64>(a + o) * e);
   }
 }

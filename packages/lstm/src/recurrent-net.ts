@@ -7,10 +7,10 @@
 
 import { gruBackward, gruForward } from './gru.ts';
 import { headBackward, headForward } from './heads.ts';
-import type { RecurrentLayout } from './recurrent-layout.ts';
+import type { LayerLayout, RecurrentLayout } from './recurrent-layout.ts';
 import type { RecurrentConfig } from './recurrent-options.ts';
 import { loadInputs, type SlotLayout, type StepCache, type StepRing } from './ring.ts';
-import { vanillaBackward, vanillaForward } from './vanilla.ts';
+import { vanillaBackward, vanillaForward, vanillaGateErrors } from './vanilla.ts';
 import type { SingleKernels } from './wasm-single.ts';
 
 /** Backward scratch, shared by all streams of a learner (the backward pass is synchronous). */
@@ -25,19 +25,37 @@ export interface BackwardScratch {
   readonly dcNext: Float64Array[];
   /** (4·max H) gate pre-activation errors. */
   readonly dgate: Float64Array;
+  /**
+   * Per layer, the steps gathered for the deferred weight gradients of the wasm backward (a
+   * learner's own workspace; null in the shared one): gate errors (WEIGHT_CHUNK, G), layer inputs
+   * (WEIGHT_CHUNK, Xin) and y_{t-1} (WEIGHT_CHUNK, H).
+   */
+  readonly chunk: readonly WeightChunk[] | null;
 }
 
-/** Floats of a BackwardScratch of `layout` (what createBackwardScratch allocates). */
-export function backwardScratchFloats(layout: RecurrentLayout): number[] {
+/** Steps the wasm backward gathers before adding their gate blocks' weight gradients in one pass. */
+export const WEIGHT_CHUNK = 16;
+
+export interface WeightChunk {
+  readonly d: Float64Array;
+  readonly x: Float64Array;
+  readonly hPrev: Float64Array;
+}
+
+/** Floats of each array of a BackwardScratch of `layout` (what createBackwardScratch allocates; `chunk`: with the weight chunks). */
+export function backwardScratchFloats(layout: RecurrentLayout, chunk = false): number[] {
   const Hs = layout.layers.map((L) => L.H);
-  return [...Hs, ...Hs, ...Hs, ...Hs, 4 * Math.max(...Hs)];
+  const chunks = chunk ? layout.layers.flatMap((L) => [WEIGHT_CHUNK * L.nG * L.H, WEIGHT_CHUNK * L.Xin, WEIGHT_CHUNK * L.H]) : [];
+  return [...Hs, ...Hs, ...Hs, ...Hs, 4 * Math.max(...Hs), ...chunks];
 }
 
 /** The scratch, each array taken from `alloc` (default: a fresh Float64Array) in backwardScratchFloats' order. */
-export function createBackwardScratch(layout: RecurrentLayout, alloc: (n: number) => Float64Array = (n) => new Float64Array(n)): BackwardScratch {
+export function createBackwardScratch(layout: RecurrentLayout, alloc: (n: number) => Float64Array = (n) => new Float64Array(n), chunk = false): BackwardScratch {
   const per = () => layout.layers.map((L) => alloc(L.H));
   const maxH = Math.max(...layout.layers.map((L) => L.H));
-  return { dh: per(), dhNext: per(), dc: per(), dcNext: per(), dgate: alloc(4 * maxH) };
+  const s = { dh: per(), dhNext: per(), dc: per(), dcNext: per(), dgate: alloc(4 * maxH) };
+  const chunks = chunk ? layout.layers.map((L) => ({ d: alloc(WEIGHT_CHUNK * L.nG * L.H), x: alloc(WEIGHT_CHUNK * L.Xin), hPrev: alloc(WEIGHT_CHUNK * L.H) })) : null;
+  return { ...s, chunk: chunks };
 }
 
 /** Forward of one stream through every layer and the head; reads slot.x and slot.layers[*].hPrev/cPrev. */
@@ -79,6 +97,11 @@ export function backwardWindow(
   const top = layers.length - 1;
   const { dh, dhNext, dc, dcNext, dgate } = scratch;
   const { slab, capacity } = ring;
+  // The wasm path defers the gate blocks' weight gradients: each step's gate errors and inputs are
+  // gathered, and every WEIGHT_CHUNK steps one pass over the weights adds them, each element
+  // taking its steps' terms in step order: the bits of adding them step by step.
+  const chunk = kern && scratch.chunk !== null && kern.ownsAll([grad, params]) && layers.every((L) => L.cell !== 'gru') ? scratch.chunk : null;
+  let gathered = 0;
   for (let l = 0; l <= top; l++) {
     dhNext[l].fill(0);
     dcNext[l].fill(0);
@@ -114,8 +137,46 @@ export function backwardWindow(
       } else {
         const ct = next < 0 ? c[l] : slab; // c_t
         const cAt = next < 0 ? 0 : next * sl.size + o.cPrev;
+        if (chunk) {
+          gatherStep(chunk[l]!, gathered, dhNext[l], dcNext[l], dx, grad, dh[l], dc[l], slab, ct, x, m.hPrev, params, L, base + o.act, cAt, base + o.aux, base + o.cPrev, kern!);
+          continue;
+        }
         vanillaBackward(dhNext[l], dcNext[l], dx, grad, dgate, dh[l], dc[l], slab, ct, slab, x, m.hPrev, slab, params, L, base + o.act, cAt, base + o.aux, base + o.cPrev, kern);
       }
     }
+    if (chunk && (++gathered === WEIGHT_CHUNK || j === len - 1)) {
+      for (let l = 0; l <= top; l++) addChunkWeights(chunk[l]!, gathered, grad, params, layers[l]!, kern!);
+      gathered = 0;
+    }
+  }
+}
+
+/**
+ * One vanilla/cifg layer's step of the deferred wasm backward: gate errors into row n of the
+ * chunk (and dE/dc_{t-1}, the peephole gradients), the step's inputs beside them, and the input
+ * errors (dx, dhPrev) now; the weight gradients wait for addChunkWeights.
+ */
+function gatherStep(
+  ch: WeightChunk, n: number, dhPrev: Float64Array, dcPrev: Float64Array, dx: Float64Array | null, grad: Float64Array,
+  dh: Float64Array, dc: Float64Array, slab: Float64Array, ct: Float64Array, x: Float64Array, hPrev: Float64Array,
+  params: Float64Array, L: LayerLayout, actAt: number, cAt: number, tcAt: number, cPrevAt: number, kern: SingleKernels,
+): void {
+  const { H, Xin, nG, offset, gateStride } = L;
+  const at = n * nG * H;
+  vanillaGateErrors(dcPrev, grad, ch.d, at, dh, dc, slab, ct, slab, slab, params, L, actAt, cAt, tcAt, cPrevAt);
+  ch.x.set(x, n * Xin);
+  ch.hPrev.set(hPrev, n * H);
+  for (let g = 0; g < nG; g++) {
+    const W = offset + g * gateStride;
+    kern.gateErrors(ch.d, at + g * H, H, params, W, dx, Xin, W + H * Xin, dhPrev, H);
+  }
+}
+
+/** The weight gradients of the `T` steps gathered in a layer's chunk, every gate block in one pass. */
+function addChunkWeights(ch: WeightChunk, T: number, grad: Float64Array, params: Float64Array, L: LayerLayout, kern: SingleKernels): void {
+  const { H, Xin, nG, offset, gateStride } = L;
+  for (let g = 0; g < nG; g++) {
+    const W = offset + g * gateStride;
+    kern.gateWeights(ch.d, g * H, nG * H, T, H, grad, W, ch.x, Xin, W + H * Xin, ch.hPrev, H, W + H * Xin + H * H);
   }
 }

@@ -14,6 +14,8 @@ type Matvec = (out: number, w: number, rows: number, n: number, z: number) => vo
 type RowsAxpy = (out: number, coef: number, z: number, rows: number, n: number) => void;
 type GatePre = (out: number, b: number, w: number, x: number, nx: number, rw: number, h: number, nh: number, rows: number) => void;
 type GateBack = (d: number, rows: number, gw: number, w: number, x: number, dx: number, nx: number, gr: number, rw: number, h: number, dh: number, nh: number, gb: number) => void;
+type GateErrors = (d: number, rows: number, w: number, dx: number, nx: number, rw: number, dh: number, nh: number) => void;
+type GateWeights = (d: number, dStride: number, T: number, rows: number, gw: number, x: number, nx: number, gr: number, h: number, nh: number, gb: number) => void;
 type SettleAcc = (pc: number, pin: number, pfg: number, z: number, tr: number, es: number, oc: number, oi: number, of: number, N: number, S: number, Z: number) => void;
 
 const PAGE = 65536;
@@ -62,6 +64,8 @@ export class SingleKernels {
   readonly #rowsAxpy: RowsAxpy;
   readonly #gatePre: GatePre;
   readonly #gateBack: GateBack;
+  readonly #gateErrors: GateErrors;
+  readonly #gateWeights: GateWeights;
   #used = 0; // the module has no data segment: the whole memory is ours (tested)
   /** Scratch row of the state errors of every cell (N), for settleAcc; set by the owner. */
   es: Float64Array | undefined;
@@ -75,6 +79,8 @@ export class SingleKernels {
     this.#rowsAxpy = exports['rowsAxpy'] as RowsAxpy;
     this.#gatePre = exports['gatePre'] as GatePre;
     this.#gateBack = exports['gateBack'] as GateBack;
+    this.#gateErrors = exports['gateErrors'] as GateErrors;
+    this.#gateWeights = exports['gateWeights'] as GateWeights;
   }
 
   /**
@@ -139,6 +145,25 @@ export class SingleKernels {
     const g = grad.byteOffset;
     const o = p.byteOffset;
     this.#gateBack(d.byteOffset + at * 8, rows, g + w * 8, o + w * 8, x.byteOffset, dx === null ? 0 : dx.byteOffset, nx, g + rw * 8, o + rw * 8, h.byteOffset, dh.byteOffset, nh, g + b * 8);
+  }
+
+  /**
+   * The input errors of one gate block (gateBack without the weights): rows r with d[at + r] ≠ 0
+   * add W rows ·d into dx (when given) and R rows ·d into dh (nh > 0). Callers check ownsAll first.
+   */
+  gateErrors(d: Float64Array, at: number, rows: number, p: Float64Array, w: number, dx: Float64Array | null, nx: number, rw: number, dh: Float64Array, nh: number): void {
+    const o = p.byteOffset;
+    this.#gateErrors(d.byteOffset + at * 8, rows, o + w * 8, dx === null ? 0 : dx.byteOffset, nx, o + rw * 8, dh.byteOffset, nh);
+  }
+
+  /**
+   * The weight gradients of one gate block over T steps gathered in d (rows dStride apart, this
+   * block's errors from column at), x (T, nx) and h (T, nh): what T gateBack calls would add to
+   * grad's W, R and bias rows, in the same order. Callers check ownsAll first.
+   */
+  gateWeights(d: Float64Array, at: number, dStride: number, T: number, rows: number, grad: Float64Array, w: number, x: Float64Array, nx: number, rw: number, h: Float64Array, nh: number, b: number): void {
+    const g = grad.byteOffset;
+    this.#gateWeights(d.byteOffset + at * 8, dStride, T, rows, g + w * 8, x.byteOffset, nx, g + rw * 8, h.byteOffset, nh, g + b * 8);
   }
 
   /** True when every one of these arrays lives in this memory (what each kernel call needs). */

@@ -36,10 +36,10 @@ export function workspaceFor(layout: RecurrentLayout, X: number): Workspace {
 
 /** The float64 arrays a workspace of this shape is made of, in the order ownWorkspace takes them. */
 export function workspaceArrays(layout: RecurrentLayout, X: number): number[] {
-  return [stepCacheFloats(layout, X), ...backwardScratchFloats(layout)];
+  return [stepCacheFloats(layout, X), ...backwardScratchFloats(layout, true)];
 }
 
 /** A workspace of one learner's own, every array taken from `alloc` (its wasm kernels' memory). */
 export function ownWorkspace(layout: RecurrentLayout, X: number, alloc: (n: number) => Float64Array): Workspace {
-  return Object.freeze({ step: createStepCache(layout, X, alloc(stepCacheFloats(layout, X))), backward: createBackwardScratch(layout, alloc) });
+  return Object.freeze({ step: createStepCache(layout, X, alloc(stepCacheFloats(layout, X))), backward: createBackwardScratch(layout, alloc, true) });
 }

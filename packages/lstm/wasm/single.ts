@@ -213,25 +213,197 @@ export function matvec(out: usize, w: usize, rows: i32, n: i32, z: usize): void 
 }
 
 // The weight gradients and input errors of one gate block from its pre-activation errors d
-// (vanilla.ts gateBackward, one stream): for each row r with d[r] ≠ 0, in row order,
-// gW[r, ·] += d[r]·x, dx += W[r, ·]·d[r] (when dx ≠ 0), gR[r, ·] += d[r]·h and dh += R[r, ·]·d[r]
-// (when nh > 0), gb[r] += d[r]. f64x2 lanes over columns: every element takes its terms in row
-// order, as the JS loops add them.
+// (vanilla.ts gateBackward, one stream): gateWeights of one step, then gateErrors. Every element
+// takes its terms in row order, as the JS loops add them.
 export function gateBack(d: usize, rows: i32, gw: usize, w: usize, x: usize, dx: usize, nx: i32, gr: usize, rw: usize, h: usize, dh: usize, nh: i32, gb: usize): void {
-  const sx: usize = (<usize>nx) << 3;
-  const sh: usize = (<usize>nh) << 3;
-  for (let r: i32 = 0; r < rows; r++) {
-    const e = load<f64>(d + ((<usize>r) << 3));
-    if (e == 0) continue;
-    const ve = f64x2.splat(e);
-    axpy2(gw + (<usize>r) * sx, x, ve, e, nx);
-    if (dx != 0) axpy2(dx, w + (<usize>r) * sx, ve, e, nx);
-    if (nh > 0) {
-      axpy2(gr + (<usize>r) * sh, h, ve, e, nh);
-      axpy2(dh, rw + (<usize>r) * sh, ve, e, nh);
+  gateWeights(d, 0, 1, rows, gw, x, nx, gr, h, nh, gb);
+  gateErrors(d, rows, w, dx, nx, rw, dh, nh);
+}
+
+// The input errors of one gate block: for each row r with d[r] ≠ 0, in row order,
+// dx += W[r, ·]·d[r] (when dx ≠ 0) and dh += R[r, ·]·d[r] (when nh > 0).
+export function gateErrors(d: usize, rows: i32, w: usize, dx: usize, nx: i32, rw: usize, dh: usize, nh: i32): void {
+  if (dx != 0) colsAxpyRows(dx, w, d, rows, nx);
+  if (nh > 0) colsAxpyRows(dh, rw, d, rows, nh);
+}
+
+// y[i] += Σ_r a[r, i]·d[r] over the rows r < rows with d[r] ≠ 0, in row order (a: rows × n). Sixteen
+// (then eight) columns of y stay in f64x2 registers while every row passes: each a element is read
+// once and y once per block, and every y element still takes its rows' terms in row order.
+function colsAxpyRows(y: usize, a: usize, d: usize, rows: i32, n: i32): void {
+  const s: usize = (<usize>n) << 3;
+  let i: i32 = 0;
+  for (; i + 15 < n; i += 16) {
+    const yo: usize = y + ((<usize>i) << 3);
+    let y0 = v128.load(yo);
+    let y1 = v128.load(yo, 16);
+    let y2 = v128.load(yo, 32);
+    let y3 = v128.load(yo, 48);
+    let y4 = v128.load(yo, 64);
+    let y5 = v128.load(yo, 80);
+    let y6 = v128.load(yo, 96);
+    let y7 = v128.load(yo, 112);
+    let ar: usize = a + ((<usize>i) << 3);
+    for (let r: i32 = 0; r < rows; r++, ar += s) {
+      const e = load<f64>(d + ((<usize>r) << 3));
+      if (e == 0) continue;
+      const ve = f64x2.splat(e);
+      y0 = f64x2.add(y0, f64x2.mul(v128.load(ar), ve));
+      y1 = f64x2.add(y1, f64x2.mul(v128.load(ar, 16), ve));
+      y2 = f64x2.add(y2, f64x2.mul(v128.load(ar, 32), ve));
+      y3 = f64x2.add(y3, f64x2.mul(v128.load(ar, 48), ve));
+      y4 = f64x2.add(y4, f64x2.mul(v128.load(ar, 64), ve));
+      y5 = f64x2.add(y5, f64x2.mul(v128.load(ar, 80), ve));
+      y6 = f64x2.add(y6, f64x2.mul(v128.load(ar, 96), ve));
+      y7 = f64x2.add(y7, f64x2.mul(v128.load(ar, 112), ve));
     }
+    v128.store(yo, y0);
+    v128.store(yo, y1, 16);
+    v128.store(yo, y2, 32);
+    v128.store(yo, y3, 48);
+    v128.store(yo, y4, 64);
+    v128.store(yo, y5, 80);
+    v128.store(yo, y6, 96);
+    v128.store(yo, y7, 112);
+  }
+  for (; i + 7 < n; i += 8) {
+    const yo: usize = y + ((<usize>i) << 3);
+    let y0 = v128.load(yo);
+    let y1 = v128.load(yo, 16);
+    let y2 = v128.load(yo, 32);
+    let y3 = v128.load(yo, 48);
+    let ar: usize = a + ((<usize>i) << 3);
+    for (let r: i32 = 0; r < rows; r++, ar += s) {
+      const e = load<f64>(d + ((<usize>r) << 3));
+      if (e == 0) continue;
+      const ve = f64x2.splat(e);
+      y0 = f64x2.add(y0, f64x2.mul(v128.load(ar), ve));
+      y1 = f64x2.add(y1, f64x2.mul(v128.load(ar, 16), ve));
+      y2 = f64x2.add(y2, f64x2.mul(v128.load(ar, 32), ve));
+      y3 = f64x2.add(y3, f64x2.mul(v128.load(ar, 48), ve));
+    }
+    v128.store(yo, y0);
+    v128.store(yo, y1, 16);
+    v128.store(yo, y2, 32);
+    v128.store(yo, y3, 48);
+  }
+  for (; i < n; i++) {
+    const yo: usize = y + ((<usize>i) << 3);
+    let v = load<f64>(yo);
+    let ar: usize = a + ((<usize>i) << 3);
+    for (let r: i32 = 0; r < rows; r++, ar += s) {
+      const e = load<f64>(d + ((<usize>r) << 3));
+      if (e == 0) continue;
+      v += load<f64>(ar) * e;
+    }
+    store<f64>(yo, v);
+  }
+}
+
+// The weight gradients of one gate block over T steps (rows of d, x, h; d's rows dStride floats
+// apart): for each row r and each step t in order with d[t, r] ≠ 0, gW[r, ·] += d[t, r]·x[t],
+// gR[r, ·] += d[t, r]·h[t] (when nh > 0), gb[r] += d[t, r]. Each element takes its steps' terms in
+// step order, as T calls of one step would add them, while its row stays in cache across the T
+// steps (one pass over the gradient instead of T).
+export function gateWeights(d: usize, dStride: i32, T: i32, rows: i32, gw: usize, x: usize, nx: i32, gr: usize, h: usize, nh: i32, gb: usize): void {
+  const sd: usize = (<usize>dStride) << 3;
+  let r: i32 = 0;
+  for (; r + 1 < rows; r += 2) {
+    const dr: usize = d + ((<usize>r) << 3);
+    rowsPairOuter(gw + (<usize>r) * ((<usize>nx) << 3), dr, sd, T, x, nx);
+    if (nh > 0) rowsPairOuter(gr + (<usize>r) * ((<usize>nh) << 3), dr, sd, T, h, nh);
+  }
+  for (; r < rows; r++) {
+    const dr: usize = d + ((<usize>r) << 3);
+    rowOuter(gw + (<usize>r) * ((<usize>nx) << 3), dr, sd, T, x, nx);
+    if (nh > 0) rowOuter(gr + (<usize>r) * ((<usize>nh) << 3), dr, sd, T, h, nh);
+  }
+  for (r = 0; r < rows; r++) {
     const gbr: usize = gb + ((<usize>r) << 3);
-    store<f64>(gbr, load<f64>(gbr) + e);
+    let b = load<f64>(gbr);
+    for (let t: i32 = 0; t < T; t++) {
+      const e = load<f64>(d + (<usize>t) * sd + ((<usize>r) << 3));
+      if (e != 0) b += e;
+    }
+    store<f64>(gbr, b);
+  }
+}
+
+// Rows g (and g + n, the next row) += Σ_t e[t]·z[t] (z: T × n) over the steps whose e (at dr, dr +
+// 8; steps sd bytes apart) is not 0, in step order: eight columns of both rows in eight f64x2
+// registers across the T steps, one read of z per step for both rows.
+function rowsPairOuter(g: usize, dr: usize, sd: usize, T: i32, z: usize, n: i32): void {
+  const s: usize = (<usize>n) << 3;
+  const g1: usize = g + s;
+  let i: i32 = 0;
+  for (; i + 7 < n; i += 8) {
+    const o: usize = (<usize>i) << 3;
+    let a0 = v128.load(g + o);
+    let a1 = v128.load(g + o, 16);
+    let a2 = v128.load(g + o, 32);
+    let a3 = v128.load(g + o, 48);
+    let b0 = v128.load(g1 + o);
+    let b1 = v128.load(g1 + o, 16);
+    let b2 = v128.load(g1 + o, 32);
+    let b3 = v128.load(g1 + o, 48);
+    let zt: usize = z + o;
+    let dt: usize = dr;
+    for (let t: i32 = 0; t < T; t++, zt += s, dt += sd) {
+      const e0 = load<f64>(dt);
+      const e1 = load<f64>(dt, 8);
+      const z0 = v128.load(zt);
+      const z1 = v128.load(zt, 16);
+      const z2 = v128.load(zt, 32);
+      const z3 = v128.load(zt, 48);
+      if (e0 != 0) {
+        const v = f64x2.splat(e0);
+        a0 = f64x2.add(a0, f64x2.mul(v, z0));
+        a1 = f64x2.add(a1, f64x2.mul(v, z1));
+        a2 = f64x2.add(a2, f64x2.mul(v, z2));
+        a3 = f64x2.add(a3, f64x2.mul(v, z3));
+      }
+      if (e1 != 0) {
+        const v = f64x2.splat(e1);
+        b0 = f64x2.add(b0, f64x2.mul(v, z0));
+        b1 = f64x2.add(b1, f64x2.mul(v, z1));
+        b2 = f64x2.add(b2, f64x2.mul(v, z2));
+        b3 = f64x2.add(b3, f64x2.mul(v, z3));
+      }
+    }
+    v128.store(g + o, a0);
+    v128.store(g + o, a1, 16);
+    v128.store(g + o, a2, 32);
+    v128.store(g + o, a3, 48);
+    v128.store(g1 + o, b0);
+    v128.store(g1 + o, b1, 16);
+    v128.store(g1 + o, b2, 32);
+    v128.store(g1 + o, b3, 48);
+  }
+  for (; i < n; i++) {
+    const o: usize = (<usize>i) << 3;
+    let a = load<f64>(g + o);
+    let b = load<f64>(g1 + o);
+    let zt: usize = z + o;
+    let dt: usize = dr;
+    for (let t: i32 = 0; t < T; t++, zt += s, dt += sd) {
+      const e0 = load<f64>(dt);
+      const e1 = load<f64>(dt, 8);
+      const zi = load<f64>(zt);
+      if (e0 != 0) a += e0 * zi;
+      if (e1 != 0) b += e1 * zi;
+    }
+    store<f64>(g + o, a);
+    store<f64>(g1 + o, b);
+  }
+}
+
+// One row of rowsPairOuter (the odd last row).
+function rowOuter(g: usize, dr: usize, sd: usize, T: i32, z: usize, n: i32): void {
+  const s: usize = (<usize>n) << 3;
+  for (let t: i32 = 0; t < T; t++) {
+    const e = load<f64>(dr + (<usize>t) * sd);
+    if (e == 0) continue;
+    axpy2(g, z + (<usize>t) * s, f64x2.splat(e), e, n);
   }
 }
 

@@ -72,6 +72,7 @@ export {
   type CellKind,
   type LearnerKind,
   type Model,
+  type ModelBuild,
   type ModelOptions,
   type ResolvedModelOptions,
 } from './model.ts';

@@ -100,8 +100,19 @@ function cadence(opts: ResolvedModelOptions): { k1: number; k2: number } {
   return { k1, k2: checkInt('k2', opts.k2 ?? Math.max(DEFAULT_MODEL_K2, k1), k1) };
 }
 
+/** How a model is built in this process (not part of its options or checkpoints). */
+export interface ModelBuild {
+  /**
+   * The learner's single-stream wasm kernels (wasm-single.ts) where its size and the backend allow
+   * them. Default true. False for a model whose trainer will borrow a shared gradient
+   * (Trainer.shareGradient), e.g. the worker's per-stream models: the kernels' memory would carry
+   * an unused gradient per model, and their backward needs the gradient in that memory.
+   */
+  kernels?: boolean;
+}
+
 /** Builds learner and trainer for the options; `params`, if given, replaces the initial weights. */
-export function createModel(o: ModelOptions, params?: Float64Array): Model<StreamState> {
+export function createModel(o: ModelOptions, params?: Float64Array, build: ModelBuild = {}): Model<StreamState> {
   const opts = resolveModelOptions(o);
   let learner: Learner<StreamState> & { flush?(s: StreamState): boolean };
   if (IS_1997[opts.cell]) {
@@ -122,7 +133,7 @@ export function createModel(o: ModelOptions, params?: Float64Array): Model<Strea
       cfg.gateBias = { ...cfg.gateBias, forget: new Array<number>(cfg.blocks).fill(opts.forgetBias ?? 1) };
     }
     if (opts.learner === 'rtrl97') {
-      learner = new Rtrl97(cfg, params) as unknown as Learner<StreamState>;
+      learner = new Rtrl97(cfg, params, { kernels: build.kernels !== false }) as unknown as Learner<StreamState>;
     } else {
       const { k1, k2 } = cadence(opts);
       learner = new Tbptt97(cfg, { k1, k2 }, params) as unknown as Learner<StreamState>;
@@ -142,7 +153,7 @@ export function createModel(o: ModelOptions, params?: Float64Array): Model<Strea
       seed: opts.seed ?? 1,
       k1,
       k2,
-    });
+    }, { kernels: build.kernels !== false });
     if (params) {
       if (params.length !== r.params.length) throw new LstmError(LSTM_ERR.DIMENSION, `params must have length ${r.params.length}, got ${params.length}`);
       r.params.set(params);
@@ -172,12 +183,12 @@ export function saveModel<S extends StreamState>(m: Model<S>, streams: Record<st
 }
 
 /** Rebuilds the model and its streams from saveModel's bytes. LSTM_ERR_CHECKPOINT on bad bytes. */
-export function loadModel(bytes: Uint8Array): { model: Model<StreamState>; streams: Record<string, StreamState> } {
+export function loadModel(bytes: Uint8Array, build: ModelBuild = {}): { model: Model<StreamState>; streams: Record<string, StreamState> } {
   const c = decodeCheckpoint(bytes);
   if (c.config === null || typeof c.config !== 'object' || Array.isArray(c.config)) {
     throw new LstmError(LSTM_ERR.CHECKPOINT, 'checkpoint config is not a model options object');
   }
-  const model = createModel(c.config as unknown as ModelOptions, c.params);
+  const model = createModel(c.config as unknown as ModelOptions, c.params, build);
   if (c.optimizer) model.trainer.optimizer.load(c.optimizer);
   const streams: Record<string, StreamState> = {};
   const { learner } = model;

@@ -238,11 +238,13 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
   #slotsFree: number;
 
   /**
+   * `options.kernels: false` builds no kernels (a model whose gradient will be a shared pool's,
+   * e.g. the worker's per-stream models, would only carry an unused grad in that memory).
    * `options.kernelStreams` (default 1): how many streams, the first ones newStream() returns, get
    * their kernel arrays in the kernels' memory (sized once, at construction). Later streams run
    * the JS kernels. Set it to the batch size for many streams of one model (stepBatch/learnBatch).
    */
-  constructor(cfg: Lstm97Config, params?: Float64Array, options: { kernelStreams?: number } = {}) {
+  constructor(cfg: Lstm97Config, params?: Float64Array, options: { kernelStreams?: number; kernels?: boolean } = {}) {
     this.spec = parseLstm97Config(cfg);
     this.layout = lstm97Layout(this.spec);
     this.groups = this.layout.groups;
@@ -252,7 +254,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     const slots = options.kernelStreams ?? 1;
     if (!Number.isInteger(slots) || slots < 0) throw new LstmError(LSTM_ERR.CONFIG, `kernelStreams must be an integer >= 0, got ${slots}`, { kernelStreams: slots });
     const perStream = lstm97KernelArrays(this.spec);
-    this.kernels = params === undefined && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...Array.from({ length: slots }, () => perStream).flat()], this) : null;
+    this.kernels = params === undefined && options.kernels !== false && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...Array.from({ length: slots }, () => perStream).flat()], this) : null;
     if (this.kernels !== null) {
       this.params = this.kernels.alloc(size);
       this.params.set(lstm97Params(this.layout));

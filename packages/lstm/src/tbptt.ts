@@ -64,13 +64,18 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
   /** (K) loss-gradient scratch, so a refused target leaves the stream untouched. */
   private readonly dA: Float64Array;
 
-  /** Parses `options` once (LSTM_ERR_CONFIG on a bad field) and initialises params from the seed. */
-  constructor(options: RecurrentOptions) {
+  /**
+   * Parses `options` once (LSTM_ERR_CONFIG on a bad field) and initialises params from the seed.
+   * `build.kernels: false` builds no wasm kernels (see `kernels`): for a model whose gradient will
+   * be a shared pool's (the worker's per-stream models), which would leave the kernels' own grad
+   * unused and its backward on the JS kernels anyway, and keeps the shape's shared workspace.
+   */
+  constructor(options: RecurrentOptions, build: { kernels?: boolean } = {}) {
     this.config = parseRecurrentOptions(options);
     this.layout = buildRecurrentLayout(this.config);
     const size = this.layout.size;
     this.inputs = this.config.inputs;
-    this.kernels = size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, ...workspaceArrays(this.layout, this.inputs)], this) : null;
+    this.kernels = build.kernels !== false && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, ...workspaceArrays(this.layout, this.inputs)], this) : null;
     const k = this.kernels;
     this.params = k ? k.alloc(size) : new Float64Array(size);
     this.grad = k ? k.alloc(size) : new Float64Array(size);

@@ -4,6 +4,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamBatch } from './batch.ts';
+import { createModel, type ModelBuild } from './model.ts';
 import type { RecurrentOptions } from './recurrent-options.ts';
 import { RecurrentLearner, bptt, tbptt, type RecurrentStream } from './tbptt.ts';
 import { WASM_SINGLE_MIN_WEIGHTS } from './wasm-single.ts';
@@ -80,6 +81,16 @@ describe('single-stream wasm kernels of the recurrent learners', () => {
     for (const c of Object.values(OPTIONS)) expect(build(() => tbptt(c, 1, 4), 'wasm').params.length).toBeGreaterThanOrEqual(WASM_SINGLE_MIN_WEIGHTS);
     // Below the threshold: JS.
     expect(build(() => tbptt({ inputs: 2, outputs: 1, hidden: 4 }, 1, 4), 'wasm').kernels).toBeNull();
+    // Opted out (a model that will borrow a shared gradient): JS, and the shape's shared workspace.
+    const out = new RecurrentLearner({ ...o, k1: 1, k2: 4 }, { kernels: false });
+    expect(out.kernels).toBeNull();
+    expect(out.workspace).toBe(workspaceFor(out.layout, o.inputs));
+    const kinds = (b: ModelBuild) => (createModel({ inputs: 5, outputs: 2, hidden: 13, cell: 'vanilla' }, undefined, b).learner as unknown as RecurrentLearner).kernels;
+    expect(kinds({})).not.toBeNull();
+    expect(kinds({ kernels: false })).toBeNull();
+    const r97 = (b: ModelBuild) => (createModel({ inputs: 5, outputs: 2, hidden: 13, cell: 'forget', learner: 'rtrl97' }, undefined, b).learner as unknown as { kernels: unknown }).kernels;
+    expect(r97({})).not.toBeNull();
+    expect(r97({ kernels: false })).toBeNull();
   });
 
   for (const [name, o] of Object.entries(OPTIONS)) {

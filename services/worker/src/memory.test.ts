@@ -49,6 +49,8 @@ describe('memory of one stream', () => {
     const other = new Set(buffersOf(run()));
     const shared = buffersOf(p).filter((b) => other.has(b));
     const P = p.model.learner.params.length;
+    // Built without the single-stream wasm kernels (their memory would carry an unused gradient).
+    expect((p.model.learner as unknown as { kernels: unknown }).kernels).toBeNull();
     const bytes = buffersOf(p).filter((b) => !other.has(b)).map((b) => b.byteLength).sort((a, b) => b - a);
     // The shared workspace: one unpacked step (ring.ts StepCache) and the backward carries, a few
     // KB, and the gradient every per-stream model of this shape borrows (Trainer.shareGradient).

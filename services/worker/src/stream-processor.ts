@@ -13,12 +13,20 @@
 // persistence (the caller stores snapshot()).
 
 import { createAnomalyScorer, type AnomalyScorer, type AnomalyScorerState } from '@carousel/anomaly';
-import { createModel, loadModel, saveModel, type Model, type StreamState } from '@carousel/lstm';
+import { createModel, loadModel, saveModel, type Model, type ModelBuild, type StreamState } from '@carousel/lstm';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import { InputGuard, ModelGuard, parseModelGuardOptions, type ModelGuardOptions, type ModelGuardState } from './model-guard.ts';
 import { createNormalizer, type Normalizer, type NormalizerState } from './normalizer.ts';
 import { forecast, shareGradient } from './scratch.ts';
 import type { StreamConfig } from './stream-config.ts';
+
+/**
+ * A stream's own model borrows the process's gradient (shareGradient below), so it is built
+ * without the single-stream wasm kernels: their memory would hold an unused gradient per stream
+ * (the per-stream memory figure of bench/results/worker-memory.md), and their backward needs the
+ * gradient in that memory. A group's shared model keeps its own gradient and its kernels.
+ */
+const PER_STREAM_BUILD: ModelBuild = Object.freeze({ kernels: false });
 
 /** What one processed sample produces (the worker turns it into a Prediction). */
 export interface StepResult {
@@ -114,11 +122,11 @@ export class StreamProcessor {
       this.stream = shared.stream ?? shared.model.learner.newStream();
     } else if (state) {
       if (state.v !== 1 || state.dims !== dims) throw new WorkerError(WORKER_ERR.CHECKPOINT, `checkpoint is for ${state.dims} features, v${state.v}`);
-      const { model, streams } = loadModel(state.model);
+      const { model, streams } = loadModel(state.model, PER_STREAM_BUILD);
       this.model = model;
       this.stream = streams.main ?? model.learner.newStream();
     } else {
-      this.model = createModel({ ...config.model, inputs: dims, outputs: dims });
+      this.model = createModel({ ...config.model, inputs: dims, outputs: dims }, undefined, PER_STREAM_BUILD);
       this.stream = this.model.learner.newStream();
     }
     // A group's model is stepped batched (StreamBatch), which adds to its grad directly: it keeps its own.

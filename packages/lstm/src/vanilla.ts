@@ -186,10 +186,6 @@ export function vanillaForward(
   const pf = peep < 0 ? -1 : coupled ? peep : peep + H; // (H)
   const po = pf < 0 ? -1 : pf + H; // (H)
   gatePreactivations(act, x, hPrev, params, L, nG, B, kern);
-  if (B === 1 && kern && kern.ownsAll([act, c, tc, h, cPrev, params])) {
-    kern.vanillaCells(act, c, tc, h, cPrev, params, pi, pf, po, H, coupled);
-    return;
-  }
   for (let b = 0; b < B; b++) {
     const a = b * G;
     const s = b * H;

@@ -1,11 +1,8 @@
 // AssemblyScript source of the single-stream kernels of Rtrl97 and of the recurrent learners
 // (built by build.mjs into single.wasm and src/single-wasm-bytes.ts). The module imports its
 // memory: each learner that runs these kernels owns one WebAssembly.Memory holding its params,
-// grad and scratch (src/wasm-single.ts), and passes byte offsets into it. Squashing functions come
-// from math.ts, fdlibm as V8's Math.exp/Math.tanh compute them. Every value is computed as the JS kernels
+// grad and scratch (src/wasm-single.ts), and passes byte offsets into it. Every value is computed as the JS kernels
 // compute it (a rounded multiply, then a rounded add, in the same order), so both give the same bits.
-
-import { exp, expm1, sigmoid, tanh } from './math';
 
 // The deferred trace update of N cells fused with the accumulation into out (rtrl97.ts
 // traceRowsSettle; forget gate, Zc == Zg == Z): for cell n with coefficients tr[4n..4n+3] =
@@ -420,49 +417,5 @@ function axpy2(y: usize, a: usize, ve: v128, e: f64, n: i32): void {
   if (i < n) {
     const o: usize = (<usize>i) << 3;
     store<f64>(y + o, load<f64>(y + o) + load<f64>(a + o) * e);
-  }
-}
-
-// out[i] = f(x[i]) for i < n, f by kind: 0 exp, 1 expm1, 2 tanh, 3 sigmoid (math.ts). For the
-// test that holds math.ts to V8's Math.exp / Math.expm1 / Math.tanh bit for bit.
-export function mathRows(out: usize, x: usize, n: i32, kind: i32): void {
-  for (let i: i32 = 0; i < n; i++) {
-    const o: usize = (<usize>i) << 3;
-    const v = load<f64>(x + o);
-    store<f64>(out + o, kind == 0 ? exp(v) : kind == 1 ? expm1(v) : kind == 2 ? tanh(v) : sigmoid(v));
-  }
-}
-
-// The element-wise part of one step of a vanilla or cifg layer for one stream (vanilla.ts
-// vanillaForward, B = 1), on the gate pre-activations in act: the same operations in the same
-// order, with math.ts's tanh and sigmoid (Math.tanh's and the JS sigmoid's bits). Gate order in
-// act: vanilla [z | i | f | o], cifg [z | f | o]. Peepholes pi (vanilla only), pf, po at p* when
-// peep != 0.
-export function vanillaCells(act: usize, c: usize, tc: usize, h: usize, cPrev: usize, pi: usize, pf: usize, po: usize, H: i32, coupled: i32, peep: i32): void {
-  const hb: usize = (<usize>H) << 3;
-  const iI: usize = coupled != 0 ? 0 : hb;
-  const fI: usize = coupled != 0 ? hb : 2 * hb;
-  const oI: usize = fI + hb;
-  for (let r: i32 = 0; r < H; r++) {
-    const o8: usize = (<usize>r) << 3;
-    const cp = load<f64>(cPrev + o8);
-    const z = tanh(load<f64>(act + o8));
-    const f = sigmoid(peep == 0 ? load<f64>(act + fI + o8) : load<f64>(act + fI + o8) + load<f64>(pf + o8) * cp);
-    let i: f64;
-    if (coupled != 0) {
-      i = 1.0 - f;
-    } else {
-      i = sigmoid(peep == 0 ? load<f64>(act + iI + o8) : load<f64>(act + iI + o8) + load<f64>(pi + o8) * cp);
-      store<f64>(act + iI + o8, i);
-    }
-    const cr = z * i + cp * f;
-    const o = sigmoid(peep == 0 ? load<f64>(act + oI + o8) : load<f64>(act + oI + o8) + load<f64>(po + o8) * cr);
-    const t = tanh(cr);
-    store<f64>(act + o8, z);
-    store<f64>(act + fI + o8, f);
-    store<f64>(act + oI + o8, o);
-    store<f64>(c + o8, cr);
-    store<f64>(tc + o8, t);
-    store<f64>(h + o8, t * o);
   }
 }

@@ -13,25 +13,31 @@ const rounds = Number(process.argv[2] ?? 7);
 const data = sineStream(8);
 type Loops = { learn: () => void; forward: () => void };
 
+/** The two loops over the sine stream: an online step (step + learn + update) and a forward step. */
+function drive(learnStep: (x: Float64Array, d: Float64Array) => void, forwardStep: (x: Float64Array) => void): Loops {
+  const d = new Float64Array(1);
+  let t = 0;
+  return {
+    learn: () => {
+      d[0] = data.d[t % data.d.length]!;
+      learnStep(data.row(t++), d);
+    },
+    forward: () => forwardStep(data.row(t++)),
+  };
+}
+
 function rtrl97Loops(H: number, backend: KernelBackend): Loops {
   setKernelBackend(backend);
   const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
   setKernelBackend('wasm');
   const s = net.newStream();
-  const d = new Float64Array(1);
-  let t = 0;
-  return {
-    learn: () => {
-      net.step(s, data.row(t));
-      d[0] = data.d[t % data.d.length]!;
+  return drive(
+    (x, d) => {
+      net.step(s, x);
       net.learnSgd(s, d, 0.05);
-      t++;
     },
-    forward: () => {
-      net.predict(s, data.row(t));
-      t++;
-    },
-  };
+    (x) => net.predict(s, x),
+  );
 }
 
 function vanillaLoops(H: number, backend: KernelBackend): Loops {
@@ -40,22 +46,15 @@ function vanillaLoops(H: number, backend: KernelBackend): Loops {
   setKernelBackend('wasm');
   const opt = createOptimizer({ kind: 'sgd', lr: 0.01 }, net.params.length);
   const s = net.newStream();
-  const d = new Float64Array(1);
-  let t = 0;
-  return {
-    learn: () => {
-      net.step(s, data.row(t));
-      d[0] = data.d[t % data.d.length]!;
+  return drive(
+    (x, d) => {
+      net.step(s, x);
       net.learn(s, d);
       opt.apply(net.params, net.grad);
       net.grad.fill(0);
-      t++;
     },
-    forward: () => {
-      net.step(s, data.row(t));
-      t++;
-    },
-  };
+    (x) => net.step(s, x),
+  );
 }
 
 const which = process.argv[3] ?? 'both';

@@ -102,9 +102,10 @@ export function rowsAxpy(out: usize, coef: usize, z: usize, rows: i32, n: i32): 
 }
 
 // out[r] += Σ_i w[r, i] z[i] for r < rows (w: rows × n, row-major), each row's terms added to
-// out[r] left to right, as a scalar loop does. f64x2 lanes hold two rows: each pair of rows is
-// read two columns at a time and transposed (shuffle) so a lane only ever adds its own row's
-// products, in column order: the same bits as the scalar loop, half the multiply-adds.
+// out[r] left to right, as a scalar loop does. Eight rows at a time in four f64x2 lanes of two
+// rows each: each pair of rows is read two columns at a time and transposed (shuffle) so a lane
+// only ever adds its own row's products, in column order: the same bits as the scalar loop, half
+// the multiply-adds. The last rows % 8 one at a time.
 export function rowsDotAdd(out: usize, w: usize, rows: i32, n: i32, z: usize): void {
   const s: usize = (<usize>n) << 3;
   let r: i32 = 0;
@@ -157,37 +158,6 @@ export function rowsDotAdd(out: usize, w: usize, rows: i32, n: i32, z: usize): v
     v128.store(oo, a45, 32);
     v128.store(oo, a67, 48);
   }
-  for (; r + 3 < rows; r += 4) {
-    const w0: usize = w + (<usize>r) * s;
-    const w1: usize = w0 + s;
-    const w2: usize = w1 + s;
-    const w3: usize = w2 + s;
-    const oo: usize = out + ((<usize>r) << 3);
-    let a01 = v128.load(oo);
-    let a23 = v128.load(oo, 16);
-    let i: i32 = 0;
-    for (; i + 1 < n; i += 2) {
-      const o: usize = (<usize>i) << 3;
-      const z0 = v128.load64_splat(z + o);
-      const z1 = v128.load64_splat(z + o + 8);
-      const v0 = v128.load(w0 + o);
-      const v1 = v128.load(w1 + o);
-      const v2 = v128.load(w2 + o);
-      const v3 = v128.load(w3 + o);
-      a01 = f64x2.add(a01, f64x2.mul(v128.shuffle<f64>(v0, v1, 0, 2), z0));
-      a23 = f64x2.add(a23, f64x2.mul(v128.shuffle<f64>(v2, v3, 0, 2), z0));
-      a01 = f64x2.add(a01, f64x2.mul(v128.shuffle<f64>(v0, v1, 1, 3), z1));
-      a23 = f64x2.add(a23, f64x2.mul(v128.shuffle<f64>(v2, v3, 1, 3), z1));
-    }
-    if (i < n) {
-      const o: usize = (<usize>i) << 3;
-      const zi = v128.load64_splat(z + o);
-      a01 = f64x2.add(a01, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(w0 + o)), 1, load<f64>(w1 + o)), zi));
-      a23 = f64x2.add(a23, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(w2 + o)), 1, load<f64>(w3 + o)), zi));
-    }
-    v128.store(oo, a01);
-    v128.store(oo, a23, 16);
-  }
   for (; r < rows; r++) {
     const wr: usize = w + (<usize>r) * s;
     const oo: usize = out + ((<usize>r) << 3);
@@ -228,7 +198,7 @@ export function gateErrors(d: usize, rows: i32, w: usize, dx: usize, nx: i32, rw
 }
 
 // y[i] += Σ_r a[r, i]·d[r] over the rows r < rows with d[r] ≠ 0, in row order (a: rows × n). Sixteen
-// (then eight) columns of y stay in f64x2 registers while every row passes: each a element is read
+// columns of y (then one at a time) stay in registers while every row passes: each a element is read
 // once and y once per block, and every y element still takes its rows' terms in row order.
 function colsAxpyRows(y: usize, a: usize, d: usize, rows: i32, n: i32): void {
   const s: usize = (<usize>n) << 3;
@@ -265,27 +235,6 @@ function colsAxpyRows(y: usize, a: usize, d: usize, rows: i32, n: i32): void {
     v128.store(yo, y5, 80);
     v128.store(yo, y6, 96);
     v128.store(yo, y7, 112);
-  }
-  for (; i + 7 < n; i += 8) {
-    const yo: usize = y + ((<usize>i) << 3);
-    let y0 = v128.load(yo);
-    let y1 = v128.load(yo, 16);
-    let y2 = v128.load(yo, 32);
-    let y3 = v128.load(yo, 48);
-    let ar: usize = a + ((<usize>i) << 3);
-    for (let r: i32 = 0; r < rows; r++, ar += s) {
-      const e = load<f64>(d + ((<usize>r) << 3));
-      if (e == 0) continue;
-      const ve = f64x2.splat(e);
-      y0 = f64x2.add(y0, f64x2.mul(v128.load(ar), ve));
-      y1 = f64x2.add(y1, f64x2.mul(v128.load(ar, 16), ve));
-      y2 = f64x2.add(y2, f64x2.mul(v128.load(ar, 32), ve));
-      y3 = f64x2.add(y3, f64x2.mul(v128.load(ar, 48), ve));
-    }
-    v128.store(yo, y0);
-    v128.store(yo, y1, 16);
-    v128.store(yo, y2, 32);
-    v128.store(yo, y3, 48);
   }
   for (; i < n; i++) {
     const yo: usize = y + ((<usize>i) << 3);

@@ -133,7 +133,7 @@ export function createModel(o: ModelOptions, params?: Float64Array, build: Model
       cfg.gateBias = { ...cfg.gateBias, forget: new Array<number>(cfg.blocks).fill(opts.forgetBias ?? 1) };
     }
     if (opts.learner === 'rtrl97') {
-      learner = new Rtrl97(cfg, params, { kernels: build.kernels !== false }) as unknown as Learner<StreamState>;
+      learner = new Rtrl97(cfg, params, { kernels: build.kernels }) as unknown as Learner<StreamState>;
     } else {
       const { k1, k2 } = cadence(opts);
       learner = new Tbptt97(cfg, { k1, k2 }, params) as unknown as Learner<StreamState>;
@@ -153,7 +153,7 @@ export function createModel(o: ModelOptions, params?: Float64Array, build: Model
       seed: opts.seed ?? 1,
       k1,
       k2,
-    }, { kernels: build.kernels !== false });
+    }, { kernels: build.kernels });
     if (params) {
       if (params.length !== r.params.length) throw new LstmError(LSTM_ERR.DIMENSION, `params must have length ${r.params.length}, got ${params.length}`);
       r.params.set(params);

@@ -9,7 +9,7 @@ import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { Learner, ParamGroup } from './learner.ts';
 import { lstm97Forward, lstm97ForwardBatch, lstm97KernelArrays, lstm97Layout, settleTraces, updateTraceRows, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
-import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS } from './wasm-single.ts';
+import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS, kernelsWanted } from './wasm-single.ts';
 
 export interface Rtrl97Stream extends Lstm97State {
   /** dE/dnet_k of the latest learn() (K). */
@@ -254,7 +254,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     const slots = options.kernelStreams ?? 1;
     if (!Number.isInteger(slots) || slots < 0) throw new LstmError(LSTM_ERR.CONFIG, `kernelStreams must be an integer >= 0, got ${slots}`, { kernelStreams: slots });
     const perStream = lstm97KernelArrays(this.spec);
-    this.kernels = params === undefined && options.kernels !== false && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...Array.from({ length: slots }, () => perStream).flat()], this) : null;
+    this.kernels = kernelsWanted(options.kernels) && params === undefined && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...Array.from({ length: slots }, () => perStream).flat()], this) : null;
     if (this.kernels !== null) {
       this.params = this.kernels.alloc(size);
       this.params.set(lstm97Params(this.layout));

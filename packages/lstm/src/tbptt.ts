@@ -11,7 +11,7 @@ import { backwardWindow, forwardSlot } from './recurrent-net.ts';
 import { buildRecurrentLayout, initRecurrentParams, type RecurrentLayout } from './recurrent-layout.ts';
 import { parseRecurrentOptions, type RecurrentConfig, type RecurrentOptions } from './recurrent-options.ts';
 import { createStepCache, createStepRing, loadStep, slotLayout, storeDA, storeStep, type SlotLayout, type StepCache, type StepRing } from './ring.ts';
-import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS } from './wasm-single.ts';
+import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS, kernelsWanted } from './wasm-single.ts';
 import { ownWorkspace, workspaceArrays, workspaceFor, type Workspace } from './workspace.ts';
 
 /** Per-stream state of a RecurrentLearner. Fields are read-only to callers. */
@@ -75,7 +75,7 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     this.layout = buildRecurrentLayout(this.config);
     const size = this.layout.size;
     this.inputs = this.config.inputs;
-    this.kernels = build.kernels !== false && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, ...workspaceArrays(this.layout, this.inputs)], this) : null;
+    this.kernels = kernelsWanted(build.kernels) && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, ...workspaceArrays(this.layout, this.inputs)], this) : null;
     const k = this.kernels;
     this.params = k ? k.alloc(size) : new Float64Array(size);
     this.grad = k ? k.alloc(size) : new Float64Array(size);

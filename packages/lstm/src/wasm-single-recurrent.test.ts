@@ -91,6 +91,9 @@ describe('single-stream wasm kernels of the recurrent learners', () => {
     const r97 = (b: ModelBuild) => (createModel({ inputs: 5, outputs: 2, hidden: 13, cell: 'forget', learner: 'rtrl97' }, undefined, b).learner as unknown as { kernels: unknown }).kernels;
     expect(r97({})).not.toBeNull();
     expect(r97({ kernels: false })).toBeNull();
+    // A kernels option that is not a boolean is a coded configuration error, not a silent default.
+    expect(() => kinds({ kernels: 'no' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'LSTM_ERR_CONFIG' }));
+    expect(() => r97({ kernels: 0 as unknown as boolean })).toThrow(expect.objectContaining({ code: 'LSTM_ERR_CONFIG' }));
   });
 
   for (const [name, o] of Object.entries(OPTIONS)) {

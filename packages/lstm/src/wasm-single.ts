@@ -7,6 +7,7 @@
 // anything else (given params, a gradient pool's buffer, a second stream) takes the JS kernels.
 // Both compute every value with the same operations in the same order: the same bits.
 
+import { LSTM_ERR, LstmError } from './errors.ts';
 import { SINGLE_WASM_BASE64 } from './single-wasm-bytes.ts';
 import { compileBase64, kernelBackend, wasmNamespace } from './wasm-kernels.ts';
 
@@ -39,6 +40,13 @@ let live = 0;
 const released = new FinalizationRegistry<null>(() => {
   live--;
 });
+
+/** A learner's `kernels` build option: undefined or true = use them where allowed, false = never; anything else is LSTM_ERR_CONFIG. */
+export function kernelsWanted(kernels: unknown): boolean {
+  if (kernels === undefined) return true;
+  if (typeof kernels !== 'boolean') throw new LstmError(LSTM_ERR.CONFIG, `kernels must be a boolean, got ${String(kernels)}`, { kernels: String(kernels) });
+  return kernels;
+}
 
 /** Learners holding kernel memories now (for tests and metrics). */
 export function wasmSingleLive(): number {

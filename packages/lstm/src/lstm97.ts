@@ -9,7 +9,7 @@
 //   r(t) = [y_c (N, block-major); y_in (C); y_φ (C if forget); y_out (C if output gate); y_h (U)]
 //   o(t) = [y_c (N); y_h (U); x (I if connectivity B); 1 (if output bias)]
 
-import { sigmoid, squash, squashPrime } from './activations.ts';
+import { sigmoid, squash, squashWithPrime } from './activations.ts';
 import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { ParamGroup, StreamState } from './learner.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
@@ -348,6 +348,9 @@ function lstm97NetsBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97S
 const NET_BLOCK_ROWS = 16;
 
 /** Given the nets: gates, the CEC, the traces, cell outputs, hidden units, o(t) and r(t). */
+/** g'(net_c) of the cell being updated (squashWithPrime's second result; the traces' coefficient a). */
+const gPrime = new Float64Array(1);
+
 function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: TraceMode): void {
   const spec = L.spec;
   const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U } = spec;
@@ -373,10 +376,10 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
     for (let v = 0; v < S; v++) {
       const n = c0 + v;
       const netC = net[3 * C + n]!;
-      const gc = squash(spec.g, netC);
+      const gc = traces ? squashWithPrime(spec.g, netC, gPrime, 0) : squash(spec.g, netC);
       s[n] = yf * sPrev[n]! + yi * gc; // the constant error carousel
       if (!traces) continue;
-      const a = yi * squashPrime(spec.g, netC); // ∂s/∂net_c
+      const a = yi * gPrime[0]!; // ∂s/∂net_c
       const b = gc * fpIn; //                       ∂s/∂net_in
       const c = sPrev[n]! * fpFg; //                ∂s/∂net_φ (0 without forget gate)
       if (defer) {

@@ -1,11 +1,14 @@
-// Rtrl97's single-stream kernels in WebAssembly (source wasm/single.ts, bytes in
-// single-wasm-bytes.ts, design in docs/kernels.md). An Rtrl97 built without given params owns one
-// WebAssembly.Memory, sized once and never grown (so no view of it is ever detached), holding its
-// params, its grad, a scratch row and the kernel-facing arrays of its first stream (z, net, the
-// traces and the deferred-trace coefficients). The forward nets (matvec) and the fused trace pass
-// of learn/learnSgd then run in wasm whenever every array a call touches lives in that memory;
-// anything else (given params, a gradient pool's buffer, a second stream) takes the JS kernels.
-// Both compute every value with the same operations in the same order: the same bits.
+// The single-stream kernels of Rtrl97 and of the recurrent learners in WebAssembly (source
+// wasm/single.ts, bytes in single-wasm-bytes.ts, design in docs/kernels.md). A learner with
+// kernels owns one WebAssembly.Memory, sized once and never grown (so no view of it is ever
+// detached). An Rtrl97 built without given params holds there its params, its grad, scratch rows
+// and the kernel-facing arrays of its first kernelStreams streams (z, net, the traces and the
+// deferred-trace coefficients); a RecurrentLearner (tbptt, bptt) its params, its grad and a
+// workspace of its own (the unpacked step, the backward carries, the weight chunks). The kernels
+// (the nets' matvec, the fused trace pass, the gate blocks' forward and backward) run in wasm
+// whenever every array a call touches lives in that memory; anything else (given params, a
+// gradient pool's buffer, a stream beyond kernelStreams) takes the JS kernels. Both compute every
+// value with the same operations in the same order: the same bits.
 
 import { LSTM_ERR, LstmError } from './errors.ts';
 import { SINGLE_WASM_BASE64 } from './single-wasm-bytes.ts';

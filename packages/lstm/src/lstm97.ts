@@ -347,10 +347,10 @@ function lstm97NetsBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97S
 /** Rows of a weight block shared by all streams of a batch before moving on (16 rows × Z ≤ 2K doubles at Z ≤ 128). */
 const NET_BLOCK_ROWS = 16;
 
-/** Given the nets: gates, the CEC, the traces, cell outputs, hidden units, o(t) and r(t). */
 /** g'(net_c) of the cell being updated (squashWithPrime's second result; the traces' coefficient a). */
 const gPrime = new Float64Array(1);
 
+/** Given the nets: gates, the CEC, the traces, cell outputs, hidden units, o(t) and r(t). */
 function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: TraceMode): void {
   const spec = L.spec;
   const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U } = spec;

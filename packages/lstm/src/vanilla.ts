@@ -236,7 +236,8 @@ export function gateBackward(
   const bias = R + H * H; // (H)
   const d0 = g * H;
   if (kern && kern.ownsAll([dhPrev, grad, d, x, hPrev, params]) && (dx === null || kern.owns(dx))) {
-    kern.gateBack(d, d0, H, grad, params, W, x, dx, Xin, R, hPrev, dhPrev, withR ? H : 0, bias);
+    kern.gateWeights(d, d0, 0, 1, H, grad, W, x, Xin, R, hPrev, withR ? H : 0, bias);
+    kern.gateErrors(d, d0, H, params, W, dx, Xin, R, dhPrev, withR ? H : 0);
     return;
   }
   // Four rows at a time: one pass over x / hPrev serves four rows, and dx[j] / dhPrev[j] take

@@ -17,7 +17,6 @@ import { compileBase64, kernelBackend, wasmNamespace } from './wasm-kernels.ts';
 type Matvec = (out: number, w: number, rows: number, n: number, z: number) => void;
 type RowsAxpy = (out: number, coef: number, z: number, rows: number, n: number) => void;
 type GatePre = (out: number, b: number, w: number, x: number, nx: number, rw: number, h: number, nh: number, rows: number) => void;
-type GateBack = (d: number, rows: number, gw: number, w: number, x: number, dx: number, nx: number, gr: number, rw: number, h: number, dh: number, nh: number, gb: number) => void;
 type GateErrors = (d: number, rows: number, w: number, dx: number, nx: number, rw: number, dh: number, nh: number) => void;
 type GateWeights = (d: number, dStride: number, T: number, rows: number, gw: number, x: number, nx: number, gr: number, h: number, nh: number, gb: number) => void;
 type SettleAcc = (pc: number, pin: number, pfg: number, z: number, tr: number, es: number, oc: number, oi: number, of: number, N: number, S: number, Z: number) => void;
@@ -74,7 +73,6 @@ export class SingleKernels {
   readonly #settleAcc: SettleAcc;
   readonly #rowsAxpy: RowsAxpy;
   readonly #gatePre: GatePre;
-  readonly #gateBack: GateBack;
   readonly #gateErrors: GateErrors;
   readonly #gateWeights: GateWeights;
   #used = 0; // the module has no data segment: the whole memory is ours (tested)
@@ -89,7 +87,6 @@ export class SingleKernels {
     this.#settleAcc = exports['settleAcc'] as SettleAcc;
     this.#rowsAxpy = exports['rowsAxpy'] as RowsAxpy;
     this.#gatePre = exports['gatePre'] as GatePre;
-    this.#gateBack = exports['gateBack'] as GateBack;
     this.#gateErrors = exports['gateErrors'] as GateErrors;
     this.#gateWeights = exports['gateWeights'] as GateWeights;
   }
@@ -148,18 +145,7 @@ export class SingleKernels {
   }
 
   /**
-   * One gate block's backward for one stream (vanilla.ts gateBackward): rows r with d[at + r] ≠ 0
-   * add d·x into grad's W rows, d·h into its R rows (nh > 0) and d into its biases, W rows ·d into
-   * dx (when given) and R rows ·d into dh. Callers check that every array lives here first.
-   */
-  gateBack(d: Float64Array, at: number, rows: number, grad: Float64Array, p: Float64Array, w: number, x: Float64Array, dx: Float64Array | null, nx: number, rw: number, h: Float64Array, dh: Float64Array, nh: number, b: number): void {
-    const g = grad.byteOffset;
-    const o = p.byteOffset;
-    this.#gateBack(d.byteOffset + at * 8, rows, g + w * 8, o + w * 8, x.byteOffset, dx === null ? 0 : dx.byteOffset, nx, g + rw * 8, o + rw * 8, h.byteOffset, dh.byteOffset, nh, g + b * 8);
-  }
-
-  /**
-   * The input errors of one gate block (gateBack without the weights): rows r with d[at + r] ≠ 0
+   * The input errors of one gate block (vanilla.ts gateBackward's dx and dhPrev): rows r with d[at + r] ≠ 0
    * add W rows ·d into dx (when given) and R rows ·d into dh (nh > 0). Callers check ownsAll first.
    */
   gateErrors(d: Float64Array, at: number, rows: number, p: Float64Array, w: number, dx: Float64Array | null, nx: number, rw: number, dh: Float64Array, nh: number): void {
@@ -169,8 +155,8 @@ export class SingleKernels {
 
   /**
    * The weight gradients of one gate block over T steps gathered in d (rows dStride apart, this
-   * block's errors from column at), x (T, nx) and h (T, nh): what T gateBack calls would add to
-   * grad's W, R and bias rows, in the same order. Callers check ownsAll first.
+   * block's errors from column at), x (T, nx) and h (T, nh): what T steps of vanilla.ts gateBackward
+   * would add to grad's W, R and bias rows, in the same order (T = 1: one step). Callers check ownsAll first.
    */
   gateWeights(d: Float64Array, at: number, dStride: number, T: number, rows: number, grad: Float64Array, w: number, x: Float64Array, nx: number, rw: number, h: Float64Array, nh: number, b: number): void {
     const g = grad.byteOffset;

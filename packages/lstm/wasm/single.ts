@@ -182,14 +182,6 @@ export function matvec(out: usize, w: usize, rows: i32, n: i32, z: usize): void 
   rowsDotAdd(out, w, rows, n, z);
 }
 
-// The weight gradients and input errors of one gate block from its pre-activation errors d
-// (vanilla.ts gateBackward, one stream): gateWeights of one step, then gateErrors. Every element
-// takes its terms in row order, as the JS loops add them.
-export function gateBack(d: usize, rows: i32, gw: usize, w: usize, x: usize, dx: usize, nx: i32, gr: usize, rw: usize, h: usize, dh: usize, nh: i32, gb: usize): void {
-  gateWeights(d, 0, 1, rows, gw, x, nx, gr, h, nh, gb);
-  gateErrors(d, rows, w, dx, nx, rw, dh, nh);
-}
-
 // The input errors of one gate block: for each row r with d[r] ≠ 0, in row order,
 // dx += W[r, ·]·d[r] (when dx ≠ 0) and dh += R[r, ·]·d[r] (when nh > 0).
 export function gateErrors(d: usize, rows: i32, w: usize, dx: usize, nx: i32, rw: usize, dh: usize, nh: i32): void {

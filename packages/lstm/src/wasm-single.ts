@@ -19,6 +19,8 @@ type RowsAxpy = (out: number, coef: number, z: number, rows: number, n: number) 
 type GatePre = (out: number, b: number, w: number, x: number, nx: number, rw: number, h: number, nh: number, rows: number) => void;
 type GateErrors = (d: number, rows: number, w: number, dx: number, nx: number, rw: number, dh: number, nh: number) => void;
 type GateWeights = (d: number, dStride: number, T: number, rows: number, gw: number, x: number, nx: number, gr: number, h: number, nh: number, gb: number) => void;
+type MathRows = (out: number, x: number, n: number, kind: number) => void;
+type VanillaCells = (act: number, c: number, tc: number, h: number, cPrev: number, pi: number, pf: number, po: number, H: number, coupled: number, peep: number) => void;
 type SettleAcc = (pc: number, pin: number, pfg: number, z: number, tr: number, es: number, oc: number, oi: number, of: number, N: number, S: number, Z: number) => void;
 
 const PAGE = 65536;
@@ -75,6 +77,8 @@ export class SingleKernels {
   readonly #gatePre: GatePre;
   readonly #gateErrors: GateErrors;
   readonly #gateWeights: GateWeights;
+  readonly #mathRows: MathRows;
+  readonly #vanillaCells: VanillaCells;
   #used = 0; // the module has no data segment: the whole memory is ours (tested)
   /** Scratch row of the state errors of every cell (N), for settleAcc; set by the owner. */
   es: Float64Array | undefined;
@@ -89,6 +93,8 @@ export class SingleKernels {
     this.#gatePre = exports['gatePre'] as GatePre;
     this.#gateErrors = exports['gateErrors'] as GateErrors;
     this.#gateWeights = exports['gateWeights'] as GateWeights;
+    this.#mathRows = exports['mathRows'] as MathRows;
+    this.#vanillaCells = exports['vanillaCells'] as VanillaCells;
   }
 
   /**
@@ -161,6 +167,25 @@ export class SingleKernels {
   gateWeights(d: Float64Array, at: number, dStride: number, T: number, rows: number, grad: Float64Array, w: number, x: Float64Array, nx: number, rw: number, h: Float64Array, nh: number, b: number): void {
     const g = grad.byteOffset;
     this.#gateWeights(d.byteOffset + at * 8, dStride, T, rows, g + w * 8, x.byteOffset, nx, g + rw * 8, h.byteOffset, nh, g + b * 8);
+  }
+
+  /**
+   * out[i] = f(x[i]) by wasm/math.ts: exp, expm1, tanh, sigmoid one at a time, tanh2 and sigmoid2
+   * two lanes at a time (for the test holding them to V8's Math and activations.ts).
+   */
+  mathRows(out: Float64Array, x: Float64Array, kind: 'exp' | 'expm1' | 'tanh' | 'sigmoid' | 'tanh2' | 'sigmoid2'): void {
+    this.#mathRows(out.byteOffset, x.byteOffset, Math.min(out.length, x.length), ['exp', 'expm1', 'tanh', 'sigmoid', 'tanh2', 'sigmoid2'].indexOf(kind));
+  }
+
+  /**
+   * The element-wise part of a vanilla/cifg layer's step for one stream (vanilla.ts vanillaForward
+   * at B = 1) on the pre-activations in act, two units at a time; peepholes at p[pi], p[pf], p[po]
+   * (pi < 0 for cifg, all < 0 without). Callers check ownsAll first.
+   */
+  vanillaCells(act: Float64Array, c: Float64Array, tc: Float64Array, h: Float64Array, cPrev: Float64Array, p: Float64Array, pi: number, pf: number, po: number, H: number, coupled: boolean): void {
+    const o = p.byteOffset;
+    const peep = pf >= 0;
+    this.#vanillaCells(act.byteOffset, c.byteOffset, tc.byteOffset, h.byteOffset, cPrev.byteOffset, peep && pi >= 0 ? o + pi * 8 : 0, peep ? o + pf * 8 : 0, peep ? o + po * 8 : 0, H, coupled ? 1 : 0, peep ? 1 : 0);
   }
 
   /** True when every one of these arrays lives in this memory (what each kernel call needs). */

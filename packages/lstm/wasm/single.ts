@@ -3,6 +3,9 @@
 // memory: each learner that runs these kernels owns one WebAssembly.Memory holding its params,
 // grad and scratch (src/wasm-single.ts), and passes byte offsets into it. Every value is computed as the JS kernels
 // compute it (a rounded multiply, then a rounded add, in the same order), so both give the same bits.
+// Squashing functions come from math.ts: fdlibm as V8 computes Math.exp / Math.tanh, two lanes at a time.
+
+import { exp, expm1, sigmoid, sigmoid2, tanh, tanh2 } from './math';
 
 // The deferred trace update of N cells fused with the accumulation into out (rtrl97.ts
 // traceRowsSettle; forget gate, Zc == Zg == Z): for cell n with coefficients tr[4n..4n+3] =
@@ -358,5 +361,75 @@ function axpy2(y: usize, a: usize, ve: v128, e: f64, n: i32): void {
   if (i < n) {
     const o: usize = (<usize>i) << 3;
     store<f64>(y + o, load<f64>(y + o) + load<f64>(a + o) * e);
+  }
+}
+
+// out[i] = f(x[i]) for i < n, f by kind: 0 exp, 1 expm1, 2 tanh, 3 sigmoid (math.ts, scalar),
+// 4 tanh2, 5 sigmoid2 (two lanes at a time; an odd last element in both lanes). For the test that
+// holds math.ts to V8's Math.exp / Math.expm1 / Math.tanh and activations.ts sigmoid bit for bit.
+export function mathRows(out: usize, x: usize, n: i32, kind: i32): void {
+  if (kind >= 4) {
+    for (let i: i32 = 0; i < n; i += 2) {
+      const o: usize = (<usize>i) << 3;
+      const pair = i + 1 < n;
+      const v = ld(x + o, pair);
+      st(out + o, kind == 4 ? tanh2(v) : sigmoid2(v), pair);
+    }
+    return;
+  }
+  for (let i: i32 = 0; i < n; i++) {
+    const o: usize = (<usize>i) << 3;
+    const v = load<f64>(x + o);
+    store<f64>(out + o, kind == 0 ? exp(v) : kind == 1 ? expm1(v) : kind == 2 ? tanh(v) : sigmoid(v));
+  }
+}
+
+// Two lanes from p, or one (both lanes the float at p) when !pair.
+@inline function ld(p: usize, pair: bool): v128 {
+  return pair ? v128.load(p) : f64x2.splat(load<f64>(p));
+}
+
+// Stores both lanes at p, or lane 0 when !pair.
+@inline function st(p: usize, v: v128, pair: bool): void {
+  if (pair) v128.store(p, v);
+  else store<f64>(p, f64x2.extract_lane(v, 0));
+}
+
+// The element-wise part of one step of a vanilla or cifg layer for one stream (vanilla.ts
+// vanillaForward at B = 1), on the gate pre-activations in act: the same operations in the same
+// order on two units at a time, with math.ts's tanh2 and sigmoid2 (Math.tanh's and the JS
+// sigmoid's bits). Gate order in act: vanilla [z | i | f | o], cifg [z | f | o]. Peepholes at pi
+// (vanilla only), pf, po when peep != 0. act takes z, i, f, o; c, tc, h the step's c, tanh(c), y.
+export function vanillaCells(act: usize, c: usize, tc: usize, h: usize, cPrev: usize, pi: usize, pf: usize, po: usize, H: i32, coupled: i32, peep: i32): void {
+  const hb: usize = (<usize>H) << 3;
+  const iI: usize = coupled != 0 ? 0 : hb;
+  const fI: usize = coupled != 0 ? hb : 2 * hb;
+  const oI: usize = fI + hb;
+  const one = f64x2.splat(1.0);
+  for (let r: i32 = 0; r < H; r += 2) {
+    const o8: usize = (<usize>r) << 3;
+    const pair = r + 1 < H;
+    const cp = ld(cPrev + o8, pair);
+    const z = tanh2(ld(act + o8, pair));
+    const aF = ld(act + fI + o8, pair);
+    const f = sigmoid2(peep == 0 ? aF : f64x2.add(aF, f64x2.mul(ld(pf + o8, pair), cp)));
+    let i: v128;
+    if (coupled != 0) {
+      i = f64x2.sub(one, f);
+    } else {
+      const aI = ld(act + iI + o8, pair);
+      i = sigmoid2(peep == 0 ? aI : f64x2.add(aI, f64x2.mul(ld(pi + o8, pair), cp)));
+      st(act + iI + o8, i, pair);
+    }
+    const cr = f64x2.add(f64x2.mul(z, i), f64x2.mul(cp, f));
+    const aO = ld(act + oI + o8, pair);
+    const o = sigmoid2(peep == 0 ? aO : f64x2.add(aO, f64x2.mul(ld(po + o8, pair), cr)));
+    const t = tanh2(cr);
+    st(act + o8, z, pair);
+    st(act + fI + o8, f, pair);
+    st(act + oI + o8, o, pair);
+    st(c + o8, cr, pair);
+    st(tc + o8, t, pair);
+    st(h + o8, f64x2.mul(t, o), pair);
   }
 }

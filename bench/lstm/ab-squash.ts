@@ -1,0 +1,60 @@
+// A/B of the squashing kernels: the vanilla cell's element-wise part (gates' sigmoid, tanh of the
+// cell input and state) in JS (Math.exp / Math.tanh) against WebAssembly (wasm/math.ts sigmoid2 /
+// tanh2, two lanes at a time; setWasmSquash), everything else the same wasm backend. Same seed,
+// same data, same bits; interleaved rounds in one process, CPU time. Rows: tbptt(1,16) online step
+// and forward step of one stream, and StreamBatch.step of 256 streams. Run:
+//   npx tsx bench/lstm/ab-squash.ts [rounds]
+import { StreamBatch, createOptimizer, setWasmSquash, tbptt, type RecurrentOptions } from '@carousel/lstm';
+import { TBPTT_K1, TBPTT_K2, VANILLA_OPTIONS } from './carousel.ts';
+import { abMedians } from './cpu-rate.ts';
+import { sineStream } from './sine.ts';
+
+const data = sineStream(8);
+const rounds = Number(process.argv[2] ?? 7);
+
+/** One stream's online and forward loops, with the squash in wasm (on) or JS. */
+function single(H: number, on: boolean): { learn: () => void; forward: () => void } {
+  const net = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, TBPTT_K1, TBPTT_K2);
+  const opt = createOptimizer({ kind: 'sgd', lr: 0.01 }, net.params.length);
+  const s = net.newStream();
+  const d = new Float64Array(1);
+  let t = 0;
+  return {
+    learn: () => {
+      setWasmSquash(on);
+      d[0] = data.d[t % data.d.length]!;
+      net.step(s, data.row(t++));
+      net.learn(s, d);
+      opt.apply(net.params, net.grad);
+      net.grad.fill(0);
+    },
+    forward: () => {
+      setWasmSquash(on);
+      net.step(s, data.row(t++));
+    },
+  };
+}
+
+/** StreamBatch.step over B streams, with the squash in wasm (on) or JS. */
+function batched(H: number, B: number, on: boolean): () => void {
+  const net = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, 1, TBPTT_K2);
+  const batch = new StreamBatch(net, Array.from({ length: B }, () => net.newStream()));
+  const X = Float64Array.from({ length: B * data.X }, (_, i) => data.row(i % 1000)[0]!);
+  return () => {
+    setWasmSquash(on);
+    batch.step(X);
+  };
+}
+
+for (const H of [32, 64, 128]) {
+  const js = single(H, false);
+  const wasm = single(H, true);
+  const [a, b] = abMedians(js.learn, wasm.learn, rounds);
+  const [c, d] = abMedians(js.forward, wasm.forward, rounds);
+  const [e, f] = abMedians(batched(H, 256, false), batched(H, 256, true), rounds);
+  console.log(
+    `vanilla H=${H}: online step JS squash ${a.toFixed(0)}, wasm ${b.toFixed(0)} steps/CPU-s (x${(b / a).toFixed(2)}); ` +
+      `forward ${c.toFixed(0)} -> ${d.toFixed(0)} (x${(d / c).toFixed(2)}); B=256 forward ${e.toFixed(1)} -> ${f.toFixed(1)} (x${(f / e).toFixed(2)})`,
+  );
+}
+setWasmSquash(true);

@@ -1,0 +1,325 @@
+// fdlibm's exp, expm1 and tanh (e_exp.c, s_expm1.c, s_tanh.c) in AssemblyScript, operation for
+// operation as V8 computes Math.exp and Math.tanh (its base/ieee754.cc is the same fdlibm port),
+// so a kernel that squashes in wasm gives the bits the JS kernels get from Math.exp/Math.tanh:
+// scalar, and two lanes at a time (sigmoid2, tanh2: what the kernels call; the scalar functions
+// are their fallback for lanes out of the vector code's range). Checked against V8 on 262,144
+// inputs (the edge cases, every branch threshold, random at 7 scales) by src/wasm-math.test.ts.
+
+const HUGE: f64 = 1.0e300;
+const TINY: f64 = 1.0e-300;
+const O_THRESHOLD: f64 = 7.09782712893383973096e2;
+const U_THRESHOLD: f64 = -7.45133219101941108420e2;
+const LN2_HI: f64 = 6.93147180369123816490e-1;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const INVLN2: f64 = 1.44269504088896338700;
+const TWOM1000: f64 = 9.33263618503218878990e-302;
+const TWO1023: f64 = 8.988465674311579539e307;
+
+function highWord(x: f64): u32 {
+  return <u32>(reinterpret<u64>(x) >> 32);
+}
+
+function lowWord(x: f64): u32 {
+  return <u32>reinterpret<u64>(x);
+}
+
+function fromHigh(h: u32): f64 {
+  return reinterpret<f64>((<u64>h) << 32);
+}
+
+/** e^x, fdlibm e_exp.c. */
+export function exp(x: f64): f64 {
+  let hx = highWord(x);
+  const xsb: u32 = hx >> 31;
+  hx &= 0x7fffffff;
+  let k: i32 = 0;
+  let hi: f64 = 0;
+  let lo: f64 = 0;
+  if (hx >= 0x40862e42) {
+    if (hx >= 0x7ff00000) {
+      if (((hx & 0xfffff) | lowWord(x)) != 0) return x + x; // NaN
+      return xsb == 0 ? x : 0.0;
+    }
+    if (x > O_THRESHOLD) return Infinity;
+    if (x < U_THRESHOLD) return 0.0;
+  }
+  if (hx > 0x3fd62e42) {
+    if (hx < 0x3ff0a2b2) {
+      if (x == 1.0) return 2.718281828459045;
+      if (xsb == 0) {
+        hi = x - LN2_HI;
+        lo = LN2_LO;
+        k = 1;
+      } else {
+        hi = x + LN2_HI;
+        lo = -LN2_LO;
+        k = -1;
+      }
+    } else {
+      k = <i32>(INVLN2 * x + (xsb == 0 ? 0.5 : -0.5));
+      const t = <f64>k;
+      hi = x - t * LN2_HI;
+      lo = t * LN2_LO;
+    }
+    x = hi - lo;
+  } else if (hx < 0x3e300000) {
+    if (HUGE + x > 1.0) return 1.0 + x;
+  } else {
+    k = 0;
+  }
+  const t = x * x;
+  const twopk = k >= -1021 ? fromHigh(<u32>(0x3ff + k) << 20) : fromHigh(<u32>(0x3ff + (k + 1000)) << 20);
+  const c = x - t * (1.66666666666666019037e-1 + t * (-2.77777777770155933842e-3 + t * (6.61375632143793436117e-5 + t * (-1.65339022054652515390e-6 + t * 4.13813679705723846039e-8))));
+  if (k == 0) return 1.0 - ((x * c) / (c - 2.0) - x);
+  const y = 1.0 - ((lo - (x * c) / (2.0 - c)) - hi);
+  if (k >= -1021) {
+    if (k == 1024) return y * 2.0 * TWO1023;
+    return y * twopk;
+  }
+  return y * twopk * TWOM1000;
+}
+
+/** e^x − 1, fdlibm s_expm1.c. */
+export function expm1(x: f64): f64 {
+  let hx = highWord(x);
+  const xsb: u32 = hx & 0x80000000;
+  hx &= 0x7fffffff;
+  let hi: f64 = 0;
+  let lo: f64 = 0;
+  let c: f64 = 0;
+  let k: i32 = 0;
+  if (hx >= 0x4043687a) {
+    if (hx >= 0x40862e42) {
+      if (hx >= 0x7ff00000) {
+        if (((hx & 0xfffff) | lowWord(x)) != 0) return x + x; // NaN
+        return xsb == 0 ? x : -1.0;
+      }
+      if (x > O_THRESHOLD) return Infinity;
+    }
+    if (xsb != 0) {
+      if (x + TINY < 0.0) return TINY - 1.0;
+    }
+  }
+  if (hx > 0x3fd62e42) {
+    if (hx < 0x3ff0a2b2) {
+      if (xsb == 0) {
+        hi = x - LN2_HI;
+        lo = LN2_LO;
+        k = 1;
+      } else {
+        hi = x + LN2_HI;
+        lo = -LN2_LO;
+        k = -1;
+      }
+    } else {
+      k = <i32>(INVLN2 * x + (xsb == 0 ? 0.5 : -0.5));
+      const t = <f64>k;
+      hi = x - t * LN2_HI;
+      lo = t * LN2_LO;
+    }
+    x = hi - lo;
+    c = (hi - x) - lo;
+  } else if (hx < 0x3c900000) {
+    const t = HUGE + x;
+    return x - (t - (HUGE + x));
+  } else {
+    k = 0;
+  }
+  const hfx = 0.5 * x;
+  const hxs = x * hfx;
+  const r1 = 1.0 + hxs * (-3.33333333333331316428e-2 + hxs * (1.58730158725481460165e-3 + hxs * (-7.93650757867487942473e-5 + hxs * (4.00821782732936239552e-6 + hxs * -2.01099218183624371326e-7))));
+  let t = 3.0 - r1 * hfx;
+  let e = hxs * ((r1 - t) / (6.0 - x * t));
+  if (k == 0) return x - (x * e - hxs);
+  const twopk = fromHigh(<u32>(0x3ff00000 + (k << 20)));
+  e = x * (e - c) - c;
+  e -= hxs;
+  if (k == -1) return 0.5 * (x - e) - 0.5;
+  if (k == 1) {
+    if (x < -0.25) return -2.0 * (e - (x + 0.5));
+    return 1.0 + 2.0 * (x - e);
+  }
+  let y: f64;
+  if (k <= -2 || k > 56) {
+    y = 1.0 - (e - x);
+    if (k == 1024) y = y * 2.0 * TWO1023;
+    else y = y * twopk;
+    return y - 1.0;
+  }
+  if (k < 20) {
+    t = fromHigh(<u32>(0x3ff00000 - (0x200000 >> k)));
+    y = t - (e - x);
+    y = y * twopk;
+  } else {
+    t = fromHigh(<u32>((0x3ff - k) << 20));
+    y = x - (e + t);
+    y += 1.0;
+    y = y * twopk;
+  }
+  return y;
+}
+
+/** tanh(x), fdlibm s_tanh.c. */
+export function tanh(x: f64): f64 {
+  const jx = <i32>highWord(x);
+  const ix = jx & 0x7fffffff;
+  let z: f64;
+  if (ix >= 0x7ff00000) {
+    if (jx >= 0) return 1.0 / x + 1.0;
+    return 1.0 / x - 1.0;
+  }
+  if (ix < 0x40360000) {
+    if (ix < 0x3e300000) {
+      if (HUGE + x > 1.0) return x;
+    }
+    if (ix >= 0x3ff00000) {
+      const t = expm1(2.0 * Math.abs(x));
+      z = 1.0 - 2.0 / (t + 2.0);
+    } else {
+      const t = expm1(-2.0 * Math.abs(x));
+      z = -t / (t + 2.0);
+    }
+  } else {
+    z = 1.0 - TINY;
+  }
+  return jx >= 0 ? z : -z;
+}
+
+/** activations.ts sigmoid, on exp. */
+export function sigmoid(x: f64): f64 {
+  if (x >= 0) return 1.0 / (1.0 + exp(-x));
+  const e = exp(x);
+  return e / (1.0 + e);
+}
+
+// ---- Two lanes at a time (f64x2): the same operations as the scalar functions above, lane by lane.
+// Every branch of the scalar code a lane can take is computed for both lanes and the lane's own
+// result selected (v128.bitselect), so each lane gets exactly its scalar bits. Thresholds on the
+// high word become comparisons of |x| with the double whose high word is the threshold (positive
+// doubles order as their bits do). Lanes the vector code does not cover (NaN, or |x| ≥ 708 for
+// exp, where 2^k would need the subnormal scaling) go to the scalar function.
+
+const P1: f64 = 1.66666666666666019037e-1;
+const P2: f64 = -2.77777777770155933842e-3;
+const P3: f64 = 6.61375632143793436117e-5;
+const P4: f64 = -1.65339022054652515390e-6;
+const P5: f64 = 4.13813679705723846039e-8;
+const Q1: f64 = -3.33333333333331316428e-2;
+const Q2: f64 = 1.58730158725481460165e-3;
+const Q3: f64 = -7.93650757867487942473e-5;
+const Q4: f64 = 4.00821782732936239552e-6;
+const Q5: f64 = -2.01099218183624371326e-7;
+
+// |x| thresholds, as the doubles with these high words (vHigh): high word > 0x3fd62e42 is
+// |x| ≥ vHigh(0x3fd62e43) (|x| > ln2/2), < 0x3ff0a2b2 (|x| < 1.5 ln2), < 0x3e300000 (|x| < 2^-28).
+@inline function vHigh(h: u32): v128 {
+  return f64x2.splat(reinterpret<f64>((<u64>h) << 32));
+}
+
+/** 2^k for the integer-valued lanes of kf (|k| ≤ 1022): the exponent field (0x3ff + k) << 52. */
+@inline function pow2(kf: v128): v128 {
+  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
+  return i64x2.shl(i64x2.add(k, i64x2.splat(0x3ff)), 52);
+}
+
+/** 2^-k for the integer-valued lanes of kf. */
+@inline function pow2neg(kf: v128): v128 {
+  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
+  return i64x2.shl(i64x2.sub(i64x2.splat(0x3ff), k), 52);
+}
+
+/**
+ * exp(a) for lanes a ≤ 0 with |a| < 708 (e_exp.c's branches for them: |a| < 2^-28: 1 + a; |a| ≤
+ * ln2/2: k = 0; |a| < 1.5 ln2: k = -1; else k = (int)(a/ln2 - 0.5)). With k = 0 the reduction
+ * hi = a - 0·LN2_HI, lo = 0·LN2_LO leaves a unchanged, and 1 - ((lo - q) - hi) with
+ * q = (a·c)/(2 - c) is e_exp.c's 1 - ((a·c)/(c - 2) - a) (the same roundings, signs flipped exactly),
+ * and 2^0 = 1: one formula for every k.
+ */
+@inline function expNeg2(a: v128): v128 {
+  const m = f64x2.abs(a);
+  const kD = f64x2.trunc(f64x2.add(f64x2.mul(f64x2.splat(INVLN2), a), f64x2.splat(-0.5)));
+  const isC = f64x2.lt(m, vHigh(0x3ff0a2b2));
+  const isB = f64x2.lt(m, vHigh(0x3fd62e43));
+  const kf = v128.bitselect(f64x2.splat(0), v128.bitselect(f64x2.splat(-1), kD, isC), isB);
+  const hi = f64x2.sub(a, f64x2.mul(kf, f64x2.splat(LN2_HI)));
+  const lo = f64x2.mul(kf, f64x2.splat(LN2_LO));
+  const x = f64x2.sub(hi, lo);
+  const t = f64x2.mul(x, x);
+  let p = f64x2.add(f64x2.splat(P4), f64x2.mul(t, f64x2.splat(P5)));
+  p = f64x2.add(f64x2.splat(P3), f64x2.mul(t, p));
+  p = f64x2.add(f64x2.splat(P2), f64x2.mul(t, p));
+  p = f64x2.add(f64x2.splat(P1), f64x2.mul(t, p));
+  const c = f64x2.sub(x, f64x2.mul(t, p));
+  const q = f64x2.div(f64x2.mul(x, c), f64x2.sub(f64x2.splat(2.0), c));
+  const y = f64x2.sub(f64x2.splat(1.0), f64x2.sub(f64x2.sub(lo, q), hi));
+  const r = f64x2.mul(y, pow2(kf));
+  return v128.bitselect(f64x2.add(f64x2.splat(1.0), a), r, f64x2.lt(m, vHigh(0x3e300000)));
+}
+
+/** sigmoid (activations.ts) of both lanes: exp(-|x|), then 1/(1+e) for x ≥ 0 and e/(1+e) below. */
+export function sigmoid2(x: v128): v128 {
+  const m = f64x2.abs(x);
+  if (v128.any_true(v128.not(f64x2.lt(m, vHigh(0x40862000))))) {
+    // NaN or |x| ≥ 708 in some lane
+    return f64x2.replace_lane(f64x2.splat(sigmoid(f64x2.extract_lane(x, 0))), 1, sigmoid(f64x2.extract_lane(x, 1)));
+  }
+  const e = expNeg2(f64x2.neg(m));
+  const pos = f64x2.ge(x, f64x2.splat(0));
+  return f64x2.div(v128.bitselect(f64x2.splat(1.0), e, pos), f64x2.add(f64x2.splat(1.0), e));
+}
+
+/**
+ * expm1(u) for the lanes tanh2 passes (2^-27 ≤ |u|; k = 0, -1, ≤ -2, or 3..63: never 1). Reduction
+ * as expNeg2 (k = ±1 and the general k give the same hi, lo for k = ±1).
+ */
+@inline function expm1Tanh2(u: v128): v128 {
+  const m = f64x2.abs(u);
+  const half = v128.bitselect(f64x2.splat(-0.5), f64x2.splat(0.5), f64x2.lt(u, f64x2.splat(0)));
+  const kD = f64x2.trunc(f64x2.add(f64x2.mul(f64x2.splat(INVLN2), u), half));
+  const one = v128.bitselect(f64x2.splat(-1), f64x2.splat(1), f64x2.lt(u, f64x2.splat(0)));
+  const isC = f64x2.lt(m, vHigh(0x3ff0a2b2));
+  const isB = f64x2.lt(m, vHigh(0x3fd62e43));
+  const kf = v128.bitselect(f64x2.splat(0), v128.bitselect(one, kD, isC), isB);
+  const hi = f64x2.sub(u, f64x2.mul(kf, f64x2.splat(LN2_HI)));
+  const lo = f64x2.mul(kf, f64x2.splat(LN2_LO));
+  const x = f64x2.sub(hi, lo);
+  const c = f64x2.sub(f64x2.sub(hi, x), lo);
+  const hfx = f64x2.mul(f64x2.splat(0.5), x);
+  const hxs = f64x2.mul(x, hfx);
+  let r1 = f64x2.add(f64x2.splat(Q4), f64x2.mul(hxs, f64x2.splat(Q5)));
+  r1 = f64x2.add(f64x2.splat(Q3), f64x2.mul(hxs, r1));
+  r1 = f64x2.add(f64x2.splat(Q2), f64x2.mul(hxs, r1));
+  r1 = f64x2.add(f64x2.splat(Q1), f64x2.mul(hxs, r1));
+  r1 = f64x2.add(f64x2.splat(1.0), f64x2.mul(hxs, r1));
+  const t = f64x2.sub(f64x2.splat(3.0), f64x2.mul(r1, hfx));
+  const e0 = f64x2.mul(hxs, f64x2.div(f64x2.sub(r1, t), f64x2.sub(f64x2.splat(6.0), f64x2.mul(x, t))));
+  // k == 0
+  const rK0 = f64x2.sub(x, f64x2.sub(f64x2.mul(x, e0), hxs));
+  // k != 0
+  const e = f64x2.sub(f64x2.sub(f64x2.mul(x, f64x2.sub(e0, c)), c), hxs);
+  const twopk = pow2(kf);
+  const rKm1 = f64x2.sub(f64x2.mul(f64x2.splat(0.5), f64x2.sub(x, e)), f64x2.splat(0.5));
+  const rFar = f64x2.sub(f64x2.mul(f64x2.sub(f64x2.splat(1.0), f64x2.sub(e, x)), twopk), f64x2.splat(1.0));
+  const tk = pow2neg(kf); // 2^-k
+  const rLow = f64x2.mul(f64x2.sub(f64x2.sub(f64x2.splat(1.0), tk), f64x2.sub(e, x)), twopk); // t = 1 - 2^-k (exact), k < 20
+  const rHigh = f64x2.mul(f64x2.add(f64x2.sub(x, f64x2.add(e, tk)), f64x2.splat(1.0)), twopk); // t = 2^-k, 20 ≤ k ≤ 56
+  const far = v128.or(f64x2.le(kf, f64x2.splat(-2)), f64x2.gt(kf, f64x2.splat(56)));
+  let r = v128.bitselect(rLow, rHigh, f64x2.lt(kf, f64x2.splat(20)));
+  r = v128.bitselect(rFar, r, far);
+  r = v128.bitselect(rKm1, r, f64x2.eq(kf, f64x2.splat(-1)));
+  return v128.bitselect(rK0, r, f64x2.eq(kf, f64x2.splat(0)));
+}
+
+/** Math.tanh (s_tanh.c) of both lanes. */
+export function tanh2(x: v128): v128 {
+  const m = f64x2.abs(x);
+  const big = f64x2.ge(m, f64x2.splat(1.0));
+  const u = v128.bitselect(f64x2.mul(f64x2.splat(2.0), m), f64x2.mul(f64x2.splat(-2.0), m), big);
+  const t = expm1Tanh2(u);
+  const q = f64x2.div(v128.bitselect(f64x2.splat(2.0), f64x2.neg(t), big), f64x2.add(t, f64x2.splat(2.0)));
+  let z = v128.bitselect(f64x2.sub(f64x2.splat(1.0), q), q, big);
+  z = v128.bitselect(f64x2.splat(1.0), z, f64x2.ge(m, f64x2.splat(22.0)));
+  z = v128.or(z, v128.and(x, i64x2.splat(0x8000000000000000))); // z ≥ 0: the sign of x
+  // |x| < 2^-28 and NaN (no comparison holds for it): x itself
+  return v128.bitselect(z, x, f64x2.ge(m, vHigh(0x3e300000)));
+}

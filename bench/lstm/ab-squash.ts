@@ -1,11 +1,12 @@
-// A/B of the squashing kernels: the vanilla cell's element-wise part (gates' sigmoid, tanh of the
-// cell input and state) in JS (Math.exp / Math.tanh) against WebAssembly (wasm/math.ts sigmoid2 /
-// tanh2, two lanes at a time; setWasmSquash), everything else the same wasm backend. Same seed,
-// same data, same bits; interleaved rounds in one process, CPU time. Rows: tbptt(1,16) online step
-// and forward step of one stream, and StreamBatch.step of 256 streams. Run:
+// A/B of the squashing kernels: the cells' squashing (gates' sigmoid, the cell input and output
+// squashes) in JS (Math.exp / Math.tanh) against WebAssembly (wasm/math.ts sigmoid2 / tanh2, two
+// lanes at a time; setWasmSquash), everything else the same wasm backend. Same seed, same data,
+// same bits; interleaved rounds in one process, CPU time. Rows: the vanilla cell's tbptt(1,16)
+// online step and forward step of one stream and StreamBatch.step of 256 streams; Rtrl97's online
+// step (step + learnSgd) and predict (its batched forward squashes in JS either way). Run:
 //   npx tsx bench/lstm/ab-squash.ts [rounds]
-import { StreamBatch, createOptimizer, setWasmSquash, tbptt, type RecurrentOptions } from '@carousel/lstm';
-import { TBPTT_K1, TBPTT_K2, VANILLA_OPTIONS } from './carousel.ts';
+import { Rtrl97, StreamBatch, createOptimizer, setWasmSquash, tbptt, type RecurrentOptions } from '@carousel/lstm';
+import { RTRL97_CONFIG, TBPTT_K1, TBPTT_K2, VANILLA_OPTIONS } from './carousel.ts';
 import { abMedians } from './cpu-rate.ts';
 import { sineStream } from './sine.ts';
 
@@ -46,6 +47,33 @@ function batched(H: number, B: number, on: boolean): () => void {
   };
 }
 
+/** Rtrl97: one stream's online step and predict. */
+function rtrl97(H: number, on: boolean): { learn: () => void; forward: () => void } {
+  const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
+  const s = net.newStream();
+  const d = new Float64Array(1);
+  let t = 0;
+  return {
+    learn: () => {
+      setWasmSquash(on);
+      d[0] = data.d[t % data.d.length]!;
+      net.step(s, data.row(t++));
+      net.learnSgd(s, d, 0.05);
+    },
+    forward: () => {
+      setWasmSquash(on);
+      net.predict(s, data.row(t++));
+    },
+  };
+}
+
+for (const H of [32, 64, 128]) {
+  const js = rtrl97(H, false);
+  const wasm = rtrl97(H, true);
+  const [a, b] = abMedians(js.learn, wasm.learn, rounds);
+  const [c, d] = abMedians(js.forward, wasm.forward, rounds);
+  console.log(`rtrl97 H=${H}: online step JS squash ${a.toFixed(0)}, wasm ${b.toFixed(0)} steps/CPU-s (x${(b / a).toFixed(2)}); predict ${c.toFixed(0)} -> ${d.toFixed(0)} (x${(d / c).toFixed(2)})`);
+}
 for (const H of [32, 64, 128]) {
   const js = single(H, false);
   const wasm = single(H, true);

@@ -83,3 +83,39 @@ export function squashPrime(kind: Squash, x: number): number {
       return 1;
   }
 }
+
+/** The function a squash is an affine map of: sigmoid for the logistic kinds, tanh, or none. */
+export type SquashBase = 'sigmoid' | 'tanh' | 'identity';
+
+/** squash(kind, x) is squashFromBase(kind, f) with f = the base function of x (sigmoid, Math.tanh, or x itself). */
+export function squashBase(kind: Squash): SquashBase {
+  return kind === 'tanh' ? 'tanh' : kind === 'identity' ? 'identity' : 'sigmoid';
+}
+
+/** squash(kind, x) from f = base(x) (squashBase): the same operations after f, so the same bits. */
+export function squashFromBase(kind: Squash, f: number): number {
+  switch (kind) {
+    case 'sig4m2':
+      return 4 * f - 2;
+    case 'sig2m1':
+      return 2 * f - 1;
+    default:
+      return f; // sigmoid, tanh, identity
+  }
+}
+
+/** squashPrime(kind, x) from f = base(x) (squashBase): the same operations after f, so the same bits. */
+export function squashPrimeFromBase(kind: Squash, f: number): number {
+  switch (kind) {
+    case 'sig4m2':
+      return 4 * f * (1 - f);
+    case 'sig2m1':
+      return 2 * f * (1 - f);
+    case 'sigmoid':
+      return f * (1 - f);
+    case 'tanh':
+      return 1 - f * f;
+    case 'identity':
+      return 1;
+  }
+}

@@ -9,12 +9,12 @@
 //   r(t) = [y_c (N, block-major); y_in (C); y_φ (C if forget); y_out (C if output gate); y_h (U)]
 //   o(t) = [y_c (N); y_h (U); x (I if connectivity B); 1 (if output bias)]
 
-import { sigmoid, squash, squashWithPrime } from './activations.ts';
+import { sigmoid, squash, squashBase, squashFromBase, squashPrimeFromBase } from './activations.ts';
 import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { ParamGroup, StreamState } from './learner.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 import { createRng } from './prng.ts';
-import { wasmFor, wasmRowDots, type RowGroup } from './wasm-kernels.ts';
+import { wasmFor, wasmRowDots, wasmSquash, type RowGroup } from './wasm-kernels.ts';
 import type { SingleKernels } from './wasm-single.ts';
 
 /** Parameter groups in buffer order; absent groups have offset -1 and size 0. */
@@ -115,6 +115,11 @@ export function lstm97KernelArrays(spec: Lstm97Spec): number[] {
   return [spec.zBase + 1, 3 * C + N + spec.hiddenUnits, N * spec.zCell, N * spec.zGate, spec.forgetGate ? N * spec.zGate : 0, 4 * N + 1];
 }
 
+/** Lengths of the kernels' squashing scratch of lstm97Forward (SingleKernels sq, sv, fs): the nets, s, h's base of s. */
+export function lstm97SquashScratch(spec: Lstm97Spec): number[] {
+  return [3 * spec.blocks + spec.cells + spec.hiddenUnits, spec.cells, spec.cells];
+}
+
 /**
  * A fresh stream state. `alloc`, if given, provides the arrays the single-stream kernels touch
  * (z, net, Pc, Pin, Pφ, tr, in that order and the lengths of lstm97KernelArrays), zeroed.
@@ -212,9 +217,17 @@ export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State,
   checkVector('x', x, L.spec.inputs);
   settleTraces(L, st);
   lstm97Sources(L, st, x, 0);
-  if (k != null && k.ownsAll([p, st.z, st.net])) lstm97NetsWasm(L, p, st.z, st.net, k);
+  const wasm = k != null && k.ownsAll([p, st.z, st.net]);
+  if (wasm) lstm97NetsWasm(L, p, st.z, st.net, k);
   else lstm97Nets(L, p, st.z, 0, st.net, 0);
-  lstm97Cells(L, p, st, traces);
+  if (wasm && k.sq && k.sv && k.fs && wasmSquash()) {
+    for (const r of squashRanges(L)) k.squashRows(k.sq, r.at, st.net, r.at, r.count, r.base);
+    lstm97Cells(L, p, st, traces, k.sq, 0, k);
+  } else {
+    const sq = scratch(st.net.length);
+    squashNetsJs(L, st.net, sq, 0);
+    lstm97Cells(L, p, st, traces, sq, 0, null);
+  }
   lstm97Outputs(L, p, st.o, 0, st.y, 0);
   applyHead(L.spec.head, st.y, L.spec.outputs);
   st.t++;
@@ -233,8 +246,11 @@ export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readon
   if (Y.length < B * K) checkVector('Y', Y, B * K);
   for (let b = 0; b < B; b++) settleTraces(L, sts[b]!);
   for (let b = 0; b < B; b++) lstm97Sources(L, sts[b]!, X, b * I);
+  const rowsTotal = sts[0]!.net.length;
+  const sq = scratch(B * rowsTotal);
   lstm97NetsBatch(L, p, sts);
-  for (let b = 0; b < B; b++) lstm97Cells(L, p, sts[b]!, traces);
+  for (let b = 0; b < B; b++) squashNetsJs(L, sts[b]!.net, sq, b * rowsTotal);
+  for (let b = 0; b < B; b++) lstm97Cells(L, p, sts[b]!, traces, sq, b * rowsTotal, null);
   const O = L.spec.outSources;
   for (let k = 0; k < K; k++) {
     const row = L.W_k + k * O;
@@ -310,7 +326,11 @@ export function matvec(out: Float64Array, oo: number, p: Float64Array, wo: numbe
   for (; r < rows; r++) out[oo + r] = dot(p, wo + r * n, z, zo, n);
 }
 
-/** lstm97Nets over a batch, each weight row reused across all streams while it is in cache. */
+/**
+ * lstm97Nets over a batch, each weight row reused across all streams while it is in cache. (The
+ * nets' squashing stays in JS here: done in wasm on the GEMM's output and copied out per stream it
+ * was no faster, ×0.96-0.99 in bench/lstm/ab-squash.ts.)
+ */
 function lstm97NetsBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97State[]): void {
   const { blocks: C, cells: N, hiddenUnits: U, zGate: Zg, zCell: Zc, zHidden: Zh } = L.spec;
   const B = sts.length;
@@ -344,30 +364,89 @@ function lstm97NetsBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97S
   rows(L.W_h, U, Zh, 3 * C + N);
 }
 
+/** Rows at..at+count-1 of net, squashed by base (the JS sigmoid or Math.tanh). */
+export interface SquashRange {
+  readonly at: number;
+  readonly count: number;
+  readonly base: 'sigmoid' | 'tanh';
+}
+
+const ranges = new WeakMap<Lstm97Layout, readonly SquashRange[]>();
+
+/**
+ * The rows of net [in; φ; out; c; h] whose squashing needs nothing but the net, squashed in bulk
+ * before the cells run (lstm97Cells reads them from sq): each gate block without peepholes into it
+ * (the logistic f), the cells (g's base function, unless g is the identity) and the hidden units
+ * (f). Adjacent rows of one base merge into one range.
+ */
+export function squashRanges(L: Lstm97Layout): readonly SquashRange[] {
+  let out = ranges.get(L);
+  if (out) return out;
+  const { blocks: C, cells: N, hiddenUnits: U } = L.spec;
+  const list: SquashRange[] = [];
+  const add = (at: number, count: number, base: 'sigmoid' | 'tanh' | 'identity'): void => {
+    if (count === 0 || base === 'identity') return;
+    const last = list[list.length - 1];
+    if (last && last.base === base && last.at + last.count === at) list[list.length - 1] = { at: last.at, count: last.count + count, base };
+    else list.push({ at, count, base });
+  };
+  if (L.p_in < 0) add(0, C, 'sigmoid');
+  if (L.W_fg >= 0 && L.p_fg < 0) add(C, C, 'sigmoid');
+  if (L.W_out >= 0 && L.p_out < 0) add(2 * C, C, 'sigmoid');
+  add(3 * C, N, squashBase(L.spec.g));
+  add(3 * C + N, U, 'sigmoid');
+  out = Object.freeze(list);
+  ranges.set(L, out);
+  return out;
+}
+
+/** squashRanges' rows of net squashed into sq[so...] in JS (the same bits as the wasm squashRows). */
+function squashNetsJs(L: Lstm97Layout, net: Float64Array, sq: Float64Array, so: number): void {
+  for (const { at, count, base } of squashRanges(L)) {
+    if (base === 'sigmoid') for (let i = at; i < at + count; i++) sq[so + i] = sigmoid(net[i]!);
+    else for (let i = at; i < at + count; i++) sq[so + i] = Math.tanh(net[i]!);
+  }
+}
+
+let scratchBuf = new Float64Array(0);
+
+/** A module-wide scratch array of at least n doubles (lstm97 steps run one at a time). */
+function scratch(n: number): Float64Array {
+  if (scratchBuf.length < n) scratchBuf = new Float64Array(n);
+  return scratchBuf;
+}
+
 /** Rows of a weight block shared by all streams of a batch before moving on (16 rows × Z ≤ 2K doubles at Z ≤ 128). */
 const NET_BLOCK_ROWS = 16;
 
-/** g'(net_c) of the cell being updated (squashWithPrime's second result; the traces' coefficient a). */
-const gPrime = new Float64Array(1);
-
-/** Given the nets: gates, the CEC, the traces, cell outputs, hidden units, o(t) and r(t). */
-function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: TraceMode): void {
+/**
+ * Given the nets and sq[so...] (squashRanges' rows squashed): gates, the CEC, the traces, cell
+ * outputs, hidden units, o(t) and r(t). With k (its sv and fs scratch set), h(s) is squashed in
+ * wasm too. Every value is the one squash() and squashPrime() give, from the same base value.
+ */
+function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: TraceMode, sq: Float64Array, so: number, k: SingleKernels | null): void {
   const spec = L.spec;
   const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U } = spec;
   const { z, r, s, sPrev, net, yIn, yFg, yOut, hS, yH, o, Qin, Qfg, tr } = st;
   const defer = traces === 'defer';
+  const gIdentity = spec.g === 'identity';
 
   for (let j = 0; j < C; j++) {
     const c0 = j * S;
-    let netIn = net[j]!;
-    if (L.p_in >= 0) for (let v = 0; v < S; v++) netIn += p[L.p_in + c0 + v]! * sPrev[c0 + v]!;
-    const yi = sigmoid(netIn);
+    let yi: number;
+    if (L.p_in >= 0) {
+      let netIn = net[j]!;
+      for (let v = 0; v < S; v++) netIn += p[L.p_in + c0 + v]! * sPrev[c0 + v]!;
+      yi = sigmoid(netIn);
+    } else yi = sq[so + j]!;
     yIn[j] = yi;
     let yf = 1;
     if (L.W_fg >= 0) {
-      let netFg = net[C + j]!;
-      if (L.p_fg >= 0) for (let v = 0; v < S; v++) netFg += p[L.p_fg + c0 + v]! * sPrev[c0 + v]!;
-      yf = sigmoid(netFg);
+      if (L.p_fg >= 0) {
+        let netFg = net[C + j]!;
+        for (let v = 0; v < S; v++) netFg += p[L.p_fg + c0 + v]! * sPrev[c0 + v]!;
+        yf = sigmoid(netFg);
+      } else yf = sq[so + C + j]!;
       yFg[j] = yf;
     }
     const fpIn = yi * (1 - yi); // f'(net_in)
@@ -375,11 +454,11 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
 
     for (let v = 0; v < S; v++) {
       const n = c0 + v;
-      const netC = net[3 * C + n]!;
-      const gc = traces ? squashWithPrime(spec.g, netC, gPrime, 0) : squash(spec.g, netC);
+      const base = gIdentity ? net[3 * C + n]! : sq[so + 3 * C + n]!;
+      const gc = squashFromBase(spec.g, base);
       s[n] = yf * sPrev[n]! + yi * gc; // the constant error carousel
       if (!traces) continue;
-      const a = yi * gPrime[0]!; // ∂s/∂net_c
+      const a = yi * squashPrimeFromBase(spec.g, base); // ∂s/∂net_c
       const b = gc * fpIn; //                       ∂s/∂net_in
       const c = sPrev[n]! * fpFg; //                ∂s/∂net_φ (0 without forget gate)
       if (defer) {
@@ -391,22 +470,34 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
       if (L.p_fg >= 0) for (let w = 0; w < S; w++) Qfg[n * S + w] = yf * Qfg[n * S + w]! + c * sPrev[c0 + w]!;
       if (L.p_in >= 0) for (let w = 0; w < S; w++) Qin[n * S + w] = yf * Qin[n * S + w]! + b * sPrev[c0 + w]!;
     }
+  }
+  if (defer) tr[4 * N] = 1;
 
+  // h(s(t)) and the output gates (a peephole reads s(t)), once every block's state is in
+  const hBase = squashBase(spec.h);
+  const fs = k !== null && hBase !== 'identity' ? k.fs! : null;
+  if (fs !== null) {
+    k!.sv!.set(s);
+    k!.squashRows(fs, 0, k!.sv!, 0, N, hBase as 'sigmoid' | 'tanh');
+  }
+  for (let j = 0; j < C; j++) {
+    const c0 = j * S;
     let yo = 1;
     if (L.W_out >= 0) {
-      let netOut = net[2 * C + j]!;
-      if (L.p_out >= 0) for (let v = 0; v < S; v++) netOut += p[L.p_out + c0 + v]! * s[c0 + v]!; // after the state update
-      yo = sigmoid(netOut);
+      if (L.p_out >= 0) {
+        let netOut = net[2 * C + j]!;
+        for (let v = 0; v < S; v++) netOut += p[L.p_out + c0 + v]! * s[c0 + v]!;
+        yo = sigmoid(netOut);
+      } else yo = sq[so + 2 * C + j]!;
       yOut[j] = yo;
     }
     for (let v = 0; v < S; v++) {
-      const hs = squash(spec.h, s[c0 + v]!);
+      const hs = fs !== null ? squashFromBase(spec.h, fs[c0 + v]!) : squash(spec.h, s[c0 + v]!);
       hS[c0 + v] = hs;
       o[c0 + v] = yo * hs; // y_c
     }
   }
-  if (defer) tr[4 * N] = 1;
-  for (let u = 0; u < U; u++) yH[u] = sigmoid(net[3 * C + N + u]!);
+  for (let u = 0; u < U; u++) yH[u] = sq[so + 3 * C + N + u]!;
 
   // o(t) = [y_c; y_h; x if B; 1]  (y_c already written)
   let oi = N;

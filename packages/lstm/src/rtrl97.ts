@@ -7,7 +7,7 @@
 import { squashPrime } from './activations.ts';
 import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { Learner, ParamGroup } from './learner.ts';
-import { lstm97Forward, lstm97ForwardBatch, lstm97KernelArrays, lstm97Layout, settleTraces, updateTraceRows, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
+import { lstm97Forward, lstm97ForwardBatch, lstm97KernelArrays, lstm97SquashScratch, lstm97Layout, settleTraces, updateTraceRows, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS, kernelsWanted } from './wasm-single.ts';
 
@@ -254,13 +254,17 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     const slots = options.kernelStreams ?? 1;
     if (!Number.isInteger(slots) || slots < 0) throw new LstmError(LSTM_ERR.CONFIG, `kernelStreams must be an integer >= 0, got ${slots}`, { kernelStreams: slots });
     const perStream = lstm97KernelArrays(this.spec);
-    this.kernels = kernelsWanted(options.kernels) && params === undefined && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...Array.from({ length: slots }, () => perStream).flat()], this) : null;
+    this.kernels = kernelsWanted(options.kernels) && params === undefined && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, this.spec.cells, this.spec.blocks, ...lstm97SquashScratch(this.spec), ...Array.from({ length: slots }, () => perStream).flat()], this) : null;
     if (this.kernels !== null) {
       this.params = this.kernels.alloc(size);
       this.params.set(lstm97Params(this.layout));
       this.grad = this.kernels.alloc(size);
       this.kernels.es = this.kernels.alloc(this.spec.cells);
       this.kernels.dOut = this.kernels.alloc(this.spec.blocks);
+      const [nSq, nS] = lstm97SquashScratch(this.spec) as [number, number, number];
+      this.kernels.sq = this.kernels.alloc(nSq);
+      this.kernels.sv = this.kernels.alloc(nS);
+      this.kernels.fs = this.kernels.alloc(nS);
     } else {
       this.params = lstm97Params(this.layout, params);
       this.grad = new Float64Array(size);

@@ -21,6 +21,7 @@ type GateErrors = (d: number, rows: number, w: number, dx: number, nx: number, r
 type GateWeights = (d: number, dStride: number, T: number, rows: number, gw: number, x: number, nx: number, gr: number, h: number, nh: number, gb: number) => void;
 type MathRows = (out: number, x: number, n: number, kind: number) => void;
 type VanillaCells = (act: number, c: number, tc: number, h: number, cPrev: number, pi: number, pf: number, po: number, H: number, coupled: number, peep: number) => void;
+type SquashRows = (out: number, x: number, n: number, kind: number) => void;
 type SettleAcc = (pc: number, pin: number, pfg: number, z: number, tr: number, es: number, oc: number, oi: number, of: number, N: number, S: number, Z: number) => void;
 
 const PAGE = 65536;
@@ -79,11 +80,16 @@ export class SingleKernels {
   readonly #gateWeights: GateWeights;
   readonly #mathRows: MathRows;
   readonly #vanillaCells: VanillaCells;
+  readonly #squashRows: SquashRows;
   #used = 0; // the module has no data segment: the whole memory is ours (tested)
   /** Scratch row of the state errors of every cell (N), for settleAcc; set by the owner. */
   es: Float64Array | undefined;
   /** Scratch row of the output gates' dE/dnet (C), for rowsAxpy; set by the owner. */
   dOut: Float64Array | undefined;
+  /** Scratch of an lstm97 net's squashed nets (3C+N+U), its s (N) and h's base of s (N), for lstm97Forward; set by the owner. */
+  sq: Float64Array | undefined;
+  sv: Float64Array | undefined;
+  fs: Float64Array | undefined;
 
   private constructor(buffer: ArrayBuffer, exports: Record<string, unknown>) {
     this.#buffer = buffer;
@@ -95,6 +101,7 @@ export class SingleKernels {
     this.#gateWeights = exports['gateWeights'] as GateWeights;
     this.#mathRows = exports['mathRows'] as MathRows;
     this.#vanillaCells = exports['vanillaCells'] as VanillaCells;
+    this.#squashRows = exports['squashRows'] as SquashRows;
   }
 
   /**
@@ -186,6 +193,11 @@ export class SingleKernels {
     const o = p.byteOffset;
     const peep = pf >= 0;
     this.#vanillaCells(act.byteOffset, c.byteOffset, tc.byteOffset, h.byteOffset, cPrev.byteOffset, peep && pi >= 0 ? o + pi * 8 : 0, peep ? o + pf * 8 : 0, peep ? o + po * 8 : 0, H, coupled ? 1 : 0, peep ? 1 : 0);
+  }
+
+  /** out[oo + i] = f(x[xo + i]) for i < n, f = the JS sigmoid or Math.tanh (wasm/math.ts squashRows, two at a time); callers check ownsAll first. */
+  squashRows(out: Float64Array, oo: number, x: Float64Array, xo: number, n: number, base: 'sigmoid' | 'tanh'): void {
+    this.#squashRows(out.byteOffset + oo * 8, x.byteOffset + xo * 8, n, base === 'sigmoid' ? 0 : 1);
   }
 
   /** True when every one of these arrays lives in this memory (what each kernel call needs). */

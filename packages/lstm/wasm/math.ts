@@ -212,18 +212,18 @@ const Q5: f64 = -2.01099218183624371326e-7;
 
 // |x| thresholds, as the doubles with these high words (vHigh): high word > 0x3fd62e42 is
 // |x| ≥ vHigh(0x3fd62e43) (|x| > ln2/2), < 0x3ff0a2b2 (|x| < 1.5 ln2), < 0x3e300000 (|x| < 2^-28).
-@inline function vHigh(h: u32): v128 {
+function vHigh(h: u32): v128 {
   return f64x2.splat(reinterpret<f64>((<u64>h) << 32));
 }
 
 /** 2^k for the integer-valued lanes of kf (|k| ≤ 1022): the exponent field (0x3ff + k) << 52. */
-@inline function pow2(kf: v128): v128 {
+function pow2(kf: v128): v128 {
   const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
   return i64x2.shl(i64x2.add(k, i64x2.splat(0x3ff)), 52);
 }
 
 /** 2^-k for the integer-valued lanes of kf. */
-@inline function pow2neg(kf: v128): v128 {
+function pow2neg(kf: v128): v128 {
   const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
   return i64x2.shl(i64x2.sub(i64x2.splat(0x3ff), k), 52);
 }
@@ -235,7 +235,7 @@ const Q5: f64 = -2.01099218183624371326e-7;
  * q = (a·c)/(2 - c) is e_exp.c's 1 - ((a·c)/(c - 2) - a) (the same roundings, signs flipped exactly),
  * and 2^0 = 1: one formula for every k.
  */
-@inline function expNeg2(a: v128): v128 {
+function expNeg2(a: v128): v128 {
   const m = f64x2.abs(a);
   const kD = f64x2.trunc(f64x2.add(f64x2.mul(f64x2.splat(INVLN2), a), f64x2.splat(-0.5)));
   const isC = f64x2.lt(m, vHigh(0x3ff0a2b2));
@@ -272,7 +272,7 @@ export function sigmoid2(x: v128): v128 {
  * expm1(u) for the lanes tanh2 passes (2^-27 ≤ |u|; k = 0, -1, ≤ -2, or 3..63: never 1). Reduction
  * as expNeg2 (k = ±1 and the general k give the same hi, lo for k = ±1).
  */
-@inline function expm1Tanh2(u: v128): v128 {
+function expm1Tanh2(u: v128): v128 {
   const m = f64x2.abs(u);
   const half = v128.bitselect(f64x2.splat(-0.5), f64x2.splat(0.5), f64x2.lt(u, f64x2.splat(0)));
   const kD = f64x2.trunc(f64x2.add(f64x2.mul(f64x2.splat(INVLN2), u), half));
@@ -322,4 +322,22 @@ export function tanh2(x: v128): v128 {
   z = v128.or(z, v128.and(x, i64x2.splat(0x8000000000000000))); // z ≥ 0: the sign of x
   // |x| < 2^-28 and NaN (no comparison holds for it): x itself
   return v128.bitselect(z, x, f64x2.ge(m, vHigh(0x3e300000)));
+}
+
+/**
+ * out[i] = f(x[i]) for i < n, f = sigmoid2 (kind 0) or tanh2 (kind 1), two at a time (an odd last
+ * one alone). out may be x. What the kernels export for the squashing of whole rows.
+ */
+export function squashRows(out: usize, x: usize, n: i32, kind: i32): void {
+  let i: i32 = 0;
+  for (; i + 1 < n; i += 2) {
+    const o: usize = (<usize>i) << 3;
+    const v = v128.load(x + o);
+    v128.store(out + o, kind == 0 ? sigmoid2(v) : tanh2(v));
+  }
+  if (i < n) {
+    const o: usize = (<usize>i) << 3;
+    const v = f64x2.splat(load<f64>(x + o));
+    store<f64>(out + o, f64x2.extract_lane(kind == 0 ? sigmoid2(v) : tanh2(v), 0));
+  }
 }

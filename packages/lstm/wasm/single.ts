@@ -5,7 +5,9 @@
 // compute it (a rounded multiply, then a rounded add, in the same order), so both give the same bits.
 // Squashing functions come from math.ts: fdlibm as V8 computes Math.exp / Math.tanh, two lanes at a time.
 
-import { exp, expm1, sigmoid, sigmoid2, tanh, tanh2 } from './math';
+import { exp, expm1, sigmoid, sigmoid2, squashRows, tanh, tanh2 } from './math';
+
+export { squashRows };
 
 // The deferred trace update of N cells fused with the accumulation into out (rtrl97.ts
 // traceRowsSettle; forget gate, Zc == Zg == Z): for cell n with coefficients tr[4n..4n+3] =
@@ -365,16 +367,11 @@ function axpy2(y: usize, a: usize, ve: v128, e: f64, n: i32): void {
 }
 
 // out[i] = f(x[i]) for i < n, f by kind: 0 exp, 1 expm1, 2 tanh, 3 sigmoid (math.ts, scalar),
-// 4 tanh2, 5 sigmoid2 (two lanes at a time; an odd last element in both lanes). For the test that
+// 4 tanh2, 5 sigmoid2 (two lanes at a time: squashRows). For the test that
 // holds math.ts to V8's Math.exp / Math.expm1 / Math.tanh and activations.ts sigmoid bit for bit.
 export function mathRows(out: usize, x: usize, n: i32, kind: i32): void {
   if (kind >= 4) {
-    for (let i: i32 = 0; i < n; i += 2) {
-      const o: usize = (<usize>i) << 3;
-      const pair = i + 1 < n;
-      const v = ld(x + o, pair);
-      st(out + o, kind == 4 ? tanh2(v) : sigmoid2(v), pair);
-    }
+    squashRows(out, x, n, kind == 4 ? 1 : 0);
     return;
   }
   for (let i: i32 = 0; i < n; i++) {
@@ -385,12 +382,12 @@ export function mathRows(out: usize, x: usize, n: i32, kind: i32): void {
 }
 
 // Two lanes from p, or one (both lanes the float at p) when !pair.
-@inline function ld(p: usize, pair: bool): v128 {
+function ld(p: usize, pair: bool): v128 {
   return pair ? v128.load(p) : f64x2.splat(load<f64>(p));
 }
 
 // Stores both lanes at p, or lane 0 when !pair.
-@inline function st(p: usize, v: v128, pair: bool): void {
+function st(p: usize, v: v128, pair: bool): void {
   if (pair) v128.store(p, v);
   else store<f64>(p, f64x2.extract_lane(v, 0));
 }

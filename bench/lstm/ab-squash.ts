@@ -13,27 +13,40 @@ import { sineStream } from './sine.ts';
 const data = sineStream(8);
 const rounds = Number(process.argv[2] ?? 7);
 
-/** One stream's online and forward loops, with the squash in wasm (on) or JS. */
-function single(H: number, on: boolean): { learn: () => void; forward: () => void } {
-  const net = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, TBPTT_K1, TBPTT_K2);
-  const opt = createOptimizer({ kind: 'sgd', lr: 0.01 }, net.params.length);
-  const s = net.newStream();
+type Loops = { learn: () => void; forward: () => void };
+
+/** The two loops over the sine stream (an online step, a forward step), each setting the squash first. */
+function drive(on: boolean, learnStep: (x: Float64Array, d: Float64Array) => void, forwardStep: (x: Float64Array) => void): Loops {
   const d = new Float64Array(1);
   let t = 0;
   return {
     learn: () => {
       setWasmSquash(on);
       d[0] = data.d[t % data.d.length]!;
-      net.step(s, data.row(t++));
+      learnStep(data.row(t++), d);
+    },
+    forward: () => {
+      setWasmSquash(on);
+      forwardStep(data.row(t++));
+    },
+  };
+}
+
+/** One vanilla stream under tbptt(1,16): online step (step + learn + SGD) and forward. */
+function single(H: number, on: boolean): Loops {
+  const net = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, TBPTT_K1, TBPTT_K2);
+  const opt = createOptimizer({ kind: 'sgd', lr: 0.01 }, net.params.length);
+  const s = net.newStream();
+  return drive(
+    on,
+    (x, d) => {
+      net.step(s, x);
       net.learn(s, d);
       opt.apply(net.params, net.grad);
       net.grad.fill(0);
     },
-    forward: () => {
-      setWasmSquash(on);
-      net.step(s, data.row(t++));
-    },
-  };
+    (x) => net.step(s, x),
+  );
 }
 
 /** StreamBatch.step over B streams, with the squash in wasm (on) or JS. */
@@ -47,24 +60,18 @@ function batched(H: number, B: number, on: boolean): () => void {
   };
 }
 
-/** Rtrl97: one stream's online step and predict. */
-function rtrl97(H: number, on: boolean): { learn: () => void; forward: () => void } {
+/** Rtrl97: one stream's online step (step + learnSgd) and predict. */
+function rtrl97(H: number, on: boolean): Loops {
   const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
   const s = net.newStream();
-  const d = new Float64Array(1);
-  let t = 0;
-  return {
-    learn: () => {
-      setWasmSquash(on);
-      d[0] = data.d[t % data.d.length]!;
-      net.step(s, data.row(t++));
+  return drive(
+    on,
+    (x, d) => {
+      net.step(s, x);
       net.learnSgd(s, d, 0.05);
     },
-    forward: () => {
-      setWasmSquash(on);
-      net.predict(s, data.row(t++));
-    },
-  };
+    (x) => net.predict(s, x),
+  );
 }
 
 for (const H of [32, 64, 128]) {

@@ -222,11 +222,11 @@ export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State,
   else lstm97Nets(L, p, st.z, 0, st.net, 0);
   if (wasm && k.sq && k.sv && k.fs && wasmSquash()) {
     for (const r of squashRanges(L)) k.squashRows(k.sq, r.at, st.net, r.at, r.count, r.base);
-    lstm97Cells(L, p, st, traces, k.sq, 0, k);
+    lstm97Cells(L, p, st, traces, k.sq, k);
   } else {
     const sq = scratch(st.net.length);
-    squashNetsJs(L, st.net, sq, 0);
-    lstm97Cells(L, p, st, traces, sq, 0, null);
+    squashNetsJs(L, st.net, sq);
+    lstm97Cells(L, p, st, traces, sq, null);
   }
   lstm97Outputs(L, p, st.o, 0, st.y, 0);
   applyHead(L.spec.head, st.y, L.spec.outputs);
@@ -246,11 +246,12 @@ export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readon
   if (Y.length < B * K) checkVector('Y', Y, B * K);
   for (let b = 0; b < B; b++) settleTraces(L, sts[b]!);
   for (let b = 0; b < B; b++) lstm97Sources(L, sts[b]!, X, b * I);
-  const rowsTotal = sts[0]!.net.length;
-  const sq = scratch(B * rowsTotal);
   lstm97NetsBatch(L, p, sts);
-  for (let b = 0; b < B; b++) squashNetsJs(L, sts[b]!.net, sq, b * rowsTotal);
-  for (let b = 0; b < B; b++) lstm97Cells(L, p, sts[b]!, traces, sq, b * rowsTotal, null);
+  const sq = scratch(sts[0]!.net.length);
+  for (let b = 0; b < B; b++) {
+    squashNetsJs(L, sts[b]!.net, sq);
+    lstm97Cells(L, p, sts[b]!, traces, sq, null);
+  }
   const O = L.spec.outSources;
   for (let k = 0; k < K; k++) {
     const row = L.W_k + k * O;
@@ -400,11 +401,11 @@ export function squashRanges(L: Lstm97Layout): readonly SquashRange[] {
   return out;
 }
 
-/** squashRanges' rows of net squashed into sq[so...] in JS (the same bits as the wasm squashRows). */
-function squashNetsJs(L: Lstm97Layout, net: Float64Array, sq: Float64Array, so: number): void {
+/** squashRanges' rows of net squashed into sq in JS (the same bits as the wasm squashRows). */
+function squashNetsJs(L: Lstm97Layout, net: Float64Array, sq: Float64Array): void {
   for (const { at, count, base } of squashRanges(L)) {
-    if (base === 'sigmoid') for (let i = at; i < at + count; i++) sq[so + i] = sigmoid(net[i]!);
-    else for (let i = at; i < at + count; i++) sq[so + i] = Math.tanh(net[i]!);
+    if (base === 'sigmoid') for (let i = at; i < at + count; i++) sq[i] = sigmoid(net[i]!);
+    else for (let i = at; i < at + count; i++) sq[i] = Math.tanh(net[i]!);
   }
 }
 
@@ -420,11 +421,11 @@ function scratch(n: number): Float64Array {
 const NET_BLOCK_ROWS = 16;
 
 /**
- * Given the nets and sq[so...] (squashRanges' rows squashed): gates, the CEC, the traces, cell
+ * Given the nets and sq (squashRanges' rows of them squashed): gates, the CEC, the traces, cell
  * outputs, hidden units, o(t) and r(t). With k (its sv and fs scratch set), h(s) is squashed in
  * wasm too. Every value is the one squash() and squashPrime() give, from the same base value.
  */
-function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: TraceMode, sq: Float64Array, so: number, k: SingleKernels | null): void {
+function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: TraceMode, sq: Float64Array, k: SingleKernels | null): void {
   const spec = L.spec;
   const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U } = spec;
   const { z, r, s, sPrev, net, yIn, yFg, yOut, hS, yH, o, Qin, Qfg, tr } = st;
@@ -438,7 +439,7 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
       let netIn = net[j]!;
       for (let v = 0; v < S; v++) netIn += p[L.p_in + c0 + v]! * sPrev[c0 + v]!;
       yi = sigmoid(netIn);
-    } else yi = sq[so + j]!;
+    } else yi = sq[j]!;
     yIn[j] = yi;
     let yf = 1;
     if (L.W_fg >= 0) {
@@ -446,7 +447,7 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
         let netFg = net[C + j]!;
         for (let v = 0; v < S; v++) netFg += p[L.p_fg + c0 + v]! * sPrev[c0 + v]!;
         yf = sigmoid(netFg);
-      } else yf = sq[so + C + j]!;
+      } else yf = sq[C + j]!;
       yFg[j] = yf;
     }
     const fpIn = yi * (1 - yi); // f'(net_in)
@@ -454,7 +455,7 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
 
     for (let v = 0; v < S; v++) {
       const n = c0 + v;
-      const base = gIdentity ? net[3 * C + n]! : sq[so + 3 * C + n]!;
+      const base = gIdentity ? net[3 * C + n]! : sq[3 * C + n]!;
       const gc = squashFromBase(spec.g, base);
       s[n] = yf * sPrev[n]! + yi * gc; // the constant error carousel
       if (!traces) continue;
@@ -488,7 +489,7 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
         let netOut = net[2 * C + j]!;
         for (let v = 0; v < S; v++) netOut += p[L.p_out + c0 + v]! * s[c0 + v]!;
         yo = sigmoid(netOut);
-      } else yo = sq[so + 2 * C + j]!;
+      } else yo = sq[2 * C + j]!;
       yOut[j] = yo;
     }
     for (let v = 0; v < S; v++) {
@@ -497,7 +498,7 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
       o[c0 + v] = yo * hs; // y_c
     }
   }
-  for (let u = 0; u < U; u++) yH[u] = sq[so + 3 * C + N + u]!;
+  for (let u = 0; u < U; u++) yH[u] = sq[3 * C + N + u]!;
 
   // o(t) = [y_c; y_h; x if B; 1]  (y_c already written)
   let oi = N;

@@ -10,6 +10,8 @@ export const TASK_ERR = {
   OUTPUTS: 'TASK_ERR_OUTPUTS',
   /** A set could not be filled with distinct strings within the draw budget. */
   EXHAUSTED: 'TASK_ERR_EXHAUSTED',
+  /** A trial checkpoint is unreadable or belongs to another trial or configuration. */
+  CHECKPOINT: 'TASK_ERR_CHECKPOINT',
 } as const;
 
 export type TaskErrorCode = (typeof TASK_ERR)[keyof typeof TASK_ERR];

@@ -1,6 +1,6 @@
 // `carousel paper` through the real program (buildProgram), on budgets of a second.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -52,6 +52,19 @@ describe('carousel paper', () => {
     expect(text).toContain('success rate');
     expect(text).toContain(`wrote ${file}`);
     expect(err.join('')).toContain('trial 1: not met in 300 sequences');
+  }, 60_000);
+
+  it('passes --checkpoint-dir and --checkpoint-every to the trials: a finished trial leaves no checkpoint, a foreign one is refused', async () => {
+    const ck = join(dir, 'ck');
+    const file = join(dir, 'c.json');
+    const argv = ['paper', '4', '--T', '12', '--trials', '1', '--max-sequences', '300', '--test-size', '20', '--parallel', '1', '--checkpoint-dir', ck, '--checkpoint-every', '100', '--json', file];
+    await paperCommand().parseAsync(argv, { from: 'user' });
+    const report = JSON.parse(await readFile(file, 'utf8')) as ExperimentReport;
+    expect(report.trials[0]!.sequences).toBe(300);
+    expect(await readdir(ck)).toEqual([]); // written every 100 sequences, removed at the end
+    // a file at this trial's checkpoint path that is not a checkpoint of it stops the run
+    await writeFile(join(ck, '4_T12-lstm97-rtrl97-seed1-trial0.json'), '{ "version": 1, "key": {}, "state": {} }');
+    await expect(paperCommand().parseAsync(argv, { from: 'user' })).rejects.toThrow(/TASK_ERR_CHECKPOINT/);
   }, 60_000);
 
   it('passes learner, variant and alpha through', async () => {

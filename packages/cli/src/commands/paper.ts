@@ -67,6 +67,8 @@ interface PaperOptions {
   k2?: number;
   symbols?: number;
   testSize?: number;
+  checkpointDir?: string;
+  checkpointEvery?: number;
 }
 
 /** A progress printer for runExperiment's events. */
@@ -130,6 +132,8 @@ export function registerPaper(program: Command, io: PaperIO = defaultIO): void {
     .option('--k2 <n>', 'TBPTT: window of k2 steps', positiveInt)
     .option('--symbols <n>', 'cerg: consecutive correct symbols that count as solved', positiveInt)
     .option('--test-size <n>', "test sequences (default: the paper's, 2560 for Exp. 3-6)", positiveInt)
+    .option('--checkpoint-dir <dir>', 'save each trial there every --checkpoint-every sequences; run the same command again to go on from it (sequence tasks)')
+    .option('--checkpoint-every <n>', 'training sequences between trial checkpoints', positiveInt, 10_000)
     .action(async (experiment: string, opts: PaperOptions) => {
       if (experiment === 'list') {
         const rows = listExperiments();
@@ -155,6 +159,7 @@ export function registerPaper(program: Command, io: PaperIO = defaultIO): void {
         ...(opts.k2 !== undefined ? { k2: opts.k2 } : {}),
         ...(opts.symbols !== undefined ? { symbols: opts.symbols } : {}),
         ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
+        ...(opts.checkpointDir !== undefined ? { checkpointDir: opts.checkpointDir, checkpointEvery: opts.checkpointEvery } : {}),
         onEvent: progress.onEvent,
       }).finally(progress.finish);
       io.out(formatReport(report));

@@ -66,6 +66,19 @@ export interface TrialNet {
    */
   readonly detachCells?: () => void;
   readonly attachCells?: () => void;
+  /**
+   * The weights (and, while the cells are detached, their held output weights) between two
+   * sequences, where the rest of the state is reset and the gradient is zero: what a trial
+   * checkpoint needs. `load` puts them back into a net of the same configuration.
+   */
+  save(): TrialNetState;
+  load(s: TrialNetState): void;
+}
+
+/** A TrialNet's state between sequences as plain data (numbers round-trip JSON exactly). */
+export interface TrialNetState {
+  readonly params: number[];
+  readonly held: number[] | null;
 }
 
 function sgd(params: Float64Array, grad: Float64Array, alpha: number): void {
@@ -97,6 +110,11 @@ function rtrlNet(cfg: Lstm97Config): TrialNet {
       sgd(net.params, net.grad, alpha);
     },
     reset: () => net.reset(s),
+    save: () => ({ params: Array.from(net.params), held: held === null ? null : Array.from(held) }),
+    load: (st) => {
+      net.params.set(st.params);
+      held = st.held === null ? null : Float64Array.from(st.held);
+    },
     detachCells: () => {
       if (held !== null) return;
       held = new Float64Array(K * N);
@@ -133,6 +151,8 @@ function learnerNet<S>(learner: WindowLearner<S>): TrialNet {
     flush: () => void learner.flush(s),
     apply: (alpha) => sgd(learner.params, learner.grad, alpha),
     reset: () => learner.reset(s),
+    save: () => ({ params: Array.from(learner.params), held: null }),
+    load: (st) => learner.params.set(st.params),
   };
 }
 

@@ -31,6 +31,9 @@ export const DEFAULT_PROGRESS_EVERY = 1000;
  * mean "success after", so a trial that is ten times slower than the paper's average fails.
  */
 export const DEFAULT_BUDGET_FACTOR = 10;
+/** Training sequences between a trial's checkpoints (when it has a checkpoint folder). */
+export const DEFAULT_CHECKPOINT_EVERY = 10_000;
+
 /** Continual Reber grammar: consecutive correct predictions that count as solving it (continual.ts). */
 export const DEFAULT_CERG_SYMBOLS = 100_000;
 
@@ -86,6 +89,15 @@ export interface RunTrialOptions {
   reberTarget?: 'next' | 'legal';
   /** Training sequences between progress callbacks. Default 1000. */
   progressEvery?: number;
+  /**
+   * Folder for the trial's checkpoint (resume.ts): every `checkpointEvery` training sequences the
+   * trial writes its whole state there, and a trial started with a checkpoint of the same trial
+   * and configuration in it goes on from that point, with the results it would have had without
+   * the stop. The file is removed when the trial ends. Sequence tasks only (not 'cerg').
+   */
+  checkpointDir?: string;
+  /** Training sequences between checkpoints. Default 10,000. */
+  checkpointEvery?: number;
   /** Progress callback (not carried to workers; runExperiment forwards events instead). */
   onProgress?: (p: TrialProgress) => void;
 }
@@ -107,6 +119,8 @@ export interface TrialConfig {
   readonly update: 'step' | 'sequence' | undefined;
   readonly reberTarget: 'next' | 'legal';
   readonly progressEvery: number;
+  readonly checkpointDir: string | undefined;
+  readonly checkpointEvery: number;
   readonly onProgress: ((p: TrialProgress) => void) | undefined;
 }
 
@@ -136,6 +150,9 @@ export function parseTrialOptions(o: RunTrialOptions = {}): TrialConfig {
   if (o.alpha !== undefined && (typeof o.alpha !== 'number' || !Number.isFinite(o.alpha) || o.alpha < 0)) {
     throw new TaskError(TASK_ERR.PARAM, 'alpha must be a finite number >= 0', o.alpha);
   }
+  if (o.checkpointDir !== undefined && (typeof o.checkpointDir !== 'string' || o.checkpointDir === '')) {
+    throw new TaskError(TASK_ERR.PARAM, 'checkpointDir must be a non-empty path', o.checkpointDir);
+  }
   const k1 = checkInt('k1', o.k1 ?? DEFAULT_RUN_K1, 1);
   const k2 = checkInt('k2', o.k2 ?? Math.max(DEFAULT_RUN_K2, k1), k1);
   return Object.freeze({
@@ -154,6 +171,8 @@ export function parseTrialOptions(o: RunTrialOptions = {}): TrialConfig {
     update: o.update === undefined ? undefined : oneOf('update', o.update, ['step', 'sequence'] as const),
     reberTarget: oneOf('reberTarget', o.reberTarget ?? 'next', ['next', 'legal'] as const),
     progressEvery: checkInt('progressEvery', o.progressEvery ?? DEFAULT_PROGRESS_EVERY, 1),
+    checkpointDir: o.checkpointDir,
+    checkpointEvery: checkInt('checkpointEvery', o.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, 1),
     onProgress: o.onProgress,
   });
 }

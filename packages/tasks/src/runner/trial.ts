@@ -14,6 +14,7 @@
 //   100 presentations; ST2 (Exp. 3) on 256 fresh test sequences every 100 presentations once the
 //   last 100 training sequences look good enough.
 
+import { createRng } from '@carousel/lstm';
 import type { Rng } from '@carousel/lstm';
 import { CORRECTNESS, isCorrect } from '../correctness.ts';
 import type { ExperimentConfig } from '../experiments.ts';
@@ -21,9 +22,12 @@ import { createGenerator } from '../generators.ts';
 import type { SequenceGenerator, TaskSequence } from '../sequence.ts';
 import { trialStreams } from '../streams.ts';
 import { CERG_KEY, resolveExperiment } from './catalog.ts';
+import { TASK_ERR, TaskError } from '../errors.ts';
 import { runContinualTrial } from './continual.ts';
 import { createTrialNet } from './network.ts';
 import { paperReberSets } from './reber-sets.ts';
+import { readTrialCheckpoint, removeTrialCheckpoint, trialCheckpointPath, writeTrialCheckpoint } from './resume.ts';
+import type { TrialKey, TrialState } from './resume.ts';
 import type { TrialNet } from './network.ts';
 import { DEFAULT_BUDGET_FACTOR, parseTrialOptions } from './options.ts';
 import type { RunTrialOptions, RunnerLearner, RunnerVariant, TrialConfig } from './options.ts';
@@ -172,7 +176,10 @@ function budgetOf(config: ExperimentConfig, o: TrialConfig): number {
  */
 export function runTrial(experiment: string, options?: RunTrialOptions): TrialResult {
   const o = parseTrialOptions(options);
-  if (experiment === CERG_KEY) return runContinualTrial(o);
+  if (experiment === CERG_KEY) {
+    if (o.checkpointDir !== undefined) throw new TaskError(TASK_ERR.PARAM, "trial checkpoints are for the sequence tasks, not 'cerg'", o.checkpointDir);
+    return runContinualTrial(o);
+  }
   const { config } = resolveExperiment(experiment, o.T);
   return runSequenceTrial(config, o);
 }
@@ -190,8 +197,10 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
   const gen = createGenerator(config.task);
   // The paper's sets: random training strings (repeats allowed), test strings outside them (reber-sets.ts).
   const sets = stop.kind === 'SETS' ? paperReberSets(streams.train, { trainSize: 256, testSize: 256, target: o.reberTarget }) : null;
-  const nextTrain = (): TaskSequence =>
-    sets !== null ? sets.train[streams.train.int(0, sets.train.length - 1)] : gen.next(streams.train);
+  // The train and test streams from here on (a resumed trial puts back their positions).
+  let trainRng = streams.train;
+  let testRng = streams.test;
+  const nextTrain = (): TaskSequence => (sets !== null ? sets.train[trainRng.int(0, sets.train.length - 1)] : gen.next(trainRng));
 
   const window = new RecentWindow(stop.kind === 'ST3' || stop.kind === 'NSEQ' ? stop.window : PROGRESS_WINDOW);
   const recent = window.size === PROGRESS_WINDOW ? window : new RecentWindow(PROGRESS_WINDOW);
@@ -207,6 +216,34 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
   let cellsAddedAt: number | null = null;
   let windowE = 0;
   let previousWindowE = Infinity;
+
+  // A checkpoint of this very trial and configuration, if one is there: go on from it.
+  const key: TrialKey = {
+    experiment: config.id, seed: o.seed, trial: o.trial, learner: o.learner, variant: o.variant, alpha, budget, perStep,
+    k1: o.k1, k2: o.k2, hidden: o.hidden ?? null, reberTarget: o.reberTarget,
+  };
+  const ckPath = o.checkpointDir === undefined ? null : trialCheckpointPath(o.checkpointDir, key);
+  const saved = ckPath === null ? null : readTrialCheckpoint(ckPath, key);
+  let secondsBefore = 0;
+  if (saved !== null) {
+    ({ seqs, steps, trainMs, untilST1, streak, cellsAddedAt, windowE } = saved);
+    previousWindowE = saved.previousWindowE ?? Infinity;
+    window.restore(saved.window);
+    if (recent !== window && saved.recent !== null) recent.restore(saved.recent);
+    trainRng = createRng(streams.train.seed, saved.train);
+    testRng = createRng(streams.test.seed, saved.test);
+    net.load(saved.net);
+    secondsBefore = saved.seconds;
+  }
+  const stateNow = (): TrialState => ({
+    seqs, steps, trainMs, seconds: secondsBefore + (performance.now() - t0) / 1000, untilST1, streak, cellsAddedAt, windowE,
+    previousWindowE: Number.isFinite(previousWindowE) ? previousWindowE : null,
+    window: window.snapshot(),
+    recent: recent === window ? null : recent.snapshot(),
+    train: trainRng.state(),
+    test: testRng.state(),
+    net: net.save(),
+  });
 
   while (seqs < budget && until === null) {
     const seq = nextTrain();
@@ -250,7 +287,7 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
         // Prefilter: skip the 256-sequence check while recent training is clearly not there yet.
         const allowed = Math.floor((2 * stop.maxWrong * PROGRESS_WINDOW) / stop.testSize) + 1;
         if (seqs % CHECK_EVERY === 0 && recent.full && recent.wrong <= allowed) {
-          const tally = runner.test(fresh(gen, streams.test, stop.testSize), { wrong: 0, sq: 0, abs: 0, n: 0 });
+          const tally = runner.test(fresh(gen, testRng, stop.testSize), { wrong: 0, sq: 0, abs: 0, n: 0 });
           if (tally.wrong <= stop.maxWrong) {
             untilST1 ??= seqs;
             if (tally.abs / tally.n < stop.maxMeanAbsError) until = seqs;
@@ -259,6 +296,7 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
         break;
       }
     }
+    if (ckPath !== null && until === null && seqs % o.checkpointEvery === 0) writeTrialCheckpoint(ckPath, key, stateNow());
     if (o.onProgress !== undefined && seqs % o.progressEvery === 0) {
       o.onProgress({
         trial: o.trial,
@@ -272,8 +310,9 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
   }
 
   const testSize = o.testSize ?? config.evaluation.testSize;
-  const testSeqs = sets !== null ? [...sets.train, ...sets.test] : fresh(gen, streams.test, testSize);
+  const testSeqs = sets !== null ? [...sets.train, ...sets.test] : fresh(gen, testRng, testSize);
   const tally = runner.test(testSeqs, { wrong: 0, sq: 0, abs: 0, n: 0 });
+  if (ckPath !== null) removeTrialCheckpoint(ckPath);
   const tested = sets !== null ? sets.train.length + sets.test.length : testSize;
   return {
     experiment: config.id,
@@ -297,6 +336,6 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
     meanAbsError: tally.abs / tally.n,
     trainError: window.meanError(),
     stepsPerSecond: trainMs > 0 ? (steps * 1000) / trainMs : 0,
-    seconds: (performance.now() - t0) / 1000,
+    seconds: secondsBefore + (performance.now() - t0) / 1000,
   };
 }

@@ -1,6 +1,17 @@
 // The most recent N training sequences: how many were wrong and their mean error, in O(1) per
 // sequence. ST3(β) and the n_seq rule read it; progress reports show it. Not a stopping rule.
 
+/** A RecentWindow's state as plain data. */
+export interface WindowRecord {
+  readonly size: number;
+  readonly flags: number[];
+  readonly errors: number[];
+  readonly pos: number;
+  readonly errorSum: number;
+  readonly count: number;
+  readonly wrong: number;
+}
+
 export class RecentWindow {
   private readonly wrongFlags: Uint8Array;
   private readonly errors: Float64Array;
@@ -36,6 +47,21 @@ export class RecentWindow {
       for (let k = 0; k < this.size; k++) s += this.errors[k];
       this.errorSum = s;
     }
+  }
+
+  /** Everything the window holds, for a trial checkpoint (plain data). */
+  snapshot(): WindowRecord {
+    return { size: this.size, flags: Array.from(this.wrongFlags), errors: Array.from(this.errors), pos: this.pos, errorSum: this.errorSum, count: this.count, wrong: this.wrong };
+  }
+
+  /** Puts back what snapshot() took (a window of the same size; the caller checks). */
+  restore(r: WindowRecord): void {
+    this.wrongFlags.set(r.flags);
+    this.errors.set(r.errors);
+    this.pos = r.pos;
+    this.errorSum = r.errorSum;
+    this.count = r.count;
+    this.wrong = r.wrong;
   }
 
   /** True once `size` sequences have been pushed. */

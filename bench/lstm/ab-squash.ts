@@ -1,95 +1,88 @@
 // A/B of the squashing kernels: the cells' squashing (gates' sigmoid, the cell input and output
 // squashes) in JS (Math.exp / Math.tanh) against WebAssembly (wasm/math.ts sigmoid2 / tanh2, two
 // lanes at a time; setWasmSquash), everything else the same wasm backend. Same seed, same data,
-// same bits; interleaved rounds in one process, CPU time. Rows: the vanilla cell's tbptt(1,16)
-// online step and forward step of one stream and StreamBatch.step of 256 streams; Rtrl97's online
-// step (step + learnSgd) and predict (its batched forward squashes in JS either way). Run:
+// same bits. Each side runs in a process of its own (a child of this one), alternating, because
+// flipping setWasmSquash inside one process makes V8 deoptimize the shared JS cell loops again and
+// again and slows the JS side far below what it does alone (an earlier in-process version of this
+// file reported ×1.4-2.2 for B = 256 that the lstm bench did not see). CPU time per row; medians
+// over the rounds. Rows: the vanilla cell's tbptt(1,16) online step and forward step of one stream
+// and StreamBatch.step of 256 streams; Rtrl97's online step (step + learnSgd) and predict (its
+// batched forward squashes in JS either way). Run:
 //   npx tsx bench/lstm/ab-squash.ts [rounds]
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Rtrl97, StreamBatch, createOptimizer, setWasmSquash, tbptt, type RecurrentOptions } from '@carousel/lstm';
 import { RTRL97_CONFIG, TBPTT_K1, TBPTT_K2, VANILLA_OPTIONS } from './carousel.ts';
-import { abMedians } from './cpu-rate.ts';
+import { median } from './contender.ts';
+import { cpuRate } from './cpu-rate.ts';
 import { sineStream } from './sine.ts';
 
 const data = sineStream(8);
-const rounds = Number(process.argv[2] ?? 7);
+const HS = [32, 64, 128];
 
-type Loops = { learn: () => void; forward: () => void };
-
-/** The two loops over the sine stream (an online step, a forward step), each setting the squash first. */
-function drive(on: boolean, learnStep: (x: Float64Array, d: Float64Array) => void, forwardStep: (x: Float64Array) => void): Loops {
-  const d = new Float64Array(1);
-  let t = 0;
-  return {
-    learn: () => {
-      setWasmSquash(on);
+/** The rows of one side, each a step function. */
+function rows(): [string, () => void][] {
+  const out: [string, () => void][] = [];
+  for (const H of HS) {
+    const d = new Float64Array(1);
+    let t = 0;
+    const net = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, TBPTT_K1, TBPTT_K2);
+    const opt = createOptimizer({ kind: 'sgd', lr: 0.01 }, net.params.length);
+    const s = net.newStream();
+    out.push([`vanilla H=${H} online`, () => {
       d[0] = data.d[t % data.d.length]!;
-      learnStep(data.row(t++), d);
-    },
-    forward: () => {
-      setWasmSquash(on);
-      forwardStep(data.row(t++));
-    },
-  };
-}
-
-/** One vanilla stream under tbptt(1,16): online step (step + learn + SGD) and forward. */
-function single(H: number, on: boolean): Loops {
-  const net = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, TBPTT_K1, TBPTT_K2);
-  const opt = createOptimizer({ kind: 'sgd', lr: 0.01 }, net.params.length);
-  const s = net.newStream();
-  return drive(
-    on,
-    (x, d) => {
-      net.step(s, x);
+      net.step(s, data.row(t++));
       net.learn(s, d);
       opt.apply(net.params, net.grad);
       net.grad.fill(0);
-    },
-    (x) => net.step(s, x),
-  );
+    }]);
+    const fwd = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, TBPTT_K1, TBPTT_K2);
+    const fs = fwd.newStream();
+    out.push([`vanilla H=${H} forward`, () => void fwd.step(fs, data.row(t++))]);
+    const many = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, 1, TBPTT_K2);
+    const batch = new StreamBatch(many, Array.from({ length: 256 }, () => many.newStream()));
+    const X = new Float64Array(256 * data.X);
+    out.push([`vanilla H=${H} B=256 forward`, () => {
+      for (let b = 0; b < 256; b++) X.set(data.row(t + b), b * data.X);
+      t++;
+      batch.step(X);
+    }]);
+    const r = new Rtrl97(RTRL97_CONFIG(data.X, H));
+    const rs = r.newStream();
+    out.push([`rtrl97 H=${H} online`, () => {
+      d[0] = data.d[t % data.d.length]!;
+      r.step(rs, data.row(t++));
+      r.learnSgd(rs, d, 0.05);
+    }]);
+    const p = new Rtrl97(RTRL97_CONFIG(data.X, H));
+    const ps = p.newStream();
+    out.push([`rtrl97 H=${H} predict`, () => void p.predict(ps, data.row(t++))]);
+  }
+  return out;
 }
 
-/** StreamBatch.step over B streams, with the squash in wasm (on) or JS. */
-function batched(H: number, B: number, on: boolean): () => void {
-  const net = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, 1, TBPTT_K2);
-  const batch = new StreamBatch(net, Array.from({ length: B }, () => net.newStream()));
-  const X = Float64Array.from({ length: B * data.X }, (_, i) => data.row(i % 1000)[0]!);
-  return () => {
-    setWasmSquash(on);
-    batch.step(X);
-  };
+const self = fileURLToPath(import.meta.url);
+if (process.argv[2] === '--side') {
+  // a child: one side, every row, warm-up then one timed sample each; JSON to stdout
+  setWasmSquash(process.argv[3] === 'wasm');
+  const res: Record<string, number> = {};
+  for (const [name, step] of rows()) {
+    cpuRate(step, 0.2);
+    res[name] = cpuRate(step, 0.4);
+  }
+  process.stdout.write(JSON.stringify(res));
+} else {
+  const rounds = Number(process.argv[2] ?? 5);
+  const got: Record<'js' | 'wasm', Record<string, number>[]> = { js: [], wasm: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const side of r % 2 === 0 ? (['js', 'wasm'] as const) : (['wasm', 'js'] as const)) {
+      const out = execFileSync(process.execPath, [...process.execArgv, self, '--side', side], { encoding: 'utf8' });
+      got[side].push(JSON.parse(out) as Record<string, number>);
+    }
+  }
+  for (const name of Object.keys(got.js[0]!)) {
+    const a = median(got.js.map((x) => x[name]!));
+    const b = median(got.wasm.map((x) => x[name]!));
+    console.log(`${name.padEnd(26)} JS squash ${a.toFixed(1).padStart(10)}  wasm ${b.toFixed(1).padStart(10)} steps/CPU-s  x${(b / a).toFixed(2)}`);
+  }
 }
-
-/** Rtrl97: one stream's online step (step + learnSgd) and predict. */
-function rtrl97(H: number, on: boolean): Loops {
-  const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
-  const s = net.newStream();
-  return drive(
-    on,
-    (x, d) => {
-      net.step(s, x);
-      net.learnSgd(s, d, 0.05);
-    },
-    (x) => net.predict(s, x),
-  );
-}
-
-for (const H of [32, 64, 128]) {
-  const js = rtrl97(H, false);
-  const wasm = rtrl97(H, true);
-  const [a, b] = abMedians(js.learn, wasm.learn, rounds);
-  const [c, d] = abMedians(js.forward, wasm.forward, rounds);
-  console.log(`rtrl97 H=${H}: online step JS squash ${a.toFixed(0)}, wasm ${b.toFixed(0)} steps/CPU-s (x${(b / a).toFixed(2)}); predict ${c.toFixed(0)} -> ${d.toFixed(0)} (x${(d / c).toFixed(2)})`);
-}
-for (const H of [32, 64, 128]) {
-  const js = single(H, false);
-  const wasm = single(H, true);
-  const [a, b] = abMedians(js.learn, wasm.learn, rounds);
-  const [c, d] = abMedians(js.forward, wasm.forward, rounds);
-  const [e, f] = abMedians(batched(H, 256, false), batched(H, 256, true), rounds);
-  console.log(
-    `vanilla H=${H}: online step JS squash ${a.toFixed(0)}, wasm ${b.toFixed(0)} steps/CPU-s (x${(b / a).toFixed(2)}); ` +
-      `forward ${c.toFixed(0)} -> ${d.toFixed(0)} (x${(d / c).toFixed(2)}); B=256 forward ${e.toFixed(1)} -> ${f.toFixed(1)} (x${(f / e).toFixed(2)})`,
-  );
-}
-setWasmSquash(true);

@@ -3,15 +3,13 @@
 // lanes at a time; setWasmSquash), everything else the same wasm backend. Same seed, same data,
 // same bits. Each side runs in a process of its own (a child of this one), alternating, because
 // flipping setWasmSquash inside one process makes V8 deoptimize the shared JS cell loops again and
-// again and slows the JS side far below what it does alone (an earlier in-process version of this
-// file reported ×1.4-2.2 for B = 256 that the lstm bench did not see). CPU time per row; medians
-// over the rounds. Rows: the vanilla cell's tbptt(1,16) online step and forward step of one stream
-// and StreamBatch.step of 256 streams; Rtrl97's online step (step + learnSgd) and predict (its
-// batched forward squashes in JS either way). Run:
+// again and slows the JS side. CPU time per row; medians over the rounds. Rows: the vanilla cell's
+// tbptt(1,16) online step and forward step of one stream; Rtrl97's online step (step + learnSgd)
+// and predict. (Batched steps squash in JS either way.) Run:
 //   npx tsx bench/lstm/ab-squash.ts [rounds]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Rtrl97, StreamBatch, createOptimizer, setWasmSquash, tbptt, type RecurrentOptions } from '@carousel/lstm';
+import { Rtrl97, createOptimizer, setWasmSquash, tbptt, type RecurrentOptions } from '@carousel/lstm';
 import { RTRL97_CONFIG, TBPTT_K1, TBPTT_K2, VANILLA_OPTIONS } from './carousel.ts';
 import { median } from './contender.ts';
 import { cpuRate } from './cpu-rate.ts';
@@ -39,14 +37,6 @@ function rows(): [string, () => void][] {
     const fwd = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, TBPTT_K1, TBPTT_K2);
     const fs = fwd.newStream();
     out.push([`vanilla H=${H} forward`, () => void fwd.step(fs, data.row(t++))]);
-    const many = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, 1, TBPTT_K2);
-    const batch = new StreamBatch(many, Array.from({ length: 256 }, () => many.newStream()));
-    const X = new Float64Array(256 * data.X);
-    out.push([`vanilla H=${H} B=256 forward`, () => {
-      for (let b = 0; b < 256; b++) X.set(data.row(t + b), b * data.X);
-      t++;
-      batch.step(X);
-    }]);
     const r = new Rtrl97(RTRL97_CONFIG(data.X, H));
     const rs = r.newStream();
     out.push([`rtrl97 H=${H} online`, () => {

@@ -14,7 +14,7 @@
 
 import { sigmoid } from './activations.ts';
 import type { LayerLayout } from './recurrent-layout.ts';
-import { wasmFor, wasmGatePreactivations, wasmSquash, wasmVanillaForward } from './wasm-kernels.ts';
+import { wasmFor, wasmGatePreactivations, wasmSquash } from './wasm-kernels.ts';
 import type { SingleKernels } from './wasm-single.ts';
 
 /**
@@ -33,7 +33,7 @@ export function gatePreactivations(
   kern?: SingleKernels | null, // a learner's single-stream kernels (B = 1, every array in its memory)
 ): void {
   const k = wasmFor(B);
-  if (k && wasmSquash()) {
+  if (k) {
     wasmGatePreactivations(k, pre, x, hPrev, params, L, nRecurrent, B);
     return;
   }
@@ -185,11 +185,6 @@ export function vanillaForward(
   const pi = coupled ? -1 : peep; // (H), vanilla only
   const pf = peep < 0 ? -1 : coupled ? peep : peep + H; // (H)
   const po = pf < 0 ? -1 : pf + H; // (H)
-  const k = wasmFor(B);
-  if (k && wasmSquash()) {
-    wasmVanillaForward(k, act, c, tc, h, x, hPrev, cPrev, params, L, B);
-    return;
-  }
   gatePreactivations(act, x, hPrev, params, L, nG, B, kern);
   if (B === 1 && kern && wasmSquash() && kern.ownsAll([act, c, tc, h, cPrev, params])) {
     kern.vanillaCells(act, c, tc, h, cPrev, params, pi, pf, po, H, coupled);

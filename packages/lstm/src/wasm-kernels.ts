@@ -1,10 +1,9 @@
 // The kernel backend switch ('js' | 'wasm') and the JS side of the WebAssembly SIMD kernels
 // (source wasm/kernels.ts, bytes in kernels-wasm-bytes.ts, design in docs/kernels.md): the
-// batched gate GEMMs of StreamBatch (vanilla, cifg, gru) and lstm97ForwardBatch, and the
-// element-wise part of the vanilla/cifg step after them (math.ts, fdlibm as V8 has it). Weights are
+// batched gate GEMMs of StreamBatch (vanilla, cifg, gru) and lstm97ForwardBatch. Weights are
 // copied into the module's memory once per batched step (O(P), against O(P·B) arithmetic),
 // inputs are written transposed (stream-minor) so the f64x2 lanes run over streams. Every sum
-// is taken in the JS kernels' order, so both backends give the same bits.
+// is taken in the JS kernels' order, so both backends give the same bits. Not the kernels' math.
 //
 // Dimensions: B streams, Bp = B rounded up to 4, Xin layer inputs, H hidden, G = nG·H, Z fan-in.
 
@@ -40,13 +39,11 @@ export function compileBase64(b64: string): object {
 }
 type Gemm = (out: number, bias: number, hasBias: number, w1: number, n1: number, z1: number, w2: number, n2: number, z2: number, rows: number, Bp: number) => void;
 type OuterAcc = (g: number, n: number, e: number, ldE: number, z: number, rows: number, B: number) => void;
-type VanillaCellsT = (pre: number, c: number, tc: number, h: number, cPrev: number, pi: number, pf: number, po: number, H: number, Bp: number, coupled: number, peep: number) => void;
 
 export interface Kernels {
   readonly memory: WasmMemory;
   readonly gemm: Gemm;
   readonly outerAcc: OuterAcc;
-  readonly vanillaCellsT: VanillaCellsT;
   /** View over the whole memory; replaced after growth. */
   f64: Float64Array;
 }
@@ -61,7 +58,7 @@ function load(): Kernels | null {
   try {
     const { exports } = new (wasmNamespace().Instance)(compileBase64(KERNELS_WASM_BASE64), { env: { abort: () => { throw new Error('wasm abort'); } } });
     const memory = exports['memory'] as WasmMemory;
-    kernels = { memory, gemm: exports['gemm'] as Gemm, outerAcc: exports['outerAcc'] as OuterAcc, vanillaCellsT: exports['vanillaCellsT'] as VanillaCellsT, f64: new Float64Array(memory.buffer) };
+    kernels = { memory, gemm: exports['gemm'] as Gemm, outerAcc: exports['outerAcc'] as OuterAcc, f64: new Float64Array(memory.buffer) };
   } catch {
     kernels = null; // no WebAssembly SIMD here: the JS kernels run
   }
@@ -71,10 +68,9 @@ function load(): Kernels | null {
 let squash = true;
 
 /**
- * Whether the wasm backend also runs the cells' element-wise part (the gates' and cells'
- * squashing, wasm/math.ts) in wasm, where a kernel for it exists (default true). Both ways give
- * the same bits; false keeps that part in JS, for A/B benchmarks (bench/lstm/ab-squash.ts) and the
- * tests that hold the two to each other.
+ * Whether a learner's single-stream kernels also run the cells' squashing (wasm/math.ts: the
+ * vanilla/cifg element-wise step, the 1997 cell's nets and h(s)) in wasm (default true). Both ways
+ * give the same bits; false keeps it in JS, for the A/B benchmark bench/lstm/ab-squash.ts.
  */
 export function setWasmSquash(on: boolean): void {
   squash = on;
@@ -135,52 +131,6 @@ function transposeIn(f: Float64Array, at: number, src: Float64Array, n: number, 
  * g < nRecurrent, b_g + W_g x for the rest. Same bits as the JS kernel.
  */
 export function wasmGatePreactivations(k: Kernels, pre: Float64Array, x: Float64Array, hPrev: Float64Array, params: Float64Array, L: LayerLayout, nRecurrent: number, B: number): void {
-  const { f, O0, Bp } = gateGemm(k, x, hPrev, params, L, nRecurrent, B, 0);
-  transposeOut(pre, f, O0, L.nG * L.H, B, Bp);
-}
-
-/**
- * vanilla.ts vanillaForward (vanilla or cifg) on the wasm backend: the gate GEMM, then the
- * element-wise part in wasm on its output (vanillaCellsT, lanes over streams), then act, c, tc, h
- * copied out. Same bits as the JS kernel.
- */
-export function wasmVanillaForward(k: Kernels, act: Float64Array, c: Float64Array, tc: Float64Array, h: Float64Array, x: Float64Array, hPrev: Float64Array, cPrev: Float64Array, params: Float64Array, L: LayerLayout, B: number): void {
-  const { H, nG, peep } = L;
-  const coupled = L.cell === 'cifg';
-  const nPeep = peep < 0 ? 0 : coupled ? 2 * H : 3 * H;
-  const Bp = (B + 3) & ~3;
-  // after the gemm's buffers: cPrev, c, tc, h (H, Bp each), then the peepholes
-  const { f, O0 } = gateGemm(k, x, hPrev, params, L, nG, B, 4 * H * Bp + nPeep);
-  const C0 = O0 + nG * H * Bp;
-  const Cn = C0 + H * Bp;
-  const T0 = Cn + H * Bp;
-  const Hn = T0 + H * Bp;
-  const Q0 = Hn + H * Bp;
-  transposeIn(f, C0, cPrev, H, B, Bp);
-  if (nPeep > 0) f.set(params.subarray(peep, peep + nPeep), Q0);
-  const pi = peep < 0 || coupled ? 0 : Q0 * 8;
-  const pf = peep < 0 ? 0 : (coupled ? Q0 : Q0 + H) * 8;
-  const po = peep < 0 ? 0 : pf + H * 8;
-  k.vanillaCellsT(O0 * 8, Cn * 8, T0 * 8, Hn * 8, C0 * 8, pi, pf, po, H, Bp, coupled ? 1 : 0, peep < 0 ? 0 : 1);
-  transposeOut(act, f, O0, nG * H, B, Bp);
-  transposeOut(c, f, Cn, H, B, Bp);
-  transposeOut(tc, f, T0, H, B, Bp);
-  transposeOut(h, f, Hn, H, B, Bp);
-}
-
-/** dst[b·n + q] = f[at + q·Bp + b] for b < B, q < n. */
-function transposeOut(dst: Float64Array, f: Float64Array, at: number, n: number, B: number, Bp: number): void {
-  for (let b = 0; b < B; b++) {
-    const o = b * n;
-    for (let q = 0; q < n; q++) dst[o + q] = f[at + q * Bp + b]!;
-  }
-}
-
-/**
- * Lays out the layer's gate blocks, x and hPrev (transposed) and runs the gate GEMMs into
- * (G, Bp) at O0, reserving `extra` more doubles after it; returns the view and the offsets.
- */
-function gateGemm(k: Kernels, x: Float64Array, hPrev: Float64Array, params: Float64Array, L: LayerLayout, nRecurrent: number, B: number, extra: number): { f: Float64Array; O0: number; Bp: number } {
   const { Xin, H, nG, offset, gateStride } = L;
   const G = nG * H;
   const Bp = (B + 3) & ~3;
@@ -188,7 +138,7 @@ function gateGemm(k: Kernels, x: Float64Array, hPrev: Float64Array, params: Floa
   const X0 = W0 + nG * gateStride; // (Xin, Bp)
   const H0 = X0 + Xin * Bp; // (H, Bp)
   const O0 = H0 + H * Bp; // (G, Bp)
-  const f = reserve(k, O0 + G * Bp + extra);
+  const f = reserve(k, O0 + G * Bp);
   f.set(params.subarray(offset, offset + nG * gateStride), W0);
   transposeIn(f, X0, x, Xin, B, Bp);
   transposeIn(f, H0, hPrev, H, B, Bp);
@@ -196,7 +146,10 @@ function gateGemm(k: Kernels, x: Float64Array, hPrev: Float64Array, params: Floa
     const W = W0 + g * gateStride;
     k.gemm((O0 + g * H * Bp) * 8, (W + H * Xin + H * H) * 8, 1, W * 8, Xin, X0 * 8, (W + H * Xin) * 8, g < nRecurrent ? H : 0, H0 * 8, H, Bp);
   }
-  return { f, O0, Bp };
+  for (let b = 0; b < B; b++) {
+    const o = b * G;
+    for (let q = 0; q < G; q++) pre[o + q] = f[O0 + q * Bp + b]!;
+  }
 }
 
 /** One group of rows for wasmRowDots: `count` rows of length `len` at params[base], written to net[at...]. */

@@ -9,11 +9,6 @@
 // The SIMD lanes run over streams, never over i: every (r, b) sum is taken in the order
 // bias, i = 0 .. n1-1, i = 0 .. n2-1 with a rounded multiply then a rounded add, exactly the
 // order of the JS kernels, so both backends give the same bits.
-//
-// vanillaCellsT: the element-wise part of a vanilla/cifg step on the gemm's output, lanes over
-// streams (math.ts sigmoid2 and tanh2: Math.tanh's and the JS sigmoid's bits).
-
-import { sigmoid2, tanh2 } from './math';
 
 
 export function gemm(out: usize, bias: usize, hasBias: i32, w1: usize, n1: i32, z1: usize, w2: usize, n2: i32, z2: usize, rows: i32, Bp: i32): void {
@@ -228,51 +223,6 @@ export function outerAcc(g: usize, n: i32, e: usize, ldE: i32, z: usize, rows: i
         ep += es;
       }
       store<f64>(g0 + jo, s);
-    }
-  }
-}
-
-// vanillaCellsT: vanilla.ts vanillaForward's element-wise part for Bp streams at once, on the
-// gate pre-activations pre (G, Bp) the gemm wrote (rows z | i | f | o, cifg z | f | o): the same
-// operations in the same order, lanes over streams. pre takes z, i, f, o; c, tc, h (H, Bp) the
-// step's c, tanh(c), y; cPrev (H, Bp). Peepholes pi (vanilla only), pf, po (H each) when peep.
-export function vanillaCellsT(pre: usize, c: usize, tc: usize, h: usize, cPrev: usize, pi: usize, pf: usize, po: usize, H: i32, Bp: i32, coupled: i32, peep: i32): void {
-  const row: usize = (<usize>Bp) << 3;
-  const block: usize = (<usize>H) * row;
-  const iI: usize = coupled != 0 ? 0 : block;
-  const fI: usize = coupled != 0 ? block : 2 * block;
-  const oI: usize = fI + block;
-  const one = f64x2.splat(1.0);
-  for (let r: i32 = 0; r < H; r++) {
-    const ro: usize = (<usize>r) * row;
-    const r8: usize = (<usize>r) << 3;
-    const vpi = peep != 0 && coupled == 0 ? f64x2.splat(load<f64>(pi + r8)) : one;
-    const vpf = peep != 0 ? f64x2.splat(load<f64>(pf + r8)) : one;
-    const vpo = peep != 0 ? f64x2.splat(load<f64>(po + r8)) : one;
-    for (let b: i32 = 0; b < Bp; b += 2) {
-      const o: usize = ro + ((<usize>b) << 3);
-      const cp = v128.load(cPrev + o);
-      const z = tanh2(v128.load(pre + o));
-      const aF = v128.load(pre + fI + o);
-      const f = sigmoid2(peep == 0 ? aF : f64x2.add(aF, f64x2.mul(vpf, cp)));
-      let i: v128;
-      if (coupled != 0) {
-        i = f64x2.sub(one, f);
-      } else {
-        const aI = v128.load(pre + iI + o);
-        i = sigmoid2(peep == 0 ? aI : f64x2.add(aI, f64x2.mul(vpi, cp)));
-        v128.store(pre + iI + o, i);
-      }
-      const cr = f64x2.add(f64x2.mul(z, i), f64x2.mul(cp, f));
-      const aO = v128.load(pre + oI + o);
-      const og = sigmoid2(peep == 0 ? aO : f64x2.add(aO, f64x2.mul(vpo, cr)));
-      const t = tanh2(cr);
-      v128.store(pre + o, z);
-      v128.store(pre + fI + o, f);
-      v128.store(pre + oI + o, og);
-      v128.store(c + o, cr);
-      v128.store(tc + o, t);
-      v128.store(h + o, f64x2.mul(t, og));
     }
   }
 }

@@ -28,38 +28,6 @@ export function squash(kind: Squash, x: number): number {
   }
 }
 
-/**
- * squash(kind, x), with squashPrime(kind, x) written to prime[at]: one exp or tanh for both, the
- * same operations on the same f(x) as the two separate calls, so the same bits.
- */
-export function squashWithPrime(kind: Squash, x: number, prime: Float64Array, at: number): number {
-  switch (kind) {
-    case 'sig4m2': {
-      const f = sigmoid(x);
-      prime[at] = 4 * f * (1 - f);
-      return 4 * f - 2;
-    }
-    case 'sig2m1': {
-      const f = sigmoid(x);
-      prime[at] = 2 * f * (1 - f);
-      return 2 * f - 1;
-    }
-    case 'sigmoid': {
-      const f = sigmoid(x);
-      prime[at] = f * (1 - f);
-      return f;
-    }
-    case 'tanh': {
-      const t = Math.tanh(x);
-      prime[at] = 1 - t * t;
-      return t;
-    }
-    case 'identity':
-      prime[at] = 1;
-      return x;
-  }
-}
-
 /** d squash(x) / dx, from x (not from the output: sig4m2 and sig2m1 need f(x)). */
 export function squashPrime(kind: Squash, x: number): number {
   switch (kind) {

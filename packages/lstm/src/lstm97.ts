@@ -366,7 +366,7 @@ function lstm97NetsBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97S
 }
 
 /** Rows at..at+count-1 of net, squashed by base (the JS sigmoid or Math.tanh). */
-export interface SquashRange {
+interface SquashRange {
   readonly at: number;
   readonly count: number;
   readonly base: 'sigmoid' | 'tanh';
@@ -380,7 +380,7 @@ const ranges = new WeakMap<Lstm97Layout, readonly SquashRange[]>();
  * (the logistic f), the cells (g's base function, unless g is the identity) and the hidden units
  * (f). Adjacent rows of one base merge into one range.
  */
-export function squashRanges(L: Lstm97Layout): readonly SquashRange[] {
+function squashRanges(L: Lstm97Layout): readonly SquashRange[] {
   let out = ranges.get(L);
   if (out) return out;
   const { blocks: C, cells: N, hiddenUnits: U } = L.spec;

@@ -63,7 +63,7 @@ describe('carousel paper', () => {
     expect(report.trials[0]!.sequences).toBe(300);
     expect(await readdir(ck)).toEqual([]); // written every 100 sequences, removed at the end
     // a file at this trial's checkpoint path that is not a checkpoint of it stops the run
-    await writeFile(join(ck, '4_T12-lstm97-rtrl97-seed1-trial0.json'), '{ "version": 1, "key": {}, "state": {} }');
+    await writeFile(join(ck, '4_T12-lstm97-rtrl97-seed1-trial0.json'), '{ "version": 2, "key": {}, "state": {} }');
     await expect(paperCommand().parseAsync(argv, { from: 'user' })).rejects.toThrow(/TASK_ERR_CHECKPOINT/);
   }, 60_000);
 

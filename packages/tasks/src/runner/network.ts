@@ -67,9 +67,10 @@ export interface TrialNet {
   readonly detachCells?: () => void;
   readonly attachCells?: () => void;
   /**
-   * The weights (and, while the cells are detached, their held output weights) between two
-   * sequences, where the rest of the state is reset and the gradient is zero: what a trial
-   * checkpoint needs. `load` puts them back into a net of the same configuration.
+   * The weights, and whether the cells are still detached, between two sequences, where the rest
+   * of the state is reset and the gradient is zero: what a trial checkpoint needs. `load` puts them
+   * back into a fresh net of the same configuration (whose cells, if it has construction, the trial
+   * has just detached: their held output weights are the initial ones either way).
    */
   save(): TrialNetState;
   load(s: TrialNetState): void;
@@ -78,7 +79,7 @@ export interface TrialNet {
 /** A TrialNet's state between sequences as plain data (numbers round-trip JSON exactly). */
 export interface TrialNetState {
   readonly params: number[];
-  readonly held: number[] | null;
+  readonly detached: boolean;
 }
 
 function sgd(params: Float64Array, grad: Float64Array, alpha: number): void {
@@ -110,10 +111,10 @@ function rtrlNet(cfg: Lstm97Config): TrialNet {
       sgd(net.params, net.grad, alpha);
     },
     reset: () => net.reset(s),
-    save: () => ({ params: Array.from(net.params), held: held === null ? null : Array.from(held) }),
+    save: () => ({ params: Array.from(net.params), detached: held !== null }),
     load: (st) => {
       net.params.set(st.params);
-      held = st.held === null ? null : Float64Array.from(st.held);
+      if (!st.detached) held = null;
     },
     detachCells: () => {
       if (held !== null) return;
@@ -151,7 +152,7 @@ function learnerNet<S>(learner: WindowLearner<S>): TrialNet {
     flush: () => void learner.flush(s),
     apply: (alpha) => sgd(learner.params, learner.grad, alpha),
     reset: () => learner.reset(s),
-    save: () => ({ params: Array.from(learner.params), held: null }),
+    save: () => ({ params: Array.from(learner.params), detached: false }),
     load: (st) => learner.params.set(st.params),
   };
 }

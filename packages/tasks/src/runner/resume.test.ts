@@ -58,7 +58,11 @@ const CASES: [string, string, RunTrialOptions, number, (s: TrialState) => void][
   ],
   [
     'Exp. 2a at p = 10 (sequential construction: stopped while the cells are detached)', '2a', { T: 10, maxSequences: 1200, testSize: 100, seed: 1 }, 500,
-    (s) => expect(s.net.held).not.toBeNull(), // added at 700 in this trial (next test)
+    (s) => expect(s.net.detached).toBe(true), // added at 700 in this trial (next test)
+  ],
+  [
+    'Exp. 2a at p = 10 (stopped after the cells were added)', '2a', { T: 10, maxSequences: 1200, testSize: 100, seed: 1 }, 900,
+    (s) => expect([s.net.detached, s.cellsAddedAt]).toEqual([false, 700]),
   ],
 ];
 

@@ -13,7 +13,7 @@ import type { TrialNetState } from './network.ts';
 import type { WindowRecord } from './window.ts';
 
 /** Format version of the checkpoint file. */
-export const TRIAL_CHECKPOINT_VERSION = 1;
+export const TRIAL_CHECKPOINT_VERSION = 2;
 
 /** What identifies a trial: a checkpoint is only taken up by the same trial of the same configuration. */
 export interface TrialKey {

@@ -15,10 +15,26 @@ export interface RenewalControl {
 export interface KvFaults {
   get?(key: string): BusError | undefined;
   update?(key: string): BusError | undefined;
+  /**
+   * A write (create or update) that lands but whose reply is lost: the value is written, then
+   * this error is thrown instead of the new revision (a KV leader that committed the write and
+   * died before it answered).
+   */
+  lostReply?(key: string): BusError | undefined;
 }
 
-/** `t` with `bucket`'s get()/update() failing as `faults` says (nothing read or written then); every other call unchanged. */
+/**
+ * `t` with `bucket`'s get()/update() failing as `faults` says (nothing read or written then), and
+ * its create()/update() replies lost as `faults.lostReply` says (written, then failing); every
+ * other call unchanged.
+ */
 export function withKvFaults(t: Transport, bucket: string, faults: KvFaults): Transport {
+  const landed = async (k: string, write: Promise<number>): Promise<number> => {
+    const revision = await write;
+    const e = faults.lostReply?.(k);
+    if (e !== undefined) throw e;
+    return revision;
+  };
   const wrapKv = (kv: KvStore): KvStore => ({
     bucket: kv.bucket,
     get: (k) => {
@@ -26,10 +42,10 @@ export function withKvFaults(t: Transport, bucket: string, faults: KvFaults): Tr
       return e === undefined ? kv.get(k) : Promise.reject(e);
     },
     put: (k, v) => kv.put(k, v),
-    create: (k, v) => kv.create(k, v),
+    create: (k, v) => landed(k, kv.create(k, v)),
     update: (k, v, rev) => {
       const e = faults.update?.(k);
-      return e === undefined ? kv.update(k, v, rev) : Promise.reject(e);
+      return e === undefined ? landed(k, kv.update(k, v, rev)) : Promise.reject(e);
     },
     delete: (k) => kv.delete(k),
     watch: (o) => kv.watch(o),

@@ -2,7 +2,7 @@
 // same weights and outputs as never stopping.
 
 import { describe, expect, test } from 'vitest';
-import { InProcTransport, type KvStore } from '@carousel/bus';
+import { BUS_ERR, BusError, InProcTransport, type BlobStore, type KvStore } from '@carousel/bus';
 import { CheckpointStore, packBody, unpackBody } from './checkpoint.ts';
 import { parseStreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
@@ -67,6 +67,73 @@ describe('checkpoint store', () => {
     expect(peak).toBe(3);
     expect(done.slice(5)).toEqual([null, null, null, null, null]);
     expect((await new CheckpointStore(inner, await t.objectStore('bl'), 1 << 20).load('s4'))!.envelope.js).toBe(5);
+    await t.close();
+  });
+
+  /** A KV whose writes land and then fail with BUS_ERR_TIMEOUT while `lose` is set (a lost reply). */
+  function lossyKv(inner: KvStore): KvStore & { lose: boolean } {
+    const lossy = {
+      ...inner, bucket: inner.bucket, lose: false,
+      get: (k: string) => inner.get(k),
+      create: async (k: string, v: Uint8Array) => lost(await inner.create(k, v)),
+      update: async (k: string, v: Uint8Array, r: number) => lost(await inner.update(k, v, r)),
+    };
+    const lost = (rev: number): number => {
+      if (lossy.lose) throw new BusError(BUS_ERR.TIMEOUT, 'reply lost (injected)');
+      return rev;
+    };
+    return lossy;
+  }
+  const meta = (js: number) => ({ stream: 's', mv: 0, js, seq: js - 1 });
+  const body = (n: number) => ({ v: 1 as const, cfg: null, n, proc: null });
+
+  test("a write whose reply was lost is its own: the next write goes over it; another writer's value still fences", async () => {
+    const t = new InProcTransport();
+    const inner = await t.ensureKv({ bucket: 'st' });
+    const kv = lossyKv(inner);
+    const store = new CheckpointStore(kv, await t.ensureObjectStore({ bucket: 'bl' }), 1 << 20);
+    kv.lose = true;
+    await expect(store.save(meta(1), body(1), 0, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_TIMEOUT' });
+    kv.lose = false;
+    expect((await store.load('s'))!.envelope.js).toBe(1); // it landed
+    // The create is refused (the key exists), the value there is this store's: updated over it.
+    const r2 = await store.save(meta(2), body(2), 0, undefined);
+    const c2 = (await store.load('s'))!;
+    expect([c2.envelope.js, c2.body.n, c2.revision]).toEqual([2, 2, r2.revision]);
+    // A lost reply, then another writer: the value there is not this store's, so the fence holds.
+    kv.lose = true;
+    await expect(store.save(meta(3), body(3), r2.revision, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_TIMEOUT' });
+    kv.lose = false;
+    const other = new CheckpointStore(inner, await t.objectStore('bl'), 1 << 20);
+    const r3 = (await store.load('s'))!.revision;
+    await other.save({ ...meta(3), mv: 7 }, body(99), r3, undefined);
+    await expect(store.save(meta(4), body(4), r2.revision, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_REVISION' });
+    expect((await store.load('s'))!.body.n).toBe(99);
+    // Without a lost reply a stale revision is refused as before.
+    await expect(store.save(meta(5), body(5), r2.revision, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_REVISION' });
+    await t.close();
+  });
+
+  test('over the KV limit: the write that goes over a landed one deletes both older objects, only the newest is left', async () => {
+    const t = new InProcTransport();
+    const kv = lossyKv(await t.ensureKv({ bucket: 'st' }));
+    const blobs = await t.ensureObjectStore({ bucket: 'bl' });
+    const live = new Set<string>();
+    const tracked: BlobStore = {
+      bucket: blobs.bucket,
+      put: async (n, d) => { live.add(n); return blobs.put(n, d); },
+      get: (n) => blobs.get(n),
+      delete: async (n) => { live.delete(n); return blobs.delete(n); },
+    };
+    const store = new CheckpointStore(kv, tracked, 8); // every body goes to the Object Store
+    const first = await store.save(meta(1), body(1), 0, undefined);
+    kv.lose = true;
+    await expect(store.save(meta(2), body(2), first.revision, first.obj)).rejects.toMatchObject({ code: 'BUS_ERR_TIMEOUT' });
+    kv.lose = false;
+    expect(live.size).toBe(2);
+    const third = await store.save(meta(3), body(3), first.revision, first.obj);
+    expect([...live]).toEqual([third.obj]);
+    expect((await store.load('s'))!.body.n).toBe(3);
     await t.close();
   });
 });

@@ -2,6 +2,11 @@
 // body inline (`b`) or, when over maxKvBytes, in the Object Store (`obj`, a new object per write,
 // the previous one deleted after the KV points past it). Every write is create() (first) or
 // update(expectedRevision), so a worker holding a stale revision fails: the fence.
+// A write whose reply is lost (a timeout, a KV leader killed between its commit and its answer)
+// may have landed: the next write then expects a stale revision and is refused as if fenced. The
+// store keeps a hash of each write with an unknown outcome; when a refused write finds one of
+// those in the key, it is this store's own and the write goes over it (see #write). Without that
+// the actor would reload the landed, older state and lose what it applied since.
 // Also the partition records `part.<n>` = {low}: every state-changing message of partition n up
 // to JetStream sequence `low` is covered by its stream's checkpoint, so replay starts after low.
 // Stream checkpoint reads and writes are bounded (maxInFlight): thousands of actors activating or
@@ -9,8 +14,9 @@
 // nats-server answers by closing the connection as a slow consumer (its max_pending, 64 MB), and
 // would queue lease renewals behind them on the socket.
 
+import { createHash } from 'node:crypto';
 import { Packr } from 'msgpackr';
-import type { BlobStore, KvStore } from '@carousel/bus';
+import { BUS_ERR, isBusError, type BlobStore, type KvStore } from '@carousel/bus';
 import { PROTOCOL_VERSION, decodeCheckpoint, encodeCheckpoint, type CheckpointEnvelope, type ModelConfig } from '@carousel/protocol';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import type { ProcessorState } from './stream-processor.ts';
@@ -64,8 +70,14 @@ export function unpackBody(bytes: Uint8Array): CheckpointBody {
 /** Stream checkpoint reads + writes in flight at once (each up to a KV value, ~190 KB for H=32). */
 export const DEFAULT_CHECKPOINT_IO_IN_FLIGHT = 16;
 
+/** Writes with an unknown outcome remembered per key, and keys remembered, at most (oldest dropped). */
+const UNCERTAIN_PER_KEY = 16;
+const UNCERTAIN_KEYS = 100_000;
+
 export class CheckpointStore {
   readonly #io: Limiter;
+  /** Keys with writes of unknown outcome since their last known one: sha-256 of each value written. */
+  readonly #uncertain = new Map<string, string[]>();
 
   constructor(
     readonly kv: KvStore,
@@ -133,9 +145,55 @@ export class CheckpointStore {
       (envelope as { obj?: string }).obj = obj;
     }
     const value = encodeCheckpoint(envelope);
-    const revision = expectedRevision === 0 ? await this.kv.create(meta.stream, value) : await this.kv.update(meta.stream, value, expectedRevision);
-    if (previousObj !== undefined && previousObj !== obj) await this.blobs.delete(previousObj).catch(() => {});
+    let landedObj: string | undefined;
+    const revision = await this.write(meta.stream, value, expectedRevision, (landed) => {
+      const d = decodeCheckpoint(landed);
+      if (d.ok) landedObj = d.value.obj;
+    });
+    for (const o of new Set([previousObj, landedObj])) if (o !== undefined && o !== obj) await this.blobs.delete(o).catch(() => {});
     return { revision, obj, bytes: bytes.length };
+  }
+
+  /**
+   * A fenced KV write: create() when `expectedRevision` is 0, else update(); resolves to the new
+   * revision. Throws BUS_ERR_REVISION when the key moved on, unless what it holds is a write of
+   * this store that failed with another error (its reply lost, yet it landed): then the write goes
+   * over that one (`adopted` gets the landed value first). Only the fence's holder writes, so the
+   * landed value is an older state of the same writer. A value another writer put is never matched.
+   */
+  async write(key: string, value: Uint8Array, expectedRevision: number, adopted?: (landed: Uint8Array) => void): Promise<number> {
+    const put = (rev: number): Promise<number> => (rev === 0 ? this.kv.create(key, value) : this.kv.update(key, value, rev));
+    try {
+      const revision = await put(expectedRevision);
+      this.#uncertain.delete(key);
+      return revision;
+    } catch (e) {
+      if (!isBusError(e) || e.code !== BUS_ERR.REVISION) {
+        this.#rememberUncertain(key, value);
+        throw e;
+      }
+      const mine = this.#uncertain.get(key);
+      if (mine === undefined) throw e;
+      this.#uncertain.delete(key);
+      const entry = await this.kv.get(key);
+      if (entry === null || !mine.includes(sha256(entry.value))) throw e;
+      adopted?.(entry.value);
+      try {
+        return await put(entry.revision);
+      } catch (again) {
+        if (!isBusError(again) || again.code !== BUS_ERR.REVISION) this.#rememberUncertain(key, value);
+        throw again;
+      }
+    }
+  }
+
+  #rememberUncertain(key: string, value: Uint8Array): void {
+    const list = this.#uncertain.get(key) ?? [];
+    this.#uncertain.delete(key); // re-inserted last: the map's order is the age of the last failure
+    list.push(sha256(value));
+    if (list.length > UNCERTAIN_PER_KEY) list.shift();
+    this.#uncertain.set(key, list);
+    if (this.#uncertain.size > UNCERTAIN_KEYS) this.#uncertain.delete(this.#uncertain.keys().next().value!);
   }
 
   /** The partition record: {low, revision}; low 0 and revision 0 when there is none. */
@@ -148,9 +206,12 @@ export class CheckpointStore {
 
   /** Writes the partition record, fenced like a checkpoint; resolves to the new revision. */
   async savePartition(partition: number, low: number, expectedRevision: number): Promise<number> {
-    const value = new TextEncoder().encode(JSON.stringify({ low }));
-    return expectedRevision === 0 ? this.kv.create(partKey(partition), value) : this.kv.update(partKey(partition), value, expectedRevision);
+    return this.write(partKey(partition), new TextEncoder().encode(JSON.stringify({ low })), expectedRevision);
   }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64');
 }
 
 /** At most `max` calls in flight; the rest wait in arrival order. */

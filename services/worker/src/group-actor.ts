@@ -97,6 +97,13 @@ export function unpackGroupRecord(bytes: Uint8Array): GroupRecord {
   return r;
 }
 
+/** The KV value of a group's record: its bytes inline (`b`) or the Object Store object holding them. */
+type RecordEnvelope = { v: 1; b?: Uint8Array; obj?: string };
+
+function landedRecordObj(value: Uint8Array): string | undefined {
+  return (packr.unpack(value) as RecordEnvelope | null)?.obj;
+}
+
 /** The group's record as a snapshot of the state (the model saved once, with every member's stream). */
 export function groupRecord(state: GroupActorState): GroupRecord {
   const members: GroupRecord['members'] = {};
@@ -183,7 +190,7 @@ export async function loadGroup(ctx: ActorContext, spec: GroupSpec): Promise<Gro
   let rec: GroupRecord | null = null;
   let obj: string | undefined;
   if (entry !== null && entry.value.length > 0) {
-    const env = packr.unpack(entry.value) as { v: 1; b?: Uint8Array; obj?: string };
+    const env = packr.unpack(entry.value) as RecordEnvelope;
     obj = env.obj;
     const bytes = env.b ?? (obj === undefined ? null : await ctx.store.blobs.get(obj));
     if (bytes === null) throw new WorkerError(WORKER_ERR.CHECKPOINT, `group ${spec.name}: record object ${obj} is missing`);
@@ -310,10 +317,13 @@ export async function checkpointGroup(ctx: ActorContext, state: GroupActorState,
       obj = `${groupRecordKey(state.group)}.${js}.${Date.now().toString(36)}`;
       await ctx.store.blobs.put(obj, bytes);
     }
-    const value = packr.pack(obj === undefined ? { v: 1, b: bytes } : { v: 1, obj });
+    const value = packr.pack((obj === undefined ? { v: 1, b: bytes } : { v: 1, obj }) satisfies RecordEnvelope);
     const key = groupRecordKey(state.group);
-    state.rev = state.rev === 0 ? await ctx.store.kv.create(key, value) : await ctx.store.kv.update(key, value, state.rev);
-    if (state.obj !== undefined && state.obj !== obj) await ctx.store.blobs.delete(state.obj).catch(() => {});
+    let landedObj: string | undefined;
+    state.rev = await ctx.store.write(key, value, state.rev, (landed) => {
+      landedObj = landedRecordObj(landed);
+    });
+    for (const o of new Set([state.obj, landedObj])) if (o !== undefined && o !== obj) await ctx.store.blobs.delete(o).catch(() => {});
     state.obj = obj;
     state.pending = 0;
     state.checkpointAt = now();

@@ -29,27 +29,20 @@ export interface KvFaults {
  * other call unchanged.
  */
 export function withKvFaults(t: Transport, bucket: string, faults: KvFaults): Transport {
-  const landed = async (k: string, write: Promise<number>): Promise<number> => {
-    const revision = await write;
-    const e = faults.lostReply?.(k);
-    if (e !== undefined) throw e;
-    return revision;
+  const wrapKv = (kv: KvStore): KvStore => {
+    const lossy = withLostReplies(kv, (k) => faults.lostReply?.(k)); // a plain object: spreading it keeps every method
+    return {
+      ...lossy,
+      get: (k) => {
+        const e = faults.get?.(k);
+        return e === undefined ? kv.get(k) : Promise.reject(e);
+      },
+      update: (k, v, rev) => {
+        const e = faults.update?.(k);
+        return e === undefined ? lossy.update(k, v, rev) : Promise.reject(e);
+      },
+    };
   };
-  const wrapKv = (kv: KvStore): KvStore => ({
-    bucket: kv.bucket,
-    get: (k) => {
-      const e = faults.get?.(k);
-      return e === undefined ? kv.get(k) : Promise.reject(e);
-    },
-    put: (k, v) => kv.put(k, v),
-    create: (k, v) => landed(k, kv.create(k, v)),
-    update: (k, v, rev) => {
-      const e = faults.update?.(k);
-      return e === undefined ? landed(k, kv.update(k, v, rev)) : Promise.reject(e);
-    },
-    delete: (k) => kv.delete(k),
-    watch: (o) => kv.watch(o),
-  });
   return new Proxy(t, {
     get(target, prop) {
       if (prop === 'ensureKv') {
@@ -77,4 +70,26 @@ export function withStallableRenewals(t: Transport, leasesBucket: string, ctl: R
       return new BusError(BUS_ERR.TIMEOUT, `renewal of ${k} timed out (injected)`);
     },
   });
+}
+
+/**
+ * `kv` whose create()/update() land and then fail with the error `lostReply` returns for the key
+ * (a reply lost after the write committed), or answer as usual when it returns undefined.
+ */
+export function withLostReplies(kv: KvStore, lostReply: (key: string) => BusError | undefined): KvStore {
+  const landed = async (k: string, write: Promise<number>): Promise<number> => {
+    const revision = await write;
+    const e = lostReply(k);
+    if (e !== undefined) throw e;
+    return revision;
+  };
+  return {
+    bucket: kv.bucket,
+    get: (k) => kv.get(k),
+    put: (k, v) => kv.put(k, v),
+    create: (k, v) => landed(k, kv.create(k, v)),
+    update: (k, v, rev) => landed(k, kv.update(k, v, rev)),
+    delete: (k) => kv.delete(k),
+    watch: (o) => kv.watch(o),
+  };
 }

@@ -3,6 +3,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { BUS_ERR, BusError, InProcTransport, type BlobStore, type KvStore } from '@carousel/bus';
+import { withLostReplies } from '@carousel/bus/testing';
 import { CheckpointStore, packBody, unpackBody } from './checkpoint.ts';
 import { parseStreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
@@ -70,19 +71,10 @@ describe('checkpoint store', () => {
     await t.close();
   });
 
-  /** A KV whose writes land and then fail with BUS_ERR_TIMEOUT while `lose` is set (a lost reply). */
-  function lossyKv(inner: KvStore): KvStore & { lose: boolean } {
-    const lossy = {
-      ...inner, bucket: inner.bucket, lose: false,
-      get: (k: string) => inner.get(k),
-      create: async (k: string, v: Uint8Array) => lost(await inner.create(k, v)),
-      update: async (k: string, v: Uint8Array, r: number) => lost(await inner.update(k, v, r)),
-    };
-    const lost = (rev: number): number => {
-      if (lossy.lose) throw new BusError(BUS_ERR.TIMEOUT, 'reply lost (injected)');
-      return rev;
-    };
-    return lossy;
+  /** A KV whose writes land and then fail with BUS_ERR_TIMEOUT while `ctl.lose` is set (a lost reply). */
+  function lossyKv(inner: KvStore): { kv: KvStore; ctl: { lose: boolean } } {
+    const ctl = { lose: false };
+    return { kv: withLostReplies(inner, () => (ctl.lose ? new BusError(BUS_ERR.TIMEOUT, 'reply lost (injected)') : undefined)), ctl };
   }
   const meta = (js: number) => ({ stream: 's', mv: 0, js, seq: js - 1 });
   const body = (n: number) => ({ v: 1 as const, cfg: null, n, proc: null });
@@ -90,20 +82,20 @@ describe('checkpoint store', () => {
   test("a write whose reply was lost is its own: the next write goes over it; another writer's value still fences", async () => {
     const t = new InProcTransport();
     const inner = await t.ensureKv({ bucket: 'st' });
-    const kv = lossyKv(inner);
+    const { kv, ctl } = lossyKv(inner);
     const store = new CheckpointStore(kv, await t.ensureObjectStore({ bucket: 'bl' }), 1 << 20);
-    kv.lose = true;
+    ctl.lose = true;
     await expect(store.save(meta(1), body(1), 0, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_TIMEOUT' });
-    kv.lose = false;
+    ctl.lose = false;
     expect((await store.load('s'))!.envelope.js).toBe(1); // it landed
     // The create is refused (the key exists), the value there is this store's: updated over it.
     const r2 = await store.save(meta(2), body(2), 0, undefined);
     const c2 = (await store.load('s'))!;
     expect([c2.envelope.js, c2.body.n, c2.revision]).toEqual([2, 2, r2.revision]);
     // A lost reply, then another writer: the value there is not this store's, so the fence holds.
-    kv.lose = true;
+    ctl.lose = true;
     await expect(store.save(meta(3), body(3), r2.revision, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_TIMEOUT' });
-    kv.lose = false;
+    ctl.lose = false;
     const other = new CheckpointStore(inner, await t.objectStore('bl'), 1 << 20);
     const r3 = (await store.load('s'))!.revision;
     await other.save({ ...meta(3), mv: 7 }, body(99), r3, undefined);
@@ -116,7 +108,7 @@ describe('checkpoint store', () => {
 
   test('over the KV limit: the write that goes over a landed one deletes both older objects, only the newest is left', async () => {
     const t = new InProcTransport();
-    const kv = lossyKv(await t.ensureKv({ bucket: 'st' }));
+    const { kv, ctl } = lossyKv(await t.ensureKv({ bucket: 'st' }));
     const blobs = await t.ensureObjectStore({ bucket: 'bl' });
     const live = new Set<string>();
     const tracked: BlobStore = {
@@ -127,9 +119,9 @@ describe('checkpoint store', () => {
     };
     const store = new CheckpointStore(kv, tracked, 8); // every body goes to the Object Store
     const first = await store.save(meta(1), body(1), 0, undefined);
-    kv.lose = true;
+    ctl.lose = true;
     await expect(store.save(meta(2), body(2), first.revision, first.obj)).rejects.toMatchObject({ code: 'BUS_ERR_TIMEOUT' });
-    kv.lose = false;
+    ctl.lose = false;
     expect(live.size).toBe(2);
     const third = await store.save(meta(3), body(3), first.revision, first.obj);
     expect([...live]).toEqual([third.obj]);

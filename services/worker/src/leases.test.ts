@@ -3,7 +3,8 @@
 // and the fence (canWrite) closing by the worker's own clock.
 
 import { afterEach, describe, expect, test } from 'vitest';
-import { InProcTransport, type KvStore } from '@carousel/bus';
+import { BUS_ERR, BusError, InProcTransport, type KvStore } from '@carousel/bus';
+import { withLostReplies } from '@carousel/bus/testing';
 import { LeaseManager, leaseKey, readLease } from './leases.ts';
 import { createLogger } from './log.ts';
 
@@ -120,5 +121,51 @@ describe('partition leases', () => {
     expect(events.filter((e) => e.startsWith('!'))).toEqual([]);
     expect(m.owned().length).toBe(P);
     for (let p = 0; p < P; p++) expect(m.canWrite(p)).toBe(true);
+  });
+
+  /** The bucket with the `nth` writes of each key in `keys` (1 = its create) landing without a reply. */
+  async function lossyBucket(lose: Record<string, number>): Promise<{ kv: KvStore; lost: string[] }> {
+    const writes = new Map<string, number>();
+    const lost: string[] = [];
+    const kv = withLostReplies(await bucket(), (k) => {
+      const n = (writes.get(k) ?? 0) + 1;
+      writes.set(k, n);
+      if (lose[k] !== n) return undefined;
+      lost.push(k);
+      return new BusError(BUS_ERR.TIMEOUT, `${k}: reply lost (injected)`);
+    });
+    return { kv, lost };
+  }
+
+  test('a renewal whose reply was lost but which landed keeps the lease: not reported lost, the fence open again', async () => {
+    const { kv, lost } = await lossyBucket({ [leaseKey(3)]: 3 });
+    const a = manager(kv, 'a');
+    a.m.start();
+    await until(() => a.m.owned().length === P);
+    await until(() => lost.length === 1);
+    await new Promise((r) => setTimeout(r, 3 * HB));
+    expect(a.events.filter((e) => e.startsWith('!'))).toEqual([]);
+    expect(a.m.owned()).toContain(3);
+    await until(() => a.m.canWrite(3));
+    expect((await owners(kv))[3]).toBe('a');
+  });
+
+  test("a create whose reply was lost but which landed: the next round takes that lease, with that create's epoch", async () => {
+    const { kv, lost } = await lossyBucket({ [leaseKey(5)]: 1 });
+    const epochs = new Map<number, number>();
+    const m = new LeaseManager(kv, { workerId: 'a', partitions: P, ttlMs: TTL, heartbeatMs: HB }, {
+      acquired: async (p, epoch) => void epochs.set(p, epoch),
+      release: async () => {},
+      lost: () => {},
+    }, log);
+    stop.push(() => m.close());
+    m.start();
+    await until(() => lost.length === 1);
+    const landed = readLease((await kv.get(leaseKey(5)))!.value);
+    expect(landed.owner).toBe('a');
+    await until(() => m.owned().length === P);
+    // Taken over from the landed entry, not created again after it expired (that has a new epoch).
+    expect(epochs.get(5)).toBe(landed.epoch);
+    await until(() => m.canWrite(5));
   });
 });

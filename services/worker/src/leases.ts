@@ -8,7 +8,8 @@
 //   slow graceful release (flushing every stream) cannot make the worker miss its own renewals.
 //   A renewal whose answer was lost (timeout) but that did land is recognised by the entry still
 //   holding this worker's {owner, epoch}: the lease is kept. A lease whose entry is gone or names
-//   someone else was taken over or expired: lost.
+//   someone else was taken over or expired: lost. Likewise a create whose answer was lost: the
+//   next attempt finds this worker's id and that create's epoch in the entry and takes the lease.
 // - rebalance (every heartbeat, one round at a time): releases partitions above the share and tries
 //   create() on partitions while below it (create succeeds only on an absent or expired key).
 // Fencing: canWrite(p) is true only while the last renewal succeeded and, by this process's
@@ -48,6 +49,8 @@ const dec = new TextDecoder();
 
 export class LeaseManager {
   readonly #held = new Map<number, Held>();
+  /** Epochs of lease creates whose outcome is unknown (an error other than a revision conflict), by partition. */
+  readonly #uncertainCreates = new Map<number, Set<number>>();
   /** Live workers seen through the watch: id -> monotonic ms of their last announcement. */
   readonly #workers = new Map<string, number>();
   #watch: KvWatch | undefined;
@@ -142,16 +145,27 @@ export class LeaseManager {
     const sentAt = this.now();
     const epoch = Date.now();
     let revision: number;
+    let held: { revision: number; epoch: number; sentAt: number } | null;
     try {
       revision = await this.kv.create(leaseKey(p), this.#value(epoch));
+      held = { revision, epoch, sentAt };
     } catch (e) {
-      if (!(isBusError(e) && e.code === BUS_ERR.REVISION)) this.log.log('warn', 'lease_create_failed', { partition: p, error: e });
-      return;
+      if (!(isBusError(e) && e.code === BUS_ERR.REVISION)) {
+        this.log.log('warn', 'lease_create_failed', { partition: p, error: e });
+        const epochs = this.#uncertainCreates.get(p) ?? new Set<number>();
+        epochs.add(epoch);
+        if (epochs.size > 8) epochs.delete(epochs.values().next().value!); // only recent creates can still be in the key
+        this.#uncertainCreates.set(p, epochs);
+        return;
+      }
+      held = await this.#adoptCreate(p);
+      if (held === null) return;
     }
-    this.#held.set(p, { revision, epoch, validUntil: sentAt + SAFETY * this.o.ttlMs, renewed: true, renewing: false });
-    this.log.log('info', 'lease_acquired', { partition: p, epoch, revision });
+    this.#uncertainCreates.delete(p);
+    this.#held.set(p, { revision: held.revision, epoch: held.epoch, validUntil: held.sentAt + SAFETY * this.o.ttlMs, renewed: true, renewing: false });
+    this.log.log('info', 'lease_acquired', { partition: p, epoch: held.epoch, revision: held.revision, ...(held.epoch === epoch ? {} : { recovered: true }) });
     try {
-      await this.handlers.acquired(p, epoch);
+      await this.handlers.acquired(p, held.epoch);
     } catch (e) {
       this.log.log('error', 'partition_start_failed', { partition: p, error: e });
       await this.#release(p);
@@ -218,6 +232,28 @@ export class LeaseManager {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * After a create refused because the key exists: an earlier create of this worker whose reply
+   * was lost may have landed. If the entry holds this worker's id and the epoch of such a create,
+   * nobody else holds the lease: renew it at its revision and take it (without this the partition
+   * would stay unowned until that entry expired, a whole TTL).
+   */
+  async #adoptCreate(p: number): Promise<{ revision: number; epoch: number; sentAt: number } | null> {
+    const epochs = this.#uncertainCreates.get(p);
+    if (epochs === undefined) return null;
+    try {
+      const e = await this.kv.get(leaseKey(p));
+      if (e === null || e.value.length === 0) return null;
+      const v = readLease(e.value);
+      if (v.owner !== this.o.workerId || !epochs.has(v.epoch) || this.#held.has(p)) return null;
+      const sentAt = this.now();
+      const revision = await this.kv.update(leaseKey(p), this.#value(v.epoch), e.revision);
+      return { revision, epoch: v.epoch, sentAt };
+    } catch {
+      return null;
     }
   }
 

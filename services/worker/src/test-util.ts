@@ -1,7 +1,7 @@
 // Helpers shared by the worker's in-process tests (not exported from the package).
 
 import { InProcTransport, type BusMsg, type Transport } from '@carousel/bus';
-import { encodeSample } from '@carousel/protocol';
+import { decodeControlReply, encodeControlRequest, encodeSample } from '@carousel/protocol';
 import { CheckpointStore } from './checkpoint.ts';
 import type { WorkerOptionsInput } from './options.ts';
 import { parseStreamConfig } from './stream-config.ts';
@@ -83,4 +83,12 @@ export async function checkpointVsReplay(t: InProcTransport, stream: string, x: 
   x.forEach((v, i) => ref.process(i, v));
   const snap = ref.snapshot();
   return { n: c.body.n, samples: c.body.proc!.stats.samples, refSamples: snap.stats.samples, bitIdentical: Buffer.from(c.body.proc!.model).equals(Buffer.from(snap.model)) };
+}
+
+/** Asks `stream` for a snapshot until one is written at seq `seq` (its last sample applied and checkpointed). */
+export async function snapshotAt(t: InProcTransport, stream: string, seq: number): Promise<void> {
+  await until(`${stream} snapshot at seq ${seq}`, async () => {
+    const r = decodeControlReply((await t.request(`carousel.ctl.${stream}`, encodeControlRequest({ v: 1, op: 'snapshot', stream }))).data);
+    return r.ok && r.value.ok && r.value.op === 'snapshot' && r.value.seq === seq;
+  });
 }

@@ -9,11 +9,11 @@ import { Packr } from 'msgpackr';
 import { afterEach, describe, expect, test } from 'vitest';
 import { BUS_ERR, BusError, InProcTransport } from '@carousel/bus';
 import { withKvFaults } from '@carousel/bus/testing';
-import { decodeControlReply, encodeControlRequest, encodeSample } from '@carousel/protocol';
+import { encodeSample } from '@carousel/protocol';
 import { groupModelBytes, groupRecordKey, replayGroup, unpackGroupRecord } from './group-actor.ts';
 import { groupSubjects, parseGroups } from './groups.ts';
 import { parseStreamConfig } from './stream-config.ts';
-import { Cleanup, checkpointVsReplay, collectPredictions, mappedInProc, publishSamples, startOwningWorker, until } from './test-util.ts';
+import { Cleanup, checkpointVsReplay, collectPredictions, mappedInProc, publishSamples, snapshotAt, startOwningWorker, until } from './test-util.ts';
 
 const P = 2;
 const N = 48;
@@ -60,10 +60,7 @@ describe('checkpoint writes whose reply is lost (in-process transport)', () => {
     await until('every prediction', () => STREAMS.every((s) => out.get(s)!.length === N));
 
     for (const [s, x] of data) {
-      await until(`${s} snapshot at seq ${N - 1}`, async () => {
-        const r = decodeControlReply((await inner.request(`carousel.ctl.${s}`, encodeControlRequest({ v: 1, op: 'snapshot', stream: s }))).data);
-        return r.ok && r.value.ok && r.value.op === 'snapshot' && r.value.seq === N - 1;
-      });
+      await snapshotAt(inner, s, N - 1);
       const c = await checkpointVsReplay(inner, s, x, CFG);
       expect(c.samples, `${s}: samples applied`).toBe(N);
       expect(c.refSamples).toBe(N);

@@ -8,8 +8,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { BUS_ERR, BusError } from '@carousel/bus';
 import { withKvFaults, withStallableRenewals, type RenewalControl } from '@carousel/bus/testing';
-import { decodeControlReply, encodeControlRequest } from '@carousel/protocol';
-import { Cleanup, checkpointVsReplay, collectPredictions, mappedInProc, publishSamples, startOwningWorker, until } from './test-util.ts';
+import { Cleanup, checkpointVsReplay, collectPredictions, mappedInProc, publishSamples, snapshotAt, startOwningWorker, until } from './test-util.ts';
 
 const P = 2;
 const N = 40;
@@ -64,10 +63,7 @@ describe('reload after a generation change (in-process transport)', () => {
     await until('the injected read failures used', () => failReads === 0);
 
     for (const [s, x] of data) {
-      await until(`${s} snapshot at seq ${N - 1}`, async () => {
-        const r = decodeControlReply((await inner.request(`carousel.ctl.${s}`, encodeControlRequest({ v: 1, op: 'snapshot', stream: s }))).data);
-        return r.ok && r.value.ok && r.value.op === 'snapshot' && r.value.seq === N - 1;
-      });
+      await snapshotAt(inner, s, N - 1);
       const c = await checkpointVsReplay(inner, s, x, CFG);
       expect(c.samples, `${s}: samples applied`).toBe(c.refSamples);
       expect(c.bitIdentical, `${s}: weights bit-identical`).toBe(true);

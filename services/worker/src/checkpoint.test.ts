@@ -128,4 +128,22 @@ describe('checkpoint store', () => {
     expect((await store.load('s'))!.body.n).toBe(3);
     await t.close();
   });
+
+  test('a read that fails while checking a refused write keeps what the store knows: the attempt after it goes over the landed write', async () => {
+    const t = new InProcTransport();
+    const { kv: lossy, ctl } = lossyKv(await t.ensureKv({ bucket: 'st' }));
+    let failGets = 0;
+    const kv: KvStore = { ...lossy, get: (k) => (failGets-- > 0 ? Promise.reject(new BusError(BUS_ERR.TIMEOUT, 'get timed out (injected)')) : lossy.get(k)) };
+    const store = new CheckpointStore(kv, await t.ensureObjectStore({ bucket: 'bl' }), 1 << 20);
+    const first = await store.save(meta(1), body(1), 0, undefined);
+    ctl.lose = true;
+    await expect(store.save(meta(2), body(2), first.revision, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_TIMEOUT' });
+    ctl.lose = false;
+    failGets = 1;
+    await expect(store.save(meta(3), body(3), first.revision, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_TIMEOUT' });
+    const fourth = await store.save(meta(4), body(4), first.revision, undefined);
+    const c = (await store.load('s'))!;
+    expect([c.envelope.js, c.body.n, c.revision]).toEqual([4, 4, fourth.revision]);
+    await t.close();
+  });
 });

@@ -73,6 +73,8 @@ export const DEFAULT_CHECKPOINT_IO_IN_FLIGHT = 16;
 /** Writes with an unknown outcome remembered per key, and keys remembered, at most (oldest dropped). */
 const UNCERTAIN_PER_KEY = 16;
 const UNCERTAIN_KEYS = 100_000;
+/** Times one write goes over a landed write of its own before it reports the revision conflict. */
+const ADOPT_ROUNDS = 3;
 
 export class CheckpointStore {
   readonly #io: Limiter;
@@ -145,12 +147,12 @@ export class CheckpointStore {
       (envelope as { obj?: string }).obj = obj;
     }
     const value = encodeCheckpoint(envelope);
-    let landedObj: string | undefined;
+    const replaced = new Set([previousObj]);
     const revision = await this.write(meta.stream, value, expectedRevision, (landed) => {
       const d = decodeCheckpoint(landed);
-      if (d.ok) landedObj = d.value.obj;
+      if (d.ok) replaced.add(d.value.obj);
     });
-    for (const o of new Set([previousObj, landedObj])) if (o !== undefined && o !== obj) await this.blobs.delete(o).catch(() => {});
+    for (const o of replaced) if (o !== undefined && o !== obj) await this.blobs.delete(o).catch(() => {});
     return { revision, obj, bytes: bytes.length };
   }
 
@@ -158,31 +160,34 @@ export class CheckpointStore {
    * A fenced KV write: create() when `expectedRevision` is 0, else update(); resolves to the new
    * revision. Throws BUS_ERR_REVISION when the key moved on, unless what it holds is a write of
    * this store that failed with another error (its reply lost, yet it landed): then the write goes
-   * over that one (`adopted` gets the landed value first). Only the fence's holder writes, so the
-   * landed value is an older state of the same writer. A value another writer put is never matched.
+   * over that one (`adopted` gets each landed value written over). Only the fence's holder writes,
+   * so such a value is an older state of the same writer; another writer's value matches only if
+   * it is byte-identical to one of this store's. The hashes are kept until the key's outcome is
+   * known again: a failed read while checking keeps them for the next attempt.
    */
   async write(key: string, value: Uint8Array, expectedRevision: number, adopted?: (landed: Uint8Array) => void): Promise<number> {
     const put = (rev: number): Promise<number> => (rev === 0 ? this.kv.create(key, value) : this.kv.update(key, value, rev));
-    try {
-      const revision = await put(expectedRevision);
-      this.#uncertain.delete(key);
-      return revision;
-    } catch (e) {
-      if (!isBusError(e) || e.code !== BUS_ERR.REVISION) {
-        this.#rememberUncertain(key, value);
-        throw e;
-      }
-      const mine = this.#uncertain.get(key);
-      if (mine === undefined) throw e;
-      this.#uncertain.delete(key);
-      const entry = await this.kv.get(key);
-      if (entry === null || !mine.includes(sha256(entry.value))) throw e;
-      adopted?.(entry.value);
+    let revision = expectedRevision;
+    // A few rounds: a write of ours still in flight may land between our read and our put.
+    for (let round = 0; ; round++) {
       try {
-        return await put(entry.revision);
-      } catch (again) {
-        if (!isBusError(again) || again.code !== BUS_ERR.REVISION) this.#rememberUncertain(key, value);
-        throw again;
+        const written = await put(revision);
+        this.#uncertain.delete(key);
+        return written;
+      } catch (e) {
+        if (!isBusError(e) || e.code !== BUS_ERR.REVISION) {
+          this.#rememberUncertain(key, value);
+          throw e;
+        }
+        const mine = this.#uncertain.get(key);
+        if (mine === undefined || round === ADOPT_ROUNDS) throw e;
+        const entry = await this.kv.get(key);
+        if (entry === null || !mine.includes(sha256(entry.value))) {
+          this.#uncertain.delete(key);
+          throw e;
+        }
+        adopted?.(entry.value);
+        revision = entry.revision;
       }
     }
   }

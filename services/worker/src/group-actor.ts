@@ -319,11 +319,9 @@ export async function checkpointGroup(ctx: ActorContext, state: GroupActorState,
     }
     const value = packr.pack((obj === undefined ? { v: 1, b: bytes } : { v: 1, obj }) satisfies RecordEnvelope);
     const key = groupRecordKey(state.group);
-    let landedObj: string | undefined;
-    state.rev = await ctx.store.write(key, value, state.rev, (landed) => {
-      landedObj = landedRecordObj(landed);
-    });
-    for (const o of new Set([state.obj, landedObj])) if (o !== undefined && o !== obj) await ctx.store.blobs.delete(o).catch(() => {});
+    const replaced = new Set([state.obj]);
+    state.rev = await ctx.store.write(key, value, state.rev, (landed) => replaced.add(landedRecordObj(landed)));
+    for (const o of replaced) if (o !== undefined && o !== obj) await ctx.store.blobs.delete(o).catch(() => {});
     state.obj = obj;
     state.pending = 0;
     state.checkpointAt = now();

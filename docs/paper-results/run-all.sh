@@ -28,3 +28,17 @@ run exp4-T500 4 --T 500 --trials 10 --seed 1
 run exp2c  2c --trials 10 --seed 1
 run exp4-T1000 4 --T 1000 --trials 10 --seed 1
 run exp6b  6b --trials 10 --seed 1
+# The same tasks with the forget-gate cell (the paper's net and learner, rtrl97, plus a forget gate
+# per block) and with the vanilla LSTM (as many units as the 1997 net has cells) under full BPTT at
+# the sequence end (TBPTT with its window over the whole sequence), or TBPTT(1, 64) where every
+# step has a target (Exp. 1). Session 7.
+run exp6a-forget   6a --variant forget --trials 10 --seed 1
+run exp6a-vanilla  6a --variant vanilla --learner bptt --trials 10 --seed 1
+run exp1-forget    1  --variant forget --trials 10 --seed 1
+run exp1-vanilla   1  --variant vanilla --learner tbptt --k1 1 --k2 64 --trials 10 --seed 1
+run exp3a-forget   3a --variant forget --trials 10 --seed 1
+run exp3a-vanilla  3a --variant vanilla --learner bptt --trials 10 --seed 1
+run exp2c-forget   2c --variant forget --trials 10 --seed 1
+run exp2c-vanilla  2c --variant vanilla --learner bptt --trials 10 --seed 1
+run exp4-T100-forget  4 --T 100 --variant forget --trials 10 --seed 1
+run exp4-T100-vanilla 4 --T 100 --variant vanilla --learner bptt --trials 10 --seed 1

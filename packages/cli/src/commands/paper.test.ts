@@ -69,10 +69,11 @@ describe('carousel paper', () => {
 
   it('passes learner, variant and alpha through', async () => {
     const file = join(dir, 'v.json');
-    const argv = ['paper', '4', '--T', '12', '--trials', '1', '--max-sequences', '50', '--test-size', '10', '--learner', 'tbptt', '--variant', 'cifg', '--alpha', '0.1', '--k1', '4', '--k2', '12', '--parallel', '1', '--json', file];
+    const argv = ['paper', '4', '--T', '12', '--trials', '1', '--max-sequences', '50', '--test-size', '10', '--learner', 'tbptt', '--variant', 'cifg', '--alpha', '0.1', '--k1', '4', '--k2', '12', '--forget-bias', '2.5', '--parallel', '1', '--json', file];
     await paperCommand().parseAsync(argv, { from: 'user' });
     const report = JSON.parse(await readFile(file, 'utf8')) as ExperimentReport;
-    expect([report.learner, report.variant, report.alpha]).toEqual(['tbptt', 'cifg', 0.1]);
+    expect([report.learner, report.variant, report.alpha, report.forgetBias, report.trials[0]!.forgetBias]).toEqual(['tbptt', 'cifg', 0.1, 2.5, 2.5]);
+    expect(out.join('')).toMatch(/alpha 0\.1, forget bias 2\.5, seed/);
   }, 60_000);
 
   it("lists the experiments with 'list'", async () => {
@@ -85,5 +86,6 @@ describe('carousel paper', () => {
   it('rejects a bad option value before running anything', async () => {
     await expect(paperCommand().parseAsync(['paper', '4', '--trials', '0'], { from: 'user' })).rejects.toThrow(/positive integer/);
     await expect(paperCommand().parseAsync(['paper', '4', '--learner', 'sgd'], { from: 'user' })).rejects.toThrow(/must be one of/);
+    await expect(paperCommand().parseAsync(['paper', '4', '--forget-bias', 'open'], { from: 'user' })).rejects.toThrow(/finite number/);
   });
 });

@@ -45,6 +45,12 @@ function nonNegative(v: string): number {
   return n;
 }
 
+function finite(v: string): number {
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('must be a finite number');
+  return n;
+}
+
 function oneOf<T extends string>(allowed: readonly T[]): (v: string) => T {
   return (v) => {
     if (!(allowed as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${allowed.join(', ')}`);
@@ -65,6 +71,7 @@ interface PaperOptions {
   alpha?: number;
   k1?: number;
   k2?: number;
+  forgetBias?: number;
   symbols?: number;
   testSize?: number;
   checkpointDir?: string;
@@ -130,6 +137,7 @@ export function registerPaper(program: Command, io: PaperIO = defaultIO): void {
     .option('--alpha <a>', "learning rate (default: the paper's)", nonNegative)
     .option('--k1 <n>', 'TBPTT: backward every k1 steps', positiveInt)
     .option('--k2 <n>', 'TBPTT: window of k2 steps', positiveInt)
+    .option('--forget-bias <b>', 'initial forget-gate bias of every block (forget) or unit (vanilla, cifg)', finite)
     .option('--symbols <n>', 'cerg: consecutive correct symbols that count as solved', positiveInt)
     .option('--test-size <n>', "test sequences (default: the paper's, 2560 for Exp. 3-6)", positiveInt)
     .option('--checkpoint-dir <dir>', 'save each trial there every --checkpoint-every sequences; run the same command again to go on from it (sequence tasks)')
@@ -157,6 +165,7 @@ export function registerPaper(program: Command, io: PaperIO = defaultIO): void {
         ...(opts.alpha !== undefined ? { alpha: opts.alpha } : {}),
         ...(opts.k1 !== undefined ? { k1: opts.k1 } : {}),
         ...(opts.k2 !== undefined ? { k2: opts.k2 } : {}),
+        ...(opts.forgetBias !== undefined ? { forgetBias: opts.forgetBias } : {}),
         ...(opts.symbols !== undefined ? { symbols: opts.symbols } : {}),
         ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
         ...(opts.checkpointDir !== undefined ? { checkpointDir: opts.checkpointDir, checkpointEvery: opts.checkpointEvery } : {}),

@@ -124,6 +124,7 @@ export function runContinualTrial(o: TrialConfig): TrialResult {
     learner: o.learner,
     variant: o.variant,
     alpha,
+    forgetBias: o.forgetBias ?? null,
     weights: net.weights,
     success: until !== null,
     sequencesUntilStop: until,

@@ -160,6 +160,7 @@ export async function runExperiment(experiment: string, options: RunExperimentOp
     learner: o.learner,
     variant: o.variant,
     alpha: o.alpha ?? cfg?.alpha ?? CERG_ALPHA,
+    forgetBias: o.forgetBias ?? null,
     maxSequences: first.maxSequences,
     parallel,
     paper: resolved?.paper ?? null,

@@ -16,13 +16,16 @@ export function forgetBiases(blocks: number): number[] {
   return Array.from({ length: blocks }, (_, j) => 0.5 * (j + 1));
 }
 
-/** The 1997 config with a forget gate per block (gate biases switched on: the forget bias needs one). */
-export function withForgetGate(net: Lstm97Config): Lstm97Config {
+/**
+ * The 1997 config with a forget gate per block (gate biases switched on: the forget bias needs
+ * one), its biases forgetBiases() or, given `bias`, that value for every block.
+ */
+export function withForgetGate(net: Lstm97Config, bias?: number): Lstm97Config {
   return {
     ...net,
     forgetGate: true,
     biases: { ...net.biases, gates: true },
-    gateBias: { ...net.gateBias, forget: forgetBiases(net.blocks) },
+    gateBias: { ...net.gateBias, forget: bias === undefined ? forgetBiases(net.blocks) : new Array<number>(net.blocks).fill(bias) },
   };
 }
 
@@ -164,7 +167,7 @@ function learnerNet<S>(learner: WindowLearner<S>): TrialNet {
  */
 export function createTrialNet(net: Lstm97Config, task: TaskSpec, o: TrialConfig, seed: number): TrialNet {
   if (o.variant === 'lstm97' || o.variant === 'forget') {
-    const cfg: Lstm97Config = { ...(o.variant === 'forget' ? withForgetGate(net) : net), seed };
+    const cfg: Lstm97Config = { ...(o.variant === 'forget' ? withForgetGate(net, o.forgetBias) : net), seed };
     if (o.learner === 'rtrl97') return rtrlNet(cfg);
     return learnerNet(o.learner === 'bptt' ? bptt97(cfg, maxSequenceLength(task)) : tbptt97(cfg, o.k1, o.k2));
   }
@@ -176,6 +179,7 @@ export function createTrialNet(net: Lstm97Config, task: TaskSpec, o: TrialConfig
     head: 'logistic',
     loss: 'mse',
     initRange: net.initRange ?? 0.1,
+    ...(o.forgetBias === undefined ? {} : { forgetBias: o.forgetBias }),
     seed,
   };
   return learnerNet(o.learner === 'bptt' ? bptt(options, maxSequenceLength(task)) : tbptt(options, o.k1, o.k2));

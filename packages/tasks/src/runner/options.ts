@@ -76,6 +76,11 @@ export interface RunTrialOptions {
   k2?: number;
   /** Hidden units of a modern cell. Default: the 1997 net's number of memory cells. */
   hidden?: number;
+  /**
+   * Initial forget-gate bias of every block ('forget': instead of +0.5·(j+1), Gers et al. 2000)
+   * or unit (vanilla, cifg: instead of 1). Refused for cells without a forget gate (lstm97, gru).
+   */
+  forgetBias?: number;
   /** Final test sequences. Default: the experiment's evaluation.testSize (2560 for 3-6). */
   testSize?: number;
   /** 'cerg' only: consecutive correct symbols that count as solved. Default 100,000. */
@@ -114,6 +119,7 @@ export interface TrialConfig {
   readonly k1: number;
   readonly k2: number;
   readonly hidden: number | undefined;
+  readonly forgetBias: number | undefined;
   readonly testSize: number | undefined;
   readonly symbols: number;
   readonly update: 'step' | 'sequence' | undefined;
@@ -150,6 +156,10 @@ export function parseTrialOptions(o: RunTrialOptions = {}): TrialConfig {
   if (o.alpha !== undefined && (typeof o.alpha !== 'number' || !Number.isFinite(o.alpha) || o.alpha < 0)) {
     throw new TaskError(TASK_ERR.PARAM, 'alpha must be a finite number >= 0', o.alpha);
   }
+  if (o.forgetBias !== undefined) {
+    if (typeof o.forgetBias !== 'number' || !Number.isFinite(o.forgetBias)) throw new TaskError(TASK_ERR.PARAM, 'forgetBias must be a finite number', o.forgetBias);
+    if (variant === 'lstm97' || variant === 'gru') throw new TaskError(TASK_ERR.PARAM, `variant '${variant}' has no forget gate: forgetBias is for forget, vanilla and cifg`, o.forgetBias);
+  }
   if (o.checkpointDir !== undefined && (typeof o.checkpointDir !== 'string' || o.checkpointDir === '')) {
     throw new TaskError(TASK_ERR.PARAM, 'checkpointDir must be a non-empty path', o.checkpointDir);
   }
@@ -166,6 +176,7 @@ export function parseTrialOptions(o: RunTrialOptions = {}): TrialConfig {
     k1,
     k2,
     hidden: optInt('hidden', o.hidden, 1),
+    forgetBias: o.forgetBias,
     testSize: optInt('testSize', o.testSize, 1),
     symbols: checkInt('symbols', o.symbols ?? DEFAULT_CERG_SYMBOLS, 1),
     update: o.update === undefined ? undefined : oneOf('update', o.update, ['step', 'sequence'] as const),

@@ -45,6 +45,8 @@ export interface ExperimentReport {
   readonly learner: RunnerLearner;
   readonly variant: RunnerVariant;
   readonly alpha: number;
+  /** The forget-bias override; null when the cell's default was used. */
+  readonly forgetBias: number | null;
   readonly maxSequences: number;
   readonly parallel: number;
   /** The paper's figures for this row; null when the paper has none (derived T, 'cerg'). */
@@ -117,7 +119,7 @@ export function formatReport(r: ExperimentReport): string {
   const w1 = Math.max('this run'.length, ...rows.map((x) => x[1].length));
   const head =
     `${r.experiment}: ${r.title}\n` +
-    `learner ${r.learner}, variant ${r.variant}, alpha ${r.alpha}, seed ${r.seed}, ${s.trials} trials, ` +
+    `learner ${r.learner}, variant ${r.variant}, alpha ${r.alpha}${r.forgetBias === null ? '' : `, forget bias ${r.forgetBias}`}, seed ${r.seed}, ${s.trials} trials, ` +
     `budget ${int(r.maxSequences)} sequences, ${r.wallSeconds.toFixed(1)} s wall on ${r.parallel} worker(s)\n`;
   const lines = [
     `${''.padEnd(w0)}  ${'this run'.padEnd(w1)}  paper${p ? ` (${p.source}, ${p.trials} trials)` : ''}`,

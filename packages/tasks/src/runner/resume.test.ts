@@ -104,6 +104,17 @@ describe('trial checkpoints', () => {
     expect(existsSync(path)).toBe(true);
   });
 
+  it('takes the forget bias into the identity only when set: a checkpoint of the default is refused with one set, and taken up without', () => {
+    const dir = tempDir();
+    const o: RunTrialOptions = { T: 20, maxSequences: 400, testSize: 50, seed: 6, variant: 'forget', checkpointDir: dir, checkpointEvery: 100 };
+    stopAt('4', o, 200);
+    const [file] = readdirSync(dir);
+    expect((JSON.parse(readFileSync(join(dir, file!), 'utf8')) as { key: object }).key).not.toHaveProperty('forgetBias');
+    expect(() => runTrial('4', { ...o, forgetBias: 2 })).toThrow(expect.objectContaining({ code: TASK_ERR.CHECKPOINT }));
+    runTrial('4', o); // taken up: a key that differs would throw TASK_ERR_CHECKPOINT
+    expect(existsSync(join(dir, file!))).toBe(false);
+  });
+
   it("refuses checkpoints for the continual task ('cerg') and an empty folder name (TASK_ERR_PARAM)", () => {
     expect(() => runTrial('cerg', { checkpointDir: tempDir() })).toThrow(expect.objectContaining({ code: TASK_ERR.PARAM }));
     expect(() => runTrial('4', { T: 20, checkpointDir: '' })).toThrow(expect.objectContaining({ code: TASK_ERR.PARAM }));

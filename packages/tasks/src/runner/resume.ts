@@ -29,6 +29,8 @@ export interface TrialKey {
   readonly k2: number;
   readonly hidden: number | null;
   readonly reberTarget: string;
+  /** Only when set (keys written before the option existed stay valid). */
+  readonly forgetBias?: number;
 }
 
 /** A trial's state between two training sequences. */

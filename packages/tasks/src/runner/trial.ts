@@ -47,6 +47,8 @@ export interface TrialResult {
   readonly learner: RunnerLearner;
   readonly variant: RunnerVariant;
   readonly alpha: number;
+  /** The forget-bias override (options.forgetBias); null when the cell's default was used. */
+  readonly forgetBias: number | null;
   readonly weights: number;
   /** The stopping rule held within the budget. */
   readonly success: boolean;
@@ -221,6 +223,7 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
   const key: TrialKey = {
     experiment: config.id, seed: o.seed, trial: o.trial, learner: o.learner, variant: o.variant, alpha, budget, perStep,
     k1: o.k1, k2: o.k2, hidden: o.hidden ?? null, reberTarget: o.reberTarget,
+    ...(o.forgetBias === undefined ? {} : { forgetBias: o.forgetBias }),
   };
   const ckPath = o.checkpointDir === undefined ? null : trialCheckpointPath(o.checkpointDir, key);
   const saved = ckPath === null ? null : readTrialCheckpoint(ckPath, key);
@@ -321,6 +324,7 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
     learner: o.learner,
     variant: o.variant,
     alpha,
+    forgetBias: o.forgetBias ?? null,
     weights: net.weights,
     success: until !== null,
     sequencesUntilStop: until,

@@ -69,11 +69,13 @@ describe('carousel paper', () => {
 
   it('passes learner, variant and alpha through', async () => {
     const file = join(dir, 'v.json');
-    const argv = ['paper', '4', '--T', '12', '--trials', '1', '--max-sequences', '50', '--test-size', '10', '--learner', 'tbptt', '--variant', 'cifg', '--alpha', '0.1', '--k1', '4', '--k2', '12', '--forget-bias', '2.5', '--parallel', '1', '--json', file];
+    const argv = ['paper', '4', '--T', '12', '--trials', '1', '--max-sequences', '50', '--test-size', '10', '--learner', 'tbptt', '--variant', 'cifg', '--alpha', '0.1', '--k1', '4', '--k2', '12', '--forget-bias', '2.5', '--hidden', '3', '--parallel', '1', '--json', file];
     await paperCommand().parseAsync(argv, { from: 'user' });
     const report = JSON.parse(await readFile(file, 'utf8')) as ExperimentReport;
     expect([report.learner, report.variant, report.alpha, report.forgetBias, report.trials[0]!.forgetBias]).toEqual(['tbptt', 'cifg', 0.1, 2.5, 2.5]);
     expect(out.join('')).toMatch(/alpha 0\.1, forget bias 2\.5, seed/);
+    // cifg with 3 units, 2 inputs, 1 output: 3 gate blocks of 3 × (2 + 3 + 1), peepholes 3 × 2, a head of 3 + 1.
+    expect(report.trials[0]!.weights).toBe(3 * 3 * 6 + 3 * 2 + 4);
   }, 60_000);
 
   it("lists the experiments with 'list'", async () => {

@@ -72,6 +72,7 @@ interface PaperOptions {
   k1?: number;
   k2?: number;
   forgetBias?: number;
+  hidden?: number;
   symbols?: number;
   testSize?: number;
   checkpointDir?: string;
@@ -137,6 +138,7 @@ export function registerPaper(program: Command, io: PaperIO = defaultIO): void {
     .option('--alpha <a>', "learning rate (default: the paper's)", nonNegative)
     .option('--k1 <n>', 'TBPTT: backward every k1 steps', positiveInt)
     .option('--k2 <n>', 'TBPTT: window of k2 steps', positiveInt)
+    .option('--hidden <n>', "hidden units of a vanilla, cifg or gru net (default: the 1997 net's number of cells)", positiveInt)
     .option('--forget-bias <b>', 'initial forget-gate bias of every block (forget) or unit (vanilla, cifg)', finite)
     .option('--symbols <n>', 'cerg: consecutive correct symbols that count as solved', positiveInt)
     .option('--test-size <n>', "test sequences (default: the paper's, 2560 for Exp. 3-6)", positiveInt)
@@ -166,6 +168,7 @@ export function registerPaper(program: Command, io: PaperIO = defaultIO): void {
         ...(opts.k1 !== undefined ? { k1: opts.k1 } : {}),
         ...(opts.k2 !== undefined ? { k2: opts.k2 } : {}),
         ...(opts.forgetBias !== undefined ? { forgetBias: opts.forgetBias } : {}),
+        ...(opts.hidden !== undefined ? { hidden: opts.hidden } : {}),
         ...(opts.symbols !== undefined ? { symbols: opts.symbols } : {}),
         ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
         ...(opts.checkpointDir !== undefined ? { checkpointDir: opts.checkpointDir, checkpointEvery: opts.checkpointEvery } : {}),

@@ -42,3 +42,11 @@ run exp2c-forget   2c --variant forget --trials 10 --seed 1
 run exp2c-vanilla  2c --variant vanilla --learner bptt --trials 10 --seed 1
 run exp4-T100-forget  4 --T 100 --variant forget --trials 10 --seed 1
 run exp4-T100-vanilla 4 --T 100 --variant vanilla --learner bptt --trials 10 --seed 1
+# The forget gates opened at the start (forget bias 5 for every block or unit: σ(5) ≈ 0.993, so a
+# stored value keeps about half its size over 100 steps, where the default +0.5·(j+1) or 1 keeps
+# nothing). Session 7.
+run exp6a-forget-fb5      6a --variant forget --forget-bias 5 --trials 10 --seed 1
+run exp3a-forget-fb5      3a --variant forget --forget-bias 5 --trials 10 --seed 1
+run exp6a-vanilla-fb5     6a --variant vanilla --learner bptt --forget-bias 5 --trials 10 --seed 1
+run exp4-T100-forget-fb5  4 --T 100 --variant forget --forget-bias 5 --trials 10 --seed 1
+run exp4-T100-vanilla-fb5 4 --T 100 --variant vanilla --learner bptt --forget-bias 5 --trials 10 --seed 1

@@ -146,14 +146,30 @@ export class CheckpointStore {
       await this.blobs.put(obj, bytes);
       (envelope as { obj?: string }).obj = obj;
     }
-    const value = encodeCheckpoint(envelope);
-    const replaced = new Set([previousObj]);
-    const revision = await this.write(meta.stream, value, expectedRevision, (landed) => {
+    const revision = await this.writeReplacing(meta.stream, encodeCheckpoint(envelope), expectedRevision, obj, previousObj, (landed) => {
       const d = decodeCheckpoint(landed);
-      if (d.ok) replaced.add(d.value.obj);
+      return d.ok ? d.value.obj : undefined;
     });
-    for (const o of replaced) if (o !== undefined && o !== obj) await this.blobs.delete(o).catch(() => {});
     return { revision, obj, bytes: bytes.length };
+  }
+
+  /**
+   * write() of a value that names Object Store object `obj` (or none), then deletes the objects
+   * the key named before, other than `obj`: `previousObj`, and those of any landed write of this
+   * store it went over (`objOf` reads a value's object). A failed delete leaves an orphan, no error.
+   */
+  async writeReplacing(
+    key: string,
+    value: Uint8Array,
+    expectedRevision: number,
+    obj: string | undefined,
+    previousObj: string | undefined,
+    objOf: (value: Uint8Array) => string | undefined,
+  ): Promise<number> {
+    const replaced = new Set([previousObj]);
+    const revision = await this.write(key, value, expectedRevision, (landed) => replaced.add(objOf(landed)));
+    for (const o of replaced) if (o !== undefined && o !== obj) await this.blobs.delete(o).catch(() => {});
+    return revision;
   }
 
   /**

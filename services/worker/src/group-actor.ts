@@ -100,7 +100,7 @@ export function unpackGroupRecord(bytes: Uint8Array): GroupRecord {
 /** The KV value of a group's record: its bytes inline (`b`) or the Object Store object holding them. */
 type RecordEnvelope = { v: 1; b?: Uint8Array; obj?: string };
 
-function landedRecordObj(value: Uint8Array): string | undefined {
+function recordObj(value: Uint8Array): string | undefined {
   return (packr.unpack(value) as RecordEnvelope | null)?.obj;
 }
 
@@ -319,9 +319,7 @@ export async function checkpointGroup(ctx: ActorContext, state: GroupActorState,
     }
     const value = packr.pack((obj === undefined ? { v: 1, b: bytes } : { v: 1, obj }) satisfies RecordEnvelope);
     const key = groupRecordKey(state.group);
-    const replaced = new Set([state.obj]);
-    state.rev = await ctx.store.write(key, value, state.rev, (landed) => replaced.add(landedRecordObj(landed)));
-    for (const o of replaced) if (o !== undefined && o !== obj) await ctx.store.blobs.delete(o).catch(() => {});
+    state.rev = await ctx.store.writeReplacing(key, value, state.rev, obj, state.obj, recordObj);
     state.obj = obj;
     state.pending = 0;
     state.checkpointAt = now();

@@ -220,19 +220,12 @@ export class LeaseManager {
    * its own id, a re-acquisition a new epoch): adopt its revision and renew from it.
    */
   async #adopt(p: number, h: Held): Promise<boolean> {
-    try {
-      const e = await this.kv.get(leaseKey(p));
-      if (e === null || e.value.length === 0) return false;
-      const v = readLease(e.value);
-      if (v.owner !== this.o.workerId || v.epoch !== h.epoch || this.#held.get(p) !== h) return false;
-      const retryAt = this.now();
-      h.revision = await this.kv.update(leaseKey(p), this.#value(h.epoch), e.revision);
-      this.#renewed(h, retryAt);
-      this.log.log('info', 'lease_renewal_recovered', { partition: p, revision: h.revision });
-      return true;
-    } catch {
-      return false;
-    }
+    const renewed = await this.#renewOwnEntry(p, (epoch) => epoch === h.epoch && this.#held.get(p) === h);
+    if (renewed === null) return false;
+    h.revision = renewed.revision;
+    this.#renewed(h, renewed.sentAt);
+    this.log.log('info', 'lease_renewal_recovered', { partition: p, revision: h.revision });
+    return true;
   }
 
   /**
@@ -241,14 +234,23 @@ export class LeaseManager {
    * nobody else holds the lease: renew it at its revision and take it (without this the partition
    * would stay unowned until that entry expired, a whole TTL).
    */
-  async #adoptCreate(p: number): Promise<{ revision: number; epoch: number; sentAt: number } | null> {
+  #adoptCreate(p: number): Promise<{ revision: number; epoch: number; sentAt: number } | null> {
     const epochs = this.#uncertainCreates.get(p);
-    if (epochs === undefined) return null;
+    if (epochs === undefined) return Promise.resolve(null);
+    return this.#renewOwnEntry(p, (epoch) => epochs.has(epoch) && !this.#held.has(p));
+  }
+
+  /**
+   * Lease p's entry, when it holds this worker's id and an epoch `ours` accepts (a write of this
+   * worker whose reply was lost but that landed), renewed at its revision; null otherwise or on
+   * any failure.
+   */
+  async #renewOwnEntry(p: number, ours: (epoch: number) => boolean): Promise<{ revision: number; epoch: number; sentAt: number } | null> {
     try {
       const e = await this.kv.get(leaseKey(p));
       if (e === null || e.value.length === 0) return null;
       const v = readLease(e.value);
-      if (v.owner !== this.o.workerId || !epochs.has(v.epoch) || this.#held.has(p)) return null;
+      if (v.owner !== this.o.workerId || !ours(v.epoch)) return null;
       const sentAt = this.now();
       const revision = await this.kv.update(leaseKey(p), this.#value(v.epoch), e.revision);
       return { revision, epoch: v.epoch, sentAt };

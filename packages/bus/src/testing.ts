@@ -93,3 +93,29 @@ export function withLostReplies(kv: KvStore, lostReply: (key: string) => BusErro
     watch: (o) => kv.watch(o),
   };
 }
+
+/** Written writes per key, and which of them lost their reply (see lostRepliesAt). */
+export interface LostReplies {
+  /** Writes that landed, per key. */
+  readonly writes: Map<string, number>;
+  /** Of those, the ones whose reply was lost, per key. */
+  readonly lost: Map<string, number>;
+  /** For withLostReplies / KvFaults.lostReply. */
+  lostReply(key: string): BusError | undefined;
+}
+
+/** Loses the reply of the writes of each key numbered in `lostAt(key)` (1 = its first write that lands), with BUS_ERR_TIMEOUT. */
+export function lostRepliesAt(lostAt: (key: string) => readonly number[]): LostReplies {
+  const writes = new Map<string, number>();
+  const lost = new Map<string, number>();
+  return {
+    writes, lost,
+    lostReply: (k) => {
+      const n = (writes.get(k) ?? 0) + 1;
+      writes.set(k, n);
+      if (!lostAt(k).includes(n)) return undefined;
+      lost.set(k, (lost.get(k) ?? 0) + 1);
+      return new BusError(BUS_ERR.TIMEOUT, `KV write ${k}: reply lost (injected)`);
+    },
+  };
+}

@@ -3,8 +3,8 @@
 // and the fence (canWrite) closing by the worker's own clock.
 
 import { afterEach, describe, expect, test } from 'vitest';
-import { BUS_ERR, BusError, InProcTransport, type KvStore } from '@carousel/bus';
-import { withLostReplies } from '@carousel/bus/testing';
+import { InProcTransport, type KvStore } from '@carousel/bus';
+import { lostRepliesAt, withLostReplies } from '@carousel/bus/testing';
 import { LeaseManager, leaseKey, readLease } from './leases.ts';
 import { createLogger } from './log.ts';
 
@@ -123,18 +123,10 @@ describe('partition leases', () => {
     for (let p = 0; p < P; p++) expect(m.canWrite(p)).toBe(true);
   });
 
-  /** The bucket with the `nth` writes of each key in `keys` (1 = its create) landing without a reply. */
-  async function lossyBucket(lose: Record<string, number>): Promise<{ kv: KvStore; lost: string[] }> {
-    const writes = new Map<string, number>();
-    const lost: string[] = [];
-    const kv = withLostReplies(await bucket(), (k) => {
-      const n = (writes.get(k) ?? 0) + 1;
-      writes.set(k, n);
-      if (lose[k] !== n) return undefined;
-      lost.push(k);
-      return new BusError(BUS_ERR.TIMEOUT, `${k}: reply lost (injected)`);
-    });
-    return { kv, lost };
+  /** The bucket with the `nth` writes of each key in `lose` (1 = its create) landing without a reply. */
+  async function lossyBucket(lose: Record<string, number>): Promise<{ kv: KvStore; lost: Map<string, number> }> {
+    const { lost, lostReply } = lostRepliesAt((k) => (lose[k] === undefined ? [] : [lose[k]]));
+    return { kv: withLostReplies(await bucket(), lostReply), lost };
   }
 
   test('a renewal whose reply was lost but which landed keeps the lease: not reported lost, the fence open again', async () => {
@@ -142,7 +134,7 @@ describe('partition leases', () => {
     const a = manager(kv, 'a');
     a.m.start();
     await until(() => a.m.owned().length === P);
-    await until(() => lost.length === 1);
+    await until(() => lost.size === 1);
     await new Promise((r) => setTimeout(r, 3 * HB));
     expect(a.events.filter((e) => e.startsWith('!'))).toEqual([]);
     expect(a.m.owned()).toContain(3);
@@ -160,7 +152,7 @@ describe('partition leases', () => {
     }, log);
     stop.push(() => m.close());
     m.start();
-    await until(() => lost.length === 1);
+    await until(() => lost.size === 1);
     const landed = readLease((await kv.get(leaseKey(5)))!.value);
     expect(landed.owner).toBe('a');
     await until(() => m.owned().length === P);

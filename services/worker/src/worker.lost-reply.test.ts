@@ -7,8 +7,8 @@
 
 import { Packr } from 'msgpackr';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BUS_ERR, BusError, InProcTransport } from '@carousel/bus';
-import { withKvFaults } from '@carousel/bus/testing';
+import { InProcTransport } from '@carousel/bus';
+import { lostRepliesAt, withKvFaults } from '@carousel/bus/testing';
 import { encodeSample } from '@carousel/protocol';
 import { groupModelBytes, groupRecordKey, replayGroup, unpackGroupRecord } from './group-actor.ts';
 import { groupSubjects, parseGroups } from './groups.ts';
@@ -23,24 +23,6 @@ const CFG = { model: { hidden: 6, seed: 5 } };
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-/** Faults for carousel_state: the writes of each key numbered in `lostAt(key)` land without a reply. */
-function lostReplies(lostAt: (key: string) => readonly number[]): { writes: Map<string, number>; lost: Map<string, number>; faults: Parameters<typeof withKvFaults>[2] } {
-  const writes = new Map<string, number>();
-  const lost = new Map<string, number>();
-  return {
-    writes, lost,
-    faults: {
-      lostReply: (k) => {
-        const n = (writes.get(k) ?? 0) + 1;
-        writes.set(k, n);
-        if (!lostAt(k).includes(n)) return undefined;
-        lost.set(k, (lost.get(k) ?? 0) + 1);
-        return new BusError(BUS_ERR.TIMEOUT, `KV write carousel_state/${k}: reply lost (injected)`);
-      },
-    },
-  };
-}
-
 const xs = (stream: string): number[][] => Array.from({ length: N }, (_, i) => [Math.sin(i / 5 + stream.charCodeAt(5)), Math.cos(i / 11)]);
 
 describe('checkpoint writes whose reply is lost (in-process transport)', () => {
@@ -48,8 +30,8 @@ describe('checkpoint writes whose reply is lost (in-process transport)', () => {
     const inner = mappedInProc(P);
     // Each stream's 1st (a create) and 3rd (an update) checkpoint writes land without a reply, and
     // the 2nd write of each partition record.
-    const { writes, lost, faults } = lostReplies((k) => (k.startsWith('part.') ? [2] : [1, 3]));
-    const t = withKvFaults(inner, 'carousel_state', faults);
+    const { writes, lost, lostReply } = lostRepliesAt((k) => (k.startsWith('part.') ? [2] : [1, 3]));
+    const t = withKvFaults(inner, 'carousel_state', { lostReply });
     const w = await startOwningWorker(cleanup, inner, t, {
       partitions: P, leaseTtlMs: 5_000, heartbeatMs: 50, workerId: 'lost',
       idleMs: 600_000, checkpointEverySamples: 8, checkpointEveryMs: 3_600_000, stream: CFG,
@@ -81,8 +63,8 @@ describe('checkpoint writes whose reply is lost (in-process transport)', () => {
     const gs = groupSubjects('carousel', P2);
     const inner = new InProcTransport({ mappings: { 'carousel.in.*': `carousel.p.{{partition(${P2},1)}}.{{wildcard(1)}}`, [gs.mapping.source]: gs.mapping.destination } });
     const key = groupRecordKey('pumps');
-    const { lost, faults } = lostReplies((k) => (k === key ? [1, 3] : []));
-    const w = await startOwningWorker(cleanup, inner, withKvFaults(inner, 'carousel_state', faults), {
+    const { lost, lostReply } = lostRepliesAt((k) => (k === key ? [1, 3] : []));
+    const w = await startOwningWorker(cleanup, inner, withKvFaults(inner, 'carousel_state', { lostReply }), {
       partitions: P2, leaseTtlMs: 5_000, heartbeatMs: 50, workerId: 'lost-g',
       idleMs: 600_000, checkpointEverySamples: 8, checkpointEveryMs: 3_600_000, groups,
     });

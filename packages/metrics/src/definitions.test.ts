@@ -35,6 +35,7 @@ const WORKER_TYPES: [string, string][] = [
   ['carousel_worker_checkpoint_seconds', 'histogram'],
   ['carousel_worker_checkpoint_bytes', 'histogram'],
   ['carousel_worker_checkpoint_failures_total', 'counter'],
+  ['carousel_worker_checkpoint_deferrals_total', 'counter'],
   ['carousel_worker_lease_changes_total', 'counter'],
   ['carousel_worker_consumer_lag_messages', 'gauge'],
   ['carousel_worker_model_refused_updates_total', 'counter'],

@@ -37,6 +37,8 @@ export interface WorkerMetrics {
   readonly checkpointBytes: Histogram<P>;
   /** Checkpoint writes that failed, by partition and `code` (CHECKPOINT_FAILURE_CODES via codeLabel). */
   readonly checkpointFailures: Counter<P | 'code'>;
+  /** Periodic checkpoints put off because the checkpoint byte budget was spent, by partition (once per sample that found one due). */
+  readonly checkpointDeferrals: Counter<P>;
   /** Partition leases taken or lost, by partition. */
   readonly leaseChanges: Counter<P>;
   /**
@@ -96,6 +98,7 @@ export function workerMetrics(registry: Registry): WorkerMetrics {
     checkpointSeconds: histogram('carousel_worker_checkpoint_seconds', 'Seconds per checkpoint write.', CHECKPOINT_SECONDS_BUCKETS),
     checkpointBytes: histogram('carousel_worker_checkpoint_bytes', 'Bytes per checkpoint record.', CHECKPOINT_BYTES_BUCKETS),
     checkpointFailures: counter('carousel_worker_checkpoint_failures_total', 'Checkpoint writes that failed, by code.', ['partition', 'code'] as const),
+    checkpointDeferrals: counter('carousel_worker_checkpoint_deferrals_total', 'Periodic checkpoints put off by the checkpoint byte budget.', p),
     leaseChanges: counter('carousel_worker_lease_changes_total', 'Partition leases taken or lost.', p),
     consumerLag: gauge('carousel_worker_consumer_lag_messages', 'Stream last sequence minus the partition consumer\'s last delivered sequence.'),
     modelRefused: counter('carousel_worker_model_refused_updates_total', 'Model updates the learner refused.', p),

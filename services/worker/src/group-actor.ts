@@ -16,6 +16,7 @@ import {
 } from '@carousel/protocol';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import { groupKey, type GroupSpec } from './groups.ts';
+import { periodicCheckpoint } from './checkpoint-budget.ts';
 import { checkpointFailureLabels, pl } from './metrics.ts';
 import { streamBehaviour, wireConfig, type ActorContext, type ActorMsg, type StreamActorState } from './stream-actor.ts';
 import type { StreamConfig } from './stream-config.ts';
@@ -64,6 +65,8 @@ export interface GroupActorState {
   obj: string | undefined;
   pending: number;
   checkpointAt: number;
+  /** Size of the last record written, bytes (what the next periodic one is charged). */
+  checkpointBytes?: number;
   reply: ControlReply | null;
 }
 
@@ -287,9 +290,8 @@ function sample(ctx: ActorContext, state: GroupActorState, msg: GroupSampleMsg):
     metrics.alerts.inc(labels);
   }
   metrics.stepSeconds.observe(labels, pt);
-  if (state.pending >= ctx.checkpointEverySamples || now() - state.checkpointAt >= ctx.checkpointEveryMs) {
-    return checkpointGroup(ctx, state, 'periodic').then(() => state);
-  }
+  const charge = periodicCheckpoint(ctx, state);
+  if (charge !== null) return checkpointGroup(ctx, state, 'periodic', charge).then(() => state);
   return state;
 }
 
@@ -301,12 +303,26 @@ function refuse(ctx: ActorContext, state: GroupActorState, member: string, js: n
   return state;
 }
 
-/** Writes the group's record (fenced: lease + KV revision). Never throws. */
-export async function checkpointGroup(ctx: ActorContext, state: GroupActorState, reason: string): Promise<boolean> {
+/**
+ * Writes the group's record (fenced: lease + KV revision). Never throws. `charged`: what the
+ * checkpoint budget was charged for it up front (periodic ones); the bytes written are settled.
+ */
+export async function checkpointGroup(ctx: ActorContext, state: GroupActorState, reason: string, charged = 0): Promise<boolean> {
+  let written = 0;
+  try {
+    written = await writeGroupRecord(ctx, state, reason);
+    return written > 0;
+  } finally {
+    ctx.budget.settle(charged, written);
+  }
+}
+
+/** checkpointGroup()'s write: the bytes written, 0 when it failed. */
+async function writeGroupRecord(ctx: ActorContext, state: GroupActorState, reason: string): Promise<number> {
   const { metrics } = ctx;
   if (!ctx.canWrite(state.partition) || state.gen !== ctx.genOf(state.partition)) {
     metrics.checkpointFailures.inc(checkpointFailureLabels(state.partition));
-    return false;
+    return 0;
   }
   const js = state.js;
   const t0 = now();
@@ -323,17 +339,18 @@ export async function checkpointGroup(ctx: ActorContext, state: GroupActorState,
     state.obj = obj;
     state.pending = 0;
     state.checkpointAt = now();
+    state.checkpointBytes = bytes.length;
     metrics.checkpointsWritten.inc({ store: obj === undefined ? 'kv' : 'object' });
     metrics.checkpointBytes.observe(pl(state.partition), bytes.length);
     metrics.checkpointSeconds.observe(pl(state.partition), (now() - t0) / 1000);
     ctx.covered(state.partition, state.gen, groupKey(state.group), js);
-    return true;
+    return bytes.length;
   } catch (e) {
     const fenced = isBusError(e) && e.code === BUS_ERR.REVISION;
     metrics.checkpointFailures.inc(checkpointFailureLabels(state.partition, e));
     ctx.log.log('warn', 'checkpoint_failed', { group: state.group, reason, fenced, error: e });
     if (fenced) state.gen = -1;
-    return false;
+    return 0;
   }
 }
 

@@ -22,6 +22,12 @@ export const DEFAULT_HEARTBEAT_MS = 2_000;
 export const DEFAULT_CHECKPOINT_EVERY_SAMPLES = 1_000;
 /** ... or on the first sample this long after its last checkpoint, ms. */
 export const DEFAULT_CHECKPOINT_EVERY_MS = 30_000;
+/**
+ * Bytes per second that periodic checkpoints may write (a token bucket holding at most one second's
+ * worth); due checkpoints wait their turn beyond it. 8 MiB/s lets 1,000 streams of ~170 KB keep the
+ * 30 s period; 10,000 streams then checkpoint about every 200 s. 0: no limit.
+ */
+export const DEFAULT_CHECKPOINT_BYTES_PER_SEC = 8 * 1024 * 1024;
 /** Stream actors held in memory at once (least recently used idle ones passivate). */
 export const DEFAULT_MAX_ACTIVE = 10_000;
 /** An actor idle this long passivates to its checkpoint, ms. */
@@ -66,6 +72,8 @@ export interface WorkerOptions {
   checkpointEverySamples: number;
   /** Checkpoint when this long has passed since the last one, ms (default DEFAULT_CHECKPOINT_EVERY_MS). */
   checkpointEveryMs: number;
+  /** Byte budget of periodic checkpoints, bytes/s; 0 no limit (default DEFAULT_CHECKPOINT_BYTES_PER_SEC). */
+  checkpointBytesPerSec: number;
   /** Actors in memory at once (default DEFAULT_MAX_ACTIVE). */
   maxActive: number;
   /** Idle passivation, ms; 0 disables (default DEFAULT_IDLE_MS). */
@@ -106,6 +114,7 @@ export function defaultWorkerOptions(): WorkerOptions {
     heartbeatMs: DEFAULT_HEARTBEAT_MS,
     checkpointEverySamples: DEFAULT_CHECKPOINT_EVERY_SAMPLES,
     checkpointEveryMs: DEFAULT_CHECKPOINT_EVERY_MS,
+    checkpointBytesPerSec: DEFAULT_CHECKPOINT_BYTES_PER_SEC,
     maxActive: DEFAULT_MAX_ACTIVE,
     idleMs: DEFAULT_IDLE_MS,
     maxMailbox: DEFAULT_MAX_MAILBOX,
@@ -136,6 +145,7 @@ export function parseWorkerOptions(opts: WorkerOptionsInput = {}): Readonly<Work
   int('heartbeatMs', o.heartbeatMs, 50, Math.floor(o.leaseTtlMs / 3));
   int('checkpointEverySamples', o.checkpointEverySamples, 1, 1e9);
   int('checkpointEveryMs', o.checkpointEveryMs, 1, 1e9);
+  int('checkpointBytesPerSec', o.checkpointBytesPerSec, 0, 1e12);
   int('maxActive', o.maxActive, 1, 1e7);
   int('idleMs', o.idleMs, 0, 1e9);
   int('maxMailbox', o.maxMailbox, 1, 1e7);

@@ -13,6 +13,7 @@ import {
   PROTOCOL_VERSION, SeqGuard, decodeSample, encodeAlert, encodePrediction, encodeReject,
   type ControlReply, type ControlRequest, type ModelConfig, type Reject, type Subjects,
 } from '@carousel/protocol';
+import { periodicCheckpoint, type CheckpointBudget } from './checkpoint-budget.ts';
 import { CheckpointStore, type CheckpointBody } from './checkpoint.ts';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
@@ -57,6 +58,8 @@ export interface StreamActorState {
   /** Samples applied since the last checkpoint; when it was written (ms). */
   pending: number;
   checkpointAt: number;
+  /** Size of the last checkpoint written, bytes (what the next periodic one is charged). */
+  checkpointBytes?: number;
   /** Reply of the last control turn (read by ask). */
   reply: ControlReply | null;
 }
@@ -71,6 +74,8 @@ export interface ActorContext {
   readonly defaults: Readonly<StreamConfig>;
   readonly checkpointEverySamples: number;
   readonly checkpointEveryMs: number;
+  /** The byte budget of periodic checkpoints (checkpoint-budget.ts). */
+  readonly budget: CheckpointBudget;
   partitionOf(stream: string): number;
   /** Current ownership generation of a partition; -1 when not owned. */
   genOf(partition: number): number;
@@ -234,9 +239,8 @@ function sample(ctx: ActorContext, state: StreamActorState, msg: Extract<ActorMs
     metrics.alerts.inc(labels);
   }
   metrics.stepSeconds.observe(labels, pt);
-  if (state.pending >= ctx.checkpointEverySamples || now() - state.checkpointAt >= ctx.checkpointEveryMs) {
-    return checkpoint(ctx, state, 'periodic').then(() => state);
-  }
+  const charge = periodicCheckpoint(ctx, state);
+  if (charge !== null) return checkpoint(ctx, state, 'periodic', charge).then(() => state);
   return state;
 }
 
@@ -250,13 +254,27 @@ function refuse(ctx: ActorContext, state: StreamActorState, js: number, reject: 
   return state;
 }
 
-/** Writes the stream's checkpoint if the fence allows. Never throws: failures are counted and logged. */
-export async function checkpoint(ctx: ActorContext, state: StreamActorState, reason: string): Promise<boolean> {
+/**
+ * Writes the stream's checkpoint if the fence allows. Never throws: failures are counted and logged.
+ * `charged`: what the budget was charged for it up front (periodic ones); the bytes written are settled.
+ */
+export async function checkpoint(ctx: ActorContext, state: StreamActorState, reason: string, charged = 0): Promise<boolean> {
+  let written = 0;
+  try {
+    written = await writeCheckpoint(ctx, state, reason);
+    return written > 0;
+  } finally {
+    ctx.budget.settle(charged, written);
+  }
+}
+
+/** checkpoint()'s write: the bytes written, 0 when it failed. */
+async function writeCheckpoint(ctx: ActorContext, state: StreamActorState, reason: string): Promise<number> {
   const { metrics } = ctx;
   const allowed = (): boolean => ctx.canWrite(state.partition) && state.gen === ctx.genOf(state.partition);
   if (!allowed()) {
     metrics.checkpointFailures.inc(checkpointFailureLabels(state.partition));
-    return false;
+    return 0;
   }
   const js = state.js;
   const t0 = now();
@@ -266,23 +284,24 @@ export async function checkpoint(ctx: ActorContext, state: StreamActorState, rea
     const saved = await ctx.store.save({ stream: state.stream, mv: state.mv, js, seq: state.seq }, body, state.rev, state.obj);
     if (saved === null) {
       metrics.checkpointFailures.inc(checkpointFailureLabels(state.partition));
-      return false;
+      return 0;
     }
     state.rev = saved.revision;
     state.obj = saved.obj;
     state.pending = 0;
     state.checkpointAt = now();
+    state.checkpointBytes = saved.bytes;
     metrics.checkpointsWritten.inc({ store: saved.obj === undefined ? 'kv' : 'object' });
     metrics.checkpointBytes.observe(pl(state.partition), saved.bytes);
     metrics.checkpointSeconds.observe(pl(state.partition), (now() - t0) / 1000);
     ctx.covered(state.partition, state.gen, state.stream, js);
-    return true;
+    return saved.bytes;
   } catch (e) {
     const fenced = isBusError(e) && e.code === BUS_ERR.REVISION;
     metrics.checkpointFailures.inc(checkpointFailureLabels(state.partition, e));
     ctx.log.log('warn', 'checkpoint_failed', { stream: state.stream, reason, fenced, error: e });
     if (fenced) state.gen = -1; // someone else wrote it: reload before the next message
-    return false;
+    return 0;
   }
 }
 

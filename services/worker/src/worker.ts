@@ -6,6 +6,7 @@
 import { ActorSystem, type ActorCounters } from '@carousel/actors';
 import { NatsTransport, type Subscription, type Transport } from '@carousel/bus';
 import { createSubjects, parseOptions as parseProtocolOptions, type Subjects } from '@carousel/protocol';
+import { CheckpointBudget } from './checkpoint-budget.ts';
 import { CheckpointStore } from './checkpoint.ts';
 import { startMetricsServer, type MetricsServer } from '@carousel/metrics';
 import { LeaseManager } from './leases.ts';
@@ -118,6 +119,7 @@ export class Worker {
       workerBehaviour({
         transport: t, subjects: this.subjects, store, metrics: this.metrics, log: this.log, defaults: o.stream,
         checkpointEverySamples: o.checkpointEverySamples, checkpointEveryMs: o.checkpointEveryMs,
+        budget: new CheckpointBudget(o.checkpointBytesPerSec),
         partitionOf: (key) => partitionOfKey(key, o.partitions),
         genOf: (p) => this.#runners.get(p)?.gen ?? -1,
         canWrite: (p) => this.#leases?.canWrite(p) ?? false,

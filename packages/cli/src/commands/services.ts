@@ -31,6 +31,7 @@ function worker(): Row[] {
     ['heartbeat-ms', 'CAROUSEL_HEARTBEAT_MS', 'lease renewal period, ms', String(d.heartbeatMs)],
     ['checkpoint-every', 'CAROUSEL_CHECKPOINT_EVERY', 'checkpoint a stream every N samples', String(d.checkpointEverySamples)],
     ['checkpoint-every-ms', 'CAROUSEL_CHECKPOINT_EVERY_MS', 'or when this long has passed, ms', String(d.checkpointEveryMs)],
+    ['checkpoint-bytes-per-sec', 'CAROUSEL_CHECKPOINT_BYTES_PER_SEC', 'byte budget of those periodic checkpoints, bytes/s (0: no limit)', String(d.checkpointBytesPerSec)],
     ['max-active', 'CAROUSEL_MAX_ACTIVE', 'streams held in memory at once (least recently used passivate)', String(d.maxActive)],
     ['idle-ms', 'CAROUSEL_IDLE_MS', 'passivate a stream idle this long, ms (0: never)', String(d.idleMs)],
     ['max-mailbox', 'CAROUSEL_MAX_MAILBOX', 'samples queued per stream', String(d.maxMailbox)],

@@ -1,0 +1,95 @@
+// The byte budget of periodic checkpoints. Every stream checkpoints every N samples or T ms; with
+// thousands of streams that alone can ask more of the KV store than it can take (10,000 streams of
+// ~170 KB every 30 s is ~57 MB/s: nats-server grew to 6 GB and dropped the worker as a slow
+// consumer). A token bucket refilled at `bytesPerSec` (at most one second's worth banked) lets a
+// periodic checkpoint start only while the bucket is not empty, charging the expected size up front
+// and settling the difference once the write is done. A stream whose checkpoint was put off keeps its
+// unsaved samples (its partition record still replays them after a crash) and asks again at its next
+// sample, so the streams that apply the most samples, whose replay would cost most, ask most often.
+// Checkpoints that must be written (passivation, drain, release, snapshot requests) never wait: they
+// only spend from the bucket, which delays the periodic ones after them.
+
+import { pl } from './metrics.ts';
+
+/** The bucket; `bytesPerSec` 0 means no limit. */
+export class CheckpointBudget {
+  readonly #rate: number;
+  readonly #clock: () => number;
+  #tokens: number;
+  #at: number;
+  /** Mean size of the checkpoints written so far (the charge of a stream's first one), bytes. */
+  #mean = 64 * 1024;
+
+  constructor(bytesPerSec: number, clock: () => number = () => performance.now()) {
+    this.#rate = bytesPerSec;
+    this.#clock = clock;
+    this.#tokens = bytesPerSec;
+    this.#at = clock();
+  }
+
+  get unlimited(): boolean {
+    return this.#rate === 0;
+  }
+
+  /** Bytes in the bucket now (negative while a charge overshot it). */
+  get tokens(): number {
+    this.#refill();
+    return this.#tokens;
+  }
+
+  /**
+   * May a periodic checkpoint start now? If so it is charged `expected` bytes (the stream's last
+   * checkpoint size, or the mean when it has none) and the caller must settle() it.
+   */
+  tryTake(expected: number | undefined): number | null {
+    if (this.unlimited) return 0;
+    this.#refill();
+    if (this.#tokens <= 0) return null;
+    const charge = expected ?? this.#mean;
+    this.#tokens -= charge;
+    return charge;
+  }
+
+  /** Records a write of `written` bytes (0: nothing written) that was charged `charged` up front. */
+  settle(charged: number, written: number): void {
+    if (written > 0) this.#mean += (written - this.#mean) / 16;
+    if (this.unlimited) return;
+    this.#refill();
+    this.#tokens += charged - written;
+  }
+
+  #refill(): void {
+    const t = this.#clock();
+    this.#tokens = Math.min(this.#rate, this.#tokens + ((t - this.#at) / 1000) * this.#rate);
+    this.#at = t;
+  }
+}
+
+/** What periodicCheckpoint reads of the worker. */
+export interface PeriodicCheckpoints {
+  readonly checkpointEverySamples: number;
+  readonly checkpointEveryMs: number;
+  readonly budget: CheckpointBudget;
+  readonly metrics: { readonly checkpointDeferrals: { inc(labels: { partition: string }): void } };
+}
+
+/** What periodicCheckpoint reads of an actor (a stream's or a group's). */
+export interface Checkpointed {
+  readonly partition: number;
+  /** Samples applied since the last checkpoint, and when that was written (performance.now() ms). */
+  readonly pending: number;
+  readonly checkpointAt: number;
+  /** Size of the last checkpoint written, bytes (undefined before the first). */
+  readonly checkpointBytes?: number;
+}
+
+/**
+ * After a sample: null when no checkpoint is due or the budget puts the due one off (counted in
+ * checkpointDeferrals); else the bytes charged for it, to pass to the write, which settles them.
+ */
+export function periodicCheckpoint(ctx: PeriodicCheckpoints, state: Checkpointed, t: number = performance.now()): number | null {
+  if (state.pending < ctx.checkpointEverySamples && t - state.checkpointAt < ctx.checkpointEveryMs) return null;
+  const charge = ctx.budget.tryTake(state.checkpointBytes);
+  if (charge === null) ctx.metrics.checkpointDeferrals.inc(pl(state.partition));
+  return charge;
+}

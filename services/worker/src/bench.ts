@@ -91,6 +91,10 @@ export interface BenchWorkerResult {
   passivatedWhileTimed: number;
   /** Checkpoints the worker wrote during the throughput and latency phases (its own schedule). */
   checkpointsWhileTimed: number;
+  /** Samples during those phases that found a periodic checkpoint due and the byte budget spent. */
+  deferralsWhileTimed: number;
+  /** nats-server's peak resident memory over the run, bytes (set by the bench section, which owns the server). */
+  natsPeakRssBytes?: number;
   /** Throughput phase: samples per second of the worker process's own CPU time (user + system), i.e. with a core to itself. */
   samplesPerCpuSecond: number;
   /** Throughput phase: the worker process's CPU time over the phase's wall time (1 = one core throughout). */
@@ -112,6 +116,8 @@ interface Counters {
   passivatedTotal: number;
   /** Checkpoints written (carousel_worker_checkpoints_total). */
   checkpoints: number;
+  /** Periodic checkpoints put off by the byte budget (carousel_worker_checkpoint_deferrals_total). */
+  deferrals: number;
   /** CPU time (user + system) of the worker process so far, µs. */
   cpuMicros: number;
 }
@@ -314,6 +320,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       checkpointBytes: ckpt?.value.length ?? 0,
       passivatedWhileTimed: c1.passivatedTotal - c0.passivatedTotal,
       checkpointsWhileTimed: c1.checkpoints - c0.checkpoints,
+      deferralsWhileTimed: c1.deferrals - c0.deferrals,
       producerShare,
       samplesPerCpuSecond,
       workerCpuShare,
@@ -392,10 +399,10 @@ async function serve(o: ServeOptions): Promise<void> {
       out(JSON.stringify({ heapUsed: m.heapUsed, external: m.external, rss: m.rss }));
     } else if (cmd === 'counters') {
       const c = worker.actorCounters();
-      void worker.metrics.checkpointsWritten.get().then((m) => {
-        const checkpoints = m.values.reduce((a, v) => a + v.value, 0);
+      const sum = (m: { values: { value: number }[] }): number => m.values.reduce((a, v) => a + v.value, 0);
+      void Promise.all([worker.metrics.checkpointsWritten.get(), worker.metrics.checkpointDeferrals.get()]).then(([w, d]) => {
         const cpu = process.cpuUsage();
-        out(JSON.stringify({ active: c.active, passivatedTotal: c.passivatedTotal, checkpoints, cpuMicros: cpu.user + cpu.system }));
+        out(JSON.stringify({ active: c.active, passivatedTotal: c.passivatedTotal, checkpoints: sum(w), deferrals: sum(d), cpuMicros: cpu.user + cpu.system }));
       });
     } else if (cmd === 'hops-on') {
       hops.start();

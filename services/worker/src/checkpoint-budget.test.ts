@@ -36,6 +36,8 @@ describe('CheckpointBudget', () => {
     b.settle(0, 1500); // a checkpoint that must be written (passivation, drain) spends without asking
     expect(b.tokens).toBe(-600);
     expect(b.tryTake(1)).toBeNull();
+    for (let i = 0; i < 100; i++) b.settle(0, 1500); // a passivation wave: the debt stops at one second
+    expect(b.tokens).toBe(-1000);
   });
 
   test('a stream without a previous checkpoint is charged the running mean of the sizes written', () => {

@@ -7,7 +7,7 @@
 // unsaved samples (its partition record still replays them after a crash) and asks again at its next
 // sample, so the streams that apply the most samples, whose replay would cost most, ask most often.
 // Checkpoints that must be written (passivation, drain, release, snapshot requests) never wait: they
-// only spend from the bucket, which delays the periodic ones after them.
+// only spend from the bucket, down to one second's worth of debt, which delays the periodic ones after them.
 
 import { pl } from './metrics.ts';
 
@@ -55,7 +55,9 @@ export class CheckpointBudget {
     if (written > 0) this.#mean += (written - this.#mean) / 16;
     if (this.unlimited) return;
     this.#refill();
-    this.#tokens += charged - written;
+    // A wave of writes that must be made (10,000 passivations) would otherwise stop periodic
+    // checkpoints for as long as the wave took at the budget's rate: the debt is capped at one second.
+    this.#tokens = Math.max(-this.#rate, this.#tokens + charged - written);
   }
 
   #refill(): void {

@@ -67,6 +67,17 @@ export class CheckpointBudget {
   }
 }
 
+/** Runs a checkpoint write (resolving to its bytes, 0 when it failed), then settles `charged`; true when written. */
+export async function settledWrite(budget: CheckpointBudget, charged: number, write: () => Promise<number>): Promise<boolean> {
+  let written = 0;
+  try {
+    written = await write();
+    return written > 0;
+  } finally {
+    budget.settle(charged, written);
+  }
+}
+
 /** What periodicCheckpoint reads of the worker. */
 export interface PeriodicCheckpoints {
   readonly checkpointEverySamples: number;

@@ -16,7 +16,7 @@ import {
 } from '@carousel/protocol';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import { groupKey, type GroupSpec } from './groups.ts';
-import { periodicCheckpoint } from './checkpoint-budget.ts';
+import { periodicCheckpoint, settledWrite } from './checkpoint-budget.ts';
 import { checkpointFailureLabels, pl } from './metrics.ts';
 import { streamBehaviour, wireConfig, type ActorContext, type ActorMsg, type StreamActorState } from './stream-actor.ts';
 import type { StreamConfig } from './stream-config.ts';
@@ -307,14 +307,8 @@ function refuse(ctx: ActorContext, state: GroupActorState, member: string, js: n
  * Writes the group's record (fenced: lease + KV revision). Never throws. `charged`: what the
  * checkpoint budget was charged for it up front (periodic ones); the bytes written are settled.
  */
-export async function checkpointGroup(ctx: ActorContext, state: GroupActorState, reason: string, charged = 0): Promise<boolean> {
-  let written = 0;
-  try {
-    written = await writeGroupRecord(ctx, state, reason);
-    return written > 0;
-  } finally {
-    ctx.budget.settle(charged, written);
-  }
+export function checkpointGroup(ctx: ActorContext, state: GroupActorState, reason: string, charged = 0): Promise<boolean> {
+  return settledWrite(ctx.budget, charged, () => writeGroupRecord(ctx, state, reason));
 }
 
 /** checkpointGroup()'s write: the bytes written, 0 when it failed. */

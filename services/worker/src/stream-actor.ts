@@ -13,7 +13,7 @@ import {
   PROTOCOL_VERSION, SeqGuard, decodeSample, encodeAlert, encodePrediction, encodeReject,
   type ControlReply, type ControlRequest, type ModelConfig, type Reject, type Subjects,
 } from '@carousel/protocol';
-import { periodicCheckpoint, type CheckpointBudget } from './checkpoint-budget.ts';
+import { periodicCheckpoint, settledWrite, type CheckpointBudget } from './checkpoint-budget.ts';
 import { CheckpointStore, type CheckpointBody } from './checkpoint.ts';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
@@ -258,14 +258,8 @@ function refuse(ctx: ActorContext, state: StreamActorState, js: number, reject: 
  * Writes the stream's checkpoint if the fence allows. Never throws: failures are counted and logged.
  * `charged`: what the budget was charged for it up front (periodic ones); the bytes written are settled.
  */
-export async function checkpoint(ctx: ActorContext, state: StreamActorState, reason: string, charged = 0): Promise<boolean> {
-  let written = 0;
-  try {
-    written = await writeCheckpoint(ctx, state, reason);
-    return written > 0;
-  } finally {
-    ctx.budget.settle(charged, written);
-  }
+export function checkpoint(ctx: ActorContext, state: StreamActorState, reason: string, charged = 0): Promise<boolean> {
+  return settledWrite(ctx.budget, charged, () => writeCheckpoint(ctx, state, reason));
 }
 
 /** checkpoint()'s write: the bytes written, 0 when it failed. */

@@ -5,6 +5,7 @@ import {
   CHECKPOINT_VERSION,
   decodeCheckpoint,
   encodeCheckpoint,
+  bytesToFloat64,
   float64ToBytes,
   type Checkpoint,
   type StateRecord,
@@ -212,5 +213,36 @@ describe('checkpoint errors', () => {
     expect(thrownCode(() => encodeCheckpoint({ config: null, params, streams: { s: { x: new Float32Array(2) as never } } }))).toBe(LSTM_ERR.CHECKPOINT);
     expect(thrownCode(() => encodeCheckpoint({ config: null, params, optimizer: { kind: 'sgd', step: 0, buffers: [new Float64Array(3)] } }))).toBe(LSTM_ERR.CHECKPOINT);
     expect(thrownCode(() => encodeCheckpoint({ config: null, params: [1, 2] as never }))).toBe(LSTM_ERR.CHECKPOINT);
+  });
+});
+
+describe('float64 <-> little-endian bytes', () => {
+  const values = new Float64Array([...SPECIALS, -1.5, 123456.789, Number.NaN]);
+  const viaDataView = (a: Float64Array): Uint8Array => {
+    const out = new Uint8Array(a.length * 8);
+    const dv = new DataView(out.buffer);
+    for (let i = 0; i < a.length; i++) dv.setFloat64(i * 8, a[i]!, true);
+    return out;
+  };
+
+  it('writes the bytes DataView writes little-endian, from a view at any offset, as a copy', () => {
+    const backing = new Float64Array(values.length + 3);
+    backing.set(values, 2);
+    const view = backing.subarray(2, 2 + values.length);
+    const bytes = float64ToBytes(view);
+    expect(Buffer.from(bytes).equals(Buffer.from(viaDataView(values)))).toBe(true);
+    view[0] = 42;
+    expect(bytes[0]).toBe(viaDataView(values)[0]); // not a view of the array
+  });
+
+  it('reads them back bit-exactly from an unaligned view, as a copy', () => {
+    const raw = viaDataView(values);
+    const buf = new Uint8Array(raw.length + 5);
+    buf.set(raw, 3);
+    const back = bytesToFloat64(buf.subarray(3, 3 + raw.length));
+    expect(sameBits(back, values)).toBe(true);
+    buf.fill(0);
+    expect(sameBits(back, values)).toBe(true);
+    expect(() => bytesToFloat64(buf.subarray(0, 9))).toThrow(LstmError);
   });
 });

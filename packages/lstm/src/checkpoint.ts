@@ -62,8 +62,12 @@ function fail(msg: string, detail?: unknown): never {
   throw new LstmError(LSTM_ERR.CHECKPOINT, msg, detail);
 }
 
-/** Float64Array -> its little-endian bytes. */
+/** True on a little-endian host, where a Float64Array's own bytes are the checkpoint's bytes. */
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
+/** Float64Array -> its little-endian bytes (a copy: one memcpy on a little-endian host). */
 export function float64ToBytes(a: Float64Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
   const out = new Uint8Array(a.length * 8);
   const dv = new DataView(out.buffer);
   for (let i = 0; i < a.length; i++) dv.setFloat64(i * 8, a[i], true);
@@ -73,6 +77,8 @@ export function float64ToBytes(a: Float64Array): Uint8Array {
 /** Little-endian bytes -> Float64Array; LSTM_ERR_CHECKPOINT unless the length is a multiple of 8. */
 export function bytesToFloat64(b: Uint8Array, what = 'float64 array'): Float64Array {
   if (b.length % 8 !== 0) fail(`${what}: ${b.length} bytes is not a whole number of float64 values`);
+  // A copy either way: the bytes may be a view into a buffer the caller reuses, at any alignment.
+  if (LITTLE_ENDIAN) return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   const out = new Float64Array(b.length / 8);
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   for (let i = 0; i < out.length; i++) out[i] = dv.getFloat64(i * 8, true);

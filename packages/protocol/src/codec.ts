@@ -140,7 +140,7 @@ export function encode<K extends MessageKind>(kind: K, msg: EncodableTypes[K], o
   const options = opts.options ?? DEFAULT_OPTIONS;
   const json = opts.format === 'json';
   const wire = toWire(msg as unknown as Record<string, unknown>, json, json ? 'array' : (opts.vectors ?? 'array'));
-  const ctx: ValidateContext = { options, json, seenStream: null, seenSeq: null };
+  const ctx: ValidateContext = { options, json, encoding: true, seenStream: null, seenSeq: null };
   VALIDATORS[kind](wire, ctx); // throws on anything a decoder would refuse
   const out = json ? new TextEncoder().encode(JSON.stringify(wire)) : packr.pack(wire);
   const limit = kind === 'checkpoint' ? options.maxCheckpointBytes : options.maxPayloadBytes;

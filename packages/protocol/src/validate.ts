@@ -32,6 +32,8 @@ export interface ValidateContext {
   readonly targetDim?: number;
   /** True for JSON bodies: bytes are base64 strings, vectors are arrays only. */
   json: boolean;
+  /** True when checking a message about to be encoded: its bytes are the caller's, not a transport buffer, so they are not copied. */
+  readonly encoding?: boolean;
   /** Filled in as the envelope is read, so a failure can still name the stream and seq. */
   seenStream: string | null;
   seenSeq: number | null;
@@ -168,7 +170,8 @@ function bytes(value: unknown, name: string, ctx: ValidateContext): Uint8Array {
     return fromBase64(value);
   }
   if (!(value instanceof Uint8Array)) fail(PROTO_ERR.SCHEMA, `${name} must be bin`, name);
-  return new Uint8Array(value); // a copy (Buffer.slice would be a view): the transport may reuse its buffer
+  // Decoding, a copy (Buffer.slice would be a view): the transport may reuse its buffer.
+  return ctx.encoding === true ? value : new Uint8Array(value);
 }
 
 function code(value: unknown, name: string): string {

@@ -1,9 +1,15 @@
 // The byte budget of periodic checkpoints: the bucket on a fake clock, then a worker whose every
-// sample makes a checkpoint due, writing no faster than its budget and losing nothing it put off.
+// sample makes a checkpoint due (per-stream models and a model group), writing no faster than its budget and losing nothing it put off.
 
 import { afterEach, describe, expect, test } from 'vitest';
+import { Packr } from 'msgpackr';
+import { InProcTransport } from '@carousel/bus';
+import { encodeSample } from '@carousel/protocol';
 import { CheckpointBudget, periodicCheckpoint, type Checkpointed, type PeriodicCheckpoints } from './checkpoint-budget.ts';
+import { groupModelBytes, groupRecordKey, replayGroup, unpackGroupRecord } from './group-actor.ts';
+import { groupSubjects, parseGroups } from './groups.ts';
 import { parseWorkerOptions } from './options.ts';
+import { parseStreamConfig } from './stream-config.ts';
 import { Cleanup, checkpointVsReplay, collectPredictions, mappedInProc, publishSamples, snapshotAt, startOwningWorker, until } from './test-util.ts';
 
 describe('CheckpointBudget', () => {
@@ -150,5 +156,43 @@ describe('a worker under its checkpoint budget (in-process transport)', () => {
       expect(c.samples, `${s}: samples applied`).toBe(N);
       expect(c.bitIdentical, `${s}: weights bit-identical`).toBe(true);
     }
+  }, 60_000);
+
+  test("a model group's record waits for the budget the same way, and the drained record equals one feed of every sample", async () => {
+    const P2 = 4;
+    const RATE = 60_000;
+    const groups = [{ name: 'pumps', pattern: 'pump-*', stream: { model: { hidden: 6, seed: 3, k1: 2, k2: 8 } } }];
+    const gs = groupSubjects('carousel', P2);
+    const inner = new InProcTransport({ mappings: { 'carousel.in.*': `carousel.p.{{partition(${P2},1)}}.{{wildcard(1)}}`, [gs.mapping.source]: gs.mapping.destination } });
+    const w = await startOwningWorker(cleanup, inner, inner, {
+      partitions: P2, workerId: 'budget-g', idleMs: 600_000, checkpointEverySamples: 1, checkpointEveryMs: 3_600_000,
+      checkpointBytesPerSec: RATE, groups,
+    });
+    const members = ['pump-1', 'pump-2', 'pump-3'];
+    const rounds = 40;
+    const all = Array.from({ length: rounds }, (_, i) => members.map((stream, k) => ({ stream, seq: i, x: [Math.sin(i / (3 + k)), Math.cos(i / 7)] })));
+    const out = collectPredictions(inner, members);
+    const t0 = performance.now();
+    for (const [i, round] of all.entries()) {
+      for (const s of round) await inner.jsPublish(`carousel.g.pumps.${s.stream}`, encodeSample({ v: 1, stream: s.stream, seq: s.seq, x: s.x }));
+      await until(`predictions up to ${i + 1}`, () => members.every((s) => out.get(s)!.length >= i + 1));
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const h = (await w.metrics.checkpointBytes.get()).values;
+    const bytes = h.filter((v) => v.metricName === 'carousel_worker_checkpoint_bytes_sum').reduce((a, v) => a + v.value, 0);
+    const n = h.filter((v) => v.metricName === 'carousel_worker_checkpoint_bytes_count').reduce((a, v) => a + v.value, 0);
+    const deferrals = (await w.metrics.checkpointDeferrals.get()).values.reduce((a, v) => a + v.value, 0);
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(rounds * members.length);
+    expect(deferrals).toBeGreaterThan(0);
+    expect(bytes).toBeLessThanOrEqual(RATE + RATE * seconds + 2 * (bytes / n));
+
+    await w.drain();
+    const e = (await (await inner.kv('carousel_state')).get(groupRecordKey('pumps')))!;
+    const rec = unpackGroupRecord((new Packr({ useRecords: false, moreTypes: true }).unpack(e.value) as { b: Uint8Array }).b);
+    const want = replayGroup(parseGroups(groups, parseStreamConfig())[0]!.cfg, all.flat());
+    expect(rec.n, 'samples applied').toBe(rounds * members.length);
+    expect(Buffer.from(rec.model!).equals(Buffer.from(groupModelBytes(want)!)), 'group weights bit-identical').toBe(true);
   }, 60_000);
 });

@@ -52,6 +52,8 @@ export interface BenchWorkerOptions {
   inferRequests?: number;
   /** Worker checkpointEveryMs (default: the worker's own, 30 s). */
   checkpointEveryMs?: number;
+  /** Worker checkpointBytesPerSec (default: the worker's own, 8 MiB/s; 0: no budget). */
+  checkpointBytesPerSec?: number;
   /** Progress lines (phase starts and ends), e.g. console.log; default none. */
   progress?: (line: string) => void;
 }
@@ -148,6 +150,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   const child = await WorkerChild.start({
     natsUrl: o.natsUrl, prefix, partitions: P, idleMs, ...(o.stream === undefined ? {} : { stream: o.stream }),
     ...(o.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: o.checkpointEveryMs }),
+    ...(o.checkpointBytesPerSec === undefined ? {} : { checkpointBytesPerSec: o.checkpointBytesPerSec }),
   });
   const idleEcho = await BenchChild.start(ECHO_FILE, REPO_ROOT, { natsUrl: o.natsUrl, prefix } satisfies EchoOptions);
   const client = await NatsTransport.connect({ servers: [o.natsUrl], name: 'carousel-bench-producer' });
@@ -340,6 +343,7 @@ interface ServeOptions {
   idleMs: number;
   stream?: Partial<StreamConfig>;
   checkpointEveryMs?: number;
+  checkpointBytesPerSec?: number;
 }
 
 /** The worker process (bench-child.ts) with this bench's commands. */
@@ -379,6 +383,7 @@ async function serve(o: ServeOptions): Promise<void> {
     transport: tapTransport(nats, hops, `${o.prefix}.out.`), prefix: o.prefix, partitions: o.partitions, metricsPort: null, log: false,
     workerId: `bench-${process.pid}`, idleMs: o.idleMs, ...(o.stream === undefined ? {} : { stream: o.stream }),
     ...(o.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: o.checkpointEveryMs }),
+    ...(o.checkpointBytesPerSec === undefined ? {} : { checkpointBytesPerSec: o.checkpointBytesPerSec }),
   });
   await worker.start();
   await until(() => worker.partitions().length === o.partitions);

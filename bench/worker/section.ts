@@ -162,7 +162,7 @@ function kernelSchedule(streams: number, samples: number): number {
 }
 
 /** Polls `read` every `ms` until stop(); peak() is the largest value read (NaN if none). */
-function watchPeak(read: () => Promise<number | undefined>, ms: number): { stop(): void; peak(): number } {
+export function watchPeak(read: () => Promise<number | undefined>, ms: number): { stop(): void; peak(): number } {
   let peak = Number.NaN;
   const poll = (): void => {
     void read().then((v) => {

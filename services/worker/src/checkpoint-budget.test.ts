@@ -10,6 +10,7 @@ import { groupModelBytes, groupRecordKey, replayGroup, unpackGroupRecord } from 
 import { groupSubjects, parseGroups } from './groups.ts';
 import { parseWorkerOptions } from './options.ts';
 import { parseStreamConfig } from './stream-config.ts';
+import type { Worker } from './worker.ts';
 import { Cleanup, checkpointVsReplay, collectPredictions, mappedInProc, publishSamples, snapshotAt, startOwningWorker, until } from './test-util.ts';
 
 describe('CheckpointBudget', () => {
@@ -106,6 +107,14 @@ describe('CheckpointBudget', () => {
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
+/** Checkpoints the worker wrote (count and bytes, every partition) and the deferrals it counted, from its metrics. */
+async function checkpointTotals(w: Worker): Promise<{ n: number; bytes: number; deferrals: number }> {
+  const h = (await w.metrics.checkpointBytes.get()).values;
+  const total = (name: string): number => h.filter((v) => v.metricName === name).reduce((a, v) => a + v.value, 0);
+  const deferrals = (await w.metrics.checkpointDeferrals.get()).values.reduce((a, v) => a + v.value, 0);
+  return { n: total('carousel_worker_checkpoint_bytes_count'), bytes: total('carousel_worker_checkpoint_bytes_sum'), deferrals };
+}
+
 describe('a worker under its checkpoint budget (in-process transport)', () => {
   const P = 2;
   const N = 60;
@@ -120,11 +129,6 @@ describe('a worker under its checkpoint budget (in-process transport)', () => {
       partitions: P, workerId: 'budget', idleMs: 600_000, checkpointEverySamples: 1, checkpointEveryMs: 3_600_000,
       checkpointBytesPerSec: RATE, stream: CFG,
     });
-    const sum = async (m: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> => (await m.get()).values.reduce((a, v) => a + v.value, 0);
-    const written = async (): Promise<{ n: number; bytes: number }> => {
-      const h = (await w.metrics.checkpointBytes.get()).values;
-      return { n: await sum(w.metrics.checkpointsWritten), bytes: h.filter((v) => v.metricName === 'carousel_worker_checkpoint_bytes_sum').reduce((a, v) => a + v.value, 0) };
-    };
     const out = collectPredictions(inner, STREAMS);
     const data = new Map(STREAMS.map((s) => [s, xs(s)]));
     const t0 = performance.now();
@@ -135,8 +139,7 @@ describe('a worker under its checkpoint budget (in-process transport)', () => {
       await new Promise((r) => setTimeout(r, 25));
     }
     const seconds = (performance.now() - t0) / 1000;
-    const periodic = await written();
-    const deferrals = await sum(w.metrics.checkpointDeferrals);
+    const { deferrals, ...periodic } = await checkpointTotals(w);
     const size = periodic.bytes / periodic.n;
     // 480 samples, each with a checkpoint due: without the budget 480 writes.
     expect(periodic.n).toBeGreaterThan(0);
@@ -179,10 +182,7 @@ describe('a worker under its checkpoint budget (in-process transport)', () => {
       await new Promise((r) => setTimeout(r, 25));
     }
     const seconds = (performance.now() - t0) / 1000;
-    const h = (await w.metrics.checkpointBytes.get()).values;
-    const bytes = h.filter((v) => v.metricName === 'carousel_worker_checkpoint_bytes_sum').reduce((a, v) => a + v.value, 0);
-    const n = h.filter((v) => v.metricName === 'carousel_worker_checkpoint_bytes_count').reduce((a, v) => a + v.value, 0);
-    const deferrals = (await w.metrics.checkpointDeferrals.get()).values.reduce((a, v) => a + v.value, 0);
+    const { n, bytes, deferrals } = await checkpointTotals(w);
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThan(rounds * members.length);
     expect(deferrals).toBeGreaterThan(0);

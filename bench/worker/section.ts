@@ -67,11 +67,17 @@ export async function run(args: BenchArgs): Promise<void> {
           streams: run.streams, samplesPerStream: samples, natsUrl: server.url,
           viaMapping: true, latencySeconds, idleMs: args.quick ? run.quickIdleMs : run.idleMs, inferRequests: args.quick ? 300 : 1000,
           progress: run.streams >= 10_000 ? (line) => console.log(line) : undefined,
+          // The infer phase again with nats-server, the worker and this process under SCHED_FIFO.
+          ...(server.pid === undefined ? {} : { realtime: { pids: [server.pid] } }),
         }).finally(() => natsMem.stop());
         res.natsPeakRssBytes = natsMem.peak();
         (results[String(run.streams)] ??= []).push(res);
         console.log(`  ${run.streams} streams (${(now() - t0).toFixed(0)} s): ${res.samplesPerSecond.toFixed(0)} samples/s (${res.samplesPerCpuSecond.toFixed(0)} per worker CPU-second, worker CPU ${(res.workerCpuShare * 100).toFixed(0)}% of a core, producer publishing ${(res.producerShare * 100).toFixed(0)}% of the phase) (kernel on the same schedule ${schedule[String(run.streams)]!.at(-1)!.toFixed(0)}), ${res.checkpointsWhileTimed} checkpoints while timed, echo p99 ${(res.echoP99 * 1e3).toFixed(2)} ms (idle process ${(res.idleEchoP99 * 1e3).toFixed(2)} ms), p50 ${(res.p50 * 1e3).toFixed(2)} ms, p99 ${(res.p99 * 1e3).toFixed(2)} ms, infer p99 ${(res.inferP99 * 1e3).toFixed(2)} ms, ${(res.bytesPerActiveStream / 1024).toFixed(1)} KB active, ${(res.bytesPerPassivatedStream / 1024).toFixed(2)} KB passivated`);
         console.log(`    ${formatHops(res.hops)}`);
+        const rt = res.realtime;
+        if (rt !== undefined && 'inferP99' in rt) {
+          console.log(`    real-time scheduling: infer p50 ${(rt.inferP50 * 1e3).toFixed(2)} ms, p99 ${(rt.inferP99 * 1e3).toFixed(2)} ms (echo ${(rt.echoP99 * 1e3).toFixed(2)}, idle process ${(rt.idleEchoP99 * 1e3).toFixed(2)} ms)`);
+        } else if (rt !== undefined) console.log(`    real-time scheduling not measured: ${rt.unavailable}`);
       } finally {
         await server.close();
       }
@@ -179,5 +185,12 @@ function medianOf(rs: readonly BenchWorkerResult[]): BenchWorkerResult {
   // The hop breakdown is not averaged: it is the one of the round with the median end-to-end p99.
   const byP99 = [...rs].sort((a, b) => a.p99 - b.p99);
   const hops = byP99[Math.floor((byP99.length - 1) / 2)]!.hops;
-  return { ...Object.fromEntries(keys.map((k) => [k, median(rs.map((r) => r[k] as number))])), hops } as unknown as BenchWorkerResult;
+  // The real-time infer figures, when every round has them.
+  const rts = rs.map((r) => r.realtime).filter((r): r is Extract<BenchWorkerResult['realtime'], { inferP99: number }> => r !== undefined && 'inferP99' in r);
+  let realtime: BenchWorkerResult['realtime'] = rs.find((r) => r.realtime !== undefined && !('inferP99' in r.realtime))?.realtime;
+  if (rts.length === rs.length && rts.length > 0) {
+    const rtKeys = Object.keys(rts[0]!) as (keyof typeof rts[number])[];
+    realtime = Object.fromEntries(rtKeys.map((k) => [k, median(rts.map((r) => r[k]))])) as unknown as typeof rts[number];
+  }
+  return { ...Object.fromEntries(keys.map((k) => [k, median(rs.map((r) => r[k] as number))])), hops, ...(realtime === undefined ? {} : { realtime }) } as unknown as BenchWorkerResult;
 }

@@ -21,7 +21,7 @@ for (let k = 0; k < K; k++) { held[k] = net.params[W_k + k * O]!; net.params[W_k
 const alpha = cfg.alpha ?? 1;
 const xK = p - 1, yK = p; // output index of x and y (a_1..a_{p-1}, x, y)
 let attached = false;
-let last = { x: [0, 0, 0], y: [0, 0, 0] };
+const last = { x: [0, 0, 0], y: [0, 0, 0] };
 let run = 0; let runStart = 0;
 for (let n = 1; n <= total; n++) {
   if (n === attachAt) { for (let k = 0; k < K; k++) net.params[W_k + k * O] = held[k]!; attached = true; }

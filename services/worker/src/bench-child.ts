@@ -28,6 +28,11 @@ export class BenchChild {
     return c;
   }
 
+  /** The child's process id. */
+  get pid(): number | undefined {
+    return this.#proc.pid;
+  }
+
   /** Sends one command and resolves with the child's reply line. */
   ask(cmd: string): Promise<string> {
     const p = this.#next();

@@ -18,6 +18,7 @@
 // CAROUSEL_BENCH_CPU_PROF=<dir> profiles the worker process (--cpu-prof); CAROUSEL_BENCH_HOPS_DUMP=<file>
 // writes the latency phase's raw hop records.
 
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BenchChild } from './bench-child.ts';
@@ -54,6 +55,12 @@ export interface BenchWorkerOptions {
   checkpointEveryMs?: number;
   /** Worker checkpointBytesPerSec (default: the worker's own, 8 MiB/s; 0: no budget). */
   checkpointBytesPerSec?: number;
+  /**
+   * Also run the infer phase with the path's processes under real-time scheduling (SCHED_FIFO,
+   * every thread: this process, the worker, the idle echo, and `pids`, e.g. nats-server), after
+   * the default-scheduled one; reverted after. Needs chrt and CAP_SYS_NICE.
+   */
+  realtime?: { pids: readonly number[] };
   /** Progress lines (phase starts and ends), e.g. console.log; default none. */
   progress?: (line: string) => void;
 }
@@ -105,6 +112,44 @@ export interface BenchWorkerResult {
   producerShare: number;
   /** The latency phase hop by hop (bench-hops.ts). */
   hops: HopSummary;
+  /** The infer phase again under SCHED_FIFO (option `realtime`), or why it was not run. */
+  realtime?: InferFigures | { unavailable: string };
+}
+
+/** One latency phase (publish -> prediction, seconds). */
+interface LatencyFigures {
+  p50: number;
+  p99: number;
+  samples: number;
+  hops: HopSummary;
+}
+
+/** One infer phase: round trips and their floors, seconds. */
+interface InferFigures {
+  inferP50: number;
+  inferP99: number;
+  echoP50: number;
+  echoP99: number;
+  idleEchoP50: number;
+  idleEchoP99: number;
+  inferHandlerP50: number;
+  inferHandlerP99: number;
+}
+
+/**
+ * Puts every thread of each process under SCHED_FIFO (priority 20) or back to SCHED_OTHER, with
+ * util-linux `chrt`. Returns null, or why it could not (no chrt, no CAP_SYS_NICE): the figures
+ * are then not taken.
+ */
+function setRealtime(pids: readonly number[], on: boolean): string | null {
+  for (const pid of pids) {
+    try {
+      execFileSync('chrt', on ? ['-a', '-f', '-p', '20', String(pid)] : ['-a', '-o', '-p', '0', String(pid)], { stdio: 'pipe' });
+    } catch (err) {
+      return `chrt ${on ? '-f' : '-o'} on pid ${pid}: ${(err as Error).message.split('\n')[0]}`;
+    }
+  }
+  return null;
 }
 
 interface Mem {
@@ -159,6 +204,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   let lastAt = 0;
   let timing: Map<string, ProducerHop> | null = null;
   const latencies: number[] = [];
+  let rtOn: number[] = [];
   client.subscribe(`${prefix}.out.*`, { callback: (m) => {
     const now = performance.now();
     if (predictions++ === 0) firstAt = now;
@@ -238,63 +284,90 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     // 2. Latency at half that rate: streams in turn, paced by the clock.
     const rate = samplesPerSecond / 2;
     const total = Math.max(names.length, Math.round(rate * (o.latencySeconds ?? 5)));
+    const nextSeq = names.map((_, s) => W + off(s) + o.samplesPerStream);
+    const latencyPhase = async (): Promise<LatencyFigures> => {
+      const sentAt = new Map<string, ProducerHop>();
+      timing = sentAt;
+      predictions = 0;
+      latencies.length = 0;
+      await child.ask('hops-on');
+      const t0 = performance.now();
+      for (let i = 0; i < total; i++) {
+        const s = i % names.length;
+        const seq = nextSeq[s]!++;
+        const wait = t0 + (i * 1000) / rate - performance.now();
+        if (wait > 1) await sleep(wait);
+        const h: ProducerHop = { key: `${names[s]}/${seq}`, sent: wallNow() };
+        sentAt.set(h.key, h);
+        void send(s, seq).then((js) => {
+          h.acked = wallNow();
+          h.jsSeq = js;
+        });
+      }
+      await until(() => predictions >= total);
+      timing = null;
+      const workerHops = JSON.parse(await child.ask('hops')) as WorkerHops;
+      const hops = summarizeHops([...sentAt.values()], workerHops);
+      // CAROUSEL_BENCH_HOPS_DUMP=<file>: the raw hop records of the latency phase, for a closer look.
+      const dump = process.env['CAROUSEL_BENCH_HOPS_DUMP'];
+      if (dump !== undefined && dump !== '') writeFileSync(dump, JSON.stringify({ producer: [...sentAt.values()], worker: workerHops }));
+      latencies.sort((a, b) => a - b);
+      return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), samples: latencies.length, hops };
+    };
     phase('latency');
-    const sentAt = new Map<string, ProducerHop>();
-    timing = sentAt;
-    predictions = 0;
-    await child.ask('hops-on');
-    const t0 = performance.now();
-    let round = 0;
-    for (let i = 0; i < total; i++) {
-      const s = i % names.length;
-      if (s === 0 && i > 0) round++;
-      const seq = W + off(s) + o.samplesPerStream + round;
-      const wait = t0 + (i * 1000) / rate - performance.now();
-      if (wait > 1) await sleep(wait);
-      const h: ProducerHop = { key: `${names[s]}/${seq}`, sent: wallNow() };
-      sentAt.set(h.key, h);
-      void send(s, seq).then((js) => {
-        h.acked = wallNow();
-        h.jsSeq = js;
-      });
-    }
-    await until(() => predictions >= total);
-    timing = null;
-    const workerHops = JSON.parse(await child.ask('hops')) as WorkerHops;
-    const hops = summarizeHops([...sentAt.values()], workerHops);
-    // CAROUSEL_BENCH_HOPS_DUMP=<file>: the raw hop records of the latency phase, for a closer look.
-    const dump = process.env['CAROUSEL_BENCH_HOPS_DUMP'];
-    if (dump !== undefined && dump !== '') writeFileSync(dump, JSON.stringify({ producer: [...sentAt.values()], worker: workerHops }));
-    latencies.sort((a, b) => a - b);
+    const lat = await latencyPhase();
     const c1 = await child.counters();
 
     // 3. Infer round trips, nothing else running.
+    const inferPhase = async (): Promise<InferFigures> => {
+      const inf: number[] = [];
+      const echo: number[] = [];
+      const idle: number[] = [];
+      const handler: number[] = [];
+      const requests = o.inferRequests ?? 1000;
+      // Side by side: each infer round trip is followed by one to the empty responder in the worker
+      // process and one to the idle echo process, so both floors are measured under the same conditions.
+      for (let i = 0; i < requests; i++) {
+        const name = names[(i * 7919) % names.length]!;
+        let t = performance.now();
+        const r = await client.request(subjects.infer(name), encodeInferRequest({ v: 1, stream: name, x: x(i, 0) }), { timeout: 5000 });
+        inf.push((performance.now() - t) / 1000);
+        const reply = decodeInferReply(r.data);
+        if (reply.ok && reply.value.ok) handler.push(reply.value.pt);
+        t = performance.now();
+        await client.request(`${prefix}.benchecho`, new Uint8Array(8), { timeout: 5000 });
+        echo.push((performance.now() - t) / 1000);
+        t = performance.now();
+        await client.request(idleEchoSubject(prefix), new Uint8Array(8), { timeout: 5000 });
+        idle.push((performance.now() - t) / 1000);
+      }
+      for (const a of [inf, echo, idle, handler]) a.sort((p, q) => p - q);
+      return {
+        inferP50: quantile(inf, 0.5), inferP99: quantile(inf, 0.99),
+        echoP50: quantile(echo, 0.5), echoP99: quantile(echo, 0.99),
+        idleEchoP50: quantile(idle, 0.5), idleEchoP99: quantile(idle, 0.99),
+        inferHandlerP50: quantile(handler, 0.5), inferHandlerP99: quantile(handler, 0.99),
+      };
+    };
     phase('infer');
-    const inf: number[] = [];
-    const echo: number[] = [];
-    const idle: number[] = [];
-    const handler: number[] = [];
-    const requests = o.inferRequests ?? 1000;
-    // Side by side: each infer round trip is followed by one to the empty responder in the worker
-    // process and one to the idle echo process, so both floors are measured under the same conditions.
-    for (let i = 0; i < requests; i++) {
-      const name = names[(i * 7919) % names.length]!;
-      let t = performance.now();
-      const r = await client.request(subjects.infer(name), encodeInferRequest({ v: 1, stream: name, x: x(i, 0) }), { timeout: 5000 });
-      inf.push((performance.now() - t) / 1000);
-      const reply = decodeInferReply(r.data);
-      if (reply.ok && reply.value.ok) handler.push(reply.value.pt);
-      t = performance.now();
-      await client.request(`${prefix}.benchecho`, new Uint8Array(8), { timeout: 5000 });
-      echo.push((performance.now() - t) / 1000);
-      t = performance.now();
-      await client.request(idleEchoSubject(prefix), new Uint8Array(8), { timeout: 5000 });
-      idle.push((performance.now() - t) / 1000);
+    const infer = await inferPhase();
+
+    // 3b. The infer phase again with the path's processes under real-time scheduling (SCHED_FIFO),
+    //     when asked. Only this phase: a sequential request-reply leaves the CPUs mostly idle, where
+    //     a paced or saturating phase under SCHED_FIFO can starve the processes of each other (a
+    //     1,000-stream latency phase run this way stalled, nats-server and the worker spinning).
+    let realtime: BenchWorkerResult['realtime'];
+    if (o.realtime !== undefined) {
+      const rtPids = [process.pid, child.pid, idleEcho.pid, ...o.realtime.pids].filter((p): p is number => p !== undefined);
+      const failed = setRealtime(rtPids, true);
+      rtOn = rtPids;
+      if (failed === null) {
+        phase('infer, real-time scheduling');
+        realtime = await inferPhase();
+      } else realtime = { unavailable: failed };
+      setRealtime(rtPids, false);
+      rtOn = [];
     }
-    inf.sort((a, b) => a - b);
-    echo.sort((a, b) => a - b);
-    idle.sort((a, b) => a - b);
-    handler.sort((a, b) => a - b);
 
     // 4. Idle passivation: every actor checkpointed and dropped from memory.
     phase('idle passivation');
@@ -305,18 +378,11 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     const live = (m: Mem): number => m.heapUsed + m.external;
     return {
       samplesPerSecond,
-      p50: quantile(latencies, 0.5),
-      p99: quantile(latencies, 0.99),
-      latencySamples: latencies.length,
+      p50: lat.p50,
+      p99: lat.p99,
+      latencySamples: lat.samples,
       latencyRate: rate,
-      inferP50: quantile(inf, 0.5),
-      inferP99: quantile(inf, 0.99),
-      echoP50: quantile(echo, 0.5),
-      echoP99: quantile(echo, 0.99),
-      idleEchoP50: quantile(idle, 0.5),
-      idleEchoP99: quantile(idle, 0.99),
-      inferHandlerP50: quantile(handler, 0.5),
-      inferHandlerP99: quantile(handler, 0.99),
+      ...infer,
       bytesPerActiveStream: (live(memActive) - live(mem0)) / names.length,
       bytesPerPassivatedStream: (live(memPassivated) - live(mem0)) / names.length,
       rssPerActiveStream: (memActive.rss - mem0.rss) / names.length,
@@ -327,9 +393,11 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       producerShare,
       samplesPerCpuSecond,
       workerCpuShare,
-      hops,
+      hops: lat.hops,
+      ...(realtime === undefined ? {} : { realtime }),
     };
   } finally {
+    if (rtOn.length > 0) setRealtime(rtOn, false);
     await client.close();
     await child.close();
     await idleEcho.close();
@@ -367,6 +435,10 @@ class WorkerChild {
 
   ask(cmd: string): Promise<string> {
     return this.child.ask(cmd);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   close(): Promise<void> {

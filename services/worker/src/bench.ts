@@ -65,7 +65,7 @@ export interface BenchWorkerOptions {
   progress?: (line: string) => void;
 }
 
-export interface BenchWorkerResult {
+export interface BenchWorkerResult extends InferFigures {
   samplesPerSecond: number;
   /** publish -> prediction, seconds. */
   p50: number;
@@ -73,24 +73,6 @@ export interface BenchWorkerResult {
   /** Samples timed in the latency phase, and the rate they were offered at (per second). */
   latencySamples: number;
   latencyRate: number;
-  /** infer round trip, seconds. */
-  inferP50: number;
-  inferP99: number;
-  /**
-   * The floor under inferP50/P99: the same request-reply to an empty responder on its own
-   * connection in the worker process (no model, no actor), seconds.
-   */
-  echoP50: number;
-  echoP99: number;
-  /**
-   * The machine's floor: the same request-reply to an empty responder in a process of its own
-   * that does nothing else (bench-echo.ts), timed beside the other two, seconds.
-   */
-  idleEchoP50: number;
-  idleEchoP99: number;
-  /** The worker's own time in the infer handler (the reply's `pt`, decode to reply encode), p50 / p99, seconds. */
-  inferHandlerP50: number;
-  inferHandlerP99: number;
   bytesPerActiveStream: number;
   bytesPerPassivatedStream: number;
   /** Worker process RSS growth per active stream (information: includes allocator slack). */
@@ -125,13 +107,23 @@ interface LatencyFigures {
 }
 
 /** One infer phase: round trips and their floors, seconds. */
-interface InferFigures {
+export interface InferFigures {
+  /** infer round trip, seconds. */
   inferP50: number;
   inferP99: number;
+  /**
+   * The floor under inferP50/P99: the same request-reply to an empty responder on its own
+   * connection in the worker process (no model, no actor), seconds.
+   */
   echoP50: number;
   echoP99: number;
+  /**
+   * The machine's floor: the same request-reply to an empty responder in a process of its own
+   * that does nothing else (bench-echo.ts), timed beside the other two, seconds.
+   */
   idleEchoP50: number;
   idleEchoP99: number;
+  /** The worker's own time in the infer handler (the reply's `pt`, decode to reply encode), p50 / p99, seconds. */
   inferHandlerP50: number;
   inferHandlerP99: number;
 }

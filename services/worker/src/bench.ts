@@ -98,14 +98,6 @@ export interface BenchWorkerResult extends InferFigures {
   realtime?: InferFigures | { unavailable: string };
 }
 
-/** One latency phase (publish -> prediction, seconds). */
-interface LatencyFigures {
-  p50: number;
-  p99: number;
-  samples: number;
-  hops: HopSummary;
-}
-
 /** One infer phase: round trips and their floors, seconds. */
 export interface InferFigures {
   /** infer round trip, seconds. */
@@ -276,38 +268,34 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     // 2. Latency at half that rate: streams in turn, paced by the clock.
     const rate = samplesPerSecond / 2;
     const total = Math.max(names.length, Math.round(rate * (o.latencySeconds ?? 5)));
-    const nextSeq = names.map((_, s) => W + off(s) + o.samplesPerStream);
-    const latencyPhase = async (): Promise<LatencyFigures> => {
-      const sentAt = new Map<string, ProducerHop>();
-      timing = sentAt;
-      predictions = 0;
-      latencies.length = 0;
-      await child.ask('hops-on');
-      const t0 = performance.now();
-      for (let i = 0; i < total; i++) {
-        const s = i % names.length;
-        const seq = nextSeq[s]!++;
-        const wait = t0 + (i * 1000) / rate - performance.now();
-        if (wait > 1) await sleep(wait);
-        const h: ProducerHop = { key: `${names[s]}/${seq}`, sent: wallNow() };
-        sentAt.set(h.key, h);
-        void send(s, seq).then((js) => {
-          h.acked = wallNow();
-          h.jsSeq = js;
-        });
-      }
-      await until(() => predictions >= total);
-      timing = null;
-      const workerHops = JSON.parse(await child.ask('hops')) as WorkerHops;
-      const hops = summarizeHops([...sentAt.values()], workerHops);
-      // CAROUSEL_BENCH_HOPS_DUMP=<file>: the raw hop records of the latency phase, for a closer look.
-      const dump = process.env['CAROUSEL_BENCH_HOPS_DUMP'];
-      if (dump !== undefined && dump !== '') writeFileSync(dump, JSON.stringify({ producer: [...sentAt.values()], worker: workerHops }));
-      latencies.sort((a, b) => a - b);
-      return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), samples: latencies.length, hops };
-    };
     phase('latency');
-    const lat = await latencyPhase();
+    let round = 0;
+    const sentAt = new Map<string, ProducerHop>();
+    timing = sentAt;
+    predictions = 0;
+    await child.ask('hops-on');
+    const t0 = performance.now();
+    for (let i = 0; i < total; i++) {
+      const s = i % names.length;
+      if (s === 0 && i > 0) round++;
+      const seq = W + off(s) + o.samplesPerStream + round;
+      const wait = t0 + (i * 1000) / rate - performance.now();
+      if (wait > 1) await sleep(wait);
+      const h: ProducerHop = { key: `${names[s]}/${seq}`, sent: wallNow() };
+      sentAt.set(h.key, h);
+      void send(s, seq).then((js) => {
+        h.acked = wallNow();
+        h.jsSeq = js;
+      });
+    }
+    await until(() => predictions >= total);
+    timing = null;
+    const workerHops = JSON.parse(await child.ask('hops')) as WorkerHops;
+    const hops = summarizeHops([...sentAt.values()], workerHops);
+    // CAROUSEL_BENCH_HOPS_DUMP=<file>: the raw hop records of the latency phase, for a closer look.
+    const dump = process.env['CAROUSEL_BENCH_HOPS_DUMP'];
+    if (dump !== undefined && dump !== '') writeFileSync(dump, JSON.stringify({ producer: [...sentAt.values()], worker: workerHops }));
+    latencies.sort((a, b) => a - b);
     const c1 = await child.counters();
 
     // 3. Infer round trips, nothing else running.
@@ -370,9 +358,9 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     const live = (m: Mem): number => m.heapUsed + m.external;
     return {
       samplesPerSecond,
-      p50: lat.p50,
-      p99: lat.p99,
-      latencySamples: lat.samples,
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      latencySamples: latencies.length,
       latencyRate: rate,
       ...infer,
       bytesPerActiveStream: (live(memActive) - live(mem0)) / names.length,
@@ -385,7 +373,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       producerShare,
       samplesPerCpuSecond,
       workerCpuShare,
-      hops: lat.hops,
+      hops,
       ...(realtime === undefined ? {} : { realtime }),
     };
   } finally {

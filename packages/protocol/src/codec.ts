@@ -10,6 +10,7 @@ import { PROTO_ERR, ProtocolError } from './errors.ts';
 import type { EncodableTypes, MessageKind, MessageTypes, Reject } from './messages.ts';
 import { PROTOCOL_VERSION } from './messages.ts';
 import { scanMsgpack } from './msgpack-scan.ts';
+import { writePrediction } from './prediction-writer.ts';
 import { DEFAULT_OPTIONS } from './options.ts';
 import type { ProtocolOptions } from './options.ts';
 import { VALIDATORS, isStreamId, toBase64 } from './validate.ts';
@@ -137,6 +138,18 @@ function checkJsonDepth(text: string, maxDepth: number): void {
 
 /** Encodes one message of `kind`. Throws ProtocolError if the message would not decode. */
 export function encode<K extends MessageKind>(kind: K, msg: EncodableTypes[K], opts: EncodeOptions = {}): Uint8Array {
+  const options = opts.options ?? DEFAULT_OPTIONS;
+  const json = opts.format === 'json';
+  if (kind === 'prediction' && !json && (opts.vectors ?? 'array') === 'array') {
+    // The worker's per-sample message: written in one pass (prediction-writer.ts), else the generic path below.
+    const fast = writePrediction(msg as EncodableTypes['prediction'], options);
+    if (fast !== null) return fast;
+  }
+  return encodeChecked(kind, msg, opts);
+}
+
+/** encode() without the Prediction writer: the wire copy, the validator, msgpackr (or JSON). */
+export function encodeChecked<K extends MessageKind>(kind: K, msg: EncodableTypes[K], opts: EncodeOptions = {}): Uint8Array {
   const options = opts.options ?? DEFAULT_OPTIONS;
   const json = opts.format === 'json';
   const wire = toWire(msg as unknown as Record<string, unknown>, json, json ? 'array' : (opts.vectors ?? 'array'));

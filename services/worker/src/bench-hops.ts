@@ -71,19 +71,23 @@ export interface WorkerHops {
 
 /** The transport, with consumer yields and prediction publishes (subjects starting `outPrefix`) noted while `rec.on`. */
 export function tapTransport(t: Transport, rec: HopRecorder, outPrefix: string): Transport {
+  // The wrappers and bound methods are made once, not on every property read: the proxy sits on
+  // the worker's hot path in every phase, and the throughput phase should pay only the check.
+  const publish = (subject: string, data: Uint8Array, opts?: Parameters<Transport['publish']>[2]): void => {
+    t.publish(subject, data, opts);
+    if (rec.on && subject.startsWith(outPrefix)) rec.published.push({ data, at: wallNow() });
+  };
+  const consume = (stream: string, opts: Parameters<Transport['consume']>[1]): StreamConsumer => tapConsumer(t.consume(stream, opts), rec);
+  const bound = new Map<PropertyKey, unknown>([['publish', publish], ['consume', consume]]);
   return new Proxy(t, {
     get(target, prop) {
-      if (prop === 'publish') {
-        return (subject: string, data: Uint8Array, opts?: Parameters<Transport['publish']>[2]): void => {
-          target.publish(subject, data, opts);
-          if (rec.on && subject.startsWith(outPrefix)) rec.published.push({ data, at: wallNow() });
-        };
-      }
-      if (prop === 'consume') {
-        return (stream: string, opts: Parameters<Transport['consume']>[1]): StreamConsumer => tapConsumer(target.consume(stream, opts), rec);
-      }
+      const cached = bound.get(prop);
+      if (cached !== undefined) return cached;
       const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      if (typeof v !== 'function') return v;
+      const fn = (v as (...a: unknown[]) => unknown).bind(target);
+      bound.set(prop, fn);
+      return fn;
     },
   });
 }

@@ -3,7 +3,9 @@
 // the NATS Content-Type header says application/json. Decoders never throw: every failure, from
 // bad bytes to a wrong field, comes back as { ok: false, reject }. Encoders throw ProtocolError,
 // because encoding a bad message is the caller's bug, and check what they write with the same
-// validators the decoders use, so anything encoded here decodes.
+// validators the decoders use, so anything encoded here decodes. The Prediction, written once per
+// sample by the worker, has a one-pass writer (prediction-writer.ts) that makes the same checks
+// inline and leaves anything else to the validating path.
 
 import { Packr } from 'msgpackr';
 import { PROTO_ERR, ProtocolError } from './errors.ts';

@@ -19,7 +19,7 @@ export type {
 
 export {
   CONTENT_TYPE_JSON, CONTENT_TYPE_MSGPACK, contentTypeOf, decode, decodeAlert, decodeCheckpoint, decodeControlReply,
-  decodeControlRequest, decodeInferReply, decodeInferRequest, decodePrediction, decodeReject, decodeSample, encode, encodeAlert,
+  decodeControlRequest, decodeInferReply, decodeInferRequest, decodePrediction, decodeReject, decodeSample, encode, encodeAlert, encodeChecked,
   encodeCheckpoint, encodeControlReply, encodeControlRequest, encodeInferReply, encodeInferRequest, encodePrediction,
   encodeReject, encodeSample, formatOf,
 } from './codec.ts';

@@ -140,11 +140,9 @@ function checkJsonDepth(text: string, maxDepth: number): void {
 
 /** Encodes one message of `kind`. Throws ProtocolError if the message would not decode. */
 export function encode<K extends MessageKind>(kind: K, msg: EncodableTypes[K], opts: EncodeOptions = {}): Uint8Array {
-  const options = opts.options ?? DEFAULT_OPTIONS;
-  const json = opts.format === 'json';
-  if (kind === 'prediction' && !json && (opts.vectors ?? 'array') === 'array') {
-    // The worker's per-sample message: written in one pass (prediction-writer.ts), else the generic path below.
-    const fast = writePrediction(msg as EncodableTypes['prediction'], options);
+  if (kind === 'prediction' && opts.format !== 'json' && (opts.vectors ?? 'array') === 'array') {
+    // The worker's per-sample message: written in one pass (prediction-writer.ts), else the validating path.
+    const fast = writePrediction(msg as EncodableTypes['prediction'], opts.options ?? DEFAULT_OPTIONS);
     if (fast !== null) return fast;
   }
   return encodeChecked(kind, msg, opts);

@@ -26,6 +26,19 @@ function room(n: number): void {
   view = new DataView(buf.buffer);
 }
 
+/** A type byte and a big-endian unsigned 16- or 32-bit value (ints, array lengths). */
+function tagU16(tag: number, value: number): void {
+  buf[pos++] = tag;
+  view.setUint16(pos, value);
+  pos += 2;
+}
+
+function tagU32(tag: number, value: number): void {
+  buf[pos++] = tag;
+  view.setUint32(pos, value);
+  pos += 4;
+}
+
 /** msgpackr's choice for a number (useFloat32 off, records off): the smallest int that holds it, else float64. */
 function num(value: number): void {
   room(9);
@@ -34,29 +47,15 @@ function num(value: number): void {
     else if (value < 0x100) {
       buf[pos++] = 0xcc;
       buf[pos++] = value;
-    } else if (value < 0x10000) {
-      buf[pos++] = 0xcd;
-      view.setUint16(pos, value);
-      pos += 2;
-    } else {
-      buf[pos++] = 0xce;
-      view.setUint32(pos, value);
-      pos += 4;
-    }
+    } else if (value < 0x10000) tagU16(0xcd, value);
+    else tagU32(0xce, value);
   } else if (value >> 0 === value) {
     if (value >= -0x20) buf[pos++] = 0x100 + value;
     else if (value >= -0x80) {
       buf[pos++] = 0xd0;
       buf[pos++] = value + 0x100;
-    } else if (value >= -0x8000) {
-      buf[pos++] = 0xd1;
-      view.setInt16(pos, value);
-      pos += 2;
-    } else {
-      buf[pos++] = 0xd2;
-      view.setInt32(pos, value);
-      pos += 4;
-    }
+    } else if (value >= -0x8000) tagU16(0xd1, value & 0xffff);
+    else tagU32(0xd2, value >>> 0);
   } else {
     buf[pos++] = 0xcb;
     view.setFloat64(pos, value);
@@ -78,15 +77,8 @@ function ascii(s: string): void {
 function arrayHeader(n: number): void {
   room(5);
   if (n < 0x10) buf[pos++] = 0x90 | n;
-  else if (n < 0x10000) {
-    buf[pos++] = 0xdc;
-    view.setUint16(pos, n);
-    pos += 2;
-  } else {
-    buf[pos++] = 0xdd;
-    view.setUint32(pos, n);
-    pos += 4;
-  }
+  else if (n < 0x10000) tagU16(0xdc, n);
+  else tagU32(0xdd, n);
 }
 
 const isVec = (v: unknown): v is ArrayLike<unknown> => Array.isArray(v) || v instanceof Float64Array || v instanceof Float32Array;

@@ -28,19 +28,21 @@ export function headForward(
       a[b * K + k] = acc;
     }
   }
-  for (let b = 0; b < B; b++) {
-    const o = b * K;
-    if (head === 'linear') {
-      for (let k = 0; k < K; k++) y[o + k] = a[o + k];
-    } else if (head === 'logistic') {
-      for (let k = 0; k < K; k++) y[o + k] = sigmoid(a[o + k]);
-    } else {
-      let m = -Infinity;
-      for (let k = 0; k < K; k++) m = Math.max(m, a[o + k]);
-      let sum = 0;
-      for (let k = 0; k < K; k++) sum += Math.exp(a[o + k] - m);
-      for (let k = 0; k < K; k++) y[o + k] = Math.exp(a[o + k] - m) / sum;
-    }
+  for (let b = 0; b < B; b++) headOutputs(a, y, b * K, K, head);
+}
+
+/** y[o..o+K) = head(a[o..o+K)): identity, the logistic function, or the softmax. `a` may be `y`. */
+export function headOutputs(a: Float64Array, y: Float64Array, o: number, K: number, head: RecurrentHead): void {
+  if (head === 'linear') {
+    for (let k = 0; k < K; k++) y[o + k] = a[o + k];
+  } else if (head === 'logistic') {
+    for (let k = 0; k < K; k++) y[o + k] = sigmoid(a[o + k]);
+  } else {
+    let m = -Infinity;
+    for (let k = 0; k < K; k++) m = Math.max(m, a[o + k]);
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += Math.exp(a[o + k] - m);
+    for (let k = 0; k < K; k++) y[o + k] = Math.exp(a[o + k] - m) / sum;
   }
 }
 

@@ -1,0 +1,172 @@
+// AssemblyScript source of InferBatch32's float32 kernels (built by build.mjs into infer32.wasm
+// and src/infer32-wasm-bytes.ts): the forward-only step of B streams of one vanilla/cifg model
+// in float32, four streams per f32x4 lane group. Not TypeScript for tsc: AssemblyScript types and
+// builtins. Memory is owned and laid out by the JS side (src/infer32.ts), one instance per batch;
+// these functions only read and write the byte offsets they are given.
+//
+// Streams are held in panels of 8 (two f32x4 vectors): a panel of an (n)-row matrix is (n, 8),
+// row i of it the 8 streams' values side by side (32 bytes), so every kernel reads each panel
+// front to back. Lanes never mix: each stream's sums are taken in the same order whatever the
+// batch size, so a stream gives the same bits in a batch of 1 or of 256.
+
+// gemm32: out[p][r][·] = bias[r] + Σ_i w[r, i] z[p][i][·], i = 0 .. n-1 in order, for every
+//   panel p < panels; w: (rows, n) row-major f32; z panels zStride bytes apart, out panels
+//   oStride bytes apart, (rows, 8) each.
+export function gemm32(out: usize, oStride: usize, bias: usize, w: usize, n: i32, z: usize, zStride: usize, rows: i32, panels: i32): void {
+  const ws: usize = (<usize>n) << 2; // bytes per w row
+  let r: i32 = 0;
+  for (; r + 3 < rows; r += 4) {
+    const ro: usize = <usize>r;
+    const c0 = f32x4.splat(load<f32>(bias + (ro << 2)));
+    const c1 = f32x4.splat(load<f32>(bias + ((ro + 1) << 2)));
+    const c2 = f32x4.splat(load<f32>(bias + ((ro + 2) << 2)));
+    const c3 = f32x4.splat(load<f32>(bias + ((ro + 3) << 2)));
+    const w0: usize = w + ro * ws;
+    for (let p: i32 = 0; p < panels; p++) {
+      let a00 = c0;
+      let a01 = c0;
+      let a10 = c1;
+      let a11 = c1;
+      let a20 = c2;
+      let a21 = c2;
+      let a30 = c3;
+      let a31 = c3;
+      let zp: usize = z + (<usize>p) * zStride;
+      let wp: usize = w0;
+      for (let i: i32 = 0; i < n; i++) {
+        const x0 = v128.load(zp);
+        const x1 = v128.load(zp, 16);
+        const p0 = f32x4.splat(load<f32>(wp));
+        const p1 = f32x4.splat(load<f32>(wp + ws));
+        const p2 = f32x4.splat(load<f32>(wp + 2 * ws));
+        const p3 = f32x4.splat(load<f32>(wp + 3 * ws));
+        a00 = f32x4.add(a00, f32x4.mul(p0, x0));
+        a01 = f32x4.add(a01, f32x4.mul(p0, x1));
+        a10 = f32x4.add(a10, f32x4.mul(p1, x0));
+        a11 = f32x4.add(a11, f32x4.mul(p1, x1));
+        a20 = f32x4.add(a20, f32x4.mul(p2, x0));
+        a21 = f32x4.add(a21, f32x4.mul(p2, x1));
+        a30 = f32x4.add(a30, f32x4.mul(p3, x0));
+        a31 = f32x4.add(a31, f32x4.mul(p3, x1));
+        zp += 32;
+        wp += 4;
+      }
+      const o: usize = out + (<usize>p) * oStride + (ro << 5);
+      v128.store(o, a00);
+      v128.store(o, a01, 16);
+      v128.store(o, a10, 32);
+      v128.store(o, a11, 48);
+      v128.store(o, a20, 64);
+      v128.store(o, a21, 80);
+      v128.store(o, a30, 96);
+      v128.store(o, a31, 112);
+    }
+  }
+  for (; r < rows; r++) {
+    const ro: usize = <usize>r;
+    const c = f32x4.splat(load<f32>(bias + (ro << 2)));
+    for (let p: i32 = 0; p < panels; p++) {
+      let a0 = c;
+      let a1 = c;
+      let zp: usize = z + (<usize>p) * zStride;
+      let wp: usize = w + ro * ws;
+      for (let i: i32 = 0; i < n; i++) {
+        const q = f32x4.splat(load<f32>(wp));
+        a0 = f32x4.add(a0, f32x4.mul(q, v128.load(zp)));
+        a1 = f32x4.add(a1, f32x4.mul(q, v128.load(zp, 16)));
+        zp += 32;
+        wp += 4;
+      }
+      const o: usize = out + (<usize>p) * oStride + (ro << 5);
+      v128.store(o, a0);
+      v128.store(o, a1, 16);
+    }
+  }
+}
+
+// e^x for four lanes (Cephes expf: x = n ln2 + r, |r| ≤ ½ln2, a degree-6 polynomial for e^r,
+// 2^n built in the exponent field). x is clamped to [-87.3, 88.3] so 2^n stays a normal float:
+// below, e^x underflows towards 0 anyway; above, the result is ~2e38 instead of +∞, which the
+// sigmoid and tanh below turn into the same 0 or ±1. Relative error ≤ ~2 ulp.
+// @ts-ignore: decorator
+@inline
+function exp4(v: v128): v128 {
+  const x = f32x4.min(f32x4.max(v, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  let y = f32x4.splat(1.9875691500e-4);
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1.0));
+  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
+  return f32x4.mul(y, e);
+}
+
+// 1 / (1 + e^-x), four lanes.
+// @ts-ignore: decorator
+@inline
+export function sigmoid4(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), exp4(f32x4.neg(x))));
+}
+
+// tanh, four lanes: Cephes tanhf's odd polynomial below |x| = 0.625 (where (1 − e)/(1 + e) would
+// cancel), sign(x)·(1 − e^{-2|x|})/(1 + e^{-2|x|}) above.
+// @ts-ignore: decorator
+@inline
+export function tanh4(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const t = exp4(f32x4.mul(ax, f32x4.splat(-2.0)));
+  const big = f32x4.div(f32x4.sub(f32x4.splat(1.0), t), f32x4.add(f32x4.splat(1.0), t));
+  const z = f32x4.mul(x, x);
+  let s = f32x4.splat(-5.70498872745e-3);
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(2.06390887954e-2));
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(-5.37397155531e-2));
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(1.33314422036e-1));
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(-3.33332819422e-1));
+  const small = f32x4.add(f32x4.mul(f32x4.mul(s, z), x), x);
+  const signed = v128.or(big, v128.and(x, f32x4.splat(-0.0))); // |result| with x's sign bit
+  return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(0.625)));
+}
+
+// cells32: the vanilla/cifg element-wise step on the gate pre-activations of every panel.
+//   pre panels (nG·H, 8), preStride bytes apart, gate blocks z, i, f, o (cifg: z, f, o);
+//   c panels (H, 8) cStride apart, c_{t-1} in, c_t out; peep (3H f32: pi, pf, po; zeros without
+//   peepholes; pi unused by cifg). h_t goes to rows h1 of the panels at hOut (hStride apart) and,
+//   when h2Stride > 0, to the panels at h2 too (the next layer's input rows).
+//   z = tanh(ẑ), f = σ(f̂ + pf c_{t-1}), i = σ(î + pi c_{t-1}) (cifg: 1 − f),
+//   c_t = z i + c_{t-1} f, o = σ(ô + po c_t), h_t = tanh(c_t) o.
+export function cells32(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
+  const hb: usize = (<usize>H) << 5; // bytes of one H-row block in a panel
+  const fOff: usize = coupled ? hb : 2 * hb;
+  const oOff: usize = fOff + hb;
+  const one = f32x4.splat(1.0);
+  for (let p: i32 = 0; p < panels; p++) {
+    const pp: usize = pre + (<usize>p) * preStride;
+    const cp: usize = c + (<usize>p) * cStride;
+    const hp: usize = hOut + (<usize>p) * hStride;
+    const h2p: usize = h2 + (<usize>p) * h2Stride;
+    for (let r: i32 = 0; r < H; r++) {
+      const ro: usize = <usize>r;
+      const pi = f32x4.splat(load<f32>(peep + (ro << 2)));
+      const pf = f32x4.splat(load<f32>(peep + ((<usize>H + ro) << 2)));
+      const po = f32x4.splat(load<f32>(peep + ((2 * <usize>H + ro) << 2)));
+      for (let j: usize = 0; j < 32; j += 16) {
+        const at: usize = (ro << 5) + j;
+        const cPrev = v128.load(cp + at);
+        const zz = tanh4(v128.load(pp + at));
+        const f = sigmoid4(f32x4.add(v128.load(pp + fOff + at), f32x4.mul(pf, cPrev)));
+        const i = coupled ? f32x4.sub(one, f) : sigmoid4(f32x4.add(v128.load(pp + hb + at), f32x4.mul(pi, cPrev)));
+        const cr = f32x4.add(f32x4.mul(zz, i), f32x4.mul(cPrev, f));
+        const o = sigmoid4(f32x4.add(v128.load(pp + oOff + at), f32x4.mul(po, cr)));
+        const h = f32x4.mul(tanh4(cr), o);
+        v128.store(cp + at, cr);
+        v128.store(hp + at, h);
+        if (h2Stride) v128.store(h2p + at, h);
+      }
+    }
+  }
+}

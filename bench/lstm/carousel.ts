@@ -209,6 +209,23 @@ export function vanillaBatchContender(work: 'batch' | 'batchTrain', data: SineSt
 }
 
 /**
+ * The same B streams and model as vanillaBatchContender's 'batch', forward-only in float32:
+ * InferBatch32.step (f32x4 lanes over streams, weights and state in its own wasm instance).
+ */
+export function vanilla32BatchContender(data: SineStream, H: number, B: number): Contender | null {
+  if (!api.tbptt || !lstm.infer32Available()) return null;
+  const net = api.tbptt(VANILLA_OPTIONS(data.X, H), 1, TBPTT_K2) as unknown as lstm.RecurrentLearner;
+  const batch = new lstm.InferBatch32(net, B);
+  const input = batchInput(data, B);
+  let t = 0;
+  return {
+    id: 'carousel.vanilla32', work: 'batch', H, streams: B,
+    does: `vanilla cell (the same model), InferBatch32(${B} streams).step(X): one batched forward in float32 (WebAssembly f32x4, lanes over streams), as the peers compute`,
+    run: (n) => { for (let i = 0; i < n; i++) batch.step(input(t++)); },
+  };
+}
+
+/**
  * B streams of one Rtrl97 model (cellSources 'cells'). 'batch': lstm97ForwardBatch without
  * traces. 'batchTrain': stepBatch (forward + each stream's traces) + learnBatch + SGD.
  */

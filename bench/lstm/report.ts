@@ -67,6 +67,7 @@ function rows(Hs: number[]): Row[] {
   for (const H of Hs) out.push({ label: "B=256 learning step: rtrl97 ('cells', traces)", work: 'batchTrain', H, carousel: 'carousel.rtrl97', target: { kind: 'batch' } });
   for (const H of Hs) out.push({ label: 'B=256 forward step: vanilla', work: 'batch', H, carousel: 'carousel.vanilla', target: { kind: 'batch' } });
   for (const H of Hs) out.push({ label: "B=256 forward step: rtrl97 ('cells')", work: 'batch', H, carousel: 'carousel.rtrl97', target: { kind: 'batch' } });
+  for (const H of Hs) out.push({ label: 'B=256 forward step: vanilla in float32 (InferBatch32)', work: 'batch', H, carousel: 'carousel.vanilla32', target: { kind: 'batch' } });
   return out;
 }
 
@@ -78,7 +79,7 @@ export function renderReport(f: Figures): { markdown: string; json: unknown } {
   L.push(`# LSTM core benchmark${f.quick ? ' (QUICK RUN, not for the record)' : ''}`);
   L.push('');
   L.push(`${f.date}; ${String(f.machine['cpu'])}, ${String(f.machine['cores'])} cores (shared), node ${String(f.machine['node'])}; X=${f.X} inputs, 1 linear output; medians of ${f.rounds} interleaved rounds of ~${f.seconds} s samples.`);
-  L.push(`Carousel kernel backend: ${String(f.machine['kernels'] ?? 'js')} (batched gate GEMMs, and the gate-block weight gradients of StreamBatch.learn's one-step backward, in WebAssembly SIMD f64x2 for B ≥ 4; Rtrl97's nets, trace pass and output-gate rows in WebAssembly for the streams in its own memory (all rtrl97 rows here); the vanilla learner's gate blocks (forward pre-activations; backward errors and 16-step deferred weight gradients) in WebAssembly in its own memory too; the cells' squashing (vanilla/cifg for one stream, the 1997 cell's nets and h(s) for Rtrl97 with kernels) in WebAssembly two lanes at a time with fdlibm's bits; packages/lstm/wasm, docs/kernels.md).`);
+  L.push(`Carousel kernel backend: ${String(f.machine['kernels'] ?? 'js')} (batched gate GEMMs, and the gate-block weight gradients of StreamBatch.learn's one-step backward, in WebAssembly SIMD f64x2 for B ≥ 4; Rtrl97's nets, trace pass and output-gate rows in WebAssembly for the streams in its own memory (all rtrl97 rows here); the vanilla learner's gate blocks (forward pre-activations; backward errors and 16-step deferred weight gradients) in WebAssembly in its own memory too; the cells' squashing (vanilla/cifg for one stream, the 1997 cell's nets and h(s) for Rtrl97 with kernels) in WebAssembly two lanes at a time with fdlibm's bits; the float32 row: InferBatch32, its own WebAssembly f32x4 kernels, four streams per lane group; packages/lstm/wasm, docs/kernels.md).`);
   L.push(`Peers: tfjs ${String(f.tfjs['version'])} cpu and wasm (simd ${String(f.tfjs['wasmSimd'])}, threads ${String(f.tfjs['wasmThreads'])}), brain.js 2.0.0-beta.24, PyTorch ${torchNa ? `n/a (${String(f.torch['na'])})` : `${String(f.torch['version'])}, 1 thread`}.`);
   const load = (k: string): string => ((f.machine[k] as number[] | undefined) ?? []).map((l) => l.toFixed(1)).join(' ');
   const spread: Record<string, number> = {};

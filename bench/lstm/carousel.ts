@@ -191,7 +191,7 @@ export function vanillaBatchContender(work: 'batch' | 'batchTrain', data: SineSt
   if (work === 'batch') {
     return {
       id: 'carousel.vanilla', work, H, streams: B,
-      does: `vanilla cell, StreamBatch(${B} streams).step(X): one batched forward (no learn); float64`,
+      does: `vanilla cell, StreamBatch(${B} streams).step(X): one batched forward (no learn), writing the step caches a later learn() reads; float64`,
       run: (n) => { for (let i = 0; i < n; i++) batch.step(input(t++)); },
     };
   }
@@ -209,18 +209,21 @@ export function vanillaBatchContender(work: 'batch' | 'batchTrain', data: SineSt
 }
 
 /**
- * The same B streams and model as vanillaBatchContender's 'batch', forward-only in float32:
- * InferBatch32.step (f32x4 lanes over streams, weights and state in its own wasm instance).
+ * The same B streams and model as vanillaBatchContender's 'batch', forward-only: InferBatch.step
+ * (weights and state in its own wasm instance, no step caches), in float64 (the learner's own
+ * bits) or float32 (f32x4).
  */
-export function vanilla32BatchContender(data: SineStream, H: number, B: number): Contender | null {
-  if (!api.tbptt || !lstm.infer32Available()) return null;
+export function vanillaInferContender(data: SineStream, H: number, B: number, precision: lstm.InferPrecision): Contender | null {
+  if (!api.tbptt || !lstm.inferBatchAvailable()) return null;
   const net = api.tbptt(VANILLA_OPTIONS(data.X, H), 1, TBPTT_K2) as unknown as lstm.RecurrentLearner;
-  const batch = new lstm.InferBatch32(net, B);
+  const batch = new lstm.InferBatch(net, B, { precision });
   const input = batchInput(data, B);
   let t = 0;
   return {
-    id: 'carousel.vanilla32', work: 'batch', H, streams: B,
-    does: `vanilla cell (the same model), InferBatch32(${B} streams).step(X): one batched forward in float32 (WebAssembly f32x4, lanes over streams), as the peers compute`,
+    id: precision === 'f64' ? 'carousel.vanilla.infer' : 'carousel.vanilla32', work: 'batch', H, streams: B,
+    does: precision === 'f64'
+      ? `vanilla cell (the same model), InferBatch(${B} streams).step(X): one batched forward, no step caches (WebAssembly f64x2, lanes over streams; the learner's own bits); float64`
+      : `vanilla cell (the same model), InferBatch(${B} streams, precision 'f32').step(X): one batched forward in float32 (WebAssembly f32x4, lanes over streams), as the peers compute`,
     run: (n) => { for (let i = 0; i < n; i++) batch.step(input(t++)); },
   };
 }

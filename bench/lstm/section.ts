@@ -9,7 +9,7 @@ import os from 'node:os';
 import { kernelBackend } from '@carousel/lstm';
 import type { BenchArgs } from '../args.ts';
 import { brainContender, BrainOnline } from './brain-peer.ts';
-import { carouselApi, updateVariantContender, rtrl97BatchContender, rtrl97Contender, rtrl97Loop, tbpttContender, tbpttLoop, vanilla32BatchContender, vanillaBatchContender } from './carousel.ts';
+import { carouselApi, updateVariantContender, rtrl97BatchContender, rtrl97Contender, rtrl97Loop, tbpttContender, tbpttLoop, vanillaBatchContender, vanillaInferContender } from './carousel.ts';
 import { calibrate, median, now, sample, type Contender } from './contender.ts';
 import { guardLine, guardOf, runGuard, type GuardResult } from './guard.ts';
 import { jsPeakLoop, PEAK_FLOPS_PER_ITER, wasmPeakLoop, type PeakLoop } from './peak.ts';
@@ -88,7 +88,7 @@ export async function run(args: BenchArgs): Promise<void> {
       add(vanillaBatchContender(work, data, H, B, LR.carousel));
       add(rtrl97BatchContender(work, data, H, B, LR.carousel));
     }
-    add(vanilla32BatchContender(data, H, B));
+    for (const precision of ['f64', 'f32'] as const) add(vanillaInferContender(data, H, B, precision));
     for (const be of ['cpu', 'wasm'] as const) {
       await useBackend(be);
       add(tfjsContender(be, 'train', data, H, 1, LR.tfjs));

@@ -61,7 +61,7 @@ export { createStepRing, slotLayout, slotSize, type LayerCache, type SlotLayout,
 export { MAX_WORKSPACE_SHAPES, workspaceFor, type Workspace } from './workspace.ts';
 export { RecurrentLearner, bptt, tbptt, type RecurrentStream } from './tbptt.ts';
 export { StreamBatch } from './batch.ts';
-export { InferBatch32, infer32Available } from './infer32.ts';
+export { INFER_PRECISIONS, InferBatch, inferBatchAvailable, type InferPrecision } from './infer.ts';
 export { KERNEL_BACKENDS, WASM_MIN_BATCH, kernelBackend, setKernelBackend, setWasmSquash, wasmKernelsAvailable, wasmSquash, type KernelBackend } from './wasm-kernels.ts';
 export {
   CELL_KINDS,

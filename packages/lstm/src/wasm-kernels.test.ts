@@ -4,7 +4,7 @@ import { StreamBatch } from './batch.ts';
 import { LSTM_ERR } from './errors.ts';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm-bytes.ts';
 import { SINGLE_WASM_BASE64 } from './single-wasm-bytes.ts';
-import { INFER32_WASM_BASE64 } from './infer32-wasm-bytes.ts';
+import { INFER_WASM_BASE64 } from './infer-wasm-bytes.ts';
 import type { Lstm97Config } from './lstm97-config.ts';
 import { createRng } from './prng.ts';
 import type { RecurrentCell } from './recurrent-options.ts';
@@ -104,12 +104,12 @@ describe('kernel backends', () => {
     });
   }
 
-  it('the committed kernels.wasm, single.wasm, infer32.wasm and their -bytes.ts files equal a fresh AssemblyScript build', async () => {
+  it('the committed kernels.wasm, single.wasm, infer.wasm and their -bytes.ts files equal a fresh AssemblyScript build', async () => {
     interface Mod { source: string; wasm: string; ts: string; name: string }
     const url = new URL('../wasm/build.mjs', import.meta.url).href;
     const build = (await import(url)) as { MODULES: Mod[]; buildKernels(m: Mod): Promise<Uint8Array>; bytesModule(w: Uint8Array, m: Mod): string };
-    expect(build.MODULES.map((m) => m.source)).toEqual(['kernels.ts', 'single.ts', 'infer32.ts']);
-    const committed: Record<string, string> = { KERNELS_WASM_BASE64, SINGLE_WASM_BASE64, INFER32_WASM_BASE64 };
+    expect(build.MODULES.map((m) => m.source)).toEqual(['kernels.ts', 'single.ts', 'infer.ts']);
+    const committed: Record<string, string> = { KERNELS_WASM_BASE64, SINGLE_WASM_BASE64, INFER_WASM_BASE64 };
     for (const m of build.MODULES) {
       const fresh = await build.buildKernels(m);
       expect(Buffer.from(fresh).equals(readFileSync(new URL(`../wasm/${m.wasm}`, import.meta.url)))).toBe(true);

@@ -1,8 +1,8 @@
 // Builds the WebAssembly SIMD kernels with the project's own AssemblyScript (devDependency):
 // kernels.ts (the batched kernels, memory of their own) into kernels.wasm and
 // ../src/kernels-wasm-bytes.ts, and single.ts (Rtrl97's single-stream kernels, imported memory)
-// into single.wasm and ../src/single-wasm-bytes.ts, and infer32.ts (InferBatch32's float32 kernels,
-// memory of their own) into infer32.wasm and ../src/infer32-wasm-bytes.ts (the bytes as base64, so the package needs no
+// into single.wasm and ../src/single-wasm-bytes.ts, and infer.ts (InferBatch's float64 and float32
+// kernels, memory of their own) into infer.wasm and ../src/infer-wasm-bytes.ts (the bytes as base64, so the package needs no
 // build step at run time). `node wasm/build.mjs` from packages/lstm; `node wasm/build.mjs --check`
 // exits 1 when the committed files differ from a fresh build (also checked by src/wasm-kernels.test.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ export const ASC_FLAGS = ['--baseDir', here('.'), '-O3', '--runtime', 'stub', '-
 export const MODULES = [
   { source: 'kernels.ts', wasm: 'kernels.wasm', ts: 'kernels-wasm-bytes.ts', name: 'KERNELS_WASM_BASE64', flags: ['--initialMemory', '2'] },
   { source: 'single.ts', wasm: 'single.wasm', ts: 'single-wasm-bytes.ts', name: 'SINGLE_WASM_BASE64', flags: ['--importMemory', '--initialMemory', '1'] },
-  { source: 'infer32.ts', wasm: 'infer32.wasm', ts: 'infer32-wasm-bytes.ts', name: 'INFER32_WASM_BASE64', flags: ['--initialMemory', '1'] },
+  { source: 'infer.ts', wasm: 'infer.wasm', ts: 'infer-wasm-bytes.ts', name: 'INFER_WASM_BASE64', flags: ['--initialMemory', '1'] },
 ];
 
 /** Compiles one module (default kernels.ts); resolves to the .wasm bytes. */

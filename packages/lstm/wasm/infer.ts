@@ -1,13 +1,140 @@
-// AssemblyScript source of InferBatch32's float32 kernels (built by build.mjs into infer32.wasm
-// and src/infer32-wasm-bytes.ts): the forward-only step of B streams of one vanilla/cifg model
-// in float32, four streams per f32x4 lane group. Not TypeScript for tsc: AssemblyScript types and
-// builtins. Memory is owned and laid out by the JS side (src/infer32.ts), one instance per batch;
-// these functions only read and write the byte offsets they are given.
+// AssemblyScript source of InferBatch's kernels (built by build.mjs into infer.wasm and
+// src/infer-wasm-bytes.ts): the forward-only step of B streams of one vanilla/cifg model, in
+// float64 (f64x2, the same bits as the learners' own step: fdlibm's squashing from math.ts, every
+// sum in the JS kernels' order) or in float32 (f32x4). Not TypeScript for tsc: AssemblyScript
+// types and builtins. Memory is owned and laid out by the JS side (src/infer.ts), one instance
+// per batch; these functions only read and write the byte offsets they are given.
 //
-// Streams are held in panels of 8 (two f32x4 vectors): a panel of an (n)-row matrix is (n, 8),
-// row i of it the 8 streams' values side by side (32 bytes), so every kernel reads each panel
-// front to back. Lanes never mix: each stream's sums are taken in the same order whatever the
-// batch size, so a stream gives the same bits in a batch of 1 or of 256.
+// Streams are held in panels of 8: a panel of an (n)-row matrix is (n, 8), row i of it the 8
+// streams' values side by side (64 bytes in float64, 32 in float32), so every kernel reads each
+// panel front to back. Lanes never mix: each stream's sums are taken in the same order whatever
+// the batch size, so a stream gives the same bits in a batch of 1 or of 256.
+
+import { sigmoid2, tanh2 } from './math';
+
+// gemm64: out[p][r][·] = bias[r] + Σ_i w[r, i] z[p][i][·], i = 0 .. n-1 in order (a rounded
+//   multiply then a rounded add, as the JS kernels), for every panel p < panels; w: (rows, n)
+//   row-major f64; z panels zStride bytes apart, out panels oStride bytes apart, (rows, 8) each.
+//   Two rows × 8 streams per tile: eight f64x2 accumulators, each z row loaded once per 2 rows.
+export function gemm64(out: usize, oStride: usize, bias: usize, w: usize, n: i32, z: usize, zStride: usize, rows: i32, panels: i32): void {
+  const ws: usize = (<usize>n) << 3; // bytes per w row
+  let r: i32 = 0;
+  for (; r + 1 < rows; r += 2) {
+    const ro: usize = <usize>r;
+    const c0 = f64x2.splat(load<f64>(bias + (ro << 3)));
+    const c1 = f64x2.splat(load<f64>(bias + ((ro + 1) << 3)));
+    const w0: usize = w + ro * ws;
+    for (let p: i32 = 0; p < panels; p++) {
+      let a00 = c0;
+      let a01 = c0;
+      let a02 = c0;
+      let a03 = c0;
+      let a10 = c1;
+      let a11 = c1;
+      let a12 = c1;
+      let a13 = c1;
+      let zp: usize = z + (<usize>p) * zStride;
+      let wp: usize = w0;
+      for (let i: i32 = 0; i < n; i++) {
+        const x0 = v128.load(zp);
+        const x1 = v128.load(zp, 16);
+        const x2 = v128.load(zp, 32);
+        const x3 = v128.load(zp, 48);
+        const p0 = f64x2.splat(load<f64>(wp));
+        const p1 = f64x2.splat(load<f64>(wp + ws));
+        a00 = f64x2.add(a00, f64x2.mul(p0, x0));
+        a01 = f64x2.add(a01, f64x2.mul(p0, x1));
+        a02 = f64x2.add(a02, f64x2.mul(p0, x2));
+        a03 = f64x2.add(a03, f64x2.mul(p0, x3));
+        a10 = f64x2.add(a10, f64x2.mul(p1, x0));
+        a11 = f64x2.add(a11, f64x2.mul(p1, x1));
+        a12 = f64x2.add(a12, f64x2.mul(p1, x2));
+        a13 = f64x2.add(a13, f64x2.mul(p1, x3));
+        zp += 64;
+        wp += 8;
+      }
+      const o: usize = out + (<usize>p) * oStride + (ro << 6);
+      v128.store(o, a00);
+      v128.store(o, a01, 16);
+      v128.store(o, a02, 32);
+      v128.store(o, a03, 48);
+      v128.store(o, a10, 64);
+      v128.store(o, a11, 80);
+      v128.store(o, a12, 96);
+      v128.store(o, a13, 112);
+    }
+  }
+  for (; r < rows; r++) {
+    const ro: usize = <usize>r;
+    const c = f64x2.splat(load<f64>(bias + (ro << 3)));
+    for (let p: i32 = 0; p < panels; p++) {
+      let a0 = c;
+      let a1 = c;
+      let a2 = c;
+      let a3 = c;
+      let zp: usize = z + (<usize>p) * zStride;
+      let wp: usize = w + ro * ws;
+      for (let i: i32 = 0; i < n; i++) {
+        const q = f64x2.splat(load<f64>(wp));
+        a0 = f64x2.add(a0, f64x2.mul(q, v128.load(zp)));
+        a1 = f64x2.add(a1, f64x2.mul(q, v128.load(zp, 16)));
+        a2 = f64x2.add(a2, f64x2.mul(q, v128.load(zp, 32)));
+        a3 = f64x2.add(a3, f64x2.mul(q, v128.load(zp, 48)));
+        zp += 64;
+        wp += 8;
+      }
+      const o: usize = out + (<usize>p) * oStride + (ro << 6);
+      v128.store(o, a0);
+      v128.store(o, a1, 16);
+      v128.store(o, a2, 32);
+      v128.store(o, a3, 48);
+    }
+  }
+}
+
+// cells64: the vanilla/cifg element-wise step in float64, the operations of vanillaForward (JS)
+//   and single.ts's vanillaCells in their order, squashed by math.ts (fdlibm's bits): so the same
+//   bits as the learners' step. Arguments as cells32 (64-byte panel rows, 8-byte peepholes), and
+//   peep = 0 when the cell has no peepholes (the pre-activation is then squashed as it is).
+export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, hasPeep: i32, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
+  const hb: usize = (<usize>H) << 6; // bytes of one H-row block in a panel
+  const fOff: usize = coupled ? hb : 2 * hb;
+  const oOff: usize = fOff + hb;
+  const one = f64x2.splat(1.0);
+  for (let p: i32 = 0; p < panels; p++) {
+    const pp: usize = pre + (<usize>p) * preStride;
+    const cp: usize = c + (<usize>p) * cStride;
+    const hp: usize = hOut + (<usize>p) * hStride;
+    const h2p: usize = h2 + (<usize>p) * h2Stride;
+    for (let r: i32 = 0; r < H; r++) {
+      const ro: usize = <usize>r;
+      const pi = f64x2.splat(load<f64>(peep + (ro << 3)));
+      const pf = f64x2.splat(load<f64>(peep + ((<usize>H + ro) << 3)));
+      const po = f64x2.splat(load<f64>(peep + ((2 * <usize>H + ro) << 3)));
+      for (let j: usize = 0; j < 64; j += 16) {
+        const at: usize = (ro << 6) + j;
+        const cPrev = v128.load(cp + at);
+        const zz = tanh2(v128.load(pp + at));
+        const aF = v128.load(pp + fOff + at);
+        const f = sigmoid2(hasPeep ? f64x2.add(aF, f64x2.mul(pf, cPrev)) : aF);
+        let i: v128;
+        if (coupled) {
+          i = f64x2.sub(one, f);
+        } else {
+          const aI = v128.load(pp + hb + at);
+          i = sigmoid2(hasPeep ? f64x2.add(aI, f64x2.mul(pi, cPrev)) : aI);
+        }
+        const cr = f64x2.add(f64x2.mul(zz, i), f64x2.mul(cPrev, f));
+        const aO = v128.load(pp + oOff + at);
+        const o = sigmoid2(hasPeep ? f64x2.add(aO, f64x2.mul(po, cr)) : aO);
+        const h = f64x2.mul(tanh2(cr), o);
+        v128.store(cp + at, cr);
+        v128.store(hp + at, h);
+        if (h2Stride) v128.store(h2p + at, h);
+      }
+    }
+  }
+}
 
 // gemm32: out[p][r][·] = bias[r] + Σ_i w[r, i] z[p][i][·], i = 0 .. n-1 in order, for every
 //   panel p < panels; w: (rows, n) row-major f32; z panels zStride bytes apart, out panels

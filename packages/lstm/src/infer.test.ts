@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { LSTM_ERR } from './errors.ts';
+import { InferBatch, inferBatchAvailable, type InferPrecision } from './infer.ts';
+import { createRng } from './prng.ts';
+import type { RecurrentOptions } from './recurrent-options.ts';
+import { tbptt, type RecurrentLearner, type RecurrentStream } from './tbptt.ts';
+
+// 'f64' gives the learner's own bits (tolerance 0); 'f32' against the float64 step: pre-activations
+// of magnitude ~1-10 carry ~1e-7 relative rounding per step; 1e-5 absolute over these runs is
+// float32 rounding, not a different model.
+const PRECISIONS: [InferPrecision, number][] = [['f64', 0], ['f32', 1e-5]];
+
+const NETS: [string, RecurrentOptions][] = [
+  ['vanilla, peepholes, linear head', { inputs: 3, hidden: 9, outputs: 2, cell: 'vanilla', head: 'linear', initRange: 0.5, seed: 3 }],
+  ['vanilla without peepholes, logistic head', { inputs: 3, hidden: 9, outputs: 2, cell: 'vanilla', peepholes: false, head: 'logistic', initRange: 0.5, seed: 4 }],
+  ['cifg, softmax head', { inputs: 3, hidden: 7, outputs: 3, cell: 'cifg', head: 'softmax', loss: 'ce', initRange: 0.5, seed: 5 }],
+  ['stacked vanilla [6, 5]', { inputs: 3, hidden: [6, 5], outputs: 2, cell: 'vanilla', head: 'linear', initRange: 0.5, seed: 6 }],
+];
+
+function inputs(seed: number, B: number, X: number, T: number, scale = 2): Float64Array[] {
+  const rng = createRng(seed);
+  return Array.from({ length: T }, () => Float64Array.from({ length: B * X }, () => scale * (2 * rng.uniform() - 1)));
+}
+
+/** Each stream stepped alone in float64: (B, K) outputs per step. */
+function float64Run(net: RecurrentLearner, streams: RecurrentStream[], xs: Float64Array[]): Float64Array[] {
+  const X = net.inputs;
+  return xs.map((x) => {
+    const out = new Float64Array(streams.length * net.outputs);
+    streams.forEach((s, b) => out.set(net.step(s, x.subarray(b * X, (b + 1) * X)), b * net.outputs));
+    return out;
+  });
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('InferBatch: batched forward-only inference', () => {
+  it('loads on this runtime (WebAssembly SIMD, as the wasm backend needs)', () => {
+    expect(inferBatchAvailable()).toBe(true);
+  });
+
+  for (const [name, options] of NETS) {
+    it(`gives the learner's own bits in float64 (${name}, B = 11: two panels, five idle lanes)`, () => {
+      const net = tbptt(options, 1, 4);
+      const B = 11;
+      const streams = Array.from({ length: B }, () => net.newStream());
+      const xs = inputs(7, B, net.inputs, 40);
+      const want = float64Run(net, streams, xs);
+      const batch = new InferBatch(net, B);
+      for (let t = 0; t < xs.length; t++) expect(batch.step(xs[t])).toEqual(want[t]);
+    });
+
+    it(`follows the float64 step to float32 rounding in float32 (${name}, B = 11)`, () => {
+      const net = tbptt(options, 1, 4);
+      const B = 11;
+      const streams = Array.from({ length: B }, () => net.newStream());
+      const xs = inputs(7, B, net.inputs, 40);
+      const want = float64Run(net, streams, xs);
+      const batch = new InferBatch(net, B, { precision: 'f32' });
+      let worst = 0;
+      for (let t = 0; t < xs.length; t++) worst = Math.max(worst, maxAbsDiff(batch.step(xs[t]).slice(), want[t]));
+      expect(worst).toBeLessThan(1e-5);
+      expect(worst).toBeGreaterThan(0); // it does compute in float32
+    });
+  }
+
+  for (const [precision, tol] of PRECISIONS) {
+    it(`gives each stream the same bits in a batch of 1 as in a batch of 11, and the same bits run after run (${precision})`, () => {
+      const net = tbptt(NETS[0][1], 1, 4);
+      const B = 11;
+      const xs = inputs(8, B, 3, 25);
+      const batch = new InferBatch(net, B, { precision });
+      const again = new InferBatch(net, B, { precision });
+      const alone = [2, 8, 10].map((b) => ({ b, one: new InferBatch(net, 1, { precision }) }));
+      for (const x of xs) {
+        const out = batch.step(x).slice();
+        expect(again.step(x)).toEqual(out);
+        for (const { b, one } of alone) expect(one.step(x.subarray(3 * b, 3 * b + 3))).toEqual(out.subarray(2 * b, 2 * b + 2));
+      }
+    });
+
+    it(`continues a float64 stream from its state (load) and zeroes one stream on reset(b), leaving the others (${precision})`, () => {
+      const net = tbptt(NETS[3][1], 1, 4);
+      const B = 9;
+      const streams = Array.from({ length: B }, () => net.newStream());
+      const warm = inputs(9, B, 3, 12);
+      float64Run(net, streams, warm);
+      const batch = new InferBatch(net, B, { precision });
+      const control = new InferBatch(net, B, { precision });
+      streams.forEach((s, b) => { batch.load(b, s); control.load(b, s); });
+      const xs = inputs(10, B, 3, 15);
+      const want = float64Run(net, streams, xs);
+      let worst = 0;
+      for (let t = 0; t < 10; t++) {
+        worst = Math.max(worst, maxAbsDiff(batch.step(xs[t]), want[t]));
+        control.step(xs[t]);
+      }
+      expect(worst).toBeLessThanOrEqual(tol);
+      batch.reset(4);
+      const fresh = new InferBatch(net, 1, { precision });
+      for (let t = 10; t < 15; t++) {
+        const out = batch.step(xs[t]).slice();
+        const ctl = control.step(xs[t]);
+        for (let b = 0; b < B; b++) {
+          if (b === 4) expect(out.subarray(8, 10)).toEqual(fresh.step(xs[t].subarray(12, 15)));
+          else expect(out.subarray(2 * b, 2 * b + 2)).toEqual(ctl.subarray(2 * b, 2 * b + 2));
+        }
+      }
+    });
+
+    it(`keeps its weights until refresh(), then follows the trained model (${precision})`, () => {
+      const net = tbptt(NETS[0][1], 1, 4);
+      const before = tbptt(NETS[0][1], 1, 4);
+      const batch = new InferBatch(net, 1, { precision });
+      const x = [0.5, -0.25, 1];
+      for (let i = 0; i < net.params.length; i++) net.params[i] *= 1.5; // "trained"
+      expect(batch.step(x)).toEqual(new InferBatch(before, 1, { precision }).step(x));
+      batch.refresh();
+      batch.reset();
+      const s = net.newStream();
+      expect(maxAbsDiff(batch.step(x), net.step(s, x))).toBeLessThanOrEqual(tol);
+    });
+
+    it(`saturates like the float64 cell at extreme inputs (no overflow in its exp) (${precision})`, () => {
+      const net = tbptt(NETS[0][1], 1, 4);
+      const B = 8;
+      const streams = Array.from({ length: B }, () => net.newStream());
+      const xs = inputs(11, B, 3, 6, 1e30).concat(inputs(12, B, 3, 6, 60));
+      const want = float64Run(net, streams, xs);
+      const batch = new InferBatch(net, B, { precision });
+      for (let t = 0; t < xs.length; t++) {
+        const out = batch.step(xs[t]);
+        expect(out.every(Number.isFinite)).toBe(true);
+        expect(maxAbsDiff(out, want[t])).toBeLessThanOrEqual(tol);
+      }
+    });
+  }
+
+  it('refuses bad input with a code before any stream changes', () => {
+    const net = tbptt(NETS[0][1], 1, 4);
+    const batch = new InferBatch(net, 2, { precision: 'f32' });
+    const control = new InferBatch(net, 2, { precision: 'f32' });
+    const x = [0.1, 0.2, 0.3, -0.1, -0.2, -0.3];
+    batch.step(x);
+    control.step(x);
+    expect(() => batch.step([1, 2, 3])).toThrow(expect.objectContaining({ code: LSTM_ERR.DIMENSION }));
+    expect(() => batch.step([0, 0, 0, 0, Number.NaN, 0])).toThrow(expect.objectContaining({ code: LSTM_ERR.NON_FINITE }));
+    expect(() => batch.step([0, 0, 0, 0, 0, 1e39])).toThrow(expect.objectContaining({ code: LSTM_ERR.NON_FINITE })); // finite, not in float32
+    expect(batch.step(x)).toEqual(control.step(x));
+    expect(() => new InferBatch(net, 0)).toThrow(expect.objectContaining({ code: LSTM_ERR.CONFIG }));
+    expect(() => batch.load(2, net.newStream())).toThrow(expect.objectContaining({ code: LSTM_ERR.CONFIG }));
+    const other = tbptt({ ...NETS[0][1], hidden: 4 }, 1, 4);
+    expect(() => batch.load(0, other.newStream())).toThrow(expect.objectContaining({ code: LSTM_ERR.CONFIG }));
+    const gru = tbptt({ inputs: 3, hidden: 4, outputs: 1, cell: 'gru', seed: 1 }, 1, 4);
+    expect(() => new InferBatch(gru, 4)).toThrow(expect.objectContaining({ code: LSTM_ERR.UNSUPPORTED }));
+    expect(() => new InferBatch(net, 4, { precision: 'f16' as InferPrecision })).toThrow(expect.objectContaining({ code: LSTM_ERR.CONFIG }));
+    const f64 = new InferBatch(net, 1);
+    expect(() => f64.step([0, Number.POSITIVE_INFINITY, 0])).toThrow(expect.objectContaining({ code: LSTM_ERR.NON_FINITE }));
+    expect(f64.step([0, 1e39, 0]).every(Number.isFinite)).toBe(true); // in float64's range
+  });
+});

@@ -1,0 +1,243 @@
+// InferBatch: forward-only inference of B streams of one vanilla/cifg model (one or more layers,
+// any head) in a WebAssembly instance of its own (wasm/infer.ts), the lanes running over streams
+// held in panels of 8. For serving many streams that share weights.
+//
+// - precision 'f64' (the default): the same bits as each stream's own learner.step(), since the
+//   kernels take every sum in the JS kernels' order and squash with fdlibm's bits (math.ts).
+// - precision 'f32': float32 weights, state and arithmetic (f32x4), as the float32 libraries
+//   (tfjs, PyTorch's default) compute; it agrees with the float64 step to float32 rounding.
+//
+// It keeps its own copy of the weights (refresh() re-reads them after training) and its own
+// recurrent state per stream (load() takes a RecurrentStream's h and c, reset() zeroes), so no
+// step caches are written: it never touches the learner or its streams. Each stream's lane
+// computes in the same order whatever B is, so a stream gives the same bits in a batch of 1 or
+// of 256 (tested).
+//
+// Memory (one element type, panels of 8 streams), per layer: W (G, Xin+H) with row g·H + r =
+// [W_g[r, ·] | R_g[r, ·]], bias (G), peepholes (3H: pi, pf, po; zeros where absent), z panels
+// (Xin+H, 8) = [x; h_{t-1}], pre-activation panels (G, 8), c panels (H, 8); then the head's V
+// (K, H), bv (K) and output panels (K, 8).
+//
+// Dimensions: B streams, X inputs, H hidden, G = nG·H, K outputs, P = ⌈B/8⌉ panels.
+
+import { LSTM_ERR, LstmError, checkEnum, checkInt, checkVector } from './errors.ts';
+import { headOutputs } from './heads.ts';
+import { INFER_WASM_BASE64 } from './infer-wasm-bytes.ts';
+import type { RecurrentStream, RecurrentLearner } from './tbptt.ts';
+import { compileBase64, wasmNamespace } from './wasm-kernels.ts';
+
+type Gemm = (out: number, oStride: number, bias: number, w: number, n: number, z: number, zStride: number, rows: number, panels: number) => void;
+type Cells32 = (pre: number, preStride: number, c: number, cStride: number, peep: number, H: number, coupled: number, hOut: number, hStride: number, h2: number, h2Stride: number, panels: number) => void;
+type Cells64 = (pre: number, preStride: number, c: number, cStride: number, peep: number, hasPeep: number, H: number, coupled: number, hOut: number, hStride: number, h2: number, h2Stride: number, panels: number) => void;
+
+/** The arithmetic of an InferBatch: 'f64' gives the learners' own bits, 'f32' float32's speed. */
+export type InferPrecision = 'f64' | 'f32';
+export const INFER_PRECISIONS: readonly InferPrecision[] = ['f64', 'f32'];
+
+/** Largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
+/** First byte laid out (past the module's stub runtime data). */
+const BASE_BYTES = 65536;
+
+/** Byte offsets of one layer's buffers. */
+interface Layer32 {
+  readonly Xin: number;
+  readonly H: number;
+  readonly G: number;
+  readonly coupled: boolean;
+  readonly hasPeep: boolean;
+  readonly W: number;
+  readonly bias: number;
+  readonly peep: number;
+  readonly z: number; // panels, zStride apart
+  readonly zStride: number;
+  readonly pre: number;
+  readonly preStride: number;
+  readonly c: number;
+  readonly cStride: number;
+}
+
+let compiled: object | null | undefined;
+
+/** True when InferBatch's kernels load on this runtime (WebAssembly SIMD). */
+export function inferBatchAvailable(): boolean {
+  if (compiled === undefined) {
+    try {
+      compiled = compileBase64(INFER_WASM_BASE64);
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled !== null;
+}
+
+export class InferBatch {
+  /** B, the number of streams. */
+  readonly size: number;
+  readonly precision: InferPrecision;
+  /** (B, K) outputs of the latest step(), stream-major, float64; overwritten by the next step(). */
+  readonly out: Float64Array;
+  /** The instance's memory as the precision's elements. */
+  private readonly mem: Float64Array | Float32Array;
+  /** Bytes per element (8 or 4). */
+  private readonly e: number;
+  private readonly gemm: Gemm;
+  private readonly cells: Cells32 | Cells64;
+  private readonly panels: number;
+  private readonly layers: readonly Layer32[];
+  private readonly V: number;
+  private readonly bv: number;
+  private readonly o: number;
+
+  /**
+   * B streams of `learner`'s model, all at zero state. LSTM_ERR_UNSUPPORTED for a gru layer,
+   * LSTM_ERR_CONFIG for a bad B or precision, or where WebAssembly SIMD is missing.
+   */
+  constructor(
+    readonly learner: RecurrentLearner,
+    B: number,
+    options: { precision?: InferPrecision } = {},
+  ) {
+    checkInt('B', B, 1);
+    this.precision = checkEnum('precision', options.precision ?? 'f64', INFER_PRECISIONS);
+    if (!inferBatchAvailable()) throw new LstmError(LSTM_ERR.CONFIG, 'WebAssembly SIMD is not available on this runtime: InferBatch needs it', {});
+    for (const L of learner.layout.layers) {
+      if (L.cell === 'gru') throw new LstmError(LSTM_ERR.UNSUPPORTED, 'InferBatch runs vanilla and cifg layers, not gru', { cell: L.cell });
+    }
+    const e = this.precision === 'f64' ? 8 : 4;
+    this.e = e;
+    this.size = B;
+    const P = Math.ceil(B / 8);
+    this.panels = P;
+    let at = BASE_BYTES;
+    const take = (floats: number): number => {
+      const o = at;
+      at += floats * e;
+      return o;
+    };
+    this.layers = learner.layout.layers.map((L) => {
+      const { Xin, H } = L;
+      const G = L.nG * H;
+      const Z = Xin + H;
+      return {
+        Xin, H, G, coupled: L.cell === 'cifg', hasPeep: L.peep >= 0,
+        W: take(G * Z), bias: take(G), peep: take(3 * H),
+        z: take(P * Z * 8), zStride: Z * 8 * e,
+        pre: take(P * G * 8), preStride: G * 8 * e,
+        c: take(P * H * 8), cStride: H * 8 * e,
+      };
+    });
+    const { K, H: HK } = learner.layout.head;
+    this.V = take(K * HK);
+    this.bv = take(K);
+    this.o = take(P * K * 8);
+    const { exports } = new (wasmNamespace().Instance)(compiled!, { env: { abort: () => { throw new Error('wasm abort'); } } });
+    const memory = exports['memory'] as { buffer: ArrayBuffer; grow(pages: number): number };
+    if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
+    this.mem = e === 8 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+    this.gemm = exports[e === 8 ? 'gemm64' : 'gemm32'] as Gemm;
+    this.cells = exports[e === 8 ? 'cells64' : 'cells32'] as Cells32 | Cells64;
+    this.out = new Float64Array(B * K);
+    this.refresh();
+  }
+
+  /** Copies the learner's current weights in (rounded to float32 for 'f32'). Call after the model trained. */
+  refresh(): void {
+    const { mem, learner, e } = this;
+    const { params, layout } = learner;
+    for (let l = 0; l < this.layers.length; l++) {
+      const L = layout.layers[l];
+      const m = this.layers[l];
+      const { Xin, H } = m;
+      const Z = Xin + H;
+      const W = m.W / e;
+      for (let g = 0; g < L.nG; g++) {
+        const base = L.offset + g * L.gateStride; // W_g (H, Xin), R_g (H, H), b_g (H)
+        for (let r = 0; r < H; r++) {
+          const q = W + (g * H + r) * Z;
+          mem.set(params.subarray(base + r * Xin, base + (r + 1) * Xin), q);
+          mem.set(params.subarray(base + H * Xin + r * H, base + H * Xin + (r + 1) * H), q + Xin);
+        }
+        mem.set(params.subarray(base + H * Xin + H * H, base + H * Xin + H * H + H), m.bias / e + g * H);
+      }
+      const pe = m.peep / e;
+      mem.fill(0, pe, pe + 3 * H);
+      if (L.peep >= 0) {
+        if (m.coupled) mem.set(params.subarray(L.peep, L.peep + 2 * H), pe + H); // pf, po
+        else mem.set(params.subarray(L.peep, L.peep + 3 * H), pe); // pi, pf, po
+      }
+    }
+    const { K, H, V, bv } = layout.head;
+    mem.set(params.subarray(V, V + K * H), this.V / e);
+    mem.set(params.subarray(bv, bv + K), this.bv / e);
+  }
+
+  /** Zeroes the recurrent state of stream b (every stream without b). */
+  reset(b?: number): void {
+    for (const m of this.layers) {
+      for (let s = 0; s < this.size; s++) {
+        if (b !== undefined && s !== b) continue;
+        this.setRows(m.z, m.zStride, m.Xin, m.H, s, null);
+        this.setRows(m.c, m.cStride, 0, m.H, s, null);
+      }
+    }
+  }
+
+  /** Stream b continues from s's state (its h and c after its latest step; rounded to float32 for 'f32'). */
+  load(b: number, s: RecurrentStream): void {
+    checkInt('b', b, 0, this.size - 1);
+    if (s.h.length !== this.layers.length) throw new LstmError(LSTM_ERR.CONFIG, 'the stream is not of this model', { layers: s.h.length });
+    for (let l = 0; l < this.layers.length; l++) {
+      const m = this.layers[l];
+      if (s.h[l].length !== m.H || s.c[l].length !== m.H) throw new LstmError(LSTM_ERR.CONFIG, 'the stream is not of this model', { layer: l });
+      this.setRows(m.z, m.zStride, m.Xin, m.H, b, s.h[l]);
+      this.setRows(m.c, m.cStride, 0, m.H, b, s.c[l]);
+    }
+  }
+
+  /**
+   * Advances every stream by its row of X (B×X, stream-major); returns the outputs (B×K, the
+   * `out` buffer). X must be finite, in float32's range for 'f32' (LSTM_ERR_DIMENSION /
+   * LSTM_ERR_NON_FINITE, refused before any stream changes).
+   */
+  step(X: ArrayLike<number>): Float64Array {
+    const { mem, layers, panels: P, size: B, out, e } = this;
+    const Xn = layers[0].Xin;
+    checkVector('X', X, B * Xn);
+    if (e === 4) {
+      for (let j = 0; j < B * Xn; j++) {
+        if (Math.abs(X[j]) > F32_MAX) throw new LstmError(LSTM_ERR.NON_FINITE, `X[${j}] is ${X[j]}, beyond float32`, { index: j, value: X[j] });
+      }
+    }
+    const m0 = layers[0];
+    for (let b = 0; b < B; b++) {
+      const q = (m0.z + (b >> 3) * m0.zStride) / e + (b & 7);
+      for (let i = 0; i < Xn; i++) mem[q + i * 8] = X[b * Xn + i];
+    }
+    for (let l = 0; l < layers.length; l++) {
+      const m = layers[l];
+      const next = layers[l + 1];
+      this.gemm(m.pre, m.preStride, m.bias, m.W, m.Xin + m.H, m.z, m.zStride, m.G, P);
+      const hOut = m.z + m.Xin * 8 * e;
+      if (e === 8) (this.cells as Cells64)(m.pre, m.preStride, m.c, m.cStride, m.peep, m.hasPeep ? 1 : 0, m.H, m.coupled ? 1 : 0, hOut, m.zStride, next ? next.z : 0, next ? next.zStride : 0, P);
+      else (this.cells as Cells32)(m.pre, m.preStride, m.c, m.cStride, m.peep, m.H, m.coupled ? 1 : 0, hOut, m.zStride, next ? next.z : 0, next ? next.zStride : 0, P);
+    }
+    const last = layers[layers.length - 1];
+    const { K } = this.learner.layout.head;
+    this.gemm(this.o, K * 8 * e, this.bv, this.V, last.H, last.z + last.Xin * 8 * e, last.zStride, K, P);
+    const head = this.learner.config.head;
+    for (let b = 0; b < B; b++) {
+      const q = (this.o + (b >> 3) * K * 8 * e) / e + (b & 7);
+      const o = b * K;
+      for (let k = 0; k < K; k++) out[o + k] = mem[q + k * 8];
+      headOutputs(out, out, o, K, head);
+    }
+    return out;
+  }
+
+  /** Rows from..from+n-1 of stream b's lane in the panels at `base` (stride bytes apart) = v (zeros for null). */
+  private setRows(base: number, stride: number, from: number, n: number, b: number, v: Float64Array | null): void {
+    const q = (base + (b >> 3) * stride) / this.e + (b & 7) + from * 8;
+    for (let i = 0; i < n; i++) this.mem[q + i * 8] = v ? v[i] : 0;
+  }
+}

@@ -140,6 +140,34 @@ describe('InferBatch: batched forward-only inference', () => {
     });
   }
 
+  // H a multiple of 8 and B = 1: the one-stream kernels (lanes over rows and units, not streams)
+  const ONE: [string, RecurrentOptions][] = [
+    ['vanilla H = 16, peepholes', { inputs: 3, hidden: 16, outputs: 2, cell: 'vanilla', head: 'linear', initRange: 0.5, seed: 13 }],
+    ['cifg H = 8, softmax head', { inputs: 3, hidden: 8, outputs: 3, cell: 'cifg', head: 'softmax', loss: 'ce', initRange: 0.5, seed: 14 }],
+    ['stacked vanilla [16, 8] without peepholes', { inputs: 3, hidden: [16, 8], outputs: 1, cell: 'vanilla', peepholes: false, head: 'logistic', initRange: 0.5, seed: 15 }],
+  ];
+  for (const [name, options] of ONE) {
+    it(`one stream alone gives the learner's bits in float64, and in both precisions the bits of its lane in a batch (${name})`, () => {
+      const net = tbptt(options, 1, 4);
+      const K = net.outputs;
+      const s = net.newStream();
+      const xs = inputs(16, 3, 3, 30);
+      const alone = { f64: new InferBatch(net, 1), f32: new InferBatch(net, 1, { precision: 'f32' }) };
+      const batch = { f64: new InferBatch(net, 3), f32: new InferBatch(net, 3, { precision: 'f32' }) };
+      for (const x of xs) {
+        const row = x.subarray(3, 6); // stream 1 of the batch
+        const got = { f64: alone.f64.step(row).slice(), f32: alone.f32.step(row).slice() };
+        expect(got.f64).toEqual(net.step(s, row));
+        for (const p of ['f64', 'f32'] as const) expect(got[p]).toEqual(batch[p].step(x).subarray(K, 2 * K));
+      }
+      // and load() into the one-stream layout continues the same bits
+      const again = new InferBatch(net, 1);
+      again.load(0, s);
+      const x = [0.3, -0.7, 0.2];
+      expect(again.step(x)).toEqual(net.step(s, x));
+    });
+  }
+
   it('refuses bad input with a code before any stream changes', () => {
     const net = tbptt(NETS[0][1], 1, 4);
     const batch = new InferBatch(net, 2, { precision: 'f32' });

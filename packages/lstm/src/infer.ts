@@ -27,6 +27,7 @@ import type { RecurrentStream, RecurrentLearner } from './tbptt.ts';
 import { compileBase64, wasmNamespace } from './wasm-kernels.ts';
 
 type Gemm = (out: number, oStride: number, bias: number, w: number, n: number, z: number, zStride: number, rows: number, panels: number) => void;
+type Gemv = (out: number, bias: number, w: number, n: number, z: number, rows: number) => void;
 type Cells32 = (pre: number, preStride: number, c: number, cStride: number, peep: number, H: number, coupled: number, hOut: number, hStride: number, h2: number, h2Stride: number, panels: number) => void;
 type Cells64 = (pre: number, preStride: number, c: number, cStride: number, peep: number, hasPeep: number, H: number, coupled: number, hOut: number, hStride: number, h2: number, h2Stride: number, panels: number) => void;
 
@@ -82,8 +83,15 @@ export class InferBatch {
   /** Bytes per element (8 or 4). */
   private readonly e: number;
   private readonly gemm: Gemm;
+  private readonly gemv: Gemv;
   private readonly cells: Cells32 | Cells64;
   private readonly panels: number;
+  /** One stream with every H a multiple of 8: lanes over units and rows (gemv), not streams. */
+  private readonly one: boolean;
+  /** Elements between rows i and i+1 of a stream: 8 in panels, 1 for one stream. */
+  private readonly L: number;
+  /** Head rows as stored: K, or K rounded up to 8 for one stream (zero rows). */
+  private readonly Kp: number;
   private readonly layers: readonly Layer32[];
   private readonly V: number;
   private readonly bv: number;
@@ -109,6 +117,10 @@ export class InferBatch {
     this.size = B;
     const P = Math.ceil(B / 8);
     this.panels = P;
+    const one = B === 1 && learner.layout.layers.every((L) => L.H % 8 === 0);
+    this.one = one;
+    const Ln = one ? 1 : 8;
+    this.L = Ln;
     let at = BASE_BYTES;
     const take = (floats: number): number => {
       const o = at;
@@ -121,54 +133,70 @@ export class InferBatch {
       const Z = Xin + H;
       return {
         Xin, H, G, coupled: L.cell === 'cifg', hasPeep: L.peep >= 0,
-        W: take(G * Z), bias: take(G), peep: take(3 * H),
-        z: take(P * Z * 8), zStride: Z * 8 * e,
-        pre: take(P * G * 8), preStride: G * 8 * e,
-        c: take(P * H * 8), cStride: H * 8 * e,
+        W: take(G * Z), bias: take(G), peep: take(3 * H * Ln),
+        z: take(P * Z * Ln), zStride: Z * Ln * e,
+        pre: take(P * G * Ln), preStride: G * Ln * e,
+        c: take(P * H * Ln), cStride: H * Ln * e,
       };
     });
     const { K, H: HK } = learner.layout.head;
-    this.V = take(K * HK);
-    this.bv = take(K);
-    this.o = take(P * K * 8);
+    const Kp = one ? Math.ceil(K / 8) * 8 : K;
+    this.Kp = Kp;
+    this.V = take(Kp * HK);
+    this.bv = take(Kp);
+    this.o = take(P * Kp * Ln);
     const { exports } = new (wasmNamespace().Instance)(compiled!, { env: { abort: () => { throw new Error('wasm abort'); } } });
     const memory = exports['memory'] as { buffer: ArrayBuffer; grow(pages: number): number };
     if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
     this.mem = e === 8 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
     this.gemm = exports[e === 8 ? 'gemm64' : 'gemm32'] as Gemm;
+    this.gemv = exports[e === 8 ? 'gemv64' : 'gemv32'] as Gemv;
     this.cells = exports[e === 8 ? 'cells64' : 'cells32'] as Cells32 | Cells64;
     this.out = new Float64Array(B * K);
     this.refresh();
   }
 
-  /** Copies the learner's current weights in (rounded to float32 for 'f32'). Call after the model trained. */
+  /**
+   * Copies the learner's current weights in (rounded to float32 for 'f32'). Call after the model
+   * trained. Panels: weight rows row-major, each peephole value repeated across the 8 lanes; one
+   * stream: weight rows packed 8 side by side per column (gemv), peepholes as they are.
+   */
   refresh(): void {
-    const { mem, learner, e } = this;
+    const { mem, learner, e, L: Ln, one } = this;
     const { params, layout } = learner;
+    /** Row `row` of an (rows, n) matrix at byte offset `at`, from params[from...]. */
+    const putRow = (at: number, n: number, row: number, from: number, count: number, col0: number): void => {
+      if (!one) {
+        mem.set(params.subarray(from, from + count), at / e + row * n + col0);
+        return;
+      }
+      const q = at / e + (row >> 3) * n * 8 + (row & 7);
+      for (let i = 0; i < count; i++) mem[q + (col0 + i) * 8] = params[from + i];
+    };
     for (let l = 0; l < this.layers.length; l++) {
-      const L = layout.layers[l];
+      const Lay = layout.layers[l];
       const m = this.layers[l];
       const { Xin, H } = m;
       const Z = Xin + H;
-      const W = m.W / e;
-      for (let g = 0; g < L.nG; g++) {
-        const base = L.offset + g * L.gateStride; // W_g (H, Xin), R_g (H, H), b_g (H)
+      for (let g = 0; g < Lay.nG; g++) {
+        const base = Lay.offset + g * Lay.gateStride; // W_g (H, Xin), R_g (H, H), b_g (H)
         for (let r = 0; r < H; r++) {
-          const q = W + (g * H + r) * Z;
-          mem.set(params.subarray(base + r * Xin, base + (r + 1) * Xin), q);
-          mem.set(params.subarray(base + H * Xin + r * H, base + H * Xin + (r + 1) * H), q + Xin);
+          putRow(m.W, Z, g * H + r, base + r * Xin, Xin, 0);
+          putRow(m.W, Z, g * H + r, base + H * Xin + r * H, H, Xin);
         }
         mem.set(params.subarray(base + H * Xin + H * H, base + H * Xin + H * H + H), m.bias / e + g * H);
       }
       const pe = m.peep / e;
-      mem.fill(0, pe, pe + 3 * H);
-      if (L.peep >= 0) {
-        if (m.coupled) mem.set(params.subarray(L.peep, L.peep + 2 * H), pe + H); // pf, po
-        else mem.set(params.subarray(L.peep, L.peep + 3 * H), pe); // pi, pf, po
+      mem.fill(0, pe, pe + 3 * H * Ln);
+      if (Lay.peep >= 0) {
+        const from = m.coupled ? H : 0; // cifg: pf, po (no pi)
+        for (let u = from; u < 3 * H; u++) mem.fill(params[Lay.peep + u - from], pe + u * Ln, pe + (u + 1) * Ln);
       }
     }
     const { K, H, V, bv } = layout.head;
-    mem.set(params.subarray(V, V + K * H), this.V / e);
+    mem.fill(0, this.V / e, this.V / e + this.Kp * H);
+    mem.fill(0, this.bv / e, this.bv / e + this.Kp);
+    for (let k = 0; k < K; k++) putRow(this.V, H, k, V + k * H, H, 0);
     mem.set(params.subarray(bv, bv + K), this.bv / e);
   }
 
@@ -209,35 +237,44 @@ export class InferBatch {
         if (Math.abs(X[j]) > F32_MAX) throw new LstmError(LSTM_ERR.NON_FINITE, `X[${j}] is ${X[j]}, beyond float32`, { index: j, value: X[j] });
       }
     }
+    const { L: Ln, one, Kp } = this;
     const m0 = layers[0];
     for (let b = 0; b < B; b++) {
       const q = (m0.z + (b >> 3) * m0.zStride) / e + (b & 7);
-      for (let i = 0; i < Xn; i++) mem[q + i * 8] = X[b * Xn + i];
+      for (let i = 0; i < Xn; i++) mem[q + i * Ln] = X[b * Xn + i];
     }
     for (let l = 0; l < layers.length; l++) {
       const m = layers[l];
       const next = layers[l + 1];
-      this.gemm(m.pre, m.preStride, m.bias, m.W, m.Xin + m.H, m.z, m.zStride, m.G, P);
-      const hOut = m.z + m.Xin * 8 * e;
-      if (e === 8) (this.cells as Cells64)(m.pre, m.preStride, m.c, m.cStride, m.peep, m.hasPeep ? 1 : 0, m.H, m.coupled ? 1 : 0, hOut, m.zStride, next ? next.z : 0, next ? next.zStride : 0, P);
-      else (this.cells as Cells32)(m.pre, m.preStride, m.c, m.cStride, m.peep, m.H, m.coupled ? 1 : 0, hOut, m.zStride, next ? next.z : 0, next ? next.zStride : 0, P);
+      if (one) this.gemv(m.pre, m.bias, m.W, m.Xin + m.H, m.z, m.G);
+      else this.gemm(m.pre, m.preStride, m.bias, m.W, m.Xin + m.H, m.z, m.zStride, m.G, P);
+      // one stream: each 8 consecutive units are one "row" of the cell kernels, in one panel
+      const rows = one ? m.H / 8 : m.H;
+      const hOut = m.z + m.Xin * Ln * e;
+      const h2 = next ? next.z : 0;
+      const h2Stride = next ? next.zStride : 0;
+      if (e === 8) (this.cells as Cells64)(m.pre, m.preStride, m.c, m.cStride, m.peep, m.hasPeep ? 1 : 0, rows, m.coupled ? 1 : 0, hOut, m.zStride, h2, h2Stride, P);
+      else (this.cells as Cells32)(m.pre, m.preStride, m.c, m.cStride, m.peep, rows, m.coupled ? 1 : 0, hOut, m.zStride, h2, h2Stride, P);
     }
     const last = layers[layers.length - 1];
     const { K } = this.learner.layout.head;
-    this.gemm(this.o, K * 8 * e, this.bv, this.V, last.H, last.z + last.Xin * 8 * e, last.zStride, K, P);
+    const hLast = last.z + last.Xin * Ln * e;
+    if (one) this.gemv(this.o, this.bv, this.V, last.H, hLast, Kp);
+    else this.gemm(this.o, Kp * Ln * e, this.bv, this.V, last.H, hLast, last.zStride, K, P);
     const head = this.learner.config.head;
     for (let b = 0; b < B; b++) {
-      const q = (this.o + (b >> 3) * K * 8 * e) / e + (b & 7);
+      const q = (this.o + (b >> 3) * Kp * Ln * e) / e + (b & 7);
       const o = b * K;
-      for (let k = 0; k < K; k++) out[o + k] = mem[q + k * 8];
+      for (let k = 0; k < K; k++) out[o + k] = mem[q + k * Ln];
       headOutputs(out, out, o, K, head);
     }
     return out;
   }
 
-  /** Rows from..from+n-1 of stream b's lane in the panels at `base` (stride bytes apart) = v (zeros for null). */
+  /** Rows from..from+n-1 of stream b in the panels at `base` (stride bytes apart) = v (zeros for null). */
   private setRows(base: number, stride: number, from: number, n: number, b: number, v: Float64Array | null): void {
-    const q = (base + (b >> 3) * stride) / this.e + (b & 7) + from * 8;
-    for (let i = 0; i < n; i++) this.mem[q + i * 8] = v ? v[i] : 0;
+    const { L: Ln } = this;
+    const q = (base + (b >> 3) * stride) / this.e + (b & 7) + from * Ln;
+    for (let i = 0; i < n; i++) this.mem[q + i * Ln] = v ? v[i] : 0;
   }
 }

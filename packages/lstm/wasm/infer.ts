@@ -94,8 +94,8 @@ export function gemm64(out: usize, oStride: usize, bias: usize, w: usize, n: i32
 
 // cells64: the vanilla/cifg element-wise step in float64, the operations of vanillaForward (JS)
 //   and single.ts's vanillaCells in their order, squashed by math.ts (fdlibm's bits): so the same
-//   bits as the learners' step. Arguments as cells32 (64-byte panel rows, 8-byte peepholes), and
-//   peep = 0 when the cell has no peepholes (the pre-activation is then squashed as it is).
+//   bits as the learners' step. Arguments as cells32 with 64-byte rows, and hasPeep = 0 when the
+//   cell has no peepholes (the pre-activation is then squashed as it is).
 export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, hasPeep: i32, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
   const hb: usize = (<usize>H) << 6; // bytes of one H-row block in a panel
   const fOff: usize = coupled ? hb : 2 * hb;
@@ -108,11 +108,11 @@ export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, 
     const h2p: usize = h2 + (<usize>p) * h2Stride;
     for (let r: i32 = 0; r < H; r++) {
       const ro: usize = <usize>r;
-      const pi = f64x2.splat(load<f64>(peep + (ro << 3)));
-      const pf = f64x2.splat(load<f64>(peep + ((<usize>H + ro) << 3)));
-      const po = f64x2.splat(load<f64>(peep + ((2 * <usize>H + ro) << 3)));
       for (let j: usize = 0; j < 64; j += 16) {
         const at: usize = (ro << 6) + j;
+        const pi = v128.load(peep + at);
+        const pf = v128.load(peep + hb + at);
+        const po = v128.load(peep + 2 * hb + at);
         const cPrev = v128.load(cp + at);
         const zz = tanh2(v128.load(pp + at));
         const aF = v128.load(pp + fOff + at);
@@ -261,9 +261,13 @@ export function tanh4(x: v128): v128 {
 
 // cells32: the vanilla/cifg element-wise step on the gate pre-activations of every panel.
 //   pre panels (nG·H, 8), preStride bytes apart, gate blocks z, i, f, o (cifg: z, f, o);
-//   c panels (H, 8) cStride apart, c_{t-1} in, c_t out; peep (3H f32: pi, pf, po; zeros without
-//   peepholes; pi unused by cifg). h_t goes to rows h1 of the panels at hOut (hStride apart) and,
-//   when h2Stride > 0, to the panels at h2 too (the next layer's input rows).
+//   c panels (H, 8) cStride apart, c_{t-1} in, c_t out; peep (3H, 8): pi, pf, po, each value
+//   repeated across the row's 8 lanes (zeros without peepholes; pi unused by cifg). h_t goes to
+//   rows h1 of the panels at hOut (hStride apart) and, when h2Stride > 0, to the panels at h2 too
+//   (the next layer's input rows).
+//   One stream alone (InferBatch with B = 1, H a multiple of 8) runs the same kernels with every
+//   vector read as 8 consecutive units of one stream instead of one unit of 8 streams: H/8 rows,
+//   one panel, the peepholes in their natural order; the arithmetic per element is the same.
 //   z = tanh(ẑ), f = σ(f̂ + pf c_{t-1}), i = σ(î + pi c_{t-1}) (cifg: 1 − f),
 //   c_t = z i + c_{t-1} f, o = σ(ô + po c_t), h_t = tanh(c_t) o.
 export function cells32(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
@@ -278,11 +282,11 @@ export function cells32(pre: usize, preStride: usize, c: usize, cStride: usize, 
     const h2p: usize = h2 + (<usize>p) * h2Stride;
     for (let r: i32 = 0; r < H; r++) {
       const ro: usize = <usize>r;
-      const pi = f32x4.splat(load<f32>(peep + (ro << 2)));
-      const pf = f32x4.splat(load<f32>(peep + ((<usize>H + ro) << 2)));
-      const po = f32x4.splat(load<f32>(peep + ((2 * <usize>H + ro) << 2)));
       for (let j: usize = 0; j < 32; j += 16) {
         const at: usize = (ro << 5) + j;
+        const pi = v128.load(peep + at);
+        const pf = v128.load(peep + hb + at);
+        const po = v128.load(peep + 2 * hb + at);
         const cPrev = v128.load(cp + at);
         const zz = tanh4(v128.load(pp + at));
         const f = sigmoid4(f32x4.add(v128.load(pp + fOff + at), f32x4.mul(pf, cPrev)));
@@ -295,5 +299,51 @@ export function cells32(pre: usize, preStride: usize, c: usize, cStride: usize, 
         if (h2Stride) v128.store(h2p + at, h);
       }
     }
+  }
+}
+
+// gemv64: one stream, rows in groups of 8: out[r] = bias[r] + Σ_i w[r, i] z[i], i = 0 .. n-1 in
+//   order (the JS kernels' order, so the same bits); w packed as (rows/8, n, 8): group g's 8 rows
+//   side by side for each i, so the lanes run over rows and read w front to back. rows % 8 == 0.
+export function gemv64(out: usize, bias: usize, w: usize, n: i32, z: usize, rows: i32): void {
+  let wp: usize = w;
+  for (let g: i32 = 0; g < rows; g += 8) {
+    const o: usize = out + ((<usize>g) << 3);
+    const b: usize = bias + ((<usize>g) << 3);
+    let a0 = v128.load(b);
+    let a1 = v128.load(b, 16);
+    let a2 = v128.load(b, 32);
+    let a3 = v128.load(b, 48);
+    for (let i: i32 = 0; i < n; i++) {
+      const q = f64x2.splat(load<f64>(z + ((<usize>i) << 3)));
+      a0 = f64x2.add(a0, f64x2.mul(v128.load(wp), q));
+      a1 = f64x2.add(a1, f64x2.mul(v128.load(wp, 16), q));
+      a2 = f64x2.add(a2, f64x2.mul(v128.load(wp, 32), q));
+      a3 = f64x2.add(a3, f64x2.mul(v128.load(wp, 48), q));
+      wp += 64;
+    }
+    v128.store(o, a0);
+    v128.store(o, a1, 16);
+    v128.store(o, a2, 32);
+    v128.store(o, a3, 48);
+  }
+}
+
+// gemv32: gemv64 in float32, groups of 8 rows (two f32x4).
+export function gemv32(out: usize, bias: usize, w: usize, n: i32, z: usize, rows: i32): void {
+  let wp: usize = w;
+  for (let g: i32 = 0; g < rows; g += 8) {
+    const o: usize = out + ((<usize>g) << 2);
+    const b: usize = bias + ((<usize>g) << 2);
+    let a0 = v128.load(b);
+    let a1 = v128.load(b, 16);
+    for (let i: i32 = 0; i < n; i++) {
+      const q = f32x4.splat(load<f32>(z + ((<usize>i) << 2)));
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(wp), q));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(wp, 16), q));
+      wp += 32;
+    }
+    v128.store(o, a0);
+    v128.store(o, a1, 16);
   }
 }

@@ -209,21 +209,22 @@ export function vanillaBatchContender(work: 'batch' | 'batchTrain', data: SineSt
 }
 
 /**
- * The same B streams and model as vanillaBatchContender's 'batch', forward-only: InferBatch.step
- * (weights and state in its own wasm instance, no step caches), in float64 (the learner's own
- * bits) or float32 (f32x4).
+ * The vanilla model of the other contenders, forward-only: InferBatch.step (weights and state in
+ * its own wasm instance, no step caches), in float64 (the learner's own bits) or float32.
+ * B = 1: the 'forward' row (one stream: lanes over rows and units); B > 1: the 'batch' row.
  */
 export function vanillaInferContender(data: SineStream, H: number, B: number, precision: lstm.InferPrecision): Contender | null {
   if (!api.tbptt || !lstm.inferBatchAvailable()) return null;
   const net = api.tbptt(VANILLA_OPTIONS(data.X, H), 1, TBPTT_K2) as unknown as lstm.RecurrentLearner;
   const batch = new lstm.InferBatch(net, B, { precision });
-  const input = batchInput(data, B);
+  const input = B === 1 ? (t: number) => data.row(t) : batchInput(data, B);
+  const kernels = precision === 'f64' ? "WebAssembly f64x2; the learner's own bits; float64" : 'WebAssembly f32x4; float32, as the peers compute';
   let t = 0;
   return {
-    id: precision === 'f64' ? 'carousel.vanilla.infer' : 'carousel.vanilla32', work: 'batch', H, streams: B,
-    does: precision === 'f64'
-      ? `vanilla cell (the same model), InferBatch(${B} streams).step(X): one batched forward, no step caches (WebAssembly f64x2, lanes over streams; the learner's own bits); float64`
-      : `vanilla cell (the same model), InferBatch(${B} streams, precision 'f32').step(X): one batched forward in float32 (WebAssembly f32x4, lanes over streams), as the peers compute`,
+    id: precision === 'f64' ? 'carousel.vanilla.infer' : 'carousel.vanilla32', work: B === 1 ? 'forward' : 'batch', H, streams: B,
+    does: B === 1
+      ? `vanilla cell (the same model), InferBatch(1${precision === 'f32' ? ", 'f32'" : ''}).step(x): one forward step, no step caches (${kernels})`
+      : `vanilla cell (the same model), InferBatch(${B}${precision === 'f32' ? ", 'f32'" : ''}).step(X): one batched forward, no step caches, lanes over streams (${kernels})`,
     run: (n) => { for (let i = 0; i < n; i++) batch.step(input(t++)); },
   };
 }

@@ -63,6 +63,8 @@ function rows(Hs: number[]): Row[] {
   for (const H of Hs) out.push({ label: 'tbptt(1,16) online step', work: 'train16', H, carousel: 'carousel.vanilla', target: { kind: 'ratio', min: 3 } });
   for (const H of Hs) out.push({ label: "forward: Rtrl97.predict ('cells')", work: 'forward', H, carousel: 'carousel.rtrl97', target: { kind: 'ratio', min: 5 } });
   for (const H of Hs) out.push({ label: 'forward: vanilla cell', work: 'forward', H, carousel: 'carousel.vanilla', target: { kind: 'ratio', min: 5 } });
+  for (const H of Hs) out.push({ label: "forward: vanilla, InferBatch(1) (float64, the learner's bits)", work: 'forward', H, carousel: 'carousel.vanilla.infer', target: { kind: 'ratio', min: 5 } });
+  for (const H of Hs) out.push({ label: 'forward: vanilla, InferBatch(1) in float32', work: 'forward', H, carousel: 'carousel.vanilla32', target: { kind: 'ratio', min: 5 } });
   for (const H of Hs) out.push({ label: 'B=256 learning step: vanilla (1-step grad)', work: 'batchTrain', H, carousel: 'carousel.vanilla', target: { kind: 'batch' } });
   for (const H of Hs) out.push({ label: "B=256 learning step: rtrl97 ('cells', traces)", work: 'batchTrain', H, carousel: 'carousel.rtrl97', target: { kind: 'batch' } });
   for (const H of Hs) out.push({ label: 'B=256 forward step: vanilla, StreamBatch.step (+ the caches learn() reads)', work: 'batch', H, carousel: 'carousel.vanilla', target: { kind: 'batch' } });
@@ -149,6 +151,7 @@ export function renderReport(f: Figures): { markdown: string; json: unknown } {
     { label: 'tbptt(1,16) online step', k: key('train16', H, 'carousel.vanilla'), flops: van.train, streams: 1 },
     { label: "Rtrl97.predict ('cells')", k: key('forward', H, 'carousel.rtrl97'), flops: r97.forward, streams: 1 },
     { label: 'vanilla forward', k: key('forward', H, 'carousel.vanilla'), flops: van.forward, streams: 1 },
+    { label: 'vanilla forward (InferBatch(1), float64)', k: key('forward', H, 'carousel.vanilla.infer'), flops: van.forward, streams: 1 },
     { label: 'B=256 vanilla learning step', k: key('batchTrain', H, 'carousel.vanilla'), flops: van1.train - van1.update + van1.update / f.B, streams: f.B },
     { label: "B=256 rtrl97 learning step ('cells')", k: key('batchTrain', H, 'carousel.rtrl97'), flops: r97.train - r97.update + r97.update / f.B, streams: f.B },
     { label: 'B=256 vanilla forward step (StreamBatch)', k: key('batch', H, 'carousel.vanilla'), flops: van.forward, streams: f.B },

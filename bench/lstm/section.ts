@@ -88,7 +88,7 @@ export async function run(args: BenchArgs): Promise<void> {
       add(vanillaBatchContender(work, data, H, B, LR.carousel));
       add(rtrl97BatchContender(work, data, H, B, LR.carousel));
     }
-    for (const precision of ['f64', 'f32'] as const) add(vanillaInferContender(data, H, B, precision));
+    for (const precision of ['f64', 'f32'] as const) for (const streams of [1, B]) add(vanillaInferContender(data, H, streams, precision));
     for (const be of ['cpu', 'wasm'] as const) {
       await useBackend(be);
       add(tfjsContender(be, 'train', data, H, 1, LR.tfjs));

@@ -1,6 +1,6 @@
 // InferBatch: forward-only inference of B streams of one vanilla/cifg model (one or more layers,
-// any head) in a WebAssembly instance of its own (wasm/infer.ts), the lanes running over streams
-// held in panels of 8. For serving many streams that share weights.
+// any head) in a WebAssembly instance of its own (wasm/infer.ts). For serving streams that share
+// weights, and for one stream's forecasts.
 //
 // - precision 'f64' (the default): the same bits as each stream's own learner.step(), since the
 //   kernels take every sum in the JS kernels' order and squash with fdlibm's bits (math.ts).
@@ -9,14 +9,16 @@
 //
 // It keeps its own copy of the weights (refresh() re-reads them after training) and its own
 // recurrent state per stream (load() takes a RecurrentStream's h and c, reset() zeroes), so no
-// step caches are written: it never touches the learner or its streams. Each stream's lane
-// computes in the same order whatever B is, so a stream gives the same bits in a batch of 1 or
-// of 256 (tested).
+// step caches are written: it never touches the learner or its streams. Each stream computes in
+// the same order whatever B is, so it gives the same bits in a batch of 1 or of 256 (tested).
 //
-// Memory (one element type, panels of 8 streams), per layer: W (G, Xin+H) with row g·H + r =
-// [W_g[r, ·] | R_g[r, ·]], bias (G), peepholes (3H: pi, pf, po; zeros where absent), z panels
-// (Xin+H, 8) = [x; h_{t-1}], pre-activation panels (G, 8), c panels (H, 8); then the head's V
-// (K, H), bv (K) and output panels (K, 8).
+// Memory (one element type), per layer: W (G, Xin+H) with row g·H + r = [W_g[r, ·] | R_g[r, ·]],
+// bias (G), peepholes (3H: pi, pf, po; zeros where absent), z = [x; h_{t-1}] (Xin+H), the
+// pre-activations (G) and c (H); then the head's V (K, H), bv (K) and the outputs (K).
+// - B > 1: streams in panels of 8, (n, 8) per n-row matrix (lanes over streams); W row-major,
+//   each peephole value repeated over the 8 lanes.
+// - B = 1 with every H a multiple of 8 ("one"): plain vectors (lanes over rows and units); W and
+//   V packed 8 rows side by side per column, K rounded up to 8 with zero rows.
 //
 // Dimensions: B streams, X inputs, H hidden, G = nG·H, K outputs, P = ⌈B/8⌉ panels.
 
@@ -41,7 +43,7 @@ const F32_MAX = 3.4028234663852886e38;
 const BASE_BYTES = 65536;
 
 /** Byte offsets of one layer's buffers. */
-interface Layer32 {
+interface LayerBuffers {
   readonly Xin: number;
   readonly H: number;
   readonly G: number;
@@ -92,7 +94,7 @@ export class InferBatch {
   private readonly L: number;
   /** Head rows as stored: K, or K rounded up to 8 for one stream (zero rows). */
   private readonly Kp: number;
-  private readonly layers: readonly Layer32[];
+  private readonly layers: readonly LayerBuffers[];
   private readonly V: number;
   private readonly bv: number;
   private readonly o: number;

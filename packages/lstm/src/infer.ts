@@ -30,8 +30,7 @@ import { compileBase64, wasmNamespace } from './wasm-kernels.ts';
 
 type Gemm = (out: number, oStride: number, bias: number, w: number, n: number, z: number, zStride: number, rows: number, panels: number) => void;
 type Gemv = (out: number, bias: number, w: number, n: number, z: number, rows: number) => void;
-type Cells32 = (pre: number, preStride: number, c: number, cStride: number, peep: number, H: number, coupled: number, hOut: number, hStride: number, h2: number, h2Stride: number, panels: number) => void;
-type Cells64 = (pre: number, preStride: number, c: number, cStride: number, peep: number, hasPeep: number, H: number, coupled: number, hOut: number, hStride: number, h2: number, h2Stride: number, panels: number) => void;
+type Cells = (pre: number, preStride: number, c: number, cStride: number, peep: number, hasPeep: number, H: number, coupled: number, hOut: number, hStride: number, h2: number, h2Stride: number, panels: number) => void;
 
 /** The arithmetic of an InferBatch: 'f64' gives the learners' own bits, 'f32' float32's speed. */
 export type InferPrecision = 'f64' | 'f32';
@@ -86,7 +85,7 @@ export class InferBatch {
   private readonly e: number;
   private readonly gemm: Gemm;
   private readonly gemv: Gemv;
-  private readonly cells: Cells32 | Cells64;
+  private readonly cells: Cells;
   private readonly panels: number;
   /** One stream with every H a multiple of 8: lanes over units and rows (gemv), not streams. */
   private readonly one: boolean;
@@ -153,7 +152,7 @@ export class InferBatch {
     this.mem = e === 8 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
     this.gemm = exports[e === 8 ? 'gemm64' : 'gemm32'] as Gemm;
     this.gemv = exports[e === 8 ? 'gemv64' : 'gemv32'] as Gemv;
-    this.cells = exports[e === 8 ? 'cells64' : 'cells32'] as Cells32 | Cells64;
+    this.cells = exports[e === 8 ? 'cells64' : 'cells32'] as Cells;
     this.out = new Float64Array(B * K);
     this.refresh();
   }
@@ -204,9 +203,10 @@ export class InferBatch {
 
   /** Zeroes the recurrent state of stream b (every stream without b). */
   reset(b?: number): void {
+    const from = b ?? 0;
+    const to = b === undefined ? this.size : b + 1;
     for (const m of this.layers) {
-      for (let s = 0; s < this.size; s++) {
-        if (b !== undefined && s !== b) continue;
+      for (let s = from; s < to; s++) {
         this.setRows(m.z, m.zStride, m.Xin, m.H, s, null);
         this.setRows(m.c, m.cStride, 0, m.H, s, null);
       }
@@ -255,8 +255,7 @@ export class InferBatch {
       const hOut = m.z + m.Xin * Ln * e;
       const h2 = next ? next.z : 0;
       const h2Stride = next ? next.zStride : 0;
-      if (e === 8) (this.cells as Cells64)(m.pre, m.preStride, m.c, m.cStride, m.peep, m.hasPeep ? 1 : 0, rows, m.coupled ? 1 : 0, hOut, m.zStride, h2, h2Stride, P);
-      else (this.cells as Cells32)(m.pre, m.preStride, m.c, m.cStride, m.peep, rows, m.coupled ? 1 : 0, hOut, m.zStride, h2, h2Stride, P);
+      this.cells(m.pre, m.preStride, m.c, m.cStride, m.peep, m.hasPeep ? 1 : 0, rows, m.coupled ? 1 : 0, hOut, m.zStride, h2, h2Stride, P);
     }
     const last = layers[layers.length - 1];
     const { K } = this.learner.layout.head;

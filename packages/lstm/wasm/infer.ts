@@ -94,8 +94,7 @@ export function gemm64(out: usize, oStride: usize, bias: usize, w: usize, n: i32
 
 // cells64: the vanilla/cifg element-wise step in float64, the operations of vanillaForward (JS)
 //   and single.ts's vanillaCells in their order, squashed by math.ts (fdlibm's bits): so the same
-//   bits as the learners' step. Arguments as cells32 with 64-byte rows, and hasPeep = 0 when the
-//   cell has no peepholes (the pre-activation is then squashed as it is).
+//   bits as the learners' step. Arguments as cells32, with 64-byte rows.
 export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, hasPeep: i32, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
   const hb: usize = (<usize>H) << 6; // bytes of one H-row block in a panel
   const fOff: usize = coupled ? hb : 2 * hb;
@@ -262,7 +261,8 @@ export function tanh4(x: v128): v128 {
 // cells32: the vanilla/cifg element-wise step on the gate pre-activations of every panel.
 //   pre panels (nG·H, 8), preStride bytes apart, gate blocks z, i, f, o (cifg: z, f, o);
 //   c panels (H, 8) cStride apart, c_{t-1} in, c_t out; peep (3H, 8): pi, pf, po, each value
-//   repeated across the row's 8 lanes (zeros without peepholes; pi unused by cifg). h_t goes to
+//   repeated across the row's 8 lanes (pi unused by cifg); hasPeep = 0 when the cell has none (the
+//   pre-activation is then squashed as it is). h_t goes to
 //   rows h1 of the panels at hOut (hStride apart) and, when h2Stride > 0, to the panels at h2 too
 //   (the next layer's input rows).
 //   One stream alone (InferBatch with B = 1, H a multiple of 8) runs the same kernels with every
@@ -270,7 +270,7 @@ export function tanh4(x: v128): v128 {
 //   one panel, the peepholes in their natural order; the arithmetic per element is the same.
 //   z = tanh(ẑ), f = σ(f̂ + pf c_{t-1}), i = σ(î + pi c_{t-1}) (cifg: 1 − f),
 //   c_t = z i + c_{t-1} f, o = σ(ô + po c_t), h_t = tanh(c_t) o.
-export function cells32(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
+export function cells32(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, hasPeep: i32, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
   const hb: usize = (<usize>H) << 5; // bytes of one H-row block in a panel
   const fOff: usize = coupled ? hb : 2 * hb;
   const oOff: usize = fOff + hb;
@@ -289,10 +289,13 @@ export function cells32(pre: usize, preStride: usize, c: usize, cStride: usize, 
         const po = v128.load(peep + 2 * hb + at);
         const cPrev = v128.load(cp + at);
         const zz = tanh4(v128.load(pp + at));
-        const f = sigmoid4(f32x4.add(v128.load(pp + fOff + at), f32x4.mul(pf, cPrev)));
-        const i = coupled ? f32x4.sub(one, f) : sigmoid4(f32x4.add(v128.load(pp + hb + at), f32x4.mul(pi, cPrev)));
+        const aF = v128.load(pp + fOff + at);
+        const f = sigmoid4(hasPeep ? f32x4.add(aF, f32x4.mul(pf, cPrev)) : aF);
+        const aI = v128.load(pp + hb + at);
+        const i = coupled ? f32x4.sub(one, f) : sigmoid4(hasPeep ? f32x4.add(aI, f32x4.mul(pi, cPrev)) : aI);
         const cr = f32x4.add(f32x4.mul(zz, i), f32x4.mul(cPrev, f));
-        const o = sigmoid4(f32x4.add(v128.load(pp + oOff + at), f32x4.mul(po, cr)));
+        const aO = v128.load(pp + oOff + at);
+        const o = sigmoid4(hasPeep ? f32x4.add(aO, f32x4.mul(po, cr)) : aO);
         const h = f32x4.mul(tanh4(cr), o);
         v128.store(cp + at, cr);
         v128.store(hp + at, h);

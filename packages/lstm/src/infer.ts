@@ -39,7 +39,7 @@ export const INFER_PRECISIONS: readonly InferPrecision[] = ['f64', 'f32'];
 /** Largest finite float32. */
 const F32_MAX = 3.4028234663852886e38;
 /** First byte laid out (past the module's stub runtime data). */
-const BASE_BYTES = 65536;
+export const INFER_BASE_BYTES = 65536;
 
 /** Byte offsets of one layer's buffers. */
 interface LayerBuffers {
@@ -71,6 +71,23 @@ export function inferBatchAvailable(): boolean {
     }
   }
   return compiled !== null;
+}
+
+/** A fresh instance of the kernels with at least `bytes` of memory, and that memory as elements of e bytes. */
+export function inferInstance(bytes: number, e: number): { exports: Record<string, unknown>; mem: Float64Array | Float32Array } {
+  const { exports } = new (wasmNamespace().Instance)(compiled!, { env: { abort: () => { throw new Error('wasm abort'); } } });
+  const memory = exports['memory'] as { buffer: ArrayBuffer; grow(pages: number): number };
+  if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  return { exports, mem: e === 8 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer) };
+}
+
+/** X must be `n` finite numbers, and in float32's range when e = 4 (LSTM_ERR_DIMENSION / LSTM_ERR_NON_FINITE). */
+export function checkInferInput(X: ArrayLike<number>, n: number, e: number): void {
+  checkVector('X', X, n);
+  if (e !== 4) return;
+  for (let j = 0; j < n; j++) {
+    if (Math.abs(X[j]) > F32_MAX) throw new LstmError(LSTM_ERR.NON_FINITE, `X[${j}] is ${X[j]}, beyond float32`, { index: j, value: X[j] });
+  }
 }
 
 export class InferBatch {
@@ -122,7 +139,7 @@ export class InferBatch {
     this.one = one;
     const Ln = one ? 1 : 8;
     this.L = Ln;
-    let at = BASE_BYTES;
+    let at = INFER_BASE_BYTES;
     const take = (floats: number): number => {
       const o = at;
       at += floats * e;
@@ -146,10 +163,8 @@ export class InferBatch {
     this.V = take(Kp * HK);
     this.bv = take(Kp);
     this.o = take(P * Kp * Ln);
-    const { exports } = new (wasmNamespace().Instance)(compiled!, { env: { abort: () => { throw new Error('wasm abort'); } } });
-    const memory = exports['memory'] as { buffer: ArrayBuffer; grow(pages: number): number };
-    if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
-    this.mem = e === 8 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+    const { exports, mem } = inferInstance(at, e);
+    this.mem = mem;
     this.gemm = exports[e === 8 ? 'gemm64' : 'gemm32'] as Gemm;
     this.gemv = exports[e === 8 ? 'gemv64' : 'gemv32'] as Gemv;
     this.cells = exports[e === 8 ? 'cells64' : 'cells32'] as Cells;
@@ -233,12 +248,7 @@ export class InferBatch {
   step(X: ArrayLike<number>): Float64Array {
     const { mem, layers, panels: P, size: B, out, e } = this;
     const Xn = layers[0].Xin;
-    checkVector('X', X, B * Xn);
-    if (e === 4) {
-      for (let j = 0; j < B * Xn; j++) {
-        if (Math.abs(X[j]) > F32_MAX) throw new LstmError(LSTM_ERR.NON_FINITE, `X[${j}] is ${X[j]}, beyond float32`, { index: j, value: X[j] });
-      }
-    }
+    checkInferInput(X, B * Xn, e);
     const { L: Ln, one, Kp } = this;
     const m0 = layers[0];
     for (let b = 0; b < B; b++) {

@@ -350,3 +350,151 @@ export function gemv32(out: usize, bias: usize, w: usize, n: i32, z: usize, rows
     v128.store(o, a1, 16);
   }
 }
+
+// ---- The 1997 cell (lstm97.ts, LSTM-SPEC 1.1-1.2, 2.1-2.2): Lstm97InferBatch's element-wise step.
+//
+// cells97_64 / cells97_32: given the nets of every panel (pre, preStride bytes apart; rows: input
+//   gates j < C at row j, forget gates at fgRow + j and output gates at outRow + j when those rows
+//   are ≥ 0, cell inputs n < N = C·S at cRow + n), the CEC states s (N rows, s(t-1) in, s(t) out)
+//   and the peepholes (3N rows: p_in, p_fg, p_out, each value repeated across a row's lanes;
+//   peepMask bits 1, 2, 4 say which exist), computes lstm97Cells' forward in its order:
+//   y_in = f(net_in + Σ_v p_in s_v(t-1)), y_φ likewise (1 without a forget gate),
+//   s(t) = y_φ s(t-1) + y_in g(net_c), y_out = f(net_out + Σ_v p_out s_v(t)) (1 without an output
+//   gate), y_c = y_out h(s(t)). g and h by kind (0 sig4m2, 1 sig2m1, 2 sigmoid, 3 tanh,
+//   4 identity), each squashed as activations.ts does (its base function, then the affine map).
+//   y_c goes to the rows of the panels at o (oStride apart; the output layer's sources) and, when
+//   zc ≠ 0, at zc (zStride apart; the next step's sources); when zg ≠ 0, y_in, y_φ and y_out go to
+//   consecutive C-row blocks there (cellSources 'all': r(t) = [y_c; y_in; y_φ; y_out]).
+//   One stream alone (S = 1, C a multiple of 8) runs with C/8 rows of 8 blocks, as cells64 does.
+
+// @ts-ignore: decorator
+@inline
+function squash2(kind: i32, x: v128): v128 {
+  if (kind == 0) return f64x2.sub(f64x2.mul(f64x2.splat(4.0), sigmoid2(x)), f64x2.splat(2.0));
+  if (kind == 1) return f64x2.sub(f64x2.mul(f64x2.splat(2.0), sigmoid2(x)), f64x2.splat(1.0));
+  if (kind == 2) return sigmoid2(x);
+  if (kind == 3) return tanh2(x);
+  return x;
+}
+
+// @ts-ignore: decorator
+@inline
+function squash4(kind: i32, x: v128): v128 {
+  if (kind == 0) return f32x4.sub(f32x4.mul(f32x4.splat(4.0), sigmoid4(x)), f32x4.splat(2.0));
+  if (kind == 1) return f32x4.sub(f32x4.mul(f32x4.splat(2.0), sigmoid4(x)), f32x4.splat(1.0));
+  if (kind == 2) return sigmoid4(x);
+  if (kind == 3) return tanh4(x);
+  return x;
+}
+
+export function cells97_64(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow: i32, s: usize, sStride: usize, peep: usize, peepMask: i32, C: i32, S: i32, gKind: i32, hKind: i32, o: usize, oStride: usize, zc: usize, zg: usize, zStride: usize, panels: i32): void {
+  const N: usize = <usize>(C * S);
+  const pIn: usize = peep;
+  const pFg: usize = peep + (N << 6);
+  const pOut: usize = peep + (N << 7);
+  const one = f64x2.splat(1.0);
+  const cb: usize = (<usize>C) << 6; // bytes of a C-row block
+  for (let p: i32 = 0; p < panels; p++) {
+    const pp: usize = pre + (<usize>p) * preStride;
+    const sp: usize = s + (<usize>p) * sStride;
+    const op: usize = o + (<usize>p) * oStride;
+    const zcp: usize = zc + (<usize>p) * zStride;
+    const zgp: usize = zg + (<usize>p) * zStride;
+    for (let j: i32 = 0; j < C; j++) {
+      const c0: usize = <usize>(j * S);
+      for (let q: usize = 0; q < 64; q += 16) {
+        let netIn = v128.load(pp + ((<usize>j) << 6) + q);
+        if (peepMask & 1) for (let v: usize = 0; v < <usize>S; v++) netIn = f64x2.add(netIn, f64x2.mul(v128.load(pIn + ((c0 + v) << 6) + q), v128.load(sp + ((c0 + v) << 6) + q)));
+        const yi = sigmoid2(netIn);
+        let yf = one;
+        if (fgRow >= 0) {
+          let netFg = v128.load(pp + ((<usize>(fgRow + j)) << 6) + q);
+          if (peepMask & 2) for (let v: usize = 0; v < <usize>S; v++) netFg = f64x2.add(netFg, f64x2.mul(v128.load(pFg + ((c0 + v) << 6) + q), v128.load(sp + ((c0 + v) << 6) + q)));
+          yf = sigmoid2(netFg);
+        }
+        for (let v: usize = 0; v < <usize>S; v++) {
+          const at: usize = ((c0 + v) << 6) + q;
+          const gc = squash2(gKind, v128.load(pp + ((<usize>cRow) << 6) + at));
+          v128.store(sp + at, f64x2.add(f64x2.mul(yf, v128.load(sp + at)), f64x2.mul(yi, gc)));
+        }
+        let yo = one;
+        if (outRow >= 0) {
+          let netOut = v128.load(pp + ((<usize>(outRow + j)) << 6) + q);
+          if (peepMask & 4) for (let v: usize = 0; v < <usize>S; v++) netOut = f64x2.add(netOut, f64x2.mul(v128.load(pOut + ((c0 + v) << 6) + q), v128.load(sp + ((c0 + v) << 6) + q)));
+          yo = sigmoid2(netOut);
+        }
+        for (let v: usize = 0; v < <usize>S; v++) {
+          const at: usize = ((c0 + v) << 6) + q;
+          const yc = f64x2.mul(yo, squash2(hKind, v128.load(sp + at)));
+          v128.store(op + at, yc);
+          if (zc) v128.store(zcp + at, yc);
+        }
+        if (zg) {
+          let at: usize = ((<usize>j) << 6) + q;
+          v128.store(zgp + at, yi);
+          if (fgRow >= 0) {
+            at += cb;
+            v128.store(zgp + at, yf);
+          }
+          if (outRow >= 0) v128.store(zgp + at + cb, yo);
+        }
+      }
+    }
+  }
+}
+
+export function cells97_32(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow: i32, s: usize, sStride: usize, peep: usize, peepMask: i32, C: i32, S: i32, gKind: i32, hKind: i32, o: usize, oStride: usize, zc: usize, zg: usize, zStride: usize, panels: i32): void {
+  const N: usize = <usize>(C * S);
+  const pIn: usize = peep;
+  const pFg: usize = peep + (N << 5);
+  const pOut: usize = peep + (N << 6);
+  const one = f32x4.splat(1.0);
+  const cb: usize = (<usize>C) << 5; // bytes of a C-row block
+  for (let p: i32 = 0; p < panels; p++) {
+    const pp: usize = pre + (<usize>p) * preStride;
+    const sp: usize = s + (<usize>p) * sStride;
+    const op: usize = o + (<usize>p) * oStride;
+    const zcp: usize = zc + (<usize>p) * zStride;
+    const zgp: usize = zg + (<usize>p) * zStride;
+    for (let j: i32 = 0; j < C; j++) {
+      const c0: usize = <usize>(j * S);
+      for (let q: usize = 0; q < 32; q += 16) {
+        let netIn = v128.load(pp + ((<usize>j) << 5) + q);
+        if (peepMask & 1) for (let v: usize = 0; v < <usize>S; v++) netIn = f32x4.add(netIn, f32x4.mul(v128.load(pIn + ((c0 + v) << 5) + q), v128.load(sp + ((c0 + v) << 5) + q)));
+        const yi = sigmoid4(netIn);
+        let yf = one;
+        if (fgRow >= 0) {
+          let netFg = v128.load(pp + ((<usize>(fgRow + j)) << 5) + q);
+          if (peepMask & 2) for (let v: usize = 0; v < <usize>S; v++) netFg = f32x4.add(netFg, f32x4.mul(v128.load(pFg + ((c0 + v) << 5) + q), v128.load(sp + ((c0 + v) << 5) + q)));
+          yf = sigmoid4(netFg);
+        }
+        for (let v: usize = 0; v < <usize>S; v++) {
+          const at: usize = ((c0 + v) << 5) + q;
+          const gc = squash4(gKind, v128.load(pp + ((<usize>cRow) << 5) + at));
+          v128.store(sp + at, f32x4.add(f32x4.mul(yf, v128.load(sp + at)), f32x4.mul(yi, gc)));
+        }
+        let yo = one;
+        if (outRow >= 0) {
+          let netOut = v128.load(pp + ((<usize>(outRow + j)) << 5) + q);
+          if (peepMask & 4) for (let v: usize = 0; v < <usize>S; v++) netOut = f32x4.add(netOut, f32x4.mul(v128.load(pOut + ((c0 + v) << 5) + q), v128.load(sp + ((c0 + v) << 5) + q)));
+          yo = sigmoid4(netOut);
+        }
+        for (let v: usize = 0; v < <usize>S; v++) {
+          const at: usize = ((c0 + v) << 5) + q;
+          const yc = f32x4.mul(yo, squash4(hKind, v128.load(sp + at)));
+          v128.store(op + at, yc);
+          if (zc) v128.store(zcp + at, yc);
+        }
+        if (zg) {
+          let at: usize = ((<usize>j) << 5) + q;
+          v128.store(zgp + at, yi);
+          if (fgRow >= 0) {
+            at += cb;
+            v128.store(zgp + at, yf);
+          }
+          if (outRow >= 0) v128.store(zgp + at + cb, yo);
+        }
+      }
+    }
+  }
+}

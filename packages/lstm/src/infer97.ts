@@ -1,0 +1,255 @@
+// Lstm97InferBatch: forward-only inference of B streams of one 1997-family model (Rtrl97: the 1997
+// cell, with or without forget gate, output gate and peepholes, S cells per block, any g and h,
+// cellSources 'all', 'cells' or 'inputs', connectivity F or B, any head) in a WebAssembly instance
+// of its own. InferBatch (infer.ts) is the same for vanilla/cifg models, and shares its kernels:
+// the nets are InferBatch's GEMM/GEMV, the cell step is cells97_64/cells97_32 (wasm/infer.ts).
+//
+// - precision 'f64' (the default): the same bits as each stream's own Rtrl97.predict/step, since
+//   every net is summed in lstm97Forward's order (left to right over z = [x; r(t-1); 1], the bias
+//   column last) and squashed with fdlibm's bits (math.ts).
+// - precision 'f32': float32 weights, state and arithmetic (f32x4), as tfjs and PyTorch compute.
+//
+// It keeps its own copy of the weights (refresh() re-reads them after training) and its own state
+// per stream (load() takes an Rtrl97Stream's r and s, reset() zeroes), and no eligibility traces:
+// it never touches the learner or its streams. Conventional hidden units are not supported
+// (LSTM_ERR_UNSUPPORTED): no task or service config uses them.
+//
+// Memory (one element type): the nets' weights, gate rows [in (C); φ (C, with a forget gate);
+// out (C, with an output gate)] (Zg columns each) then cell rows (N, Zc columns), zeros (the GEMM's bias: the bias is W's last column,
+// against z's constant 1), the peepholes (3N: p_in, p_fg, p_out; zeros where absent), then per
+// panel z = [x; r(t-1); 1] (Z), the nets (G), s (N) and o = [y_c; x if B; 1 if output bias] (O),
+// the output layer's V (K, O) and its outputs (K).
+// - B > 1, or S > 1, or C not a multiple of 8: streams in panels of 8 (lanes over streams).
+// - B = 1, S = 1, C a multiple of 8 ("one"): lanes over blocks; W and V packed 8 rows per column.
+
+import { headOutputs } from './heads.ts';
+import { INFER_BASE_BYTES, INFER_PRECISIONS, checkInferInput, inferBatchAvailable, inferInstance, type InferPrecision } from './infer.ts';
+import { LSTM_ERR, LstmError, checkEnum, checkInt } from './errors.ts';
+import type { Squash } from './activations.ts';
+import type { Rtrl97, Rtrl97Stream } from './rtrl97.ts';
+
+type Gemm = (out: number, oStride: number, bias: number, w: number, n: number, z: number, zStride: number, rows: number, panels: number) => void;
+type Gemv = (out: number, bias: number, w: number, n: number, z: number, rows: number) => void;
+type Cells97 = (pre: number, preStride: number, fgRow: number, outRow: number, cRow: number, s: number, sStride: number, peep: number, peepMask: number, C: number, S: number, gKind: number, hKind: number, o: number, oStride: number, zc: number, zg: number, zStride: number, panels: number) => void;
+
+/** cells97's squash kinds. */
+const KIND: Record<Squash, number> = { sig4m2: 0, sig2m1: 1, sigmoid: 2, tanh: 3, identity: 4 };
+
+export class Lstm97InferBatch {
+  /** B, the number of streams. */
+  readonly size: number;
+  readonly precision: InferPrecision;
+  /** (B, K) outputs of the latest step(), stream-major, float64; overwritten by the next step(). */
+  readonly out: Float64Array;
+  private readonly mem: Float64Array | Float32Array;
+  /** Bytes per element (8 or 4). */
+  private readonly e: number;
+  private readonly gemm: Gemm;
+  private readonly gemv: Gemv;
+  private readonly cells: Cells97;
+  private readonly panels: number;
+  /** One stream, S = 1, C a multiple of 8: lanes over blocks (gemv), not streams. */
+  private readonly one: boolean;
+  /** Elements between rows i and i+1 of a stream: 8 in panels, 1 for one stream. */
+  private readonly L: number;
+  /** Rows of the nets: gates (C per gate) then cells (N). */
+  private readonly gateRows: number;
+  private readonly G: number;
+  /** Output rows as stored: K, or K rounded up to 8 for one stream (zero rows). */
+  private readonly Kp: number;
+  // byte offsets
+  private readonly W: number;
+  private readonly zeros: number;
+  private readonly peep: number;
+  private readonly z: number;
+  private readonly zStride: number;
+  private readonly pre: number;
+  private readonly preStride: number;
+  private readonly s: number;
+  private readonly sStride: number;
+  private readonly o: number;
+  private readonly oStride: number;
+  private readonly V: number;
+  private readonly y: number;
+  private readonly yStride: number;
+
+  /**
+   * B streams of `learner`'s model, all at zero state. LSTM_ERR_UNSUPPORTED for a model with
+   * conventional hidden units, LSTM_ERR_CONFIG for a bad B or precision, or where WebAssembly SIMD
+   * is missing.
+   */
+  constructor(
+    readonly learner: Rtrl97,
+    B: number,
+    options: { precision?: InferPrecision } = {},
+  ) {
+    checkInt('B', B, 1);
+    this.precision = checkEnum('precision', options.precision ?? 'f64', INFER_PRECISIONS);
+    if (!inferBatchAvailable()) throw new LstmError(LSTM_ERR.CONFIG, 'WebAssembly SIMD is not available on this runtime: Lstm97InferBatch needs it', {});
+    const spec = learner.spec;
+    if (spec.hiddenUnits > 0) throw new LstmError(LSTM_ERR.UNSUPPORTED, 'Lstm97InferBatch runs 1997 nets without conventional hidden units', { hiddenUnits: spec.hiddenUnits });
+    const { blocks: C, cells: N, cellsPerBlock: S, outputs: K, zBase, outSources: O } = spec;
+    const e = this.precision === 'f64' ? 8 : 4;
+    this.e = e;
+    this.size = B;
+    const P = Math.ceil(B / 8);
+    this.panels = P;
+    const one = B === 1 && S === 1 && C % 8 === 0;
+    this.one = one;
+    const Ln = one ? 1 : 8;
+    this.L = Ln;
+    this.gateRows = C * (1 + (spec.forgetGate ? 1 : 0) + (spec.outputGate ? 1 : 0));
+    this.G = this.gateRows + N;
+    this.Kp = one ? Math.ceil(K / 8) * 8 : K;
+    const Z = zBase + 1;
+    let at = INFER_BASE_BYTES;
+    const take = (floats: number): number => {
+      const o = at;
+      at += floats * e;
+      return o;
+    };
+    this.W = take(this.gateRows * spec.zGate + N * spec.zCell);
+    this.zeros = take(Math.max(this.G, this.Kp));
+    this.peep = take(3 * N * Ln);
+    this.zStride = Z * Ln * e;
+    this.z = take(P * Z * Ln);
+    this.preStride = this.G * Ln * e;
+    this.pre = take(P * this.G * Ln);
+    this.sStride = N * Ln * e;
+    this.s = take(P * N * Ln);
+    this.oStride = O * Ln * e;
+    this.o = take(P * O * Ln);
+    this.V = take(this.Kp * O);
+    this.yStride = this.Kp * Ln * e;
+    this.y = take(P * this.Kp * Ln);
+    const { exports, mem } = inferInstance(at, e);
+    this.mem = mem;
+    this.gemm = exports[e === 8 ? 'gemm64' : 'gemm32'] as Gemm;
+    this.gemv = exports[e === 8 ? 'gemv64' : 'gemv32'] as Gemv;
+    this.cells = exports[e === 8 ? 'cells97_64' : 'cells97_32'] as Cells97;
+    this.out = new Float64Array(B * K);
+    // the constant 1 of z (and of o, with an output bias) in every lane; the rest starts at 0
+    for (let b = 0; b < (one ? 1 : P * 8); b++) {
+      this.setRows(this.z, this.zStride, zBase, 1, b, 1);
+      if (spec.biases.outputs) this.setRows(this.o, this.oStride, O - 1, 1, b, 1);
+    }
+    this.refresh();
+  }
+
+  /**
+   * Copies the learner's current weights in (rounded to float32 for 'f32'). Call after the model
+   * trained. Panels: rows row-major, each peephole value repeated across the 8 lanes; one stream:
+   * rows packed 8 side by side per column (gemv), peepholes as they are.
+   */
+  refresh(): void {
+    const { mem, e, L: Ln, one } = this;
+    const { params, layout: Lay, spec } = this.learner;
+    const { blocks: C, cells: N, zGate, zCell } = spec;
+    /** Row `row` of an (rows, n) matrix at byte offset `at` = params[from .. from+n). */
+    const putRow = (at: number, n: number, row: number, from: number): void => {
+      for (let i = 0; i < n; i++) {
+        if (one) mem[at / e + (row >> 3) * n * 8 + (row & 7) + i * 8] = params[from + i];
+        else mem[at / e + row * n + i] = params[from + i];
+      }
+    };
+    let row = 0;
+    const gates = (base: number): void => {
+      if (base >= 0) for (let r = 0; r < C; r++) putRow(this.W, zGate, row++, base + r * zGate);
+    };
+    gates(Lay.W_in);
+    gates(Lay.W_fg);
+    gates(Lay.W_out);
+    const wc = this.W + this.gateRows * zGate * e;
+    for (let n = 0; n < N; n++) putRow(wc, zCell, n, Lay.W_c + n * zCell);
+    const pe = this.peep / e;
+    mem.fill(0, pe, pe + 3 * N * Ln);
+    const peeps = [Lay.p_in, Lay.p_fg, Lay.p_out];
+    for (let g = 0; g < 3; g++) {
+      if (peeps[g] < 0) continue;
+      for (let n = 0; n < N; n++) mem.fill(params[peeps[g] + n], pe + (g * N + n) * Ln, pe + (g * N + n + 1) * Ln);
+    }
+    const { outputs: K, outSources: O } = spec;
+    mem.fill(0, this.V / e, this.V / e + this.Kp * O);
+    for (let k = 0; k < K; k++) putRow(this.V, O, k, Lay.W_k + k * O);
+  }
+
+  /** Zeroes the state of stream b (every stream without b). */
+  reset(b?: number): void {
+    const from = b ?? 0;
+    const to = b === undefined ? this.size : b + 1;
+    const { inputs: I, zBase, cells: N } = this.learner.spec;
+    for (let s = from; s < to; s++) {
+      this.setRows(this.z, this.zStride, I, zBase - I, s, 0);
+      this.setRows(this.s, this.sStride, 0, N, s, 0);
+    }
+  }
+
+  /** Stream b continues from st's state (its r and s after its latest step; rounded to float32 for 'f32'). */
+  load(b: number, st: Rtrl97Stream): void {
+    checkInt('b', b, 0, this.size - 1);
+    const { inputs: I, zBase, cells: N, recurrent: R } = this.learner.spec;
+    if (st.r.length !== R || st.s.length !== N) throw new LstmError(LSTM_ERR.CONFIG, 'the stream is not of this model', { r: st.r.length, s: st.s.length });
+    this.setRows(this.z, this.zStride, I, zBase - I, b, st.r);
+    this.setRows(this.s, this.sStride, 0, N, b, st.s);
+  }
+
+  /**
+   * Advances every stream by its row of X (B×I, stream-major); returns the outputs (B×K, the
+   * `out` buffer). X must be finite, in float32's range for 'f32' (LSTM_ERR_DIMENSION /
+   * LSTM_ERR_NON_FINITE, refused before any stream changes).
+   */
+  step(X: ArrayLike<number>): Float64Array {
+    const { mem, panels: P, size: B, out, e, L: Ln, one, Kp, G, gateRows } = this;
+    const spec = this.learner.spec;
+    const { inputs: I, blocks: C, cells: N, cellsPerBlock: S, outputs: K, zGate, zCell, outSources: O } = spec;
+    checkInferInput(X, B * I, e);
+    const withX = spec.connectivity === 'B';
+    for (let b = 0; b < B; b++) {
+      const q = (this.z + (b >> 3) * this.zStride) / e + (b & 7);
+      for (let i = 0; i < I; i++) mem[q + i * Ln] = X[b * I + i];
+      if (withX) {
+        const qo = (this.o + (b >> 3) * this.oStride) / e + (b & 7) + N * Ln;
+        for (let i = 0; i < I; i++) mem[qo + i * Ln] = X[b * I + i];
+      }
+    }
+    // the nets: gate rows over zGate columns of z, cell rows over zCell (a bias is a row's last column, against z's 1)
+    if (zGate === zCell) this.nets(0, 0, G, zGate);
+    else {
+      this.nets(0, 0, gateRows, zGate);
+      this.nets(gateRows, gateRows * zGate, N, zCell);
+    }
+    const r = one ? 8 : 1; // rows per kernel row
+    const fgRow = spec.forgetGate ? C / r : -1;
+    const outRow = spec.outputGate ? (C * (spec.forgetGate ? 2 : 1)) / r : -1;
+    const src = spec.cellSources;
+    const zc = src === 'inputs' ? 0 : this.z + I * Ln * e;
+    const zg = src === 'all' ? this.z + (I + N) * Ln * e : 0;
+    const mask = (spec.peepholes ? 1 : 0) | (spec.peepholes && spec.forgetGate ? 2 : 0) | (spec.peepholes && spec.outputGate ? 4 : 0);
+    this.cells(this.pre, this.preStride, fgRow, outRow, gateRows / r, this.s, this.sStride, this.peep, mask, C / r, S, KIND[spec.g], KIND[spec.h], this.o, this.oStride, zc, zg, this.zStride, P);
+    if (one) this.gemv(this.y, this.zeros, this.V, O, this.o, Kp);
+    else this.gemm(this.y, this.yStride, this.zeros, this.V, O, this.o, this.oStride, K, P);
+    for (let b = 0; b < B; b++) {
+      const q = (this.y + (b >> 3) * this.yStride) / e + (b & 7);
+      const o = b * K;
+      for (let k = 0; k < K; k++) out[o + k] = mem[q + k * Ln];
+      headOutputs(out, out, o, K, spec.head);
+    }
+    return out;
+  }
+
+  /** Nets rows from..from+rows-1 = the weight rows at element w0 of W (n columns each) · z's first n rows. */
+  private nets(from: number, w0: number, rows: number, n: number): void {
+    const { e, L: Ln } = this;
+    const w = this.W + w0 * e;
+    const out = this.pre + from * Ln * e;
+    if (this.one) this.gemv(out, this.zeros, w, n, this.z, rows);
+    else this.gemm(out, this.preStride, this.zeros, w, n, this.z, this.zStride, rows, this.panels);
+  }
+
+  /** Rows from..from+n-1 of stream b in the panels at `base` (stride bytes apart) = v (a constant for a number). */
+  private setRows(base: number, stride: number, from: number, n: number, b: number, v: ArrayLike<number> | number): void {
+    const { L: Ln } = this;
+    const q = (base + (b >> 3) * stride) / this.e + (b & 7) + from * Ln;
+    for (let i = 0; i < n; i++) this.mem[q + i * Ln] = typeof v === 'number' ? v : v[i];
+  }
+}

@@ -230,6 +230,27 @@ export function vanillaInferContender(data: SineStream, H: number, B: number, pr
 }
 
 /**
+ * The Rtrl97 model of the other rtrl97 contenders, forward-only: Lstm97InferBatch.step (weights and
+ * state in its own wasm instance, no traces), in float64 (Rtrl97.predict's own bits) or float32.
+ * B = 1: the 'forward' row (one stream: lanes over blocks); B > 1: the 'batch' row.
+ */
+export function rtrl97InferContender(data: SineStream, H: number, B: number, precision: lstm.InferPrecision): Contender | null {
+  if (!lstm.inferBatchAvailable()) return null;
+  const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
+  const batch = new lstm.Lstm97InferBatch(net, B, { precision });
+  const input = B === 1 ? (t: number) => data.row(t) : batchInput(data, B);
+  const kernels = precision === 'f64' ? "WebAssembly f64x2; Rtrl97.predict's own bits; float64" : 'WebAssembly f32x4; float32, as the peers compute';
+  let t = 0;
+  return {
+    id: precision === 'f64' ? 'carousel.rtrl97.infer' : 'carousel.rtrl97.infer32', work: B === 1 ? 'forward' : 'batch', H, streams: B,
+    does: B === 1
+      ? `Rtrl97 model (cellSources 'cells'), Lstm97InferBatch(1${precision === 'f32' ? ", 'f32'" : ''}).step(x): one forward step, no traces (${kernels})`
+      : `Rtrl97 model (cellSources 'cells'), Lstm97InferBatch(${B}${precision === 'f32' ? ", 'f32'" : ''}).step(X): one batched forward, no traces, lanes over streams (${kernels})`,
+    run: (n) => { for (let i = 0; i < n; i++) batch.step(input(t++)); },
+  };
+}
+
+/**
  * B streams of one Rtrl97 model (cellSources 'cells'). 'batch': lstm97ForwardBatch without
  * traces. 'batchTrain': stepBatch (forward + each stream's traces) + learnBatch + SGD.
  */

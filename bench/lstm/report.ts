@@ -62,6 +62,8 @@ function rows(Hs: number[]): Row[] {
   for (const H of Hs) out.push({ label: "rtrl97 online step ('all', info)", work: 'train', H, carousel: 'carousel.rtrl97.all', target: { kind: 'info' } });
   for (const H of Hs) out.push({ label: 'tbptt(1,16) online step', work: 'train16', H, carousel: 'carousel.vanilla', target: { kind: 'ratio', min: 3 } });
   for (const H of Hs) out.push({ label: "forward: Rtrl97.predict ('cells')", work: 'forward', H, carousel: 'carousel.rtrl97', target: { kind: 'ratio', min: 5 } });
+  for (const H of Hs) out.push({ label: "forward: rtrl97 model, Lstm97InferBatch(1) (float64, Rtrl97.predict's bits)", work: 'forward', H, carousel: 'carousel.rtrl97.infer', target: { kind: 'ratio', min: 5 } });
+  for (const H of Hs) out.push({ label: 'forward: rtrl97 model, Lstm97InferBatch(1) in float32', work: 'forward', H, carousel: 'carousel.rtrl97.infer32', target: { kind: 'ratio', min: 5 } });
   for (const H of Hs) out.push({ label: 'forward: vanilla cell', work: 'forward', H, carousel: 'carousel.vanilla', target: { kind: 'ratio', min: 5 } });
   for (const H of Hs) out.push({ label: "forward: vanilla, InferBatch(1) (float64, the learner's bits)", work: 'forward', H, carousel: 'carousel.vanilla.infer', target: { kind: 'ratio', min: 5 } });
   for (const H of Hs) out.push({ label: 'forward: vanilla, InferBatch(1) in float32', work: 'forward', H, carousel: 'carousel.vanilla32', target: { kind: 'ratio', min: 5 } });
@@ -70,7 +72,9 @@ function rows(Hs: number[]): Row[] {
   for (const H of Hs) out.push({ label: 'B=256 forward step: vanilla, StreamBatch.step (+ the caches learn() reads)', work: 'batch', H, carousel: 'carousel.vanilla', target: { kind: 'batch' } });
   for (const H of Hs) out.push({ label: "B=256 forward step: vanilla, InferBatch (float64, the learner's bits)", work: 'batch', H, carousel: 'carousel.vanilla.infer', target: { kind: 'batch' } });
   for (const H of Hs) out.push({ label: "B=256 forward step: rtrl97 ('cells')", work: 'batch', H, carousel: 'carousel.rtrl97', target: { kind: 'batch' } });
+  for (const H of Hs) out.push({ label: "B=256 forward step: rtrl97 model, Lstm97InferBatch (float64, Rtrl97.predict's bits)", work: 'batch', H, carousel: 'carousel.rtrl97.infer', target: { kind: 'batch' } });
   for (const H of Hs) out.push({ label: 'B=256 forward step: vanilla, InferBatch in float32', work: 'batch', H, carousel: 'carousel.vanilla32', target: { kind: 'batch' } });
+  for (const H of Hs) out.push({ label: 'B=256 forward step: rtrl97 model, Lstm97InferBatch in float32', work: 'batch', H, carousel: 'carousel.rtrl97.infer32', target: { kind: 'batch' } });
   return out;
 }
 
@@ -82,7 +86,7 @@ export function renderReport(f: Figures): { markdown: string; json: unknown } {
   L.push(`# LSTM core benchmark${f.quick ? ' (QUICK RUN, not for the record)' : ''}`);
   L.push('');
   L.push(`${f.date}; ${String(f.machine['cpu'])}, ${String(f.machine['cores'])} cores (shared), node ${String(f.machine['node'])}; X=${f.X} inputs, 1 linear output; medians of ${f.rounds} interleaved rounds of ~${f.seconds} s samples.`);
-  L.push(`Carousel kernel backend: ${String(f.machine['kernels'] ?? 'js')} (batched gate GEMMs, and the gate-block weight gradients of StreamBatch.learn's one-step backward, in WebAssembly SIMD f64x2 for B ≥ 4; Rtrl97's nets, trace pass and output-gate rows in WebAssembly for the streams in its own memory (all rtrl97 rows here); the vanilla learner's gate blocks (forward pre-activations; backward errors and 16-step deferred weight gradients) in WebAssembly in its own memory too; the cells' squashing (vanilla/cifg for one stream, the 1997 cell's nets and h(s) for Rtrl97 with kernels) in WebAssembly two lanes at a time with fdlibm's bits; InferBatch rows: forward-only, weights and state in a WebAssembly instance of their own, lanes over streams in panels of 8, f64x2 with the learner's bits or f32x4; packages/lstm/wasm, docs/kernels.md).`);
+  L.push(`Carousel kernel backend: ${String(f.machine['kernels'] ?? 'js')} (batched gate GEMMs, and the gate-block weight gradients of StreamBatch.learn's one-step backward, in WebAssembly SIMD f64x2 for B ≥ 4; Rtrl97's nets, trace pass and output-gate rows in WebAssembly for the streams in its own memory (all rtrl97 rows here); the vanilla learner's gate blocks (forward pre-activations; backward errors and 16-step deferred weight gradients) in WebAssembly in its own memory too; the cells' squashing (vanilla/cifg for one stream, the 1997 cell's nets and h(s) for Rtrl97 with kernels) in WebAssembly two lanes at a time with fdlibm's bits; InferBatch and Lstm97InferBatch rows: forward-only, weights and state in a WebAssembly instance of their own, lanes over streams in panels of 8 (one stream: over units), f64x2 with the learner's bits or f32x4; packages/lstm/wasm, docs/kernels.md).`);
   L.push(`Peers: tfjs ${String(f.tfjs['version'])} cpu and wasm (simd ${String(f.tfjs['wasmSimd'])}, threads ${String(f.tfjs['wasmThreads'])}), brain.js 2.0.0-beta.24, PyTorch ${torchNa ? `n/a (${String(f.torch['na'])})` : `${String(f.torch['version'])}, 1 thread`}.`);
   const load = (k: string): string => ((f.machine[k] as number[] | undefined) ?? []).map((l) => l.toFixed(1)).join(' ');
   const spread: Record<string, number> = {};
@@ -150,6 +154,7 @@ export function renderReport(f: Figures): { markdown: string; json: unknown } {
     { label: "rtrl97 online step ('all')", k: key('train', H, 'carousel.rtrl97.all'), flops: r97all.train, streams: 1 },
     { label: 'tbptt(1,16) online step', k: key('train16', H, 'carousel.vanilla'), flops: van.train, streams: 1 },
     { label: "Rtrl97.predict ('cells')", k: key('forward', H, 'carousel.rtrl97'), flops: r97.forward, streams: 1 },
+    { label: "Rtrl97 model forward (Lstm97InferBatch(1), float64)", k: key('forward', H, 'carousel.rtrl97.infer'), flops: r97.forward, streams: 1 },
     { label: 'vanilla forward', k: key('forward', H, 'carousel.vanilla'), flops: van.forward, streams: 1 },
     { label: 'vanilla forward (InferBatch(1), float64)', k: key('forward', H, 'carousel.vanilla.infer'), flops: van.forward, streams: 1 },
     { label: 'B=256 vanilla learning step', k: key('batchTrain', H, 'carousel.vanilla'), flops: van1.train - van1.update + van1.update / f.B, streams: f.B },
@@ -157,6 +162,7 @@ export function renderReport(f: Figures): { markdown: string; json: unknown } {
     { label: 'B=256 vanilla forward step (StreamBatch)', k: key('batch', H, 'carousel.vanilla'), flops: van.forward, streams: f.B },
     { label: 'B=256 vanilla forward step (InferBatch, float64)', k: key('batch', H, 'carousel.vanilla.infer'), flops: van.forward, streams: f.B },
     { label: "B=256 rtrl97 forward step ('cells')", k: key('batch', H, 'carousel.rtrl97'), flops: r97.forward, streams: f.B },
+    { label: 'B=256 rtrl97 forward step (Lstm97InferBatch, float64)', k: key('batch', H, 'carousel.rtrl97.infer'), flops: r97.forward, streams: f.B },
   ];
   L.push('');
   L.push(`Achieved GFLOP/s at H=${H} (flops counted analytically, bench/lstm/flops.ts) against the scalar float64 multiply-add peak measured in this run: JS ${pj.toFixed(2)}, WebAssembly ${pw.toFixed(2)} GFLOP/s → peak ${peak.toFixed(2)} GFLOP/s. Target: ≥40% of peak.`);

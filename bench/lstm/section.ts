@@ -9,7 +9,7 @@ import os from 'node:os';
 import { kernelBackend } from '@carousel/lstm';
 import type { BenchArgs } from '../args.ts';
 import { brainContender, BrainOnline } from './brain-peer.ts';
-import { carouselApi, updateVariantContender, rtrl97BatchContender, rtrl97Contender, rtrl97Loop, tbpttContender, tbpttLoop, vanillaBatchContender, vanillaInferContender } from './carousel.ts';
+import { carouselApi, updateVariantContender, rtrl97BatchContender, rtrl97Contender, rtrl97InferContender, rtrl97Loop, tbpttContender, tbpttLoop, vanillaBatchContender, vanillaInferContender } from './carousel.ts';
 import { calibrate, median, now, sample, type Contender } from './contender.ts';
 import { guardLine, guardOf, runGuard, type GuardResult } from './guard.ts';
 import { jsPeakLoop, PEAK_FLOPS_PER_ITER, wasmPeakLoop, type PeakLoop } from './peak.ts';
@@ -89,6 +89,7 @@ export async function run(args: BenchArgs): Promise<void> {
       add(rtrl97BatchContender(work, data, H, B, LR.carousel));
     }
     for (const precision of ['f64', 'f32'] as const) for (const streams of [1, B]) add(vanillaInferContender(data, H, streams, precision));
+    for (const precision of ['f64', 'f32'] as const) for (const streams of [1, B]) add(rtrl97InferContender(data, H, streams, precision));
     for (const be of ['cpu', 'wasm'] as const) {
       await useBackend(be);
       add(tfjsContender(be, 'train', data, H, 1, LR.tfjs));

@@ -6,6 +6,7 @@
 // forward pass is lstm97Forward without traces; this file only caches and schedules.
 
 import { LstmError, LSTM_ERR, checkInt, checkVector } from './errors.ts';
+import { backwardDue, checkPhase } from './recurrent-options.ts';
 import type { Learner, ParamGroup } from './learner.ts';
 import { lstm97Forward, lstm97ForwardBatch, lstm97Layout, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { cacheLstm97Step, createLstm97BackwardScratch, createLstm97Ring, lstm97BackwardWindow, type Lstm97BackwardScratch, type Lstm97Ring } from './lstm97-bptt.ts';
@@ -22,12 +23,15 @@ export interface Tbptt97Options {
   k2: number;
   /** Ring capacity in steps when k2 is Infinity. Default DEFAULT_LSTM97_MAX_LENGTH (1024). */
   maxLength?: number;
+  /** The first backward pass comes after k1 − phase steps (RecurrentOptions.phase). Default 0. */
+  phase?: number;
 }
 
 /** Parsed, frozen Tbptt97Options. */
 export interface Tbptt97Config {
   readonly k1: number;
   readonly k2: number;
+  readonly phase: number;
   /** Steps the per-stream ring holds: k2, or maxLength when k2 is Infinity. */
   readonly capacity: number;
 }
@@ -40,7 +44,7 @@ export function parseTbptt97Options(o: Tbptt97Options): Tbptt97Config {
   const k2 = steps('k2', o.k2);
   if (k2 < k1) throw new LstmError(LSTM_ERR.CONFIG, `k2 must be >= k1 (${k1}), got ${k2}`, { k2 });
   const maxLength = checkInt('maxLength', o.maxLength ?? DEFAULT_LSTM97_MAX_LENGTH, 1);
-  return Object.freeze({ k1, k2, capacity: k2 === Infinity ? maxLength : k2 });
+  return Object.freeze({ k1, k2, phase: checkPhase(o.phase, k1), capacity: k2 === Infinity ? maxLength : k2 });
 }
 
 /** Per-stream state: the 1997 state lstm97Forward advances, plus the ring and the schedule. */
@@ -219,7 +223,8 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
 
   /** Runs a window left due by a step without learn(), so no window is overwritten; sets `ready`. */
   private runDue(s: Tbptt97Stream): void {
-    s.ready = s.pending >= this.options.k1 ? this.runBackward(s) : false;
+    const { k1, phase } = this.options;
+    s.ready = backwardDue(s.pending, s.t, k1, phase) ? this.runBackward(s) : false;
   }
 
   /** After lstm97Forward moved the state: the next ring slot takes the step's cache. */
@@ -236,7 +241,7 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
     s.ring.slots[s.newest].gK.set(this.gK);
     s.ring.hasTarget[s.newest] = 1;
     s.learned = true;
-    if (s.pending >= this.options.k1 && this.runBackward(s)) s.ready = true;
+    if (backwardDue(s.pending, s.t, this.options.k1, this.options.phase) && this.runBackward(s)) s.ready = true;
   }
 
   /** Backward over min(t, k2) steps injecting the `pending` newest errors; true if any was injected. */

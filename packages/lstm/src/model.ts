@@ -8,7 +8,7 @@ import { LSTM_ERR, LstmError, checkEnum, checkInt } from './errors.ts';
 import type { Learner, StreamState } from './learner.ts';
 import type { Lstm97Config } from './lstm97-config.ts';
 import type { OptimizerOptions } from './optimizers.ts';
-import type { RecurrentCell } from './recurrent-options.ts';
+import { checkPhase, type RecurrentCell } from './recurrent-options.ts';
 import type { Lstm97State } from './lstm97.ts';
 import { Tbptt97 } from './lstm97-tbptt.ts';
 import { Rtrl97 } from './rtrl97.ts';
@@ -45,6 +45,8 @@ export interface ModelOptions {
   /** TBPTT: backward pass every k1 steps over the last k2 steps. Defaults 1 and 16. */
   k1?: number;
   k2?: number;
+  /** TBPTT: the first backward pass comes after k1 − phase steps, 0 ≤ phase < k1 (RecurrentOptions.phase). Default 0. */
+  phase?: number;
   /** Output head and loss. Defaults 'linear' and 'mse'. */
   head?: 'linear' | 'logistic' | 'softmax';
   loss?: 'mse' | 'ce';
@@ -87,6 +89,9 @@ export function resolveModelOptions(o: ModelOptions): ResolvedModelOptions {
   if (learner === 'rtrl97' && !IS_1997[cell]) {
     throw new LstmError(LSTM_ERR.UNSUPPORTED, `learner rtrl97 needs a 1997-family cell (lstm97, forget, peephole), got ${cell}`, { cell, learner });
   }
+  if (learner === 'rtrl97' && o.phase !== undefined && o.phase !== 0) {
+    throw new LstmError(LSTM_ERR.CONFIG, 'phase is for the tbptt learner (rtrl97 learns every step)', { phase: o.phase });
+  }
   const hidden = o.hidden ?? DEFAULT_HIDDEN;
   if (IS_1997[cell] && typeof hidden !== 'number') {
     throw new LstmError(LSTM_ERR.CONFIG, `hidden must be one number (memory blocks) for the ${cell} cell`, { hidden });
@@ -94,10 +99,10 @@ export function resolveModelOptions(o: ModelOptions): ResolvedModelOptions {
   return Object.freeze({ ...o, cell, learner, hidden });
 }
 
-function cadence(opts: ResolvedModelOptions): { k1: number; k2: number } {
-  if (opts.learner === 'bptt') return { k1: Infinity, k2: Infinity };
+function cadence(opts: ResolvedModelOptions): { k1: number; k2: number; phase: number } {
+  if (opts.learner === 'bptt') return { k1: Infinity, k2: Infinity, phase: checkPhase(opts.phase, Infinity) };
   const k1 = checkInt('k1', opts.k1 ?? DEFAULT_MODEL_K1, 1);
-  return { k1, k2: checkInt('k2', opts.k2 ?? Math.max(DEFAULT_MODEL_K2, k1), k1) };
+  return { k1, k2: checkInt('k2', opts.k2 ?? Math.max(DEFAULT_MODEL_K2, k1), k1), phase: checkPhase(opts.phase, k1) };
 }
 
 /** How a model is built in this process (not part of its options or checkpoints). */
@@ -135,11 +140,10 @@ export function createModel(o: ModelOptions, params?: Float64Array, build: Model
     if (opts.learner === 'rtrl97') {
       learner = new Rtrl97(cfg, params, { kernels: build.kernels }) as unknown as Learner<StreamState>;
     } else {
-      const { k1, k2 } = cadence(opts);
-      learner = new Tbptt97(cfg, { k1, k2 }, params) as unknown as Learner<StreamState>;
+      learner = new Tbptt97(cfg, cadence(opts), params) as unknown as Learner<StreamState>;
     }
   } else {
-    const { k1, k2 } = cadence(opts);
+    const { k1, k2, phase } = cadence(opts);
     const r = new RecurrentLearner({
       inputs: opts.inputs,
       outputs: opts.outputs,
@@ -153,6 +157,7 @@ export function createModel(o: ModelOptions, params?: Float64Array, build: Model
       seed: opts.seed ?? 1,
       k1,
       k2,
+      phase,
     }, { kernels: build.kernels });
     if (params) {
       if (params.length !== r.params.length) throw new LstmError(LSTM_ERR.DIMENSION, `params must have length ${r.params.length}, got ${params.length}`);

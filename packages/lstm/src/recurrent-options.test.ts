@@ -22,7 +22,7 @@ describe('recurrent options', () => {
     const cfg = parseRecurrentOptions(BASE);
     expect(cfg).toEqual({
       inputs: 2, outputs: 1, hidden: [3], cell: 'vanilla', peepholes: true, head: 'linear', loss: 'mse',
-      initRange: 0.1, forgetBias: 1, seed: 1, k1: 8, k2: 16, capacity: 16,
+      initRange: 0.1, forgetBias: 1, seed: 1, k1: 8, k2: 16, phase: 0, capacity: 16,
     });
     expect(Object.isFrozen(cfg)).toBe(true);
     expect(Object.isFrozen(cfg.hidden)).toBe(true);
@@ -46,6 +46,7 @@ describe('recurrent options', () => {
       ['seed', { ...BASE, seed: -3 }],
       ['k1', { ...BASE, k1: 0 }],
       ['k2', { ...BASE, k1: 4, k2: 3 }],
+      ['phase', { ...BASE, k1: 4, k2: 8, phase: 4 }],
       ['maxLength', { ...BASE, k1: Infinity, maxLength: 0 }],
     ];
     for (const [field, o] of bad) expect(configErrorField(o)).toBe(field);

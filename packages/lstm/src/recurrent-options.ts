@@ -59,6 +59,13 @@ export interface RecurrentOptions {
   k1?: number;
   /** Window length in steps, k2 ≥ k1; Infinity = back to the last reset. Default 2·k1 (Infinity if k1 is). */
   k2?: number;
+  /**
+   * The first backward pass after a reset runs after k1 − phase steps instead of k1, the later ones
+   * every k1 steps after it (0 ≤ phase < k1; 0 when k1 is Infinity). Many streams started together
+   * with phases spread over 0..k1−1 take their backward passes on different steps instead of all
+   * on the same one (backwardDue). Default 0.
+   */
+  phase?: number;
   /** Ring capacity in steps when k2 is Infinity; a longer sequence is refused. Default 1024. */
   maxLength?: number;
 }
@@ -77,8 +84,22 @@ export interface RecurrentConfig {
   readonly seed: number;
   readonly k1: number;
   readonly k2: number;
+  readonly phase: number;
   /** Steps the per-stream ring holds: k2, or maxLength when k2 is Infinity. */
   readonly capacity: number;
+}
+
+/**
+ * Whether a TBPTT window is due: `pending` steps since the latest backward pass, `t` steps since
+ * the stream's reset. Every k1 steps, the first one k1 − phase steps after the reset.
+ */
+export function backwardDue(pending: number, t: number, k1: number, phase: number): boolean {
+  return pending >= k1 || (phase > 0 && pending > 0 && t === k1 - phase);
+}
+
+/** The phase option checked against k1 (LSTM_ERR_CONFIG): an integer in 0..k1−1, 0 for an infinite k1. */
+export function checkPhase(v: unknown, k1: number): number {
+  return checkInt('phase', v ?? 0, 0, k1 === Infinity ? 0 : k1 - 1);
 }
 
 function configError(field: string, message: string, value: unknown): LstmError {
@@ -114,9 +135,10 @@ export function parseRecurrentOptions(o: RecurrentOptions): RecurrentConfig {
   const k1 = checkSteps('k1', o.k1 ?? DEFAULT_K1, 1);
   const k2 = checkSteps('k2', o.k2 ?? k1 * DEFAULT_K2_FACTOR, 1);
   if (k2 < k1) throw configError('k2', `must be >= k1 (${k1})`, k2);
+  const phase = checkPhase(o.phase, k1);
   const maxLength = checkInt('maxLength', o.maxLength ?? DEFAULT_MAX_LENGTH, 1);
   const capacity = k2 === Infinity ? maxLength : k2;
   return Object.freeze({
-    inputs, outputs, hidden, cell, peepholes, head, loss, initRange, forgetBias, seed, k1, k2, capacity,
+    inputs, outputs, hidden, cell, peepholes, head, loss, initRange, forgetBias, seed, k1, k2, phase, capacity,
   });
 }

@@ -9,7 +9,7 @@ import { headLoss } from './heads.ts';
 import type { Learner, ParamGroup, StreamState } from './learner.ts';
 import { backwardWindow, forwardSlot } from './recurrent-net.ts';
 import { buildRecurrentLayout, initRecurrentParams, type RecurrentLayout } from './recurrent-layout.ts';
-import { parseRecurrentOptions, type RecurrentConfig, type RecurrentOptions } from './recurrent-options.ts';
+import { backwardDue, parseRecurrentOptions, type RecurrentConfig, type RecurrentOptions } from './recurrent-options.ts';
 import { createStepCache, createStepRing, loadStep, slotLayout, storeDA, storeStep, type SlotLayout, type StepCache, type StepRing } from './ring.ts';
 import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS, kernelsWanted } from './wasm-single.ts';
 import { ownWorkspace, workspaceArrays, workspaceFor, type Workspace } from './workspace.ts';
@@ -138,7 +138,7 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
 
   learn(s: RecurrentStream, target: ArrayLike<number>, weight = 1): number {
     const E = this.recordTarget(s, target, weight);
-    if (s.pending >= this.config.k1 && this.runBackward(s)) s.ready = true;
+    if (backwardDue(s.pending, s.t, this.config.k1, this.config.phase) && this.runBackward(s)) s.ready = true;
     return E;
   }
 
@@ -179,8 +179,8 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
    */
   advance(s: RecurrentStream): void {
     this.checkRoom(s);
-    const { capacity, k1 } = this.config;
-    s.ready = s.pending >= k1 ? this.runBackward(s) : false;
+    const { capacity, k1, phase } = this.config;
+    s.ready = backwardDue(s.pending, s.t, k1, phase) ? this.runBackward(s) : false;
     s.newest = (s.newest + 1) % capacity;
     s.ring.hasTarget[s.newest] = 0;
     s.t += 1;

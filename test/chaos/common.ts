@@ -216,7 +216,7 @@ export async function expectExactlyOnce(t: Transport, producer: Producer, timeou
     }, 20_000, 200);
     expect(snap.ok).toBe(true);
     const { body, seq } = await readCheckpoint(t, stream);
-    const want = recompute(samples.slice(0, n), config);
+    const want = recompute(stream, samples.slice(0, n), config);
     expect(seq, `${stream}: checkpoint seq`).toBe(n - 1);
     expect(body.proc!.stats.samples, `${stream}: samples applied`).toBe(want.samples);
     expect(Buffer.from(body.proc!.model).equals(Buffer.from(want.model)), `${stream}: weights bit-identical`).toBe(true);

@@ -35,7 +35,7 @@ async function expectExact(t: Transport, data: Map<string, ReturnType<typeof wor
     const snap = await control(t, stream, 'snapshot');
     expect(snap.ok).toBe(true);
     const { body, seq } = await readCheckpoint(t, stream);
-    const want = recompute(samples);
+    const want = recompute(stream, samples);
     expect(seq).toBe(N - 1);
     expect(body.n, `${stream}: samples learned`).toBe(N);
     expect(body.proc!.stats.samples, `${stream}: samples applied`).toBe(want.samples);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { NatsTransport, type Transport } from '@carousel/bus';
 import { createRng } from '@carousel/lstm';
 import { decodeControlReply, encodeControlRequest, encodeSample, type ControlReply } from '@carousel/protocol';
-import { CheckpointStore, StreamProcessor, parseStreamConfig, type CheckpointBody, type StreamConfig } from '@carousel/worker';
+import { CheckpointStore, StreamProcessor, parseStreamConfig, withStreamPhase, type CheckpointBody, type StreamConfig } from '@carousel/worker';
 import { NatsServer, REPO_ROOT, ServiceProcess, freePort, httpGet } from '@carousel/test-suites';
 
 export const P = 16;
@@ -96,9 +96,12 @@ export async function publish(t: Transport, data: Map<string, ReturnType<typeof 
   await Promise.all(acks);
 }
 
-/** What an uninterrupted run ends with: the model bytes and stats of StreamProcessor fed every sample once (with the workers' `config`). */
-export function recompute(samples: ReturnType<typeof workload>, config: Partial<StreamConfig> = STREAM_CONFIG): { model: Uint8Array; samples: number } {
-  const p = new StreamProcessor(parseStreamConfig(config), 2);
+/**
+ * What an uninterrupted run ends with: the model bytes and stats of StreamProcessor fed every sample
+ * of `stream` once (with the workers' `config` and the stream's TBPTT phase, as a worker builds it).
+ */
+export function recompute(stream: string, samples: ReturnType<typeof workload>, config: Partial<StreamConfig> = STREAM_CONFIG): { model: Uint8Array; samples: number } {
+  const p = new StreamProcessor(withStreamPhase(parseStreamConfig(config), stream), 2);
   for (const s of samples) p.process(s.seq, s.x, s.ts);
   const snap = p.snapshot();
   return { model: snap.model, samples: snap.stats.samples };

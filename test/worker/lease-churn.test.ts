@@ -72,7 +72,7 @@ describe('lease churn (real nats-server)', () => {
       const snap = await control(client, s, 'snapshot');
       expect(snap, `${s}: snapshot`).toMatchObject({ ok: true, seq: N - 1 });
       const { body, seq } = await readCheckpoint(client, s);
-      const want = recompute(samples);
+      const want = recompute(s, samples);
       expect(seq).toBe(N - 1);
       expect(body.n, `${s}: samples learned`).toBe(N);
       expect(body.proc!.stats.samples, `${s}: samples applied`).toBe(want.samples);

@@ -18,7 +18,7 @@ export {
 export type { WorkerOptions, WorkerOptionsInput } from './options.ts';
 export { StreamProcessor } from './stream-processor.ts';
 export type { ProcessorState, SharedModel, StepResult, StreamStats } from './stream-processor.ts';
-export { DEFAULT_STREAM_MODEL, defaultStreamConfig, parseStreamConfig } from './stream-config.ts';
+export { DEFAULT_STREAM_MODEL, defaultStreamConfig, parseStreamConfig, withStreamPhase } from './stream-config.ts';
 export type { StreamConfig, StreamModelOptions } from './stream-config.ts';
 export { WORKER_ERR, WorkerError } from './errors.ts';
 export type { WorkerErrorCode } from './errors.ts';

@@ -18,7 +18,7 @@ import { CheckpointStore, type CheckpointBody } from './checkpoint.ts';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
 import { checkpointFailureLabels, pl, type WorkerMetrics } from './metrics.ts';
-import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
+import { parseStreamConfig, withStreamPhase, type StreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
 import { warmProcessor, warmRef } from './warm-start.ts';
 
@@ -202,7 +202,7 @@ function sample(ctx: ActorContext, state: StreamActorState, msg: Extract<ActorMs
   const prevSeq = state.seq;
   const verdict = state.guard.accept(stream, s.seq);
   if (!verdict.ok) return refuse(ctx, state, msg.js, verdict.reject);
-  const proc = state.proc ?? new StreamProcessor(state.cfg, s.x.length);
+  const proc = state.proc ?? new StreamProcessor(withStreamPhase(state.cfg, stream), s.x.length);
   let r;
   try {
     r = proc.process(s.seq, s.x, s.ts);
@@ -318,7 +318,7 @@ async function control(ctx: ActorContext, state: StreamActorState, req: Extract<
           const cfg = parseStreamConfig(rest as Partial<StreamConfig>, ctx.defaults);
           const sameModel = JSON.stringify(cfg.model) === JSON.stringify(state.cfg.model);
           const proc = state.proc;
-          state.proc = proc === null ? null : sameModel ? new StreamProcessor(cfg, proc.dims, proc.snapshot()) : new StreamProcessor(cfg, proc.dims);
+          state.proc = proc === null ? null : sameModel ? new StreamProcessor(cfg, proc.dims, proc.snapshot()) : new StreamProcessor(withStreamPhase(cfg, stream), proc.dims);
           if (!sameModel) state.n = 0;
           state.cfg = cfg;
           state.cfgOver = rest;
@@ -330,7 +330,7 @@ async function control(ctx: ActorContext, state: StreamActorState, req: Extract<
         break;
       }
       case 'reset':
-        state.proc = state.proc === null ? null : new StreamProcessor(state.cfg, state.proc.dims);
+        state.proc = state.proc === null ? null : new StreamProcessor(withStreamPhase(state.cfg, stream), state.proc.dims);
         state.n = 0;
         state.mv++;
         state.forecast = null;

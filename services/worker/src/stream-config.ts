@@ -3,7 +3,8 @@
 // stream. Parsed, checked and frozen in one place (parseStreamConfig).
 
 import type { AnomalyScorerOptions } from '@carousel/anomaly';
-import { CELL_KINDS, LEARNER_KINDS, type CellKind, type LearnerKind, type ModelOptions } from '@carousel/lstm';
+import { CELL_KINDS, LEARNER_KINDS, resolveModelOptions, type CellKind, type LearnerKind, type ModelOptions } from '@carousel/lstm';
+import { fnv1a32 } from '@carousel/protocol';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 
 /** Forecast one step ahead by default. */
@@ -80,6 +81,39 @@ export function parseStreamConfig(over: Partial<StreamConfig> = {}, base: Stream
   if (!(c.anomalyWeight >= 0 && c.anomalyWeight <= 1)) bad('anomalyWeight', c.anomalyWeight);
   if (!(c.protectLikelihood >= 0 && c.protectLikelihood <= 1)) bad('protectLikelihood', c.protectLikelihood);
   return Object.freeze(c);
+}
+
+/**
+ * `cfg` with a TBPTT phase for this stream when its model learns by TBPTT with k1 > 1 and sets no
+ * phase itself: a hash of the stream id modulo k1. The first backward pass then comes after
+ * k1 − phase samples and the later ones every k1, so streams started together (a fleet of metrics
+ * sampled on one clock) run their backward passes on different samples, about a k1-th of them on
+ * each, instead of all on every k1-th (each such round then costs many times the others: a
+ * backward pass over the window is ~40× a forward step at the default model). docs/worker.md,
+ * "Staggered backward passes". The hash is mixed (murmur3's finaliser) so that the phase does not
+ * follow the partition (fnv1a32 modulo the partition count).
+ */
+export function withStreamPhase(cfg: Readonly<StreamConfig>, stream: string): Readonly<StreamConfig> {
+  const m = cfg.model;
+  if (m.phase !== undefined || typeof m.k1 !== 'number' || !Number.isInteger(m.k1) || m.k1 < 2) return cfg;
+  let learner: LearnerKind;
+  try {
+    learner = resolveModelOptions({ ...m, inputs: 1, outputs: 1 }).learner;
+  } catch {
+    return cfg; // the model's own error is reported where it is built
+  }
+  if (learner !== 'tbptt') return cfg;
+  return Object.freeze({ ...cfg, model: Object.freeze({ ...m, phase: mix32(fnv1a32(stream)) % m.k1 }) });
+}
+
+/** murmur3's 32-bit finaliser: every output bit depends on every input bit. */
+function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 function bad(field: string, value: unknown): never {

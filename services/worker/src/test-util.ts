@@ -4,7 +4,7 @@ import { InProcTransport, type BusMsg, type Transport } from '@carousel/bus';
 import { decodeControlReply, encodeControlRequest, encodeSample } from '@carousel/protocol';
 import { CheckpointStore } from './checkpoint.ts';
 import type { WorkerOptionsInput } from './options.ts';
-import { parseStreamConfig } from './stream-config.ts';
+import { parseStreamConfig, withStreamPhase } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
 import { Worker } from './worker.ts';
 
@@ -79,7 +79,7 @@ export interface CheckpointVsReplay {
 export async function checkpointVsReplay(t: InProcTransport, stream: string, x: readonly number[][], cfg: Parameters<typeof parseStreamConfig>[0]): Promise<CheckpointVsReplay> {
   const store = new CheckpointStore(await t.kv('carousel_state'), await t.objectStore('carousel_blobs'), 1 << 30);
   const c = (await store.load(stream))!;
-  const ref = new StreamProcessor(parseStreamConfig(cfg), 2);
+  const ref = new StreamProcessor(withStreamPhase(parseStreamConfig(cfg), stream), 2);
   x.forEach((v, i) => ref.process(i, v));
   const snap = ref.snapshot();
   return { n: c.body.n, samples: c.body.proc!.stats.samples, refSamples: snap.stats.samples, bitIdentical: Buffer.from(c.body.proc!.model).equals(Buffer.from(snap.model)) };

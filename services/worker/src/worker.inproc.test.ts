@@ -9,7 +9,7 @@ import {
 } from '@carousel/protocol';
 import { createModel, loadModel, modelToPytorch, writeSafetensors } from '@carousel/lstm';
 import { CheckpointStore } from './checkpoint.ts';
-import { parseStreamConfig } from './stream-config.ts';
+import { parseStreamConfig, withStreamPhase } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
 import { Worker } from './worker.ts';
 
@@ -192,7 +192,7 @@ describe('passivation and fencing (in-process transport)', () => {
     await until(() => out.length === 40);
     expect(await control(t, 'idle', 'snapshot')).toMatchObject({ ok: true, seq: 39 });
     const c = (await new CheckpointStore(await t.kv('carousel_state'), await t.objectStore('carousel_blobs'), 1 << 20).load('idle'))!;
-    const ref = new StreamProcessor(parseStreamConfig(cfg), 1);
+    const ref = new StreamProcessor(withStreamPhase(parseStreamConfig(cfg), 'idle'), 1);
     xs.forEach((x, i) => ref.process(i, x));
     expect(Buffer.from(c.body.proc!.model).equals(Buffer.from(ref.snapshot().model))).toBe(true);
     expect(w.actorCounters().activatedTotal).toBeGreaterThanOrEqual(2);

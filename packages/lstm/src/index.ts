@@ -62,7 +62,7 @@ export { MAX_WORKSPACE_SHAPES, workspaceFor, type Workspace } from './workspace.
 export { RecurrentLearner, bptt, tbptt, type RecurrentStream } from './tbptt.ts';
 export { StreamBatch } from './batch.ts';
 export { INFER_PRECISIONS, InferBatch, inferBatchAvailable, type InferPrecision } from './infer.ts';
-export { Lstm97InferBatch } from './infer97.ts';
+export { Lstm97InferBatch, type Lstm97Net } from './infer97.ts';
 export { KERNEL_BACKENDS, WASM_MIN_BATCH, kernelBackend, setKernelBackend, setWasmSquash, wasmKernelsAvailable, wasmSquash, type KernelBackend } from './wasm-kernels.ts';
 export {
   CELL_KINDS,

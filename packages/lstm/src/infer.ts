@@ -28,8 +28,8 @@ import { INFER_WASM_BASE64 } from './infer-wasm-bytes.ts';
 import type { RecurrentStream, RecurrentLearner } from './tbptt.ts';
 import { compileBase64, wasmNamespace } from './wasm-kernels.ts';
 
-type Gemm = (out: number, oStride: number, bias: number, w: number, n: number, z: number, zStride: number, rows: number, panels: number) => void;
-type Gemv = (out: number, bias: number, w: number, n: number, z: number, rows: number) => void;
+export type Gemm = (out: number, oStride: number, bias: number, w: number, n: number, z: number, zStride: number, rows: number, panels: number) => void;
+export type Gemv = (out: number, bias: number, w: number, n: number, z: number, rows: number) => void;
 type Cells = (pre: number, preStride: number, c: number, cStride: number, peep: number, hasPeep: number, H: number, coupled: number, hOut: number, hStride: number, h2: number, h2Stride: number, panels: number) => void;
 
 /** The arithmetic of an InferBatch: 'f64' gives the learners' own bits, 'f32' float32's speed. */
@@ -79,6 +79,15 @@ export function inferInstance(bytes: number, e: number): { exports: Record<strin
   const memory = exports['memory'] as { buffer: ArrayBuffer; grow(pages: number): number };
   if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
   return { exports, mem: e === 8 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer) };
+}
+
+/**
+ * Rows from..from+n-1 of stream b in the panels at byte offset `base` (stride bytes apart; Ln = 8
+ * elements between rows in panels, 1 for one stream's plain vectors) = v, or the constant v.
+ */
+export function setStreamRows(mem: Float64Array | Float32Array, Ln: number, base: number, stride: number, from: number, n: number, b: number, v: ArrayLike<number> | number): void {
+  const q = (base + (b >> 3) * stride) / mem.BYTES_PER_ELEMENT + (b & 7) + from * Ln;
+  for (let i = 0; i < n; i++) mem[q + i * Ln] = typeof v === 'number' ? v : v[i];
 }
 
 /** X must be `n` finite numbers, and in float32's range when e = 4 (LSTM_ERR_DIMENSION / LSTM_ERR_NON_FINITE). */
@@ -284,8 +293,6 @@ export class InferBatch {
 
   /** Rows from..from+n-1 of stream b in the panels at `base` (stride bytes apart) = v (zeros for null). */
   private setRows(base: number, stride: number, from: number, n: number, b: number, v: Float64Array | null): void {
-    const { L: Ln } = this;
-    const q = (base + (b >> 3) * stride) / this.e + (b & 7) + from * Ln;
-    for (let i = 0; i < n; i++) this.mem[q + i * Ln] = v ? v[i] : 0;
+    setStreamRows(this.mem, this.L, base, stride, from, n, b, v ?? 0);
   }
 }

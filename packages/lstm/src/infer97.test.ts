@@ -4,6 +4,7 @@ import { Lstm97InferBatch } from './infer97.ts';
 import type { InferPrecision } from './infer.ts';
 import type { Lstm97Config } from './lstm97-config.ts';
 import { createRng } from './prng.ts';
+import { Tbptt97 } from './lstm97-tbptt.ts';
 import { Rtrl97, type Rtrl97Stream } from './rtrl97.ts';
 
 // Lstm97InferBatch against Rtrl97.predict, the learner's own forward step (lstm97Forward without
@@ -115,6 +116,16 @@ describe('Lstm97InferBatch: batched forward-only inference of 1997 nets', () => 
         net.params[0] -= 0.25;
       }
     }
+  });
+
+  it('runs a Tbptt97 model too: its step()s outputs, bit for bit, from a stream loaded mid-way', () => {
+    const net = new Tbptt97(NETS[1][1], { k1: 2, k2: 6 });
+    const st = net.newStream();
+    const xs = inputs(14, 1, net.inputs, 30);
+    for (let t = 0; t < 10; t++) net.step(st, xs[t]);
+    const batch = new Lstm97InferBatch(net, 1);
+    batch.load(0, st);
+    for (let t = 10; t < 30; t++) expect(batch.step(xs[t])).toEqual(net.step(st, xs[t]));
   });
 
   it('reset(b) zeroes stream b alone; reset() every stream', () => {

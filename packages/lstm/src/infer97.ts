@@ -1,4 +1,4 @@
-// Lstm97InferBatch: forward-only inference of B streams of one 1997-family model (Rtrl97: the 1997
+// Lstm97InferBatch: forward-only inference of B streams of one 1997-family model (Rtrl97, Tbptt97: the 1997
 // cell, with or without forget gate, output gate and peepholes, S cells per block, any g and h,
 // cellSources 'all', 'cells' or 'inputs', connectivity F or B, any head) in a WebAssembly instance
 // of its own. InferBatch (infer.ts) is the same for vanilla/cifg models, and shares its kernels:
@@ -10,7 +10,7 @@
 // - precision 'f32': float32 weights, state and arithmetic (f32x4), as tfjs and PyTorch compute.
 //
 // It keeps its own copy of the weights (refresh() re-reads them after training) and its own state
-// per stream (load() takes an Rtrl97Stream's r and s, reset() zeroes), and no eligibility traces:
+// per stream (load() takes a stream's r and s, reset() zeroes), and no eligibility traces:
 // it never touches the learner or its streams. Conventional hidden units are not supported
 // (LSTM_ERR_UNSUPPORTED): no task or service config uses them.
 //
@@ -23,13 +23,19 @@
 // - B = 1, S = 1, C a multiple of 8 ("one"): lanes over blocks; W and V packed 8 rows per column.
 
 import { headOutputs } from './heads.ts';
-import { INFER_BASE_BYTES, INFER_PRECISIONS, checkInferInput, inferBatchAvailable, inferInstance, type InferPrecision } from './infer.ts';
+import { INFER_BASE_BYTES, INFER_PRECISIONS, checkInferInput, inferBatchAvailable, inferInstance, setStreamRows, type Gemm, type Gemv, type InferPrecision } from './infer.ts';
 import { LSTM_ERR, LstmError, checkEnum, checkInt } from './errors.ts';
 import type { Squash } from './activations.ts';
-import type { Rtrl97, Rtrl97Stream } from './rtrl97.ts';
+import type { Lstm97Layout, Lstm97State } from './lstm97.ts';
+import type { Lstm97Spec } from './lstm97-config.ts';
 
-type Gemm = (out: number, oStride: number, bias: number, w: number, n: number, z: number, zStride: number, rows: number, panels: number) => void;
-type Gemv = (out: number, bias: number, w: number, n: number, z: number, rows: number) => void;
+/** What Lstm97InferBatch reads of a 1997-family learner (Rtrl97, Tbptt97). */
+export interface Lstm97Net {
+  readonly spec: Lstm97Spec;
+  readonly layout: Lstm97Layout;
+  readonly params: Float64Array;
+}
+
 type Cells97 = (pre: number, preStride: number, fgRow: number, outRow: number, cRow: number, s: number, sStride: number, peep: number, peepMask: number, C: number, S: number, gKind: number, hKind: number, o: number, oStride: number, zc: number, zg: number, zStride: number, panels: number) => void;
 
 /** cells97's squash kinds. */
@@ -79,7 +85,7 @@ export class Lstm97InferBatch {
    * is missing.
    */
   constructor(
-    readonly learner: Rtrl97,
+    readonly learner: Lstm97Net,
     B: number,
     options: { precision?: InferPrecision } = {},
   ) {
@@ -185,7 +191,7 @@ export class Lstm97InferBatch {
   }
 
   /** Stream b continues from st's state (its r and s after its latest step; rounded to float32 for 'f32'). */
-  load(b: number, st: Rtrl97Stream): void {
+  load(b: number, st: Lstm97State): void {
     checkInt('b', b, 0, this.size - 1);
     const { inputs: I, zBase, cells: N, recurrent: R } = this.learner.spec;
     if (st.r.length !== R || st.s.length !== N) throw new LstmError(LSTM_ERR.CONFIG, 'the stream is not of this model', { r: st.r.length, s: st.s.length });
@@ -248,8 +254,6 @@ export class Lstm97InferBatch {
 
   /** Rows from..from+n-1 of stream b in the panels at `base` (stride bytes apart) = v (a constant for a number). */
   private setRows(base: number, stride: number, from: number, n: number, b: number, v: ArrayLike<number> | number): void {
-    const { L: Ln } = this;
-    const q = (base + (b >> 3) * stride) / this.e + (b & 7) + from * Ln;
-    for (let i = 0; i < n; i++) this.mem[q + i * Ln] = typeof v === 'number' ? v : v[i];
+    setStreamRows(this.mem, this.L, base, stride, from, n, b, v);
   }
 }

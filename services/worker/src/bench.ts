@@ -45,6 +45,8 @@ export interface BenchWorkerOptions {
   prefix?: string;
   /** Publish to <prefix>.in.<stream> and let the server map to partitions (default false). */
   viaMapping?: boolean;
+  /** The producer runs stream s (s mod k1) samples ahead of stream 0 (the bench before the worker staggered by itself). Default false. */
+  staggerProducer?: boolean;
   /** Seconds of paced publishing in the latency phase (default 5). */
   latencySeconds?: number;
   /** Worker idle passivation, ms (default 15,000; must exceed a stream's gap in the latency phase). */
@@ -215,11 +217,12 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
       }
     }
   };
-  // Stream s runs off(s) = s mod k1 samples ahead of stream 0, so that at any moment about 1 in k1
-  // streams is at a TBPTT update step; without it every stream is at the same step of its cycle,
-  // and a phase that gives each stream fewer than k1 samples (10,000 streams) times only cheap steps.
+  // Every stream is fed in lockstep, as a fleet sampled on one clock is. Until 2026-11-23 (session
+  // 12) the producer ran stream s (s mod k1) samples ahead, so that about 1 in k1 streams was at a
+  // TBPTT update step at any moment; the worker now gives each stream's model a phase of its own
+  // (withStreamPhase), which does that for any producer. off() stays for `staggerProducer`.
   const m = parseStreamConfig(o.stream ?? {}).model as { learner?: string; k1?: number };
-  const period = m.learner === 'tbptt' ? Math.max(1, m.k1 ?? 1) : 1;
+  const period = o.staggerProducer === true && m.learner === 'tbptt' ? Math.max(1, m.k1 ?? 1) : 1;
   const off = (s: number): number => s % period;
   /** Publishes seqs [fromOf(s), toOf(s)) of every stream s, seq by seq across the streams. */
   const publishAll = async (fromOf: (s: number) => number, toOf: (s: number) => number): Promise<void> => {
@@ -244,7 +247,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     phase('warm-up: one sample per stream');
     await publishAll(() => 0, () => 1);
     await until(() => predictions >= names.length);
-    phase(`warm-up: ${W - 1} more samples per stream (and 0-${period - 1} more, staggering the update steps)`);
+    phase(`warm-up: ${W - 1} more samples per stream${period > 1 ? ` (and 0-${period - 1} more, staggering the update steps)` : ''}`);
     await publishAll(() => 1, (s) => W + off(s));
     await until(() => predictions >= names.reduce((a, _, s) => a + W + off(s), 0));
     const c0 = await child.counters();

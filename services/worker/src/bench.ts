@@ -45,8 +45,6 @@ export interface BenchWorkerOptions {
   prefix?: string;
   /** Publish to <prefix>.in.<stream> and let the server map to partitions (default false). */
   viaMapping?: boolean;
-  /** The producer runs stream s (s mod k1) samples ahead of stream 0 (the bench before the worker staggered by itself). Default false. */
-  staggerProducer?: boolean;
   /** Seconds of paced publishing in the latency phase (default 5). */
   latencySeconds?: number;
   /** Worker idle passivation, ms (default 15,000; must exceed a stream's gap in the latency phase). */
@@ -220,21 +218,12 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   // Every stream is fed in lockstep, as a fleet sampled on one clock is. Until 2026-11-23 (session
   // 12) the producer ran stream s (s mod k1) samples ahead, so that about 1 in k1 streams was at a
   // TBPTT update step at any moment; the worker now gives each stream's model a phase of its own
-  // (withStreamPhase), which does that for any producer. off() stays for `staggerProducer`.
-  const m = parseStreamConfig(o.stream ?? {}).model as { learner?: string; k1?: number };
-  const period = o.staggerProducer === true && m.learner === 'tbptt' ? Math.max(1, m.k1 ?? 1) : 1;
-  const off = (s: number): number => s % period;
-  /** Publishes seqs [fromOf(s), toOf(s)) of every stream s, seq by seq across the streams. */
-  const publishAll = async (fromOf: (s: number) => number, toOf: (s: number) => number): Promise<void> => {
+  // (withStreamPhase), which does that for any producer.
+  /** Publishes seqs [from, to) of every stream, seq by seq across the streams. */
+  const publishAll = async (from: number, to: number): Promise<void> => {
     const acks: Promise<number>[] = [];
-    let lo = Infinity;
-    let hi = 0;
-    for (let s = 0; s < names.length; s++) {
-      lo = Math.min(lo, fromOf(s));
-      hi = Math.max(hi, toOf(s));
-    }
-    for (let seq = lo; seq < hi; seq++) {
-      for (let s = 0; s < names.length; s++) if (seq >= fromOf(s) && seq < toOf(s)) acks.push(send(s, seq));
+    for (let seq = from; seq < to; seq++) {
+      for (let s = 0; s < names.length; s++) acks.push(send(s, seq));
       if (acks.length >= 512) await Promise.all(acks.splice(0));
     }
     await Promise.all(acks);
@@ -245,18 +234,18 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     //    enough samples that every stream's per-sample cost is its steady state's.
     const W = Math.max(1, o.warmSamples ?? steadyStateSamples(o.stream));
     phase('warm-up: one sample per stream');
-    await publishAll(() => 0, () => 1);
+    await publishAll(0, 1);
     await until(() => predictions >= names.length);
-    phase(`warm-up: ${W - 1} more samples per stream${period > 1 ? ` (and 0-${period - 1} more, staggering the update steps)` : ''}`);
-    await publishAll(() => 1, (s) => W + off(s));
-    await until(() => predictions >= names.reduce((a, _, s) => a + W + off(s), 0));
+    phase(`warm-up: ${W - 1} more samples per stream`);
+    await publishAll(1, W);
+    await until(() => predictions >= names.length * W);
     const c0 = await child.counters();
 
     // 1. Throughput: a backlog, drained as fast as the worker can.
     phase('throughput');
     predictions = 0;
     const tPub = performance.now();
-    await publishAll((s) => W + off(s), (s) => W + off(s) + o.samplesPerStream);
+    await publishAll(W, W + o.samplesPerStream);
     const publishedAt = performance.now();
     const n1 = o.samplesPerStream * names.length;
     await until(() => predictions >= n1);
@@ -281,7 +270,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     for (let i = 0; i < total; i++) {
       const s = i % names.length;
       if (s === 0 && i > 0) round++;
-      const seq = W + off(s) + o.samplesPerStream + round;
+      const seq = W + o.samplesPerStream + round;
       const wait = t0 + (i * 1000) / rate - performance.now();
       if (wait > 1) await sleep(wait);
       const h: ProducerHop = { key: `${names[s]}/${seq}`, sent: wallNow() };

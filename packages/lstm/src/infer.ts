@@ -90,6 +90,14 @@ export function setStreamRows(mem: Float64Array | Float32Array, Ln: number, base
   for (let i = 0; i < n; i++) mem[q + i * Ln] = typeof v === 'number' ? v : v[i];
 }
 
+/** An inference batch's B and precision checked (LSTM_ERR_CONFIG, also where WebAssembly SIMD is missing); the precision. */
+export function checkInferBatch(name: string, B: number, options: { precision?: InferPrecision }): InferPrecision {
+  checkInt('B', B, 1);
+  const precision = checkEnum('precision', options.precision ?? 'f64', INFER_PRECISIONS);
+  if (!inferBatchAvailable()) throw new LstmError(LSTM_ERR.CONFIG, `WebAssembly SIMD is not available on this runtime: ${name} needs it`, {});
+  return precision;
+}
+
 /** X must be `n` finite numbers, and in float32's range when e = 4 (LSTM_ERR_DIMENSION / LSTM_ERR_NON_FINITE). */
 export function checkInferInput(X: ArrayLike<number>, n: number, e: number): void {
   checkVector('X', X, n);
@@ -133,9 +141,7 @@ export class InferBatch {
     B: number,
     options: { precision?: InferPrecision } = {},
   ) {
-    checkInt('B', B, 1);
-    this.precision = checkEnum('precision', options.precision ?? 'f64', INFER_PRECISIONS);
-    if (!inferBatchAvailable()) throw new LstmError(LSTM_ERR.CONFIG, 'WebAssembly SIMD is not available on this runtime: InferBatch needs it', {});
+    this.precision = checkInferBatch('InferBatch', B, options);
     for (const L of learner.layout.layers) {
       if (L.cell === 'gru') throw new LstmError(LSTM_ERR.UNSUPPORTED, 'InferBatch runs vanilla and cifg layers, not gru', { cell: L.cell });
     }

@@ -23,8 +23,8 @@
 // - B = 1, S = 1, C a multiple of 8 ("one"): lanes over blocks; W and V packed 8 rows per column.
 
 import { headOutputs } from './heads.ts';
-import { INFER_BASE_BYTES, INFER_PRECISIONS, checkInferInput, inferBatchAvailable, inferInstance, setStreamRows, type Gemm, type Gemv, type InferPrecision } from './infer.ts';
-import { LSTM_ERR, LstmError, checkEnum, checkInt } from './errors.ts';
+import { INFER_BASE_BYTES, checkInferBatch, checkInferInput, inferInstance, setStreamRows, type Gemm, type Gemv, type InferPrecision } from './infer.ts';
+import { LSTM_ERR, LstmError, checkInt } from './errors.ts';
 import type { Squash } from './activations.ts';
 import type { Lstm97Layout, Lstm97State } from './lstm97.ts';
 import type { Lstm97Spec } from './lstm97-config.ts';
@@ -89,9 +89,7 @@ export class Lstm97InferBatch {
     B: number,
     options: { precision?: InferPrecision } = {},
   ) {
-    checkInt('B', B, 1);
-    this.precision = checkEnum('precision', options.precision ?? 'f64', INFER_PRECISIONS);
-    if (!inferBatchAvailable()) throw new LstmError(LSTM_ERR.CONFIG, 'WebAssembly SIMD is not available on this runtime: Lstm97InferBatch needs it', {});
+    this.precision = checkInferBatch('Lstm97InferBatch', B, options);
     const spec = learner.spec;
     if (spec.hiddenUnits > 0) throw new LstmError(LSTM_ERR.UNSUPPORTED, 'Lstm97InferBatch runs 1997 nets without conventional hidden units', { hiddenUnits: spec.hiddenUnits });
     const { blocks: C, cells: N, cellsPerBlock: S, outputs: K, zBase, outSources: O } = spec;

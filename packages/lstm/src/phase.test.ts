@@ -17,8 +17,17 @@ interface Twin {
   grad(): Float64Array;
 }
 
-function recurrent(k1: number, k2: number, phase: number): Twin {
-  const net = new RecurrentLearner({ inputs: 2, outputs: 1, hidden: [4, 3], cell: 'vanilla', initRange: 0.5, seed: 9, k1, k2, phase });
+/** The TBPTT learners' common surface, over one stream. */
+interface TbpttNet<S> {
+  newStream(): S;
+  step(s: S, x: number[]): unknown;
+  learn(s: S, d: number[]): unknown;
+  flush(s: S): unknown;
+  gradReady(s: S): boolean;
+  readonly grad: Float64Array;
+}
+
+function twin<S>(net: TbpttNet<S>): Twin {
   const s = net.newStream();
   return {
     step: (x) => void net.step(s, x),
@@ -29,17 +38,10 @@ function recurrent(k1: number, k2: number, phase: number): Twin {
   };
 }
 
-function lstm97(k1: number, k2: number, phase: number): Twin {
-  const net = new Tbptt97({ inputs: 2, outputs: 1, blocks: 3, cellsPerBlock: 2, forgetGate: true, head: 'linear', initRange: 0.5, seed: 9 }, { k1, k2, phase });
-  const s = net.newStream();
-  return {
-    step: (x) => void net.step(s, x),
-    learn: (d) => void net.learn(s, d),
-    flush: () => void net.flush(s),
-    ready: () => net.gradReady(s),
-    grad: () => net.grad,
-  };
-}
+const recurrent = (k1: number, k2: number, phase: number): Twin =>
+  twin(new RecurrentLearner({ inputs: 2, outputs: 1, hidden: [4, 3], cell: 'vanilla', initRange: 0.5, seed: 9, k1, k2, phase }));
+const lstm97 = (k1: number, k2: number, phase: number): Twin =>
+  twin(new Tbptt97({ inputs: 2, outputs: 1, blocks: 3, cellsPerBlock: 2, forgetGate: true, head: 'linear', initRange: 0.5, seed: 9 }, { k1, k2, phase }));
 
 describe('TBPTT phase', () => {
   for (const [name, make] of [['vanilla, stacked (RecurrentLearner)', recurrent], ['1997 cell with forget gate (Tbptt97)', lstm97]] as const) {

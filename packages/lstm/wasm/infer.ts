@@ -387,13 +387,43 @@ function squash4(kind: i32, x: v128): v128 {
   return x;
 }
 
-export function cells97_64(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow: i32, s: usize, sStride: usize, peep: usize, peepMask: i32, C: i32, S: i32, gKind: i32, hKind: i32, o: usize, oStride: usize, zc: usize, zg: usize, zStride: usize, panels: i32): void {
+// Lane-width-generic pieces of cells97: T = f64 (f64x2, rows of 8 lanes in 64 bytes) or f32
+// (f32x4, 32 bytes); sizeof<T>() is a compile-time constant, so each instance is plain code.
+// @ts-ignore: decorator
+@inline
+function vadd<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 8 ? f64x2.add(a, b) : f32x4.add(a, b);
+}
+
+// @ts-ignore: decorator
+@inline
+function vmul<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 8 ? f64x2.mul(a, b) : f32x4.mul(a, b);
+}
+
+// @ts-ignore: decorator
+@inline
+function vsigmoid<T>(x: v128): v128 {
+  return sizeof<T>() == 8 ? sigmoid2(x) : sigmoid4(x);
+}
+
+// @ts-ignore: decorator
+@inline
+function vsquash<T>(kind: i32, x: v128): v128 {
+  return sizeof<T>() == 8 ? squash2(kind, x) : squash4(kind, x);
+}
+
+// @ts-ignore: decorator
+@inline
+function cells97<T>(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow: i32, s: usize, sStride: usize, peep: usize, peepMask: i32, C: i32, S: i32, gKind: i32, hKind: i32, o: usize, oStride: usize, zc: usize, zg: usize, zStride: usize, panels: i32): void {
+  const sh: usize = sizeof<T>() == 8 ? 6 : 5; // log2 of a row's bytes
+  const rb: usize = 1 << sh;
   const N: usize = <usize>(C * S);
   const pIn: usize = peep;
-  const pFg: usize = peep + (N << 6);
-  const pOut: usize = peep + (N << 7);
-  const one = f64x2.splat(1.0);
-  const cb: usize = (<usize>C) << 6; // bytes of a C-row block
+  const pFg: usize = peep + (N << sh);
+  const pOut: usize = peep + ((2 * N) << sh);
+  const one = sizeof<T>() == 8 ? f64x2.splat(1.0) : f32x4.splat(1.0);
+  const cb: usize = (<usize>C) << sh; // bytes of a C-row block
   for (let p: i32 = 0; p < panels; p++) {
     const pp: usize = pre + (<usize>p) * preStride;
     const sp: usize = s + (<usize>p) * sStride;
@@ -402,35 +432,35 @@ export function cells97_64(pre: usize, preStride: usize, fgRow: i32, outRow: i32
     const zgp: usize = zg + (<usize>p) * zStride;
     for (let j: i32 = 0; j < C; j++) {
       const c0: usize = <usize>(j * S);
-      for (let q: usize = 0; q < 64; q += 16) {
-        let netIn = v128.load(pp + ((<usize>j) << 6) + q);
-        if (peepMask & 1) for (let v: usize = 0; v < <usize>S; v++) netIn = f64x2.add(netIn, f64x2.mul(v128.load(pIn + ((c0 + v) << 6) + q), v128.load(sp + ((c0 + v) << 6) + q)));
-        const yi = sigmoid2(netIn);
+      for (let q: usize = 0; q < rb; q += 16) {
+        let netIn = v128.load(pp + ((<usize>j) << sh) + q);
+        if (peepMask & 1) for (let v: usize = 0; v < <usize>S; v++) netIn = vadd<T>(netIn, vmul<T>(v128.load(pIn + ((c0 + v) << sh) + q), v128.load(sp + ((c0 + v) << sh) + q)));
+        const yi = vsigmoid<T>(netIn);
         let yf = one;
         if (fgRow >= 0) {
-          let netFg = v128.load(pp + ((<usize>(fgRow + j)) << 6) + q);
-          if (peepMask & 2) for (let v: usize = 0; v < <usize>S; v++) netFg = f64x2.add(netFg, f64x2.mul(v128.load(pFg + ((c0 + v) << 6) + q), v128.load(sp + ((c0 + v) << 6) + q)));
-          yf = sigmoid2(netFg);
+          let netFg = v128.load(pp + ((<usize>(fgRow + j)) << sh) + q);
+          if (peepMask & 2) for (let v: usize = 0; v < <usize>S; v++) netFg = vadd<T>(netFg, vmul<T>(v128.load(pFg + ((c0 + v) << sh) + q), v128.load(sp + ((c0 + v) << sh) + q)));
+          yf = vsigmoid<T>(netFg);
         }
         for (let v: usize = 0; v < <usize>S; v++) {
-          const at: usize = ((c0 + v) << 6) + q;
-          const gc = squash2(gKind, v128.load(pp + ((<usize>cRow) << 6) + at));
-          v128.store(sp + at, f64x2.add(f64x2.mul(yf, v128.load(sp + at)), f64x2.mul(yi, gc)));
+          const at: usize = ((c0 + v) << sh) + q;
+          const gc = vsquash<T>(gKind, v128.load(pp + ((<usize>cRow) << sh) + at));
+          v128.store(sp + at, vadd<T>(vmul<T>(yf, v128.load(sp + at)), vmul<T>(yi, gc)));
         }
         let yo = one;
         if (outRow >= 0) {
-          let netOut = v128.load(pp + ((<usize>(outRow + j)) << 6) + q);
-          if (peepMask & 4) for (let v: usize = 0; v < <usize>S; v++) netOut = f64x2.add(netOut, f64x2.mul(v128.load(pOut + ((c0 + v) << 6) + q), v128.load(sp + ((c0 + v) << 6) + q)));
-          yo = sigmoid2(netOut);
+          let netOut = v128.load(pp + ((<usize>(outRow + j)) << sh) + q);
+          if (peepMask & 4) for (let v: usize = 0; v < <usize>S; v++) netOut = vadd<T>(netOut, vmul<T>(v128.load(pOut + ((c0 + v) << sh) + q), v128.load(sp + ((c0 + v) << sh) + q)));
+          yo = vsigmoid<T>(netOut);
         }
         for (let v: usize = 0; v < <usize>S; v++) {
-          const at: usize = ((c0 + v) << 6) + q;
-          const yc = f64x2.mul(yo, squash2(hKind, v128.load(sp + at)));
+          const at: usize = ((c0 + v) << sh) + q;
+          const yc = vmul<T>(yo, vsquash<T>(hKind, v128.load(sp + at)));
           v128.store(op + at, yc);
           if (zc) v128.store(zcp + at, yc);
         }
         if (zg) {
-          let at: usize = ((<usize>j) << 6) + q;
+          let at: usize = ((<usize>j) << sh) + q;
           v128.store(zgp + at, yi);
           if (fgRow >= 0) {
             at += cb;
@@ -443,58 +473,10 @@ export function cells97_64(pre: usize, preStride: usize, fgRow: i32, outRow: i32
   }
 }
 
+export function cells97_64(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow: i32, s: usize, sStride: usize, peep: usize, peepMask: i32, C: i32, S: i32, gKind: i32, hKind: i32, o: usize, oStride: usize, zc: usize, zg: usize, zStride: usize, panels: i32): void {
+  cells97<f64>(pre, preStride, fgRow, outRow, cRow, s, sStride, peep, peepMask, C, S, gKind, hKind, o, oStride, zc, zg, zStride, panels);
+}
+
 export function cells97_32(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow: i32, s: usize, sStride: usize, peep: usize, peepMask: i32, C: i32, S: i32, gKind: i32, hKind: i32, o: usize, oStride: usize, zc: usize, zg: usize, zStride: usize, panels: i32): void {
-  const N: usize = <usize>(C * S);
-  const pIn: usize = peep;
-  const pFg: usize = peep + (N << 5);
-  const pOut: usize = peep + (N << 6);
-  const one = f32x4.splat(1.0);
-  const cb: usize = (<usize>C) << 5; // bytes of a C-row block
-  for (let p: i32 = 0; p < panels; p++) {
-    const pp: usize = pre + (<usize>p) * preStride;
-    const sp: usize = s + (<usize>p) * sStride;
-    const op: usize = o + (<usize>p) * oStride;
-    const zcp: usize = zc + (<usize>p) * zStride;
-    const zgp: usize = zg + (<usize>p) * zStride;
-    for (let j: i32 = 0; j < C; j++) {
-      const c0: usize = <usize>(j * S);
-      for (let q: usize = 0; q < 32; q += 16) {
-        let netIn = v128.load(pp + ((<usize>j) << 5) + q);
-        if (peepMask & 1) for (let v: usize = 0; v < <usize>S; v++) netIn = f32x4.add(netIn, f32x4.mul(v128.load(pIn + ((c0 + v) << 5) + q), v128.load(sp + ((c0 + v) << 5) + q)));
-        const yi = sigmoid4(netIn);
-        let yf = one;
-        if (fgRow >= 0) {
-          let netFg = v128.load(pp + ((<usize>(fgRow + j)) << 5) + q);
-          if (peepMask & 2) for (let v: usize = 0; v < <usize>S; v++) netFg = f32x4.add(netFg, f32x4.mul(v128.load(pFg + ((c0 + v) << 5) + q), v128.load(sp + ((c0 + v) << 5) + q)));
-          yf = sigmoid4(netFg);
-        }
-        for (let v: usize = 0; v < <usize>S; v++) {
-          const at: usize = ((c0 + v) << 5) + q;
-          const gc = squash4(gKind, v128.load(pp + ((<usize>cRow) << 5) + at));
-          v128.store(sp + at, f32x4.add(f32x4.mul(yf, v128.load(sp + at)), f32x4.mul(yi, gc)));
-        }
-        let yo = one;
-        if (outRow >= 0) {
-          let netOut = v128.load(pp + ((<usize>(outRow + j)) << 5) + q);
-          if (peepMask & 4) for (let v: usize = 0; v < <usize>S; v++) netOut = f32x4.add(netOut, f32x4.mul(v128.load(pOut + ((c0 + v) << 5) + q), v128.load(sp + ((c0 + v) << 5) + q)));
-          yo = sigmoid4(netOut);
-        }
-        for (let v: usize = 0; v < <usize>S; v++) {
-          const at: usize = ((c0 + v) << 5) + q;
-          const yc = f32x4.mul(yo, squash4(hKind, v128.load(sp + at)));
-          v128.store(op + at, yc);
-          if (zc) v128.store(zcp + at, yc);
-        }
-        if (zg) {
-          let at: usize = ((<usize>j) << 5) + q;
-          v128.store(zgp + at, yi);
-          if (fgRow >= 0) {
-            at += cb;
-            v128.store(zgp + at, yf);
-          }
-          if (outRow >= 0) v128.store(zgp + at + cb, yo);
-        }
-      }
-    }
-  }
+  cells97<f32>(pre, preStride, fgRow, outRow, cRow, s, sStride, peep, peepMask, C, S, gKind, hKind, o, oStride, zc, zg, zStride, panels);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LSTM_ERR } from './errors.ts';
 import { InferBatch, inferBatchAvailable, type InferPrecision } from './infer.ts';
-import { createRng } from './prng.ts';
+import { inputs, maxAbsDiff } from './testing/infer-check.ts';
 import type { RecurrentOptions } from './recurrent-options.ts';
 import { tbptt, type RecurrentLearner, type RecurrentStream } from './tbptt.ts';
 
@@ -17,11 +17,6 @@ const NETS: [string, RecurrentOptions][] = [
   ['stacked vanilla [6, 5]', { inputs: 3, hidden: [6, 5], outputs: 2, cell: 'vanilla', head: 'linear', initRange: 0.5, seed: 6 }],
 ];
 
-function inputs(seed: number, B: number, X: number, T: number, scale = 2): Float64Array[] {
-  const rng = createRng(seed);
-  return Array.from({ length: T }, () => Float64Array.from({ length: B * X }, () => scale * (2 * rng.uniform() - 1)));
-}
-
 /** Each stream stepped alone in float64: (B, K) outputs per step. */
 function float64Run(net: RecurrentLearner, streams: RecurrentStream[], xs: Float64Array[]): Float64Array[] {
   const X = net.inputs;
@@ -30,12 +25,6 @@ function float64Run(net: RecurrentLearner, streams: RecurrentStream[], xs: Float
     streams.forEach((s, b) => out.set(net.step(s, x.subarray(b * X, (b + 1) * X)), b * net.outputs));
     return out;
   });
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 describe('InferBatch: batched forward-only inference', () => {

@@ -26,6 +26,7 @@ import { LSTM_ERR, LstmError, checkEnum, checkInt, checkVector } from './errors.
 import { headOutputs } from './heads.ts';
 import { INFER_WASM_BASE64 } from './infer-wasm-bytes.ts';
 import type { RecurrentStream, RecurrentLearner } from './tbptt.ts';
+import type { RecurrentHead } from './recurrent-options.ts';
 import { compileBase64, wasmNamespace } from './wasm-kernels.ts';
 
 export type Gemm = (out: number, oStride: number, bias: number, w: number, n: number, z: number, zStride: number, rows: number, panels: number) => void;
@@ -73,58 +74,112 @@ export function inferBatchAvailable(): boolean {
   return compiled !== null;
 }
 
-/** A fresh instance of the kernels with at least `bytes` of memory, and that memory as elements of e bytes. */
-export function inferInstance(bytes: number, e: number): { exports: Record<string, unknown>; mem: Float64Array | Float32Array } {
-  const { exports } = new (wasmNamespace().Instance)(compiled!, { env: { abort: () => { throw new Error('wasm abort'); } } });
-  const memory = exports['memory'] as { buffer: ArrayBuffer; grow(pages: number): number };
-  if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-  return { exports, mem: e === 8 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer) };
-}
-
 /**
- * Rows from..from+n-1 of stream b in the panels at byte offset `base` (stride bytes apart; Ln = 8
- * elements between rows in panels, 1 for one stream's plain vectors) = v, or the constant v.
+ * What InferBatch and Lstm97InferBatch share: B streams of one model in a WebAssembly instance of
+ * their own, held in panels of 8 streams (lanes over streams) or, for one stream laid out as plain
+ * vectors (`one`: lanes over units), the precision's GEMM and GEMV, and the inputs written into and
+ * the outputs read out of that layout. The subclass lays out its buffers with take(), then calls
+ * start().
  */
-export function setStreamRows(mem: Float64Array | Float32Array, Ln: number, base: number, stride: number, from: number, n: number, b: number, v: ArrayLike<number> | number): void {
-  const q = (base + (b >> 3) * stride) / mem.BYTES_PER_ELEMENT + (b & 7) + from * Ln;
-  for (let i = 0; i < n; i++) mem[q + i * Ln] = typeof v === 'number' ? v : v[i];
-}
-
-/** An inference batch's B and precision checked (LSTM_ERR_CONFIG, also where WebAssembly SIMD is missing); the precision. */
-export function checkInferBatch(name: string, B: number, options: { precision?: InferPrecision }): InferPrecision {
-  checkInt('B', B, 1);
-  const precision = checkEnum('precision', options.precision ?? 'f64', INFER_PRECISIONS);
-  if (!inferBatchAvailable()) throw new LstmError(LSTM_ERR.CONFIG, `WebAssembly SIMD is not available on this runtime: ${name} needs it`, {});
-  return precision;
-}
-
-/** X must be `n` finite numbers, and in float32's range when e = 4 (LSTM_ERR_DIMENSION / LSTM_ERR_NON_FINITE). */
-export function checkInferInput(X: ArrayLike<number>, n: number, e: number): void {
-  checkVector('X', X, n);
-  if (e !== 4) return;
-  for (let j = 0; j < n; j++) {
-    if (Math.abs(X[j]) > F32_MAX) throw new LstmError(LSTM_ERR.NON_FINITE, `X[${j}] is ${X[j]}, beyond float32`, { index: j, value: X[j] });
-  }
-}
-
-export class InferBatch {
+export abstract class InferPanels {
   /** B, the number of streams. */
   readonly size: number;
   readonly precision: InferPrecision;
   /** (B, K) outputs of the latest step(), stream-major, float64; overwritten by the next step(). */
   readonly out: Float64Array;
-  /** The instance's memory as the precision's elements. */
-  private readonly mem: Float64Array | Float32Array;
+  /** The instance's memory as the precision's elements (set by start()). */
+  protected mem: Float64Array | Float32Array = new Float64Array(0);
   /** Bytes per element (8 or 4). */
-  private readonly e: number;
-  private readonly gemm: Gemm;
-  private readonly gemv: Gemv;
-  private readonly cells: Cells;
-  private readonly panels: number;
-  /** One stream with every H a multiple of 8: lanes over units and rows (gemv), not streams. */
-  private readonly one: boolean;
+  protected readonly e: number;
+  protected gemm: Gemm = () => {};
+  protected gemv: Gemv = () => {};
+  protected readonly panels: number;
+  /** One stream laid out as plain vectors: lanes over units and rows (gemv), not streams. */
+  protected readonly one: boolean;
   /** Elements between rows i and i+1 of a stream: 8 in panels, 1 for one stream. */
-  private readonly L: number;
+  protected readonly L: number;
+  /** Next free byte of the instance's memory. */
+  private at = INFER_BASE_BYTES;
+
+  /** Checks B and the precision (LSTM_ERR_CONFIG, also where WebAssembly SIMD is missing). */
+  protected constructor(name: string, B: number, options: { precision?: InferPrecision }, one: boolean, K: number) {
+    checkInt('B', B, 1);
+    this.precision = checkEnum('precision', options.precision ?? 'f64', INFER_PRECISIONS);
+    if (!inferBatchAvailable()) throw new LstmError(LSTM_ERR.CONFIG, `WebAssembly SIMD is not available on this runtime: ${name} needs it`, {});
+    this.e = this.precision === 'f64' ? 8 : 4;
+    this.size = B;
+    this.panels = Math.ceil(B / 8);
+    this.one = one;
+    this.L = one ? 1 : 8;
+    this.out = new Float64Array(B * K);
+  }
+
+  /** Byte offset of `floats` fresh elements. */
+  protected take(floats: number): number {
+    const o = this.at;
+    this.at += floats * this.e;
+    return o;
+  }
+
+  /** Instantiates the kernels with the memory taken so far; their exports, for the subclass's cell kernel. */
+  protected start(): Record<string, unknown> {
+    const { exports } = new (wasmNamespace().Instance)(compiled!, { env: { abort: () => { throw new Error('wasm abort'); } } });
+    const memory = exports['memory'] as { buffer: ArrayBuffer; grow(pages: number): number };
+    if (this.at > memory.buffer.byteLength) memory.grow(Math.ceil((this.at - memory.buffer.byteLength) / 65536));
+    const f64 = this.e === 8;
+    this.mem = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+    this.gemm = exports[f64 ? 'gemm64' : 'gemm32'] as Gemm;
+    this.gemv = exports[f64 ? 'gemv64' : 'gemv32'] as Gemv;
+    return exports;
+  }
+
+  /**
+   * Refuses X unless it is B×n finite numbers, in float32's range for 'f32' (LSTM_ERR_DIMENSION /
+   * LSTM_ERR_NON_FINITE), then writes stream b's row of X into rows from..from+n-1 of its panel at
+   * `base` (stride bytes apart).
+   */
+  protected putInputs(X: ArrayLike<number>, n: number, base: number, stride: number, from = 0): void {
+    const B = this.size;
+    checkVector('X', X, B * n);
+    if (this.e === 4) {
+      for (let j = 0; j < B * n; j++) {
+        if (Math.abs(X[j]) > F32_MAX) throw new LstmError(LSTM_ERR.NON_FINITE, `X[${j}] is ${X[j]}, beyond float32`, { index: j, value: X[j] });
+      }
+    }
+    this.writeInputs(X, n, base, stride, from);
+  }
+
+  /** putInputs' write alone (X already checked). */
+  protected writeInputs(X: ArrayLike<number>, n: number, base: number, stride: number, from: number): void {
+    const { mem, e, L: Ln } = this;
+    for (let b = 0; b < this.size; b++) {
+      const q = (base + (b >> 3) * stride) / e + (b & 7) + from * Ln;
+      for (let i = 0; i < n; i++) mem[q + i * Ln] = X[b * n + i];
+    }
+  }
+
+  /** The K output nets of every stream from the panels at `y` (stride bytes apart) through the head, into `out`. */
+  protected readOutputs(y: number, stride: number, K: number, head: RecurrentHead): Float64Array {
+    const { mem, e, L: Ln, out } = this;
+    for (let b = 0; b < this.size; b++) {
+      const q = (y + (b >> 3) * stride) / e + (b & 7);
+      const o = b * K;
+      for (let k = 0; k < K; k++) out[o + k] = mem[q + k * Ln];
+      headOutputs(out, out, o, K, head);
+    }
+    return out;
+  }
+
+  /** Rows from..from+n-1 of stream b in the panels at `base` (stride bytes apart) = v, or the constant v. */
+  protected setRows(base: number, stride: number, from: number, n: number, b: number, v: ArrayLike<number> | number): void {
+    const { mem, L: Ln } = this;
+    const q = (base + (b >> 3) * stride) / this.e + (b & 7) + from * Ln;
+    for (let i = 0; i < n; i++) mem[q + i * Ln] = typeof v === 'number' ? v : v[i];
+  }
+}
+
+export class InferBatch extends InferPanels {
+  private readonly cells: Cells;
   /** Head rows as stored: K, or K rounded up to 8 for one stream (zero rows). */
   private readonly Kp: number;
   private readonly layers: readonly LayerBuffers[];
@@ -141,49 +196,30 @@ export class InferBatch {
     B: number,
     options: { precision?: InferPrecision } = {},
   ) {
-    this.precision = checkInferBatch('InferBatch', B, options);
+    super('InferBatch', B, options, B === 1 && learner.layout.layers.every((L) => L.H % 8 === 0), learner.layout.head.K);
     for (const L of learner.layout.layers) {
       if (L.cell === 'gru') throw new LstmError(LSTM_ERR.UNSUPPORTED, 'InferBatch runs vanilla and cifg layers, not gru', { cell: L.cell });
     }
-    const e = this.precision === 'f64' ? 8 : 4;
-    this.e = e;
-    this.size = B;
-    const P = Math.ceil(B / 8);
-    this.panels = P;
-    const one = B === 1 && learner.layout.layers.every((L) => L.H % 8 === 0);
-    this.one = one;
-    const Ln = one ? 1 : 8;
-    this.L = Ln;
-    let at = INFER_BASE_BYTES;
-    const take = (floats: number): number => {
-      const o = at;
-      at += floats * e;
-      return o;
-    };
+    const { e, panels: P, one, L: Ln } = this;
     this.layers = learner.layout.layers.map((L) => {
       const { Xin, H } = L;
       const G = L.nG * H;
       const Z = Xin + H;
       return {
         Xin, H, G, coupled: L.cell === 'cifg', hasPeep: L.peep >= 0,
-        W: take(G * Z), bias: take(G), peep: take(3 * H * Ln),
-        z: take(P * Z * Ln), zStride: Z * Ln * e,
-        pre: take(P * G * Ln), preStride: G * Ln * e,
-        c: take(P * H * Ln), cStride: H * Ln * e,
+        W: this.take(G * Z), bias: this.take(G), peep: this.take(3 * H * Ln),
+        z: this.take(P * Z * Ln), zStride: Z * Ln * e,
+        pre: this.take(P * G * Ln), preStride: G * Ln * e,
+        c: this.take(P * H * Ln), cStride: H * Ln * e,
       };
     });
     const { K, H: HK } = learner.layout.head;
     const Kp = one ? Math.ceil(K / 8) * 8 : K;
     this.Kp = Kp;
-    this.V = take(Kp * HK);
-    this.bv = take(Kp);
-    this.o = take(P * Kp * Ln);
-    const { exports, mem } = inferInstance(at, e);
-    this.mem = mem;
-    this.gemm = exports[e === 8 ? 'gemm64' : 'gemm32'] as Gemm;
-    this.gemv = exports[e === 8 ? 'gemv64' : 'gemv32'] as Gemv;
-    this.cells = exports[e === 8 ? 'cells64' : 'cells32'] as Cells;
-    this.out = new Float64Array(B * K);
+    this.V = this.take(Kp * HK);
+    this.bv = this.take(Kp);
+    this.o = this.take(P * Kp * Ln);
+    this.cells = this.start()[e === 8 ? 'cells64' : 'cells32'] as Cells;
     this.refresh();
   }
 
@@ -237,8 +273,8 @@ export class InferBatch {
     const to = b === undefined ? this.size : b + 1;
     for (const m of this.layers) {
       for (let s = from; s < to; s++) {
-        this.setRows(m.z, m.zStride, m.Xin, m.H, s, null);
-        this.setRows(m.c, m.cStride, 0, m.H, s, null);
+        this.setRows(m.z, m.zStride, m.Xin, m.H, s, 0);
+        this.setRows(m.c, m.cStride, 0, m.H, s, 0);
       }
     }
   }
@@ -261,15 +297,9 @@ export class InferBatch {
    * LSTM_ERR_NON_FINITE, refused before any stream changes).
    */
   step(X: ArrayLike<number>): Float64Array {
-    const { mem, layers, panels: P, size: B, out, e } = this;
-    const Xn = layers[0].Xin;
-    checkInferInput(X, B * Xn, e);
-    const { L: Ln, one, Kp } = this;
+    const { layers, panels: P, e, L: Ln, one, Kp } = this;
     const m0 = layers[0];
-    for (let b = 0; b < B; b++) {
-      const q = (m0.z + (b >> 3) * m0.zStride) / e + (b & 7);
-      for (let i = 0; i < Xn; i++) mem[q + i * Ln] = X[b * Xn + i];
-    }
+    this.putInputs(X, m0.Xin, m0.z, m0.zStride);
     for (let l = 0; l < layers.length; l++) {
       const m = layers[l];
       const next = layers[l + 1];
@@ -287,18 +317,6 @@ export class InferBatch {
     const hLast = last.z + last.Xin * Ln * e;
     if (one) this.gemv(this.o, this.bv, this.V, last.H, hLast, Kp);
     else this.gemm(this.o, Kp * Ln * e, this.bv, this.V, last.H, hLast, last.zStride, K, P);
-    const head = this.learner.config.head;
-    for (let b = 0; b < B; b++) {
-      const q = (this.o + (b >> 3) * Kp * Ln * e) / e + (b & 7);
-      const o = b * K;
-      for (let k = 0; k < K; k++) out[o + k] = mem[q + k * Ln];
-      headOutputs(out, out, o, K, head);
-    }
-    return out;
-  }
-
-  /** Rows from..from+n-1 of stream b in the panels at `base` (stride bytes apart) = v (zeros for null). */
-  private setRows(base: number, stride: number, from: number, n: number, b: number, v: Float64Array | null): void {
-    setStreamRows(this.mem, this.L, base, stride, from, n, b, v ?? 0);
+    return this.readOutputs(this.o, Kp * Ln * e, K, this.learner.config.head);
   }
 }

@@ -4,6 +4,7 @@ import { Lstm97InferBatch } from './infer97.ts';
 import type { InferPrecision } from './infer.ts';
 import type { Lstm97Config } from './lstm97-config.ts';
 import { createRng } from './prng.ts';
+import { inputs, maxAbsDiff } from './testing/infer-check.ts';
 import { Tbptt97 } from './lstm97-tbptt.ts';
 import { Rtrl97, type Rtrl97Stream } from './rtrl97.ts';
 
@@ -31,11 +32,6 @@ const NETS: [string, Lstm97Config][] = [
   }],
 ];
 
-function inputs(seed: number, B: number, X: number, T: number, scale = 2): Float64Array[] {
-  const rng = createRng(seed);
-  return Array.from({ length: T }, () => Float64Array.from({ length: B * X }, () => scale * (2 * rng.uniform() - 1)));
-}
-
 /** Each stream predicted alone by the learner in float64: (B, K) outputs per step. */
 function predictRun(net: Rtrl97, streams: Rtrl97Stream[], xs: Float64Array[]): Float64Array[] {
   const X = net.inputs;
@@ -44,12 +40,6 @@ function predictRun(net: Rtrl97, streams: Rtrl97Stream[], xs: Float64Array[]): F
     streams.forEach((s, b) => out.set(net.predict(s, x.subarray(b * X, (b + 1) * X)), b * net.outputs));
     return out;
   });
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 describe('Lstm97InferBatch: batched forward-only inference of 1997 nets', () => {

@@ -22,8 +22,7 @@
 // - B > 1, or S > 1, or C not a multiple of 8: streams in panels of 8 (lanes over streams).
 // - B = 1, S = 1, C a multiple of 8 ("one"): lanes over blocks; W and V packed 8 rows per column.
 
-import { headOutputs } from './heads.ts';
-import { INFER_BASE_BYTES, checkInferBatch, checkInferInput, inferInstance, setStreamRows, type Gemm, type Gemv, type InferPrecision } from './infer.ts';
+import { InferPanels, type InferPrecision } from './infer.ts';
 import { LSTM_ERR, LstmError, checkInt } from './errors.ts';
 import type { Squash } from './activations.ts';
 import type { Lstm97Layout, Lstm97State } from './lstm97.ts';
@@ -41,23 +40,8 @@ type Cells97 = (pre: number, preStride: number, fgRow: number, outRow: number, c
 /** cells97's squash kinds. */
 const KIND: Record<Squash, number> = { sig4m2: 0, sig2m1: 1, sigmoid: 2, tanh: 3, identity: 4 };
 
-export class Lstm97InferBatch {
-  /** B, the number of streams. */
-  readonly size: number;
-  readonly precision: InferPrecision;
-  /** (B, K) outputs of the latest step(), stream-major, float64; overwritten by the next step(). */
-  readonly out: Float64Array;
-  private readonly mem: Float64Array | Float32Array;
-  /** Bytes per element (8 or 4). */
-  private readonly e: number;
-  private readonly gemm: Gemm;
-  private readonly gemv: Gemv;
+export class Lstm97InferBatch extends InferPanels {
   private readonly cells: Cells97;
-  private readonly panels: number;
-  /** One stream, S = 1, C a multiple of 8: lanes over blocks (gemv), not streams. */
-  private readonly one: boolean;
-  /** Elements between rows i and i+1 of a stream: 8 in panels, 1 for one stream. */
-  private readonly L: number;
   /** Rows of the nets: gates (C per gate) then cells (N). */
   private readonly gateRows: number;
   private readonly G: number;
@@ -89,49 +73,30 @@ export class Lstm97InferBatch {
     B: number,
     options: { precision?: InferPrecision } = {},
   ) {
-    this.precision = checkInferBatch('Lstm97InferBatch', B, options);
+    super('Lstm97InferBatch', B, options, B === 1 && learner.spec.cellsPerBlock === 1 && learner.spec.blocks % 8 === 0, learner.spec.outputs);
     const spec = learner.spec;
     if (spec.hiddenUnits > 0) throw new LstmError(LSTM_ERR.UNSUPPORTED, 'Lstm97InferBatch runs 1997 nets without conventional hidden units', { hiddenUnits: spec.hiddenUnits });
-    const { blocks: C, cells: N, cellsPerBlock: S, outputs: K, zBase, outSources: O } = spec;
-    const e = this.precision === 'f64' ? 8 : 4;
-    this.e = e;
-    this.size = B;
-    const P = Math.ceil(B / 8);
-    this.panels = P;
-    const one = B === 1 && S === 1 && C % 8 === 0;
-    this.one = one;
-    const Ln = one ? 1 : 8;
-    this.L = Ln;
+    const { blocks: C, cells: N, outputs: K, zBase, outSources: O } = spec;
+    const { e, panels: P, one, L: Ln } = this;
     this.gateRows = C * (1 + (spec.forgetGate ? 1 : 0) + (spec.outputGate ? 1 : 0));
     this.G = this.gateRows + N;
     this.Kp = one ? Math.ceil(K / 8) * 8 : K;
     const Z = zBase + 1;
-    let at = INFER_BASE_BYTES;
-    const take = (floats: number): number => {
-      const o = at;
-      at += floats * e;
-      return o;
-    };
-    this.W = take(this.gateRows * spec.zGate + N * spec.zCell);
-    this.zeros = take(Math.max(this.G, this.Kp));
-    this.peep = take(3 * N * Ln);
+    this.W = this.take(this.gateRows * spec.zGate + N * spec.zCell);
+    this.zeros = this.take(Math.max(this.G, this.Kp));
+    this.peep = this.take(3 * N * Ln);
     this.zStride = Z * Ln * e;
-    this.z = take(P * Z * Ln);
+    this.z = this.take(P * Z * Ln);
     this.preStride = this.G * Ln * e;
-    this.pre = take(P * this.G * Ln);
+    this.pre = this.take(P * this.G * Ln);
     this.sStride = N * Ln * e;
-    this.s = take(P * N * Ln);
+    this.s = this.take(P * N * Ln);
     this.oStride = O * Ln * e;
-    this.o = take(P * O * Ln);
-    this.V = take(this.Kp * O);
+    this.o = this.take(P * O * Ln);
+    this.V = this.take(this.Kp * O);
     this.yStride = this.Kp * Ln * e;
-    this.y = take(P * this.Kp * Ln);
-    const { exports, mem } = inferInstance(at, e);
-    this.mem = mem;
-    this.gemm = exports[e === 8 ? 'gemm64' : 'gemm32'] as Gemm;
-    this.gemv = exports[e === 8 ? 'gemv64' : 'gemv32'] as Gemv;
-    this.cells = exports[e === 8 ? 'cells97_64' : 'cells97_32'] as Cells97;
-    this.out = new Float64Array(B * K);
+    this.y = this.take(P * this.Kp * Ln);
+    this.cells = this.start()[e === 8 ? 'cells97_64' : 'cells97_32'] as Cells97;
     // the constant 1 of z (and of o, with an output bias) in every lane; the rest starts at 0
     for (let b = 0; b < (one ? 1 : P * 8); b++) {
       this.setRows(this.z, this.zStride, zBase, 1, b, 1);
@@ -203,19 +168,11 @@ export class Lstm97InferBatch {
    * LSTM_ERR_NON_FINITE, refused before any stream changes).
    */
   step(X: ArrayLike<number>): Float64Array {
-    const { mem, panels: P, size: B, out, e, L: Ln, one, Kp, G, gateRows } = this;
+    const { panels: P, e, L: Ln, one, Kp, G, gateRows } = this;
     const spec = this.learner.spec;
     const { inputs: I, blocks: C, cells: N, cellsPerBlock: S, outputs: K, zGate, zCell, outSources: O } = spec;
-    checkInferInput(X, B * I, e);
-    const withX = spec.connectivity === 'B';
-    for (let b = 0; b < B; b++) {
-      const q = (this.z + (b >> 3) * this.zStride) / e + (b & 7);
-      for (let i = 0; i < I; i++) mem[q + i * Ln] = X[b * I + i];
-      if (withX) {
-        const qo = (this.o + (b >> 3) * this.oStride) / e + (b & 7) + N * Ln;
-        for (let i = 0; i < I; i++) mem[qo + i * Ln] = X[b * I + i];
-      }
-    }
+    this.putInputs(X, I, this.z, this.zStride);
+    if (spec.connectivity === 'B') this.writeInputs(X, I, this.o, this.oStride, N); // o = [y_c; x; 1]
     // the nets: gate rows over zGate columns of z, cell rows over zCell (a bias is a row's last column, against z's 1)
     if (zGate === zCell) this.nets(0, 0, G, zGate);
     else {
@@ -232,13 +189,7 @@ export class Lstm97InferBatch {
     this.cells(this.pre, this.preStride, fgRow, outRow, gateRows / r, this.s, this.sStride, this.peep, mask, C / r, S, KIND[spec.g], KIND[spec.h], this.o, this.oStride, zc, zg, this.zStride, P);
     if (one) this.gemv(this.y, this.zeros, this.V, O, this.o, Kp);
     else this.gemm(this.y, this.yStride, this.zeros, this.V, O, this.o, this.oStride, K, P);
-    for (let b = 0; b < B; b++) {
-      const q = (this.y + (b >> 3) * this.yStride) / e + (b & 7);
-      const o = b * K;
-      for (let k = 0; k < K; k++) out[o + k] = mem[q + k * Ln];
-      headOutputs(out, out, o, K, spec.head);
-    }
-    return out;
+    return this.readOutputs(this.y, this.yStride, K, spec.head);
   }
 
   /** Nets rows from..from+rows-1 = the weight rows at element w0 of W (n columns each) · z's first n rows. */
@@ -248,10 +199,5 @@ export class Lstm97InferBatch {
     const out = this.pre + from * Ln * e;
     if (this.one) this.gemv(out, this.zeros, w, n, this.z, rows);
     else this.gemm(out, this.preStride, this.zeros, w, n, this.z, this.zStride, rows, this.panels);
-  }
-
-  /** Rows from..from+n-1 of stream b in the panels at `base` (stride bytes apart) = v (a constant for a number). */
-  private setRows(base: number, stride: number, from: number, n: number, b: number, v: ArrayLike<number> | number): void {
-    setStreamRows(this.mem, this.L, base, stride, from, n, b, v);
   }
 }

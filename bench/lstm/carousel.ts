@@ -4,7 +4,8 @@
 // steps (labelled so), a missing `createOptimizer` makes the update a plain SGD loop.
 //
 // Online step, every contender: y = step(s, x(t)); learn(s, d(t)); if gradReady: SGD update of
-// params from grad, grad.fill(0). rtrl97 runs learn and the SGD step fused (Rtrl97.learnSgd). Forward only: Rtrl97.predict (no traces) / the vanilla
+// params from grad, grad.fill(0). rtrl97 and tbptt run learn and the SGD step fused (Rtrl97.learnSgd,
+// RecurrentLearner.learnSgd: the bits of that sequence). Forward only: Rtrl97.predict (no traces) / the vanilla
 // learner's step() with no learn(). Dimensions: X inputs, H hidden, K = 1 output, B streams.
 
 import * as lstm from '@carousel/lstm';
@@ -24,7 +25,7 @@ interface LearnerLike<S> {
 
 /** Exports the bench uses when they exist (shapes as in packages/lstm/src at the time of writing). */
 interface OptionalApi {
-  tbptt: (options: Record<string, unknown>, k1: number, k2: number) => LearnerLike<unknown>;
+  tbptt: (options: Record<string, unknown>, k1: number, k2: number) => LearnerLike<unknown> & { learnSgd?: (s: unknown, target: ArrayLike<number>, lr: number) => number };
   StreamBatch: new (learner: LearnerLike<unknown>, streams: readonly unknown[]) => { step(X: ArrayLike<number>): Float64Array; learn(D: ArrayLike<number>): number; gradReady(): boolean };
   createOptimizer: (opts: { kind: 'sgd'; lr: number }, size: number) => { apply(params: Float64Array, grad: Float64Array, scale?: number): number };
 }
@@ -112,11 +113,12 @@ export function rtrl97Loop(data: SineStream, H: number, lr: number, update: Upda
   return onlineLoop<Rtrl97Stream>(net, data, lr, (s, x) => net.predict(s, x), update, (s, d, rate) => net.learnSgd(s, d, rate));
 }
 
-/** null when tbptt is not exported yet. */
-export function tbpttLoop(data: SineStream, H: number, lr: number, update: UpdateKind = 'sgd'): OnlineLoop | null {
+/** null when tbptt is not exported yet. `fuse`: the 'sgd' update by learnSgd when the learner has it (else learn + createOptimizer). */
+export function tbpttLoop(data: SineStream, H: number, lr: number, update: UpdateKind = 'sgd', fuse = true): OnlineLoop | null {
   if (!api.tbptt) return null;
   const net = api.tbptt(VANILLA_OPTIONS(data.X, H), TBPTT_K1, TBPTT_K2);
-  return onlineLoop(net, data, lr, (s, x) => net.step(s, x), update);
+  const fused = fuse ? net.learnSgd?.bind(net) : undefined;
+  return onlineLoop(net, data, lr, (s, x) => net.step(s, x), update, fused);
 }
 
 /**
@@ -143,7 +145,7 @@ export function rtrl97Contender(work: 'train' | 'forward', data: SineStream, H: 
   const net = cellSources === 'cells' ? "cellSources 'cells': gates and cells read x and the cell outputs, the peers' weight count" : "cellSources 'all': the paper's connectivity, all 4H activations fed back, ~4× the recurrent weights";
   const does =
     work === 'train'
-      ? `Rtrl97 (blocks=H, 1 cell/block, forget gate, linear head, ${net}): step (forward + traces) + learn (truncated RTRL gradient) + ${UPDATE()} + grad.fill(0); float64`
+      ? `Rtrl97 (blocks=H, 1 cell/block, forget gate, linear head, ${net}): step (forward + traces) + learnSgd (truncated RTRL gradient and the SGD step in one pass: the bits of learn + ${UPDATE()} + grad.fill(0)); float64`
       : `Rtrl97.predict (${net}): forward without traces; float64`;
   return loopContender(cellSources === 'cells' ? 'carousel.rtrl97' : 'carousel.rtrl97.all', does, work, H, rtrl97Loop(data, H, lr, 'sgd', cellSources));
 }
@@ -153,7 +155,7 @@ export function tbpttContender(work: 'train16' | 'forward', data: SineStream, H:
   if (!loop) return null;
   const does =
     work === 'train16'
-      ? `tbptt(${TBPTT_K1},${TBPTT_K2}) on the vanilla cell (peepholes, the default): step + learn (backward over the last ${TBPTT_K2} steps every step) + ${UPDATE()} + grad.fill(0); float64`
+      ? `tbptt(${TBPTT_K1},${TBPTT_K2}) on the vanilla cell (peepholes, the default): step + learnSgd (backward over the last ${TBPTT_K2} steps every step, its gate-block weight sums applied to the params as they form: the bits of learn + ${UPDATE()} + grad.fill(0)); float64`
       : `vanilla cell forward: the tbptt learner's step() with no learn() (writes its ring slot); float64`;
   return loopContender('carousel.vanilla', does, work, H, loop);
 }

@@ -456,20 +456,21 @@ function rmspropStep(
 // terms), v within 1e212, and Adam's step |m̂|/(√v̂+eps) <= 1e106/1e-8·10. So these update in
 // place without the atomic two-buffer commit. Each returns the new bound of |state|.
 
-const FAST_BOUND = 1e100;
-const FAST_MAX_LR = 1e6;
+export const FAST_BOUND = 1e100;
+export const FAST_MAX_LR = 1e6;
 
-function maxAbs(a: Float64Array, n: number): number {
+/** max |a[i]| over from <= i < to (NaN if any is NaN). */
+export function maxAbs(a: Float64Array, to: number, from = 0): number {
   let m0 = 0;
   let m1 = 0;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
+  let i = from;
+  for (; i + 1 < to; i += 2) {
     const a0 = Math.abs(a[i]);
     const a1 = Math.abs(a[i + 1]);
     if (!(a0 <= m0)) m0 = a0; // NaN propagates: !(NaN <= m) is true
     if (!(a1 <= m1)) m1 = a1;
   }
-  if (i < n && !(Math.abs(a[i]) <= m0)) m0 = Math.abs(a[i]);
+  if (i < to && !(Math.abs(a[i]) <= m0)) m0 = Math.abs(a[i]);
   return m0 !== m0 || m1 !== m1 ? NaN : m0 > m1 ? m0 : m1;
 }
 

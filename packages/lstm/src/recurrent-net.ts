@@ -92,7 +92,8 @@ export function backwardWindow(
   params: Float64Array,
   layout: RecurrentLayout,
   kern?: SingleKernels | null, // the learner's single-stream kernels (gate blocks' backward in wasm)
-): void {
+  keepLast = false, // a window of at most WEIGHT_CHUNK steps on the wasm path: leave its chunk gathered, not added, and return its steps
+): number {
   const { layers, head } = layout;
   const top = layers.length - 1;
   const { dh, dhNext, dc, dcNext, dgate } = scratch;
@@ -100,7 +101,9 @@ export function backwardWindow(
   // The wasm path defers the gate blocks' weight gradients: each step's gate errors and inputs are
   // gathered, and every WEIGHT_CHUNK steps one pass over the weights adds them, each element
   // taking its steps' terms in step order: the bits of adding them step by step.
-  const chunk = kern && scratch.chunk !== null && kern.ownsAll([grad, params]) && layers.every((L) => L.cell !== 'gru') ? scratch.chunk : null;
+  // keepLast holds for a window of one chunk only: the caller adds that chunk itself.
+  const keep = keepLast && len <= WEIGHT_CHUNK;
+  const chunk = chunkPath(scratch, params, layout, kern, keep ? null : grad);
   let gathered = 0;
   for (let l = 0; l <= top; l++) {
     dhNext[l].fill(0);
@@ -145,10 +148,21 @@ export function backwardWindow(
       }
     }
     if (chunk && (++gathered === WEIGHT_CHUNK || j === len - 1)) {
+      if (keep) return gathered;
       for (let l = 0; l <= top; l++) addChunkWeights(chunk[l]!, gathered, grad, params, layers[l]!, kern!);
       gathered = 0;
     }
   }
+  return 0;
+}
+
+/**
+ * The weight chunks of the wasm backward when it can run: kernels with chunks, no gru layer, and
+ * params (and grad, when the chunks are added to it) in the kernels' memory. Else null.
+ */
+export function chunkPath(scratch: BackwardScratch, params: Float64Array, layout: RecurrentLayout, kern: SingleKernels | null | undefined, grad: Float64Array | null): readonly WeightChunk[] | null {
+  if (!kern || scratch.chunk === null || !kern.ownsAll(grad === null ? [params] : [grad, params])) return null;
+  return layout.layers.every((L) => L.cell !== 'gru') ? scratch.chunk : null;
 }
 
 /**
@@ -172,11 +186,15 @@ function gatherStep(
   }
 }
 
-/** The weight gradients of the `T` steps gathered in a layer's chunk, every gate block in one pass. */
-function addChunkWeights(ch: WeightChunk, T: number, grad: Float64Array, params: Float64Array, L: LayerLayout, kern: SingleKernels): void {
+/**
+ * The weight gradients of the `T` steps gathered in a layer's chunk, every gate block in one pass;
+ * with `sgdLr`, applied to params at once instead (p -= lr·Σ, `grad` unused: SingleKernels.gateWeights).
+ */
+export function addChunkWeights(ch: WeightChunk, T: number, grad: Float64Array, params: Float64Array, L: LayerLayout, kern: SingleKernels, sgdLr: number | null = null): void {
   const { H, Xin, nG, offset, gateStride } = L;
+  const into = sgdLr === null ? grad : params;
   for (let g = 0; g < nG; g++) {
     const W = offset + g * gateStride;
-    kern.gateWeights(ch.d, g * H, nG * H, T, H, grad, W, ch.x, Xin, W + H * Xin, ch.hPrev, H, W + H * Xin + H * H);
+    kern.gateWeights(ch.d, g * H, nG * H, T, H, into, W, ch.x, Xin, W + H * Xin, ch.hPrev, H, W + H * Xin + H * H, sgdLr);
   }
 }

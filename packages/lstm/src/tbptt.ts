@@ -7,7 +7,8 @@
 import { LSTM_ERR, LstmError, checkNumber, checkVector } from './errors.ts';
 import { headLoss } from './heads.ts';
 import type { Learner, ParamGroup, StreamState } from './learner.ts';
-import { backwardWindow, forwardSlot } from './recurrent-net.ts';
+import { FAST_BOUND, FAST_MAX_LR, maxAbs } from './optimizers.ts';
+import { addChunkWeights, backwardWindow, forwardSlot } from './recurrent-net.ts';
 import { buildRecurrentLayout, initRecurrentParams, type RecurrentLayout } from './recurrent-layout.ts';
 import { backwardDue, parseRecurrentOptions, type RecurrentConfig, type RecurrentOptions } from './recurrent-options.ts';
 import { createStepCache, createStepRing, loadStep, slotLayout, storeDA, storeStep, type SlotLayout, type StepCache, type StepRing } from './ring.ts';
@@ -63,6 +64,10 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
   readonly kernels: SingleKernels | null;
   /** (K) loss-gradient scratch, so a refused target leaves the stream untouched. */
   private readonly dA: Float64Array;
+  /** learnSgd's gradient scratch (P), all zero between calls; allocated by its first call. */
+  private sgdGrad: Float64Array | null = null;
+  /** [from, to) ranges of params outside the gate blocks (peepholes, head): what learnSgd's fused path leaves in sgdGrad. */
+  private readonly outsideGates: readonly (readonly [number, number])[];
 
   /**
    * Parses `options` once (LSTM_ERR_CONFIG on a bad field) and initialises params from the seed.
@@ -84,6 +89,12 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     this.outputs = this.config.outputs;
     this.slots = slotLayout(this.layout, this.inputs);
     this.dA = new Float64Array(this.outputs);
+    const { layers, head } = this.layout;
+    this.outsideGates = [
+      ...layers.filter((L) => L.peep >= 0).map((L) => [L.peep, L.peep + (L.cell === 'cifg' ? 2 : 3) * L.H] as const),
+      [head.V, head.V + head.K * head.H],
+      [head.bv, head.bv + head.K],
+    ];
     initRecurrentParams(this.params, this.layout, this.config);
   }
 
@@ -140,6 +151,66 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     const E = this.recordTarget(s, target, weight);
     if (backwardDue(s.pending, s.t, this.config.k1, this.config.phase) && this.runBackward(s)) s.ready = true;
     return E;
+  }
+
+  /**
+   * learn() and a plain SGD step in one: when a backward pass is due, its gradient g is applied at
+   * once, params -= lr·g, and `grad` is left as it was. The params get the bits of `grad` zeroed,
+   * learn() and createOptimizer({ kind: 'sgd', lr }).apply(params, grad): a window of at most
+   * WEIGHT_CHUNK (16) steps on the wasm kernels applies the gate blocks' sums as it forms them,
+   * in the one pass over the weights that would have added them to grad (no pass over a gradient
+   * and no optimizer pass); any other window goes through a scratch gradient. gradReady() stays
+   * false. Refuses (LSTM_ERR_NON_FINITE, params untouched, the window's errors dropped as by a
+   * refused update) when a gradient entry is not finite or could exceed 1e100 (a bound from each
+   * step's largest error and input; the optimizer's fast-path bound, where createOptimizer would
+   * still take a larger finite gradient by its checked path); lr must be in [0, 1e6]
+   * (LSTM_ERR_CONFIG). Returns the loss, as learn().
+   */
+  learnSgd(s: RecurrentStream, target: ArrayLike<number>, lr: number, weight = 1): number {
+    if (!(lr >= 0 && lr <= FAST_MAX_LR)) throw new LstmError(LSTM_ERR.CONFIG, `lr must be in [0, ${FAST_MAX_LR}], got ${lr}`, { lr });
+    const E = this.recordTarget(s, target, weight);
+    if (backwardDue(s.pending, s.t, this.config.k1, this.config.phase)) this.backwardSgd(s, lr);
+    return E;
+  }
+
+  /** learnSgd's backward pass and update (see there). */
+  private backwardSgd(s: RecurrentStream, lr: number): void {
+    const g = (this.sgdGrad ??= new Float64Array(this.layout.size));
+    const len = this.prepareBackward(s);
+    if (len === 0) return;
+    const { layers } = this.layout;
+    const chunks = this.workspace.backward.chunk;
+    const T = backwardWindow(g, this.workspace.backward, this.workspace.step, s.ring, this.slots, s.h, s.c, s.newest, len, s.pending, this.params, this.layout, this.kernels, true);
+    s.pending = 0;
+    // T > 0: the gate blocks' terms are still gathered in the chunks and g holds only the rest.
+    const ranges = T > 0 ? this.outsideGates : [[0, g.length] as const];
+    let ok = true;
+    for (const [a, b] of ranges) if (!(maxAbs(g, b, a) <= FAST_BOUND)) ok = false;
+    if (T > 0) {
+      for (let l = 0; l < layers.length; l++) {
+        const L = layers[l]!;
+        const ch = chunks![l]!;
+        // each gathered sum has a term e·z (or e, for a bias) per step: |Σ| <= Σ_t max|e_t|·max(|z_t|, 1)
+        const G = L.nG * L.H;
+        let bound = 0;
+        for (let t = 0; t < T; t++) {
+          const z = Math.max(maxAbs(ch.x, (t + 1) * L.Xin, t * L.Xin), maxAbs(ch.hPrev, (t + 1) * L.H, t * L.H), 1);
+          bound += maxAbs(ch.d, (t + 1) * G, t * G) * z;
+        }
+        if (!(bound <= FAST_BOUND)) ok = false;
+      }
+    }
+    if (!ok) {
+      for (const [a, b] of ranges) g.fill(0, a, b);
+      throw new LstmError(LSTM_ERR.NON_FINITE, 'gradient not finite or beyond 1e100; update refused');
+    }
+    // |lr·g| <= 1e106, far below half an ulp of the largest double: a finite param stays finite.
+    if (T > 0) for (let l = 0; l < layers.length; l++) addChunkWeights(chunks![l]!, T, g, this.params, layers[l]!, this.kernels!, lr);
+    const p = this.params;
+    for (const [a, b] of ranges) {
+      for (let i = a; i < b; i++) p[i] -= lr * g[i];
+      g.fill(0, a, b);
+    }
   }
 
   /**
@@ -258,14 +329,23 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
   /** Backward over min(t, k2) steps injecting the `pending` newest errors; true if any was injected. */
   private runBackward(s: RecurrentStream): boolean {
     const inject = s.pending;
+    const len = this.prepareBackward(s);
     s.pending = 0;
-    const { capacity, k2 } = this.config;
-    let any = false;
-    for (let j = 0; j < inject; j++) if (s.ring.hasTarget[(s.newest - j + capacity) % capacity] === 1) any = true;
-    if (!any) return false;
-    const len = Math.min(s.t, k2, capacity);
+    if (len === 0) return false;
     backwardWindow(this.grad, this.workspace.backward, this.workspace.step, s.ring, this.slots, s.h, s.c, s.newest, len, inject, this.params, this.layout, this.kernels);
     return true;
+  }
+
+  /** The window a backward pass over the `pending` newest errors runs over: min(t, k2) steps, or 0 (pending zeroed) when none of them has a target. */
+  private prepareBackward(s: RecurrentStream): number {
+    const { capacity, k2 } = this.config;
+    let any = false;
+    for (let j = 0; j < s.pending; j++) if (s.ring.hasTarget[(s.newest - j + capacity) % capacity] === 1) any = true;
+    if (!any) {
+      s.pending = 0;
+      return 0;
+    }
+    return Math.min(s.t, k2, capacity);
   }
 }
 

@@ -18,7 +18,7 @@ type Matvec = (out: number, w: number, rows: number, n: number, z: number) => vo
 type RowsAxpy = (out: number, coef: number, z: number, rows: number, n: number) => void;
 type GatePre = (out: number, b: number, w: number, x: number, nx: number, rw: number, h: number, nh: number, rows: number) => void;
 type GateErrors = (d: number, rows: number, w: number, dx: number, nx: number, rw: number, dh: number, nh: number) => void;
-type GateWeights = (d: number, dStride: number, T: number, rows: number, gw: number, x: number, nx: number, gr: number, h: number, nh: number, gb: number) => void;
+type GateWeights = (d: number, dStride: number, T: number, rows: number, gw: number, x: number, nx: number, gr: number, h: number, nh: number, gb: number, sgd: number, lr: number) => void;
 type MathRows = (out: number, x: number, n: number, kind: number) => void;
 type VanillaCells = (act: number, c: number, tc: number, h: number, cPrev: number, pi: number, pf: number, po: number, H: number, coupled: number, peep: number) => void;
 type SquashRows = (out: number, x: number, n: number, kind: number) => void;
@@ -169,11 +169,13 @@ export class SingleKernels {
   /**
    * The weight gradients of one gate block over T steps gathered in d (rows dStride apart, this
    * block's errors from column at), x (T, nx) and h (T, nh): what T steps of vanilla.ts gateBackward
-   * would add to grad's W, R and bias rows, in the same order (T = 1: one step). Callers check ownsAll first.
+   * would add to grad's W, R and bias rows, in the same order (T = 1: one step). With `sgdLr` given,
+   * `grad` is the params instead and each element's sum (from 0) is applied at once, p -= lr·Σ: the
+   * bits of a zeroed gradient, these steps and an SGD step. Callers check ownsAll first.
    */
-  gateWeights(d: Float64Array, at: number, dStride: number, T: number, rows: number, grad: Float64Array, w: number, x: Float64Array, nx: number, rw: number, h: Float64Array, nh: number, b: number): void {
+  gateWeights(d: Float64Array, at: number, dStride: number, T: number, rows: number, grad: Float64Array, w: number, x: Float64Array, nx: number, rw: number, h: Float64Array, nh: number, b: number, sgdLr: number | null = null): void {
     const g = grad.byteOffset;
-    this.#gateWeights(d.byteOffset + at * 8, dStride, T, rows, g + w * 8, x.byteOffset, nx, g + rw * 8, h.byteOffset, nh, g + b * 8);
+    this.#gateWeights(d.byteOffset + at * 8, dStride, T, rows, g + w * 8, x.byteOffset, nx, g + rw * 8, h.byteOffset, nh, g + b * 8, sgdLr === null ? 0 : 1, sgdLr ?? 0);
   }
 
   /**

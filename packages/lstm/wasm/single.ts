@@ -251,47 +251,52 @@ function colsAxpyRows(y: usize, a: usize, d: usize, rows: i32, n: i32): void {
 // gR[r, ·] += d[t, r]·h[t] (when nh > 0), gb[r] += d[t, r]. Each element takes its steps' terms in
 // step order, as T calls of one step would add them, while its row stays in cache across the T
 // steps (one pass over the gradient instead of T).
-export function gateWeights(d: usize, dStride: i32, T: i32, rows: i32, gw: usize, x: usize, nx: i32, gr: usize, h: usize, nh: i32, gb: usize): void {
+// With sgd ≠ 0, gw, gr and gb point at the parameters instead, and each element's sum, taken from
+// 0 in the same order, is applied at once: p -= lr·Σ (what a zeroed gradient, these T steps added
+// and an SGD step p -= lr·g give, bit for bit; the fused update of RecurrentLearner.learnSgd).
+export function gateWeights(d: usize, dStride: i32, T: i32, rows: i32, gw: usize, x: usize, nx: i32, gr: usize, h: usize, nh: i32, gb: usize, sgd: i32, lr: f64): void {
   const sd: usize = (<usize>dStride) << 3;
+  const fused = sgd != 0;
   let r: i32 = 0;
   for (; r + 1 < rows; r += 2) {
     const dr: usize = d + ((<usize>r) << 3);
-    rowsPairOuter(gw + (<usize>r) * ((<usize>nx) << 3), dr, sd, T, x, nx);
-    if (nh > 0) rowsPairOuter(gr + (<usize>r) * ((<usize>nh) << 3), dr, sd, T, h, nh);
+    rowsPairOuter(gw + (<usize>r) * ((<usize>nx) << 3), dr, sd, T, x, nx, fused, lr);
+    if (nh > 0) rowsPairOuter(gr + (<usize>r) * ((<usize>nh) << 3), dr, sd, T, h, nh, fused, lr);
   }
   for (; r < rows; r++) {
     const dr: usize = d + ((<usize>r) << 3);
-    rowOuter(gw + (<usize>r) * ((<usize>nx) << 3), dr, sd, T, x, nx);
-    if (nh > 0) rowOuter(gr + (<usize>r) * ((<usize>nh) << 3), dr, sd, T, h, nh);
+    rowOuter(gw + (<usize>r) * ((<usize>nx) << 3), dr, sd, T, x, nx, fused, lr);
+    if (nh > 0) rowOuter(gr + (<usize>r) * ((<usize>nh) << 3), dr, sd, T, h, nh, fused, lr);
   }
   for (r = 0; r < rows; r++) {
     const gbr: usize = gb + ((<usize>r) << 3);
-    let b = load<f64>(gbr);
+    let b = fused ? 0.0 : load<f64>(gbr);
     for (let t: i32 = 0; t < T; t++) {
       const e = load<f64>(d + (<usize>t) * sd + ((<usize>r) << 3));
       if (e != 0) b += e;
     }
-    store<f64>(gbr, b);
+    store<f64>(gbr, fused ? load<f64>(gbr) - lr * b : b);
   }
 }
 
 // Rows g (and g + n, the next row) += Σ_t e[t]·z[t] (z: T × n) over the steps whose e (at dr, dr +
 // 8; steps sd bytes apart) is not 0, in step order: eight columns of both rows in eight f64x2
 // registers across the T steps, one read of z per step for both rows.
-function rowsPairOuter(g: usize, dr: usize, sd: usize, T: i32, z: usize, n: i32): void {
+function rowsPairOuter(g: usize, dr: usize, sd: usize, T: i32, z: usize, n: i32, fused: bool, lr: f64): void {
   const s: usize = (<usize>n) << 3;
   const g1: usize = g + s;
+  const zero = f64x2.splat(0);
   let i: i32 = 0;
   for (; i + 7 < n; i += 8) {
     const o: usize = (<usize>i) << 3;
-    let a0 = v128.load(g + o);
-    let a1 = v128.load(g + o, 16);
-    let a2 = v128.load(g + o, 32);
-    let a3 = v128.load(g + o, 48);
-    let b0 = v128.load(g1 + o);
-    let b1 = v128.load(g1 + o, 16);
-    let b2 = v128.load(g1 + o, 32);
-    let b3 = v128.load(g1 + o, 48);
+    let a0 = fused ? zero : v128.load(g + o);
+    let a1 = fused ? zero : v128.load(g + o, 16);
+    let a2 = fused ? zero : v128.load(g + o, 32);
+    let a3 = fused ? zero : v128.load(g + o, 48);
+    let b0 = fused ? zero : v128.load(g1 + o);
+    let b1 = fused ? zero : v128.load(g1 + o, 16);
+    let b2 = fused ? zero : v128.load(g1 + o, 32);
+    let b3 = fused ? zero : v128.load(g1 + o, 48);
     let zt: usize = z + o;
     let dt: usize = dr;
     for (let t: i32 = 0; t < T; t++, zt += s, dt += sd) {
@@ -316,6 +321,17 @@ function rowsPairOuter(g: usize, dr: usize, sd: usize, T: i32, z: usize, n: i32)
         b3 = f64x2.add(b3, f64x2.mul(v, z3));
       }
     }
+    if (fused) {
+      const vl = f64x2.splat(lr);
+      a0 = f64x2.sub(v128.load(g + o), f64x2.mul(vl, a0));
+      a1 = f64x2.sub(v128.load(g + o, 16), f64x2.mul(vl, a1));
+      a2 = f64x2.sub(v128.load(g + o, 32), f64x2.mul(vl, a2));
+      a3 = f64x2.sub(v128.load(g + o, 48), f64x2.mul(vl, a3));
+      b0 = f64x2.sub(v128.load(g1 + o), f64x2.mul(vl, b0));
+      b1 = f64x2.sub(v128.load(g1 + o, 16), f64x2.mul(vl, b1));
+      b2 = f64x2.sub(v128.load(g1 + o, 32), f64x2.mul(vl, b2));
+      b3 = f64x2.sub(v128.load(g1 + o, 48), f64x2.mul(vl, b3));
+    }
     v128.store(g + o, a0);
     v128.store(g + o, a1, 16);
     v128.store(g + o, a2, 32);
@@ -327,8 +343,8 @@ function rowsPairOuter(g: usize, dr: usize, sd: usize, T: i32, z: usize, n: i32)
   }
   for (; i < n; i++) {
     const o: usize = (<usize>i) << 3;
-    let a = load<f64>(g + o);
-    let b = load<f64>(g1 + o);
+    let a = fused ? 0.0 : load<f64>(g + o);
+    let b = fused ? 0.0 : load<f64>(g1 + o);
     let zt: usize = z + o;
     let dt: usize = dr;
     for (let t: i32 = 0; t < T; t++, zt += s, dt += sd) {
@@ -338,14 +354,26 @@ function rowsPairOuter(g: usize, dr: usize, sd: usize, T: i32, z: usize, n: i32)
       if (e0 != 0) a += e0 * zi;
       if (e1 != 0) b += e1 * zi;
     }
-    store<f64>(g + o, a);
-    store<f64>(g1 + o, b);
+    store<f64>(g + o, fused ? load<f64>(g + o) - lr * a : a);
+    store<f64>(g1 + o, fused ? load<f64>(g1 + o) - lr * b : b);
   }
 }
 
-// One row of rowsPairOuter (the odd last row).
-function rowOuter(g: usize, dr: usize, sd: usize, T: i32, z: usize, n: i32): void {
+// One row of rowsPairOuter (the odd last row); fused, column by column as rowsPairOuter's tail.
+function rowOuter(g: usize, dr: usize, sd: usize, T: i32, z: usize, n: i32, fused: bool, lr: f64): void {
   const s: usize = (<usize>n) << 3;
+  if (fused) {
+    for (let i: i32 = 0; i < n; i++) {
+      const o: usize = (<usize>i) << 3;
+      let a = 0.0;
+      for (let t: i32 = 0; t < T; t++) {
+        const e = load<f64>(dr + (<usize>t) * sd);
+        if (e != 0) a += e * load<f64>(z + (<usize>t) * s + o);
+      }
+      store<f64>(g + o, load<f64>(g + o) - lr * a);
+    }
+    return;
+  }
   for (let t: i32 = 0; t < T; t++) {
     const e = load<f64>(dr + (<usize>t) * sd);
     if (e == 0) continue;

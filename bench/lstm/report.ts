@@ -193,7 +193,7 @@ export function renderReport(f: Figures): { markdown: string; json: unknown } {
     const full = m[key(work, H, id)];
     const plain = m[key(work, H, `${id}.plain`)];
     const none = m[key(work, H, `${id}.none`)];
-    L.push(`- ${label}: step + learn, no update ${us(none)}; + plain SGD loop ${us(plain)}; + ${f.api['optimizer'] ? 'createOptimizer sgd' : 'plain SGD loop'} (the table's figure) ${us(full)}`);
+    L.push(`- ${label}: step + learn, no update ${us(none)}; + plain SGD loop ${us(plain)}; step + learnSgd, learn and the SGD step fused (the table's figure) ${us(full)}`);
   }
   L.push('');
   L.push('Correctness guard (before timing; 400 online steps on the sine stream at H=32, mean loss of steps 0-99 → 300-399):');

@@ -159,12 +159,12 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
    * learn() and createOptimizer({ kind: 'sgd', lr }).apply(params, grad): a window of at most
    * WEIGHT_CHUNK (16) steps on the wasm kernels applies the gate blocks' sums as it forms them,
    * in the one pass over the weights that would have added them to grad (no pass over a gradient
-   * and no optimizer pass); any other window goes through a scratch gradient. gradReady() stays
-   * false. Refuses (LSTM_ERR_NON_FINITE, params untouched, the window's errors dropped as by a
-   * refused update) when a gradient entry is not finite or could exceed 1e100 (a bound from each
-   * step's largest error and input; the optimizer's fast-path bound, where createOptimizer would
-   * still take a larger finite gradient by its checked path); lr must be in [0, 1e6]
-   * (LSTM_ERR_CONFIG). Returns the loss, as learn().
+   * and no optimizer pass); any other window goes through a scratch gradient. Nothing is added
+   * to grad, so gradReady() reports only what step() itself added. Refuses (LSTM_ERR_NON_FINITE,
+   * params untouched, the window's errors dropped as by a refused update) when a gradient entry
+   * is not finite or could exceed 1e100 (a bound from each step's largest error and input; the
+   * optimizer's fast-path bound, where createOptimizer would still take a larger finite gradient
+   * by its checked path); lr must be in [0, 1e6] (LSTM_ERR_CONFIG). Returns the loss, as learn().
    */
   learnSgd(s: RecurrentStream, target: ArrayLike<number>, lr: number, weight = 1): number {
     if (!(lr >= 0 && lr <= FAST_MAX_LR)) throw new LstmError(LSTM_ERR.CONFIG, `lr must be in [0, ${FAST_MAX_LR}], got ${lr}`, { lr });

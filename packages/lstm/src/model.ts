@@ -112,8 +112,10 @@ export interface ModelBuild {
    * them. Default true. False for a model whose trainer will borrow a shared gradient
    * (Trainer.shareGradient), e.g. the worker's per-stream models: the kernels' memory would carry
    * an unused gradient per model, and their backward needs the gradient in that memory.
+   * 'shared': no kernels of its own, but the vanilla/cifg/gru learner runs on the process's shared
+   * kernels for its shape (RecurrentLearner `stage`; the 1997 family's learners take it as false).
    */
-  kernels?: boolean;
+  kernels?: boolean | 'shared';
 }
 
 /** Builds learner and trainer for the options; `params`, if given, replaces the initial weights. */
@@ -138,7 +140,7 @@ export function createModel(o: ModelOptions, params?: Float64Array, build: Model
       cfg.gateBias = { ...cfg.gateBias, forget: new Array<number>(cfg.blocks).fill(opts.forgetBias ?? 1) };
     }
     if (opts.learner === 'rtrl97') {
-      learner = new Rtrl97(cfg, params, { kernels: build.kernels }) as unknown as Learner<StreamState>;
+      learner = new Rtrl97(cfg, params, { kernels: build.kernels === 'shared' ? false : build.kernels }) as unknown as Learner<StreamState>;
     } else {
       learner = new Tbptt97(cfg, cadence(opts), params) as unknown as Learner<StreamState>;
     }

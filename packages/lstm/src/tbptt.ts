@@ -13,7 +13,7 @@ import { buildRecurrentLayout, initRecurrentParams, type RecurrentLayout } from 
 import { backwardDue, parseRecurrentOptions, type RecurrentConfig, type RecurrentOptions } from './recurrent-options.ts';
 import { createStepCache, createStepRing, loadStep, slotLayout, storeDA, storeStep, type SlotLayout, type StepCache, type StepRing } from './ring.ts';
 import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS, kernelsWanted } from './wasm-single.ts';
-import { ownWorkspace, workspaceArrays, workspaceFor, type Workspace } from './workspace.ts';
+import { kernelStageFor, ownWorkspace, workspaceArrays, workspaceFor, type KernelStage, type Workspace } from './workspace.ts';
 
 /** Per-stream state of a RecurrentLearner. Fields are read-only to callers. */
 export interface RecurrentStream extends StreamState {
@@ -62,6 +62,12 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
    * errors) run in wasm, the same bits as the JS kernels. Else null.
    */
   readonly kernels: SingleKernels | null;
+  /**
+   * With `build.kernels: 'shared'` (and no kernels of its own): the process's shared kernels for
+   * this shape (workspace.ts kernelStageFor), which step() and the backward pass run on after
+   * copying params (and grad) in. Else null.
+   */
+  readonly stage: KernelStage | null;
   /** (K) loss-gradient scratch, so a refused target leaves the stream untouched. */
   private readonly dA: Float64Array;
   /** learnSgd's gradient scratch (P), all zero between calls; allocated by its first call. */
@@ -74,13 +80,17 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
    * `build.kernels: false` builds no wasm kernels (see `kernels`): for a model whose gradient will
    * be a shared pool's (the worker's per-stream models), which would leave the kernels' own grad
    * unused and its backward on the JS kernels anyway, and keeps the shape's shared workspace.
+   * `'shared'` builds none either but runs on the process's shared kernels for the shape (`stage`):
+   * the same bits, without a memory per model.
    */
-  constructor(options: RecurrentOptions, build: { kernels?: boolean } = {}) {
+  constructor(options: RecurrentOptions, build: { kernels?: boolean | 'shared' } = {}) {
     this.config = parseRecurrentOptions(options);
     this.layout = buildRecurrentLayout(this.config);
     const size = this.layout.size;
     this.inputs = this.config.inputs;
-    this.kernels = kernelsWanted(build.kernels) && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, ...workspaceArrays(this.layout, this.inputs)], this) : null;
+    const shared = build.kernels === 'shared';
+    this.kernels = !shared && kernelsWanted(build.kernels) && size >= WASM_SINGLE_MIN_WEIGHTS ? SingleKernels.create([size, size, ...workspaceArrays(this.layout, this.inputs)], this) : null;
+    this.stage = shared ? kernelStageFor(this.layout, this.inputs) : null;
     const k = this.kernels;
     this.params = k ? k.alloc(size) : new Float64Array(size);
     this.grad = k ? k.alloc(size) : new Float64Array(size);
@@ -136,13 +146,18 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
   step(s: RecurrentStream, x: ArrayLike<number>): Float64Array {
     checkVector('x', x, this.inputs);
     this.advance(s);
-    const w = this.workspace.step;
+    const st = this.stage;
+    const w = st === null ? this.workspace.step : st.workspace.step;
     for (let j = 0; j < this.inputs; j++) w.x[j] = x[j];
     for (let l = 0; l < w.layers.length; l++) {
       w.layers[l].hPrev.set(s.h[l]);
       w.layers[l].cPrev.set(s.c[l]);
     }
-    forwardSlot(w, this.params, this.layout, this.config, this.kernels);
+    if (st === null) forwardSlot(w, this.params, this.layout, this.config, this.kernels);
+    else {
+      st.params.set(this.params);
+      forwardSlot(w, st.params, this.layout, this.config, st.kern);
+    }
     this.commit(s, w, 0);
     return s.y;
   }
@@ -332,7 +347,15 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     const len = this.prepareBackward(s);
     s.pending = 0;
     if (len === 0) return false;
-    backwardWindow(this.grad, this.workspace.backward, this.workspace.step, s.ring, this.slots, s.h, s.c, s.newest, len, inject, this.params, this.layout, this.kernels);
+    const st = this.stage;
+    if (st === null) {
+      backwardWindow(this.grad, this.workspace.backward, this.workspace.step, s.ring, this.slots, s.h, s.c, s.newest, len, inject, this.params, this.layout, this.kernels);
+      return true;
+    }
+    st.params.set(this.params);
+    st.grad.set(this.grad);
+    backwardWindow(st.grad, st.workspace.backward, st.workspace.step, s.ring, this.slots, s.h, s.c, s.newest, len, inject, st.params, this.layout, st.kern);
+    this.grad.set(st.grad);
     return true;
   }
 

@@ -8,6 +8,8 @@
 import { backwardScratchFloats, createBackwardScratch, type BackwardScratch } from './recurrent-net.ts';
 import type { RecurrentLayout } from './recurrent-layout.ts';
 import { createStepCache, stepCacheFloats, type StepCache } from './ring.ts';
+import { kernelBackend } from './wasm-kernels.ts';
+import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS } from './wasm-single.ts';
 
 /** Shapes whose workspace is kept for new learners; beyond this the least recently asked for is dropped (learners holding it keep it). */
 export const MAX_WORKSPACE_SHAPES = 16;
@@ -22,7 +24,7 @@ const workspaces = new Map<string, Workspace>();
 
 /** The shared workspace for networks of `layout`'s shape with X inputs (created on first use). */
 export function workspaceFor(layout: RecurrentLayout, X: number): Workspace {
-  const key = `${X}:${layout.head.K}:${layout.layers.map((L) => `${L.cell}/${L.H}/${L.nG}`).join(',')}`;
+  const key = shapeKey(layout, X);
   let w = workspaces.get(key);
   if (w !== undefined) {
     workspaces.delete(key); // re-inserted below: the Map's order is the LRU order
@@ -42,4 +44,42 @@ export function workspaceArrays(layout: RecurrentLayout, X: number): number[] {
 /** A workspace of one learner's own, every array taken from `alloc` (its wasm kernels' memory). */
 export function ownWorkspace(layout: RecurrentLayout, X: number, alloc: (n: number) => Float64Array): Workspace {
   return Object.freeze({ step: createStepCache(layout, X, alloc(stepCacheFloats(layout, X))), backward: createBackwardScratch(layout, alloc, true) });
+}
+
+function shapeKey(layout: RecurrentLayout, X: number): string {
+  return `${X}:${layout.head.K}:${layout.layers.map((L) => `${L.cell}/${L.H}/${L.nG}`).join(',')}`;
+}
+
+/**
+ * Single-stream wasm kernels shared by every learner of one shape that has none of its own
+ * (RecurrentLearner's `build.kernels: 'shared'`, the worker's per-stream models): one memory per
+ * shape holding a workspace, a params slot and a gradient slot. A learner copies its params (and,
+ * for a backward pass, its gradient) in, runs the kernels there, and copies the gradient back: the
+ * kernels' bits (the JS kernels' bits) for the price of those copies, without a memory per model.
+ * Calls are synchronous, so learners of one shape can take turns, as with workspaceFor.
+ */
+export interface KernelStage {
+  readonly kern: SingleKernels;
+  readonly params: Float64Array;
+  readonly grad: Float64Array;
+  readonly workspace: Workspace;
+}
+
+const stages = new Map<string, KernelStage | null>();
+
+/** The shared kernels for `layout`'s shape with X inputs, or null (backend 'js', too small, no wasm). */
+export function kernelStageFor(layout: RecurrentLayout, X: number): KernelStage | null {
+  if (kernelBackend() !== 'wasm' || layout.size < WASM_SINGLE_MIN_WEIGHTS) return null;
+  const key = `${shapeKey(layout, X)}:${layout.size}`;
+  let st = stages.get(key);
+  if (st !== undefined) {
+    stages.delete(key); // re-inserted below: the Map's order is the LRU order
+  } else {
+    const owner = {};
+    const kern = SingleKernels.create([layout.size, layout.size, ...workspaceArrays(layout, X)], owner);
+    st = kern === null ? null : Object.freeze({ kern, params: kern.alloc(layout.size), grad: kern.alloc(layout.size), workspace: ownWorkspace(layout, X, (n) => kern.alloc(n)), owner });
+    if (stages.size >= MAX_WORKSPACE_SHAPES) stages.delete(stages.keys().next().value!);
+  }
+  stages.set(key, st);
+  return st;
 }

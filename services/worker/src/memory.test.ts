@@ -49,14 +49,19 @@ describe('memory of one stream', () => {
     const other = new Set(buffersOf(run()));
     const shared = buffersOf(p).filter((b) => other.has(b));
     const P = p.model.learner.params.length;
-    // Built without the single-stream wasm kernels (their memory would carry an unused gradient).
-    expect((p.model.learner as unknown as { kernels: unknown }).kernels).toBeNull();
+    // Built without single-stream wasm kernels of its own (their memory would carry an unused
+    // gradient): it runs on the process's shared kernels for its shape, one memory for all of them.
+    const learner = p.model.learner as unknown as { kernels: unknown; stage: { params: Float64Array } | null };
+    expect(learner.kernels).toBeNull();
+    expect(learner.stage).not.toBeNull();
+    const stageMemory = learner.stage!.params.buffer;
+    expect(shared).toContain(stageMemory);
     const bytes = buffersOf(p).filter((b) => !other.has(b)).map((b) => b.byteLength).sort((a, b) => b - a);
     // The shared workspace: one unpacked step (ring.ts StepCache) and the backward carries, a few
     // KB, and the gradient every per-stream model of this shape borrows (Trainer.shareGradient).
     expect(p.model.learner.grad.buffer.byteLength).toBe(8 * P);
     expect(shared).toContain(p.model.learner.grad.buffer);
-    expect(shared.filter((b) => b !== p.model.learner.grad.buffer).reduce((a, b) => a + b.byteLength, 0)).toBeLessThan(8192);
+    expect(shared.filter((b) => b !== p.model.learner.grad.buffer && b !== stageMemory).reduce((a, b) => a + b.byteLength, 0)).toBeLessThan(8192);
     // The TBPTT(4,32) window: one slab of k2 = 32 slots, each x and dA (2 + 2), the gate
     // activations (4H) and hPrev, cPrev, tanh(c) (3H) of its step; the state leaving a step is the
     // next slot's hPrev, cPrev, so it is not stored twice (ring.ts).

@@ -22,11 +22,13 @@ import type { StreamConfig } from './stream-config.ts';
 
 /**
  * A stream's own model borrows the process's gradient (shareGradient below), so it is built
- * without the single-stream wasm kernels: their memory would hold an unused gradient per stream
- * (the per-stream memory figure of bench/results/worker-memory.md), and their backward needs the
- * gradient in that memory. A group's shared model keeps its own gradient and its kernels.
+ * without single-stream wasm kernels of its own: their memory would hold an unused gradient per
+ * stream (the per-stream memory figure of bench/results/worker-memory.md), and V8 caps the live
+ * memories. It runs on the process's shared kernels for its shape instead ('shared': params and
+ * gradient copied in and out per call, the same bits; @carousel/lstm workspace.ts kernelStageFor).
+ * A group's shared model keeps its own gradient and its kernels.
  */
-const PER_STREAM_BUILD: ModelBuild = Object.freeze({ kernels: false });
+const PER_STREAM_BUILD: ModelBuild = Object.freeze({ kernels: 'shared' });
 
 /** What one processed sample produces (the worker turns it into a Prediction). */
 export interface StepResult {

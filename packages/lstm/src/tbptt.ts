@@ -70,10 +70,12 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
   readonly stage: KernelStage | null;
   /** (K) loss-gradient scratch, so a refused target leaves the stream untouched. */
   private readonly dA: Float64Array;
-  /** learnSgd's gradient scratch (P), all zero between calls; allocated by its first call. */
-  private sgdGrad: Float64Array | null = null;
-  /** [from, to) ranges of params outside the gate blocks (peepholes, head): what learnSgd's fused path leaves in sgdGrad. */
-  private readonly outsideGates: readonly (readonly [number, number])[];
+  /**
+   * learnSgd's gradient scratch (P), all zero between calls, and the [from, to) ranges of params
+   * outside the gate blocks (peepholes, head): what its fused path leaves in the scratch. Made by
+   * its first call (a learner that never calls it, a worker's per-stream model, carries neither).
+   */
+  private sgd: { readonly grad: Float64Array; readonly outsideGates: readonly (readonly [number, number])[] } | null = null;
 
   /**
    * Parses `options` once (LSTM_ERR_CONFIG on a bad field) and initialises params from the seed.
@@ -99,12 +101,6 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     this.outputs = this.config.outputs;
     this.slots = slotLayout(this.layout, this.inputs);
     this.dA = new Float64Array(this.outputs);
-    const { layers, head } = this.layout;
-    this.outsideGates = [
-      ...layers.filter((L) => L.peep >= 0).map((L) => [L.peep, L.peep + (L.cell === 'cifg' ? 2 : 3) * L.H] as const),
-      [head.V, head.V + head.K * head.H],
-      [head.bv, head.bv + head.K],
-    ];
     initRecurrentParams(this.params, this.layout, this.config);
   }
 
@@ -190,15 +186,23 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
 
   /** learnSgd's backward pass and update (see there). */
   private backwardSgd(s: RecurrentStream, lr: number): void {
-    const g = (this.sgdGrad ??= new Float64Array(this.layout.size));
+    const { layers, head } = this.layout;
+    const sgd = (this.sgd ??= {
+      grad: new Float64Array(this.layout.size),
+      outsideGates: [
+        ...layers.filter((L) => L.peep >= 0).map((L) => [L.peep, L.peep + (L.cell === 'cifg' ? 2 : 3) * L.H] as const),
+        [head.V, head.V + head.K * head.H],
+        [head.bv, head.bv + head.K],
+      ],
+    });
+    const g = sgd.grad;
     const len = this.prepareBackward(s);
     if (len === 0) return;
-    const { layers } = this.layout;
     const chunks = this.workspace.backward.chunk;
     const T = backwardWindow(g, this.workspace.backward, this.workspace.step, s.ring, this.slots, s.h, s.c, s.newest, len, s.pending, this.params, this.layout, this.kernels, true);
     s.pending = 0;
     // T > 0: the gate blocks' terms are still gathered in the chunks and g holds only the rest.
-    const ranges = T > 0 ? this.outsideGates : [[0, g.length] as const];
+    const ranges = T > 0 ? sgd.outsideGates : [[0, g.length] as const];
     let ok = true;
     for (const [a, b] of ranges) if (!(maxAbs(g, b, a) <= FAST_BOUND)) ok = false;
     if (T > 0) {

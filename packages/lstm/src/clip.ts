@@ -8,6 +8,16 @@
 // optimizer's guard refuses them.
 
 /**
+ * x clamped into [-cv, cv] (cv > 0, Infinity for none); NaN stays NaN and -0 stays -0: the bits of
+ * `x > cv ? cv : x < -cv ? -cv : x`. Written with Math.min/max because V8 boxes the ternary's
+ * result in a loop where cv may be the constant Infinity (a heap number per element: a 4.5K-weight
+ * gradient norm allocated ~28 KB and ran 3x slower).
+ */
+export function clampAbs(x: number, cv: number): number {
+  return Math.min(Math.max(x, -cv), cv);
+}
+
+/**
  * ||clampValue(scale * grad)||_2. `clipValue` <= 0 means no clamp. Overflow-safe: if the plain sum
  * of squares overflows while every entry is finite, the norm is recomputed with max-abs scaling.
  * Returns NaN or Infinity if some entry is non-finite.
@@ -17,27 +27,21 @@ export function gradNorm(grad: Float64Array, scale = 1, clipValue = 0): number {
   const n = grad.length;
   let ss = 0;
   for (let i = 0; i < n; i++) {
-    let g = grad[i] * scale;
-    if (g > cv) g = cv;
-    else if (g < -cv) g = -cv;
+    const g = clampAbs(grad[i] * scale, cv);
     ss += g * g;
   }
   if (Number.isFinite(ss)) return Math.sqrt(ss);
   // Either a non-finite entry, or finite entries whose squares overflow.
   let maxAbs = 0;
   for (let i = 0; i < n; i++) {
-    let g = grad[i] * scale;
-    if (g > cv) g = cv;
-    else if (g < -cv) g = -cv;
+    const g = clampAbs(grad[i] * scale, cv);
     if (!Number.isFinite(g)) return Number.isNaN(g) ? NaN : Infinity;
     const a = Math.abs(g);
     if (a > maxAbs) maxAbs = a;
   }
   ss = 0;
   for (let i = 0; i < n; i++) {
-    let g = grad[i] * scale;
-    if (g > cv) g = cv;
-    else if (g < -cv) g = -cv;
+    const g = clampAbs(grad[i] * scale, cv);
     const r = g / maxAbs;
     ss += r * r;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LSTM_ERR, LstmError } from './errors.ts';
 import { createRng } from './prng.ts';
-import { clipByGlobalNorm, clipByValue, gradNorm } from './clip.ts';
+import { clampAbs, clipByGlobalNorm, clipByValue, gradNorm } from './clip.ts';
 import {
   APPLY_STATUS,
   DEFAULT_ADAMW_WEIGHT_DECAY,
@@ -178,6 +178,13 @@ describe('rmsprop', () => {
 });
 
 describe('clipping', () => {
+  it('clampAbs gives the bits of the ternary clamp, -0, NaN, infinities and the bounds included', () => {
+    const xs = [0, -0, 1e-320, -1e-320, 0.25, -0.25, 0.5, -0.5, 0.7, -0.7, 1e300, -1e300, Infinity, -Infinity, NaN];
+    for (const cv of [Infinity, 0.5, 1e-300, Number.MAX_VALUE]) {
+      for (const x of xs) expect(Object.is(clampAbs(x, cv), x > cv ? cv : x < -cv ? -cv : x)).toBe(true);
+    }
+  });
+
   it('keeps the global norm at most clipNorm and preserves the direction', () => {
     for (let seed = 0; seed < 5; seed++) {
       const g = randomVec(seed, 50, 10);

@@ -20,7 +20,7 @@
 // state buffers. No allocation per step.
 
 import { LSTM_ERR, LstmError, checkEnum, checkNumber, type LstmErrorCode } from './errors.ts';
-import { clipFactor, gradNorm } from './clip.ts';
+import { clampAbs, clipFactor, gradNorm } from './clip.ts';
 
 export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'rmsprop';
 export const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'adam', 'adamw', 'rmsprop'];
@@ -358,7 +358,7 @@ function sgdStep(
     const raw = grad[i] * scale;
     if (raw - raw !== 0) gbad = true;
     const p = params[i];
-    const g = (raw > cv ? cv : raw < -cv ? -cv : raw) * f + wd * p;
+    const g = clampAbs(raw, cv) * f + wd * p;
     const pn = p - lr * g;
     pNext[i] = pn;
     if (pn - pn !== 0) bad = true;
@@ -378,7 +378,7 @@ function sgdMomentumStep(
     const raw = grad[i] * scale;
     if (raw - raw !== 0) gbad = true;
     const p = params[i];
-    const g = (raw > cv ? cv : raw < -cv ? -cv : raw) * f + wd * p;
+    const g = clampAbs(raw, cv) * f + wd * p;
     const b = mu * buf[i] + g;
     const d = nesterov ? g + mu * b : b;
     const pn = p - lr * d;
@@ -410,7 +410,7 @@ function adamStep(
     const raw = grad[i] * scale;
     if (raw - raw !== 0) gbad = true;
     const p = params[i];
-    const g = (raw > cv ? cv : raw < -cv ? -cv : raw) * f + l2 * p;
+    const g = clampAbs(raw, cv) * f + l2 * p;
     const mi = b1 * m[i] + (1 - b1) * g;
     const vi = b2 * v[i] + (1 - b2) * g * g;
     const pn = p * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
@@ -435,7 +435,7 @@ function rmspropStep(
     const raw = grad[i] * scale;
     if (raw - raw !== 0) gbad = true;
     const p = params[i];
-    const g = (raw > cv ? cv : raw < -cv ? -cv : raw) * f + wd * p;
+    const g = clampAbs(raw, cv) * f + wd * p;
     const s = alpha * sq[i] + (1 - alpha) * g * g;
     let u = g / (Math.sqrt(s) + eps);
     if (useMomentum) {
@@ -484,7 +484,7 @@ function sgdInPlace(params: Float64Array, grad: Float64Array, n: number, scale: 
   for (let i = 0; i < n; i++) {
     const raw = grad[i] * scale;
     const p = params[i];
-    params[i] = p - lr * ((raw > cv ? cv : raw < -cv ? -cv : raw) * f + wd * p);
+    params[i] = p - lr * (clampAbs(raw, cv) * f + wd * p);
   }
 }
 
@@ -496,7 +496,7 @@ function sgdMomentumInPlace(
   for (let i = 0; i < n; i++) {
     const raw = grad[i] * scale;
     const p = params[i];
-    const g = (raw > cv ? cv : raw < -cv ? -cv : raw) * f + wd * p;
+    const g = clampAbs(raw, cv) * f + wd * p;
     const b = mu * buf[i] + g;
     buf[i] = b;
     params[i] = p - lr * (nesterov ? g + mu * b : b);
@@ -521,7 +521,7 @@ function adamInPlace(
   for (let i = 0; i < n; i++) {
     const raw = grad[i] * scale;
     const p = params[i];
-    const g = (raw > cv ? cv : raw < -cv ? -cv : raw) * f + l2 * p;
+    const g = clampAbs(raw, cv) * f + l2 * p;
     const mi = b1 * m[i] + c1 * g;
     const vi = b2 * v[i] + c2 * g * g;
     m[i] = mi;

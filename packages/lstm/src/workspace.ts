@@ -24,16 +24,23 @@ const workspaces = new Map<string, Workspace>();
 
 /** The shared workspace for networks of `layout`'s shape with X inputs (created on first use). */
 export function workspaceFor(layout: RecurrentLayout, X: number): Workspace {
-  const key = shapeKey(layout, X);
-  let w = workspaces.get(key);
-  if (w !== undefined) {
-    workspaces.delete(key); // re-inserted below: the Map's order is the LRU order
+  return recentShape(workspaces, shapeKey(layout, X), () => Object.freeze({ step: createStepCache(layout, X), backward: createBackwardScratch(layout) }));
+}
+
+/**
+ * map[key], made by `make` on first use; the Map's order is the LRU order, and beyond
+ * MAX_WORKSPACE_SHAPES entries the least recently asked for is dropped (holders keep theirs).
+ */
+function recentShape<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let v = map.get(key);
+  if (v !== undefined) {
+    map.delete(key); // re-inserted below
   } else {
-    w = Object.freeze({ step: createStepCache(layout, X), backward: createBackwardScratch(layout) });
-    if (workspaces.size >= MAX_WORKSPACE_SHAPES) workspaces.delete(workspaces.keys().next().value!);
+    v = make();
+    if (map.size >= MAX_WORKSPACE_SHAPES) map.delete(map.keys().next().value!);
   }
-  workspaces.set(key, w);
-  return w;
+  map.set(key, v);
+  return v;
 }
 
 /** The float64 arrays a workspace of this shape is made of, in the order ownWorkspace takes them. */
@@ -63,6 +70,8 @@ export interface KernelStage {
   readonly params: Float64Array;
   readonly grad: Float64Array;
   readonly workspace: Workspace;
+  /** What SingleKernels counts the memory live by: kept as long as the stage is. */
+  readonly owner: object;
 }
 
 const stages = new Map<string, KernelStage | null>();
@@ -70,16 +79,10 @@ const stages = new Map<string, KernelStage | null>();
 /** The shared kernels for `layout`'s shape with X inputs, or null (backend 'js', too small, no wasm). */
 export function kernelStageFor(layout: RecurrentLayout, X: number): KernelStage | null {
   if (kernelBackend() !== 'wasm' || layout.size < WASM_SINGLE_MIN_WEIGHTS) return null;
-  const key = `${shapeKey(layout, X)}:${layout.size}`;
-  let st = stages.get(key);
-  if (st !== undefined) {
-    stages.delete(key); // re-inserted below: the Map's order is the LRU order
-  } else {
+  return recentShape(stages, `${shapeKey(layout, X)}:${layout.size}`, () => {
     const owner = {};
     const kern = SingleKernels.create([layout.size, layout.size, ...workspaceArrays(layout, X)], owner);
-    st = kern === null ? null : Object.freeze({ kern, params: kern.alloc(layout.size), grad: kern.alloc(layout.size), workspace: ownWorkspace(layout, X, (n) => kern.alloc(n)), owner });
-    if (stages.size >= MAX_WORKSPACE_SHAPES) stages.delete(stages.keys().next().value!);
-  }
-  stages.set(key, st);
-  return st;
+    if (kern === null) return null;
+    return Object.freeze({ kern, params: kern.alloc(layout.size), grad: kern.alloc(layout.size), workspace: ownWorkspace(layout, X, (n) => kern.alloc(n)), owner });
+  });
 }

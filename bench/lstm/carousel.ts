@@ -218,17 +218,8 @@ export function vanillaBatchContender(work: 'batch' | 'batchTrain', data: SineSt
 export function vanillaInferContender(data: SineStream, H: number, B: number, precision: lstm.InferPrecision): Contender | null {
   if (!api.tbptt || !lstm.inferBatchAvailable()) return null;
   const net = api.tbptt(VANILLA_OPTIONS(data.X, H), 1, TBPTT_K2) as unknown as lstm.RecurrentLearner;
-  const batch = new lstm.InferBatch(net, B, { precision });
-  const input = B === 1 ? (t: number) => data.row(t) : batchInput(data, B);
-  const kernels = precision === 'f64' ? "WebAssembly f64x2; the learner's own bits; float64" : 'WebAssembly f32x4; float32, as the peers compute';
-  let t = 0;
-  return {
-    id: precision === 'f64' ? 'carousel.vanilla.infer' : 'carousel.vanilla32', work: B === 1 ? 'forward' : 'batch', H, streams: B,
-    does: B === 1
-      ? `vanilla cell (the same model), InferBatch(1${precision === 'f32' ? ", 'f32'" : ''}).step(x): one forward step, no step caches (${kernels})`
-      : `vanilla cell (the same model), InferBatch(${B}${precision === 'f32' ? ", 'f32'" : ''}).step(X): one batched forward, no step caches, lanes over streams (${kernels})`,
-    run: (n) => { for (let i = 0; i < n; i++) batch.step(input(t++)); },
-  };
+  const ids = { f64: 'carousel.vanilla.infer', f32: 'carousel.vanilla32' } as const;
+  return inferContender(new lstm.InferBatch(net, B, { precision }), data, H, B, precision, ids[precision], 'vanilla cell (the same model), InferBatch', 'no step caches', "the learner's own bits");
 }
 
 /**
@@ -239,15 +230,21 @@ export function vanillaInferContender(data: SineStream, H: number, B: number, pr
 export function rtrl97InferContender(data: SineStream, H: number, B: number, precision: lstm.InferPrecision): Contender | null {
   if (!lstm.inferBatchAvailable()) return null;
   const net = new Rtrl97(RTRL97_CONFIG(data.X, H));
-  const batch = new lstm.Lstm97InferBatch(net, B, { precision });
+  const ids = { f64: 'carousel.rtrl97.infer', f32: 'carousel.rtrl97.infer32' } as const;
+  return inferContender(new lstm.Lstm97InferBatch(net, B, { precision }), data, H, B, precision, ids[precision], "Rtrl97 model (cellSources 'cells'), Lstm97InferBatch", 'no traces', "Rtrl97.predict's own bits");
+}
+
+/** The 'forward' (B = 1) or 'batch' row of an inference batch: `what(B[, 'f32']).step(x)`, without `without`. */
+function inferContender(batch: { step(x: ArrayLike<number>): unknown }, data: SineStream, H: number, B: number, precision: lstm.InferPrecision, id: string, what: string, without: string, bits: string): Contender {
   const input = B === 1 ? (t: number) => data.row(t) : batchInput(data, B);
-  const kernels = precision === 'f64' ? "WebAssembly f64x2; Rtrl97.predict's own bits; float64" : 'WebAssembly f32x4; float32, as the peers compute';
+  const kernels = precision === 'f64' ? `WebAssembly f64x2; ${bits}; float64` : 'WebAssembly f32x4; float32, as the peers compute';
+  const call = `${what}(${B}${precision === 'f32' ? ", 'f32'" : ''})`;
   let t = 0;
   return {
-    id: precision === 'f64' ? 'carousel.rtrl97.infer' : 'carousel.rtrl97.infer32', work: B === 1 ? 'forward' : 'batch', H, streams: B,
+    id, work: B === 1 ? 'forward' : 'batch', H, streams: B,
     does: B === 1
-      ? `Rtrl97 model (cellSources 'cells'), Lstm97InferBatch(1${precision === 'f32' ? ", 'f32'" : ''}).step(x): one forward step, no traces (${kernels})`
-      : `Rtrl97 model (cellSources 'cells'), Lstm97InferBatch(${B}${precision === 'f32' ? ", 'f32'" : ''}).step(X): one batched forward, no traces, lanes over streams (${kernels})`,
+      ? `${call}.step(x): one forward step, ${without} (${kernels})`
+      : `${call}.step(X): one batched forward, ${without}, lanes over streams (${kernels})`,
     run: (n) => { for (let i = 0; i < n; i++) batch.step(input(t++)); },
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LSTM_ERR } from './errors.ts';
 import { InferBatch, inferBatchAvailable, type InferPrecision } from './infer.ts';
-import { inputs, maxAbsDiff } from './testing/infer-check.ts';
+import { aloneRun, inputs, maxAbsDiff } from './testing/infer-check.ts';
 import type { RecurrentOptions } from './recurrent-options.ts';
 import { tbptt, type RecurrentLearner, type RecurrentStream } from './tbptt.ts';
 
@@ -19,12 +19,7 @@ const NETS: [string, RecurrentOptions][] = [
 
 /** Each stream stepped alone in float64: (B, K) outputs per step. */
 function float64Run(net: RecurrentLearner, streams: RecurrentStream[], xs: Float64Array[]): Float64Array[] {
-  const X = net.inputs;
-  return xs.map((x) => {
-    const out = new Float64Array(streams.length * net.outputs);
-    streams.forEach((s, b) => out.set(net.step(s, x.subarray(b * X, (b + 1) * X)), b * net.outputs));
-    return out;
-  });
+  return aloneRun(streams, xs, net.inputs, net.outputs, (s, x) => net.step(s, x));
 }
 
 describe('InferBatch: batched forward-only inference', () => {

@@ -4,7 +4,7 @@ import { Lstm97InferBatch } from './infer97.ts';
 import type { InferPrecision } from './infer.ts';
 import type { Lstm97Config } from './lstm97-config.ts';
 import { createRng } from './prng.ts';
-import { inputs, maxAbsDiff } from './testing/infer-check.ts';
+import { aloneRun, inputs, maxAbsDiff } from './testing/infer-check.ts';
 import { Tbptt97 } from './lstm97-tbptt.ts';
 import { Rtrl97, type Rtrl97Stream } from './rtrl97.ts';
 
@@ -34,12 +34,7 @@ const NETS: [string, Lstm97Config][] = [
 
 /** Each stream predicted alone by the learner in float64: (B, K) outputs per step. */
 function predictRun(net: Rtrl97, streams: Rtrl97Stream[], xs: Float64Array[]): Float64Array[] {
-  const X = net.inputs;
-  return xs.map((x) => {
-    const out = new Float64Array(streams.length * net.outputs);
-    streams.forEach((s, b) => out.set(net.predict(s, x.subarray(b * X, (b + 1) * X)), b * net.outputs));
-    return out;
-  });
+  return aloneRun(streams, xs, net.inputs, net.outputs, (s, x) => net.predict(s, x));
 }
 
 describe('Lstm97InferBatch: batched forward-only inference of 1997 nets', () => {

@@ -367,26 +367,6 @@ export function gemv32(out: usize, bias: usize, w: usize, n: i32, z: usize, rows
 //   consecutive C-row blocks there (cellSources 'all': r(t) = [y_c; y_in; y_φ; y_out]).
 //   One stream alone (S = 1, C a multiple of 8) runs with C/8 rows of 8 blocks, as cells64 does.
 
-// @ts-ignore: decorator
-@inline
-function squash2(kind: i32, x: v128): v128 {
-  if (kind == 0) return f64x2.sub(f64x2.mul(f64x2.splat(4.0), sigmoid2(x)), f64x2.splat(2.0));
-  if (kind == 1) return f64x2.sub(f64x2.mul(f64x2.splat(2.0), sigmoid2(x)), f64x2.splat(1.0));
-  if (kind == 2) return sigmoid2(x);
-  if (kind == 3) return tanh2(x);
-  return x;
-}
-
-// @ts-ignore: decorator
-@inline
-function squash4(kind: i32, x: v128): v128 {
-  if (kind == 0) return f32x4.sub(f32x4.mul(f32x4.splat(4.0), sigmoid4(x)), f32x4.splat(2.0));
-  if (kind == 1) return f32x4.sub(f32x4.mul(f32x4.splat(2.0), sigmoid4(x)), f32x4.splat(1.0));
-  if (kind == 2) return sigmoid4(x);
-  if (kind == 3) return tanh4(x);
-  return x;
-}
-
 // Lane-width-generic pieces of cells97: T = f64 (f64x2, rows of 8 lanes in 64 bytes) or f32
 // (f32x4, 32 bytes); sizeof<T>() is a compile-time constant, so each instance is plain code.
 // @ts-ignore: decorator
@@ -409,8 +389,25 @@ function vsigmoid<T>(x: v128): v128 {
 
 // @ts-ignore: decorator
 @inline
+function vsub<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 8 ? f64x2.sub(a, b) : f32x4.sub(a, b);
+}
+
+// @ts-ignore: decorator
+@inline
+function vsplat<T>(v: f64): v128 {
+  return sizeof<T>() == 8 ? f64x2.splat(v) : f32x4.splat(<f32>v);
+}
+
+// g or h of the 1997 cell by kind: 0 sig4m2 (4σ - 2), 1 sig2m1 (2σ - 1), 2 σ, 3 tanh, else the identity.
+// @ts-ignore: decorator
+@inline
 function vsquash<T>(kind: i32, x: v128): v128 {
-  return sizeof<T>() == 8 ? squash2(kind, x) : squash4(kind, x);
+  if (kind == 0) return vsub<T>(vmul<T>(vsplat<T>(4.0), vsigmoid<T>(x)), vsplat<T>(2.0));
+  if (kind == 1) return vsub<T>(vmul<T>(vsplat<T>(2.0), vsigmoid<T>(x)), vsplat<T>(1.0));
+  if (kind == 2) return vsigmoid<T>(x);
+  if (kind == 3) return sizeof<T>() == 8 ? tanh2(x) : tanh4(x);
+  return x;
 }
 
 // @ts-ignore: decorator
@@ -422,7 +419,7 @@ function cells97<T>(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow:
   const pIn: usize = peep;
   const pFg: usize = peep + (N << sh);
   const pOut: usize = peep + ((2 * N) << sh);
-  const one = sizeof<T>() == 8 ? f64x2.splat(1.0) : f32x4.splat(1.0);
+  const one = vsplat<T>(1.0);
   const cb: usize = (<usize>C) << sh; // bytes of a C-row block
   for (let p: i32 = 0; p < panels; p++) {
     const pp: usize = pre + (<usize>p) * preStride;

@@ -12,3 +12,15 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/**
+ * The reference the batches are held to: each of `streams` run alone by the learner (`one`: its
+ * step or predict), each step's (B, K) outputs gathered stream-major, for inputs of X per stream.
+ */
+export function aloneRun<S>(streams: readonly S[], xs: Float64Array[], X: number, K: number, one: (s: S, x: Float64Array) => Float64Array): Float64Array[] {
+  return xs.map((x) => {
+    const out = new Float64Array(streams.length * K);
+    streams.forEach((s, b) => out.set(one(s, x.subarray(b * X, (b + 1) * X)), b * K));
+    return out;
+  });
+}

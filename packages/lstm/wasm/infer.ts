@@ -410,6 +410,16 @@ function vsquash<T>(kind: i32, x: v128): v128 {
   return x;
 }
 
+// A gate's net input: its pre-activation at `at`, plus, with peepholes, the block's S cells' states
+// times their peephole weights (rows at `peep`, cells c0.., lane offset q), added in cell order.
+// @ts-ignore: decorator
+@inline
+function gateNet<T>(at: usize, peepOn: bool, peep: usize, sp: usize, c0: usize, S: i32, sh: usize, q: usize): v128 {
+  let net = v128.load(at);
+  if (peepOn) for (let v: usize = 0; v < <usize>S; v++) net = vadd<T>(net, vmul<T>(v128.load(peep + ((c0 + v) << sh) + q), v128.load(sp + ((c0 + v) << sh) + q)));
+  return net;
+}
+
 // @ts-ignore: decorator
 @inline
 function cells97<T>(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow: i32, s: usize, sStride: usize, peep: usize, peepMask: i32, C: i32, S: i32, gKind: i32, hKind: i32, o: usize, oStride: usize, zc: usize, zg: usize, zStride: usize, panels: i32): void {
@@ -430,14 +440,10 @@ function cells97<T>(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow:
     for (let j: i32 = 0; j < C; j++) {
       const c0: usize = <usize>(j * S);
       for (let q: usize = 0; q < rb; q += 16) {
-        let netIn = v128.load(pp + ((<usize>j) << sh) + q);
-        if (peepMask & 1) for (let v: usize = 0; v < <usize>S; v++) netIn = vadd<T>(netIn, vmul<T>(v128.load(pIn + ((c0 + v) << sh) + q), v128.load(sp + ((c0 + v) << sh) + q)));
-        const yi = vsigmoid<T>(netIn);
+        const yi = vsigmoid<T>(gateNet<T>(pp + ((<usize>j) << sh) + q, (peepMask & 1) != 0, pIn, sp, c0, S, sh, q));
         let yf = one;
         if (fgRow >= 0) {
-          let netFg = v128.load(pp + ((<usize>(fgRow + j)) << sh) + q);
-          if (peepMask & 2) for (let v: usize = 0; v < <usize>S; v++) netFg = vadd<T>(netFg, vmul<T>(v128.load(pFg + ((c0 + v) << sh) + q), v128.load(sp + ((c0 + v) << sh) + q)));
-          yf = vsigmoid<T>(netFg);
+          yf = vsigmoid<T>(gateNet<T>(pp + ((<usize>(fgRow + j)) << sh) + q, (peepMask & 2) != 0, pFg, sp, c0, S, sh, q));
         }
         for (let v: usize = 0; v < <usize>S; v++) {
           const at: usize = ((c0 + v) << sh) + q;
@@ -446,9 +452,7 @@ function cells97<T>(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow:
         }
         let yo = one;
         if (outRow >= 0) {
-          let netOut = v128.load(pp + ((<usize>(outRow + j)) << sh) + q);
-          if (peepMask & 4) for (let v: usize = 0; v < <usize>S; v++) netOut = vadd<T>(netOut, vmul<T>(v128.load(pOut + ((c0 + v) << sh) + q), v128.load(sp + ((c0 + v) << sh) + q)));
-          yo = vsigmoid<T>(netOut);
+          yo = vsigmoid<T>(gateNet<T>(pp + ((<usize>(outRow + j)) << sh) + q, (peepMask & 4) != 0, pOut, sp, c0, S, sh, q));
         }
         for (let v: usize = 0; v < <usize>S; v++) {
           const at: usize = ((c0 + v) << sh) + q;

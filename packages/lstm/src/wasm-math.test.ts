@@ -57,4 +57,19 @@ describe('wasm/math.ts against V8', () => {
       expect({ count, first: bad < 0 ? null : [x![bad], out![bad], ref(x![bad]!)] }).toEqual({ count: 0, first: null });
     });
   }
+  // squashRows takes eight at a time, then two, then an odd last one: lengths 1-15 at every
+  // offset over the edge cases reach the two shorter paths with every edge input.
+  for (const [name, kind, ref] of cases.slice(2)) {
+    it(`${name}: the same bits on rows of 1 to 15 (squashRows' two-at-a-time and odd tails)`, () => {
+      const wrong: number[] = [];
+      for (let n = 1; n < 16; n++) {
+        for (let at = 0; at + n <= 128; at += n) {
+          out!.fill(0.25, 0, 128);
+          k!.mathRows(out!.subarray(at, at + n), x!.subarray(at, at + n), kind);
+          for (let i = at; i < at + n; i++) if (!same(out![i]!, ref(x![i]!))) wrong.push(x![i]!);
+        }
+      }
+      expect(wrong).toEqual([]);
+    });
+  }
 });

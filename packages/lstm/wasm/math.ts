@@ -1,9 +1,10 @@
 // fdlibm's exp, expm1 and tanh (e_exp.c, s_expm1.c, s_tanh.c) in AssemblyScript, operation for
 // operation as V8 computes Math.exp and Math.tanh (its base/ieee754.cc is the same fdlibm port),
 // so a kernel that squashes in wasm gives the bits the JS kernels get from Math.exp/Math.tanh:
-// sigmoid2 and tanh2 (two lanes at a time, what the kernels call), and the scalar exp and sigmoid
-// (sigmoid2's fallback for lanes out of the vector code's range). Scalar expm1 and tanh were
-// ported too (commit 6c9336b) and dropped once tanh2 needed no fallback. Checked against V8 on
+// sigmoid2 and tanh2 (two lanes at a time, what the kernels call; branch-free, every input), and
+// the scalar exp and sigmoid (for the tests, and once sigmoid2's fallback for NaN and |x| ≥ 708,
+// which it now covers itself). Scalar expm1 and tanh were ported too (commit 6c9336b) and dropped
+// once tanh2 needed no fallback. Checked against V8 on
 // 262,144 inputs (the edge cases, every branch threshold, random at 7 scales) by src/wasm-math.test.ts.
 
 const HUGE: f64 = 1.0e300;
@@ -90,8 +91,9 @@ export function sigmoid(x: f64): f64 {
 // Every branch of the scalar code a lane can take is computed for both lanes and the lane's own
 // result selected (v128.bitselect), so each lane gets exactly its scalar bits. Thresholds on the
 // high word become comparisons of |x| with the double whose high word is the threshold (positive
-// doubles order as their bits do). Lanes the vector code does not cover (NaN, or |x| ≥ 708 for
-// exp, where 2^k would need the subnormal scaling) go to the scalar function.
+// doubles order as their bits do). No lane leaves the vector code (subnormal results scale as
+// e_exp.c does, below -745.13 the result is 0, NaN propagates): no branch, so a kernel that
+// inlines several calls on independent vectors runs their dependency chains side by side.
 
 const P1: f64 = 1.66666666666666019037e-1;
 const P2: f64 = -2.77777777770155933842e-3;
@@ -110,25 +112,33 @@ function vHigh(h: u32): v128 {
   return f64x2.splat(reinterpret<f64>((<u64>h) << 32));
 }
 
-/** 2^k for the integer-valued lanes of kf (|k| ≤ 1022): the exponent field (0x3ff + k) << 52. */
+// 2^k for the integer-valued lanes of kf (|k| ≤ 1022) without a float-to-integer conversion:
+// kf + (2^52 + 2^51 + 1023) is exact and holds k + 1023 in the low bits of its bit pattern, and
+// a shift by 52 leaves exactly those 11 bits in the exponent field (the higher bits fall out).
+const POW2_MAGIC: f64 = 6755399441055744.0 + 1023.0;
+
+/** 2^k for the integer-valued lanes of kf (|k| ≤ 1022). */
 function pow2(kf: v128): v128 {
-  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
-  return i64x2.shl(i64x2.add(k, i64x2.splat(0x3ff)), 52);
+  return i64x2.shl(f64x2.add(kf, f64x2.splat(POW2_MAGIC)), 52);
 }
 
 /** 2^-k for the integer-valued lanes of kf. */
 function pow2neg(kf: v128): v128 {
-  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
-  return i64x2.shl(i64x2.sub(i64x2.splat(0x3ff), k), 52);
+  return i64x2.shl(f64x2.sub(f64x2.splat(POW2_MAGIC), kf), 52);
 }
 
 /**
- * exp(a) for lanes a ≤ 0 with |a| < 708 (e_exp.c's branches for them: |a| < 2^-28: 1 + a; |a| ≤
- * ln2/2: k = 0; |a| < 1.5 ln2: k = -1; else k = (int)(a/ln2 - 0.5)). With k = 0 the reduction
+ * exp(a) for lanes a ≤ 0 (e_exp.c's branches for them: a < -745.13 or -∞: 0; |a| < 2^-28: 1 + a;
+ * |a| ≤ ln2/2: k = 0; |a| < 1.5 ln2: k = -1; else k = (int)(a/ln2 - 0.5), and for k < -1021 the
+ * result y·2^(k+1000)·2^-1000, subnormal); NaN stays NaN. Branch-free, so inlined calls on
+ * independent vectors overlap (a branch would cut the code into blocks run one after another).
+ * With k = 0 the reduction
  * hi = a - 0·LN2_HI, lo = 0·LN2_LO leaves a unchanged, and 1 - ((lo - q) - hi) with
  * q = (a·c)/(2 - c) is e_exp.c's 1 - ((a·c)/(c - 2) - a) (the same roundings, signs flipped exactly),
  * and 2^0 = 1: one formula for every k.
  */
+// @ts-ignore: decorator
+@inline
 function expNeg2(a: v128): v128 {
   const m = f64x2.abs(a);
   const kD = f64x2.trunc(f64x2.add(f64x2.mul(f64x2.splat(INVLN2), a), f64x2.splat(-0.5)));
@@ -146,18 +156,18 @@ function expNeg2(a: v128): v128 {
   const c = f64x2.sub(x, f64x2.mul(t, p));
   const q = f64x2.div(f64x2.mul(x, c), f64x2.sub(f64x2.splat(2.0), c));
   const y = f64x2.sub(f64x2.splat(1.0), f64x2.sub(f64x2.sub(lo, q), hi));
-  const r = f64x2.mul(y, pow2(kf));
-  return v128.bitselect(f64x2.add(f64x2.splat(1.0), a), r, f64x2.lt(m, vHigh(0x3e300000)));
+  const sub = f64x2.lt(kf, f64x2.splat(-1021)); // 2^k is subnormal: scale by 2^1000 and back
+  const r = f64x2.mul(y, pow2(f64x2.add(kf, v128.and(sub, f64x2.splat(1000.0)))));
+  const scaled = v128.bitselect(f64x2.mul(r, f64x2.splat(TWOM1000)), r, sub);
+  const under = v128.andnot(scaled, f64x2.lt(a, f64x2.splat(U_THRESHOLD))); // -> +0
+  return v128.bitselect(f64x2.add(f64x2.splat(1.0), a), under, f64x2.lt(m, vHigh(0x3e300000)));
 }
 
 /** sigmoid (activations.ts) of both lanes: exp(-|x|), then 1/(1+e) for x ≥ 0 and e/(1+e) below. */
+// @ts-ignore: decorator
+@inline
 export function sigmoid2(x: v128): v128 {
-  const m = f64x2.abs(x);
-  if (v128.any_true(v128.not(f64x2.lt(m, vHigh(0x40862000))))) {
-    // NaN or |x| ≥ 708 in some lane
-    return f64x2.replace_lane(f64x2.splat(sigmoid(f64x2.extract_lane(x, 0))), 1, sigmoid(f64x2.extract_lane(x, 1)));
-  }
-  const e = expNeg2(f64x2.neg(m));
+  const e = expNeg2(f64x2.neg(f64x2.abs(x)));
   const pos = f64x2.ge(x, f64x2.splat(0));
   return f64x2.div(v128.bitselect(f64x2.splat(1.0), e, pos), f64x2.add(f64x2.splat(1.0), e));
 }
@@ -166,6 +176,8 @@ export function sigmoid2(x: v128): v128 {
  * expm1(u) for the lanes tanh2 passes (2^-27 ≤ |u|; k = 0, -1, ≤ -2, or 3..63: never 1). Reduction
  * as expNeg2 (k = ±1 and the general k give the same hi, lo for k = ±1).
  */
+// @ts-ignore: decorator
+@inline
 function expm1Tanh2(u: v128): v128 {
   const m = f64x2.abs(u);
   const half = v128.bitselect(f64x2.splat(-0.5), f64x2.splat(0.5), f64x2.lt(u, f64x2.splat(0)));
@@ -205,6 +217,8 @@ function expm1Tanh2(u: v128): v128 {
 }
 
 /** Math.tanh (s_tanh.c) of both lanes. */
+// @ts-ignore: decorator
+@inline
 export function tanh2(x: v128): v128 {
   const m = f64x2.abs(x);
   const big = f64x2.ge(m, f64x2.splat(1.0));
@@ -219,19 +233,50 @@ export function tanh2(x: v128): v128 {
 }
 
 /**
- * out[i] = f(x[i]) for i < n, f = sigmoid2 (kind 0) or tanh2 (kind 1), two at a time (an odd last
- * one alone). out may be x. What the kernels export for the squashing of whole rows.
+ * out[i] = f(x[i]) for i < n, f = sigmoid2 (kind 0) or tanh2 (kind 1): eight at a time (four
+ * vectors in one straight run of code, so their long dependency chains overlap), then two at a
+ * time, an odd last one alone. out may be x. What the kernels export for the squashing of whole rows.
  */
 export function squashRows(out: usize, x: usize, n: i32, kind: i32): void {
+  if (kind == 0) squashRun<Sigmoid>(out, x, n);
+  else squashRun<Tanh>(out, x, n);
+}
+
+// The squashing function as a type argument, chosen at compile time (sizeof), so a kernel copy
+// for one function has no branch inside: AssemblyScript does not fold a constant argument of an
+// inlined function, and a branch would cut the straight run of code the chains overlap in.
+export type Sigmoid = u8;
+export type Tanh = u16;
+
+/** sigmoid2 (F = Sigmoid) or tanh2 (F = Tanh) of both lanes. */
+// @ts-ignore: decorator
+@inline
+export function squash2<F>(v: v128): v128 {
+  return sizeof<F>() == sizeof<Sigmoid>() ? sigmoid2(v) : tanh2(v);
+}
+
+// @ts-ignore: decorator
+@inline
+function squashRun<F>(out: usize, x: usize, n: i32): void {
   let i: i32 = 0;
+  for (; i + 7 < n; i += 8) {
+    const o: usize = (<usize>i) << 3;
+    // every load before the first store: out may be x, and a store between the chains would order them
+    const x0 = v128.load(x + o);
+    const x1 = v128.load(x + o, 16);
+    const x2 = v128.load(x + o, 32);
+    const x3 = v128.load(x + o, 48);
+    v128.store(out + o, squash2<F>(x0));
+    v128.store(out + o, squash2<F>(x1), 16);
+    v128.store(out + o, squash2<F>(x2), 32);
+    v128.store(out + o, squash2<F>(x3), 48);
+  }
   for (; i + 1 < n; i += 2) {
     const o: usize = (<usize>i) << 3;
-    const v = v128.load(x + o);
-    v128.store(out + o, kind == 0 ? sigmoid2(v) : tanh2(v));
+    v128.store(out + o, squash2<F>(v128.load(x + o)));
   }
   if (i < n) {
     const o: usize = (<usize>i) << 3;
-    const v = f64x2.splat(load<f64>(x + o));
-    store<f64>(out + o, f64x2.extract_lane(kind == 0 ? sigmoid2(v) : tanh2(v), 0));
+    store<f64>(out + o, f64x2.extract_lane(squash2<F>(f64x2.splat(load<f64>(x + o))), 0));
   }
 }

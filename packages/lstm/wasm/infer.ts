@@ -10,7 +10,7 @@
 // panel front to back. Lanes never mix: each stream's sums are taken in the same order whatever
 // the batch size, so a stream gives the same bits in a batch of 1 or of 256.
 
-import { sigmoid2, tanh2 } from './math';
+import { Sigmoid, Tanh, sigmoid2, squashRun, tanh2 } from './math';
 
 // gemm64: out[p][r][·] = bias[r] + Σ_i w[r, i] z[p][i][·], i = 0 .. n-1 in order (a rounded
 //   multiply then a rounded add, as the JS kernels), for every panel p < panels; w: (rows, n)
@@ -94,9 +94,12 @@ export function gemm64(out: usize, oStride: usize, bias: usize, w: usize, n: i32
 
 // cells64: the vanilla/cifg element-wise step in float64, the operations of vanillaForward (JS)
 //   and single.ts's vanillaCells in their order, squashed by math.ts (fdlibm's bits): so the same
-//   bits as the learners' step. Arguments as cells32, with 64-byte rows.
+//   bits as the learners' step. Arguments as cells32, with 64-byte rows. In passes over each
+//   panel's blocks (the pre-activations are overwritten, tanh(c_t) passes through the h rows), so
+//   the squashing runs over whole blocks, four vectors side by side (math.ts squashRun).
 export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, hasPeep: i32, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
   const hb: usize = (<usize>H) << 6; // bytes of one H-row block in a panel
+  const n: i32 = H << 3; // its float64s
   const fOff: usize = coupled ? hb : 2 * hb;
   const oOff: usize = fOff + hb;
   const one = f64x2.splat(1.0);
@@ -105,32 +108,32 @@ export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, 
     const cp: usize = c + (<usize>p) * cStride;
     const hp: usize = hOut + (<usize>p) * hStride;
     const h2p: usize = h2 + (<usize>p) * h2Stride;
-    for (let r: i32 = 0; r < H; r++) {
-      const ro: usize = <usize>r;
-      for (let j: usize = 0; j < 64; j += 16) {
-        const at: usize = (ro << 6) + j;
-        const pi = v128.load(peep + at);
-        const pf = v128.load(peep + hb + at);
-        const po = v128.load(peep + 2 * hb + at);
+    // î += pi c_{t-1} (vanilla), f̂ += pf c_{t-1}
+    if (hasPeep) {
+      for (let at: usize = 0; at < hb; at += 16) {
         const cPrev = v128.load(cp + at);
-        const zz = tanh2(v128.load(pp + at));
-        const aF = v128.load(pp + fOff + at);
-        const f = sigmoid2(hasPeep ? f64x2.add(aF, f64x2.mul(pf, cPrev)) : aF);
-        let i: v128;
-        if (coupled) {
-          i = f64x2.sub(one, f);
-        } else {
-          const aI = v128.load(pp + hb + at);
-          i = sigmoid2(hasPeep ? f64x2.add(aI, f64x2.mul(pi, cPrev)) : aI);
-        }
-        const cr = f64x2.add(f64x2.mul(zz, i), f64x2.mul(cPrev, f));
-        const aO = v128.load(pp + oOff + at);
-        const o = sigmoid2(hasPeep ? f64x2.add(aO, f64x2.mul(po, cr)) : aO);
-        const h = f64x2.mul(tanh2(cr), o);
-        v128.store(cp + at, cr);
-        v128.store(hp + at, h);
-        if (h2Stride) v128.store(h2p + at, h);
+        if (!coupled) v128.store(pp + hb + at, f64x2.add(v128.load(pp + hb + at), f64x2.mul(v128.load(peep + at), cPrev)));
+        v128.store(pp + fOff + at, f64x2.add(v128.load(pp + fOff + at), f64x2.mul(v128.load(peep + hb + at), cPrev)));
       }
+    }
+    // z = tanh(ẑ); i = σ(î), f = σ(f̂) (adjacent blocks; cifg: f alone)
+    squashRun<Tanh>(pp, pp, n);
+    squashRun<Sigmoid>(pp + hb, pp + hb, coupled ? n : 2 * n);
+    // c_t = z i + c_{t-1} f (cifg: i = 1 − f); ô += po c_t
+    for (let at: usize = 0; at < hb; at += 16) {
+      const f = v128.load(pp + fOff + at);
+      const i = coupled ? f64x2.sub(one, f) : v128.load(pp + hb + at);
+      const cr = f64x2.add(f64x2.mul(v128.load(pp + at), i), f64x2.mul(v128.load(cp + at), f));
+      v128.store(cp + at, cr);
+      if (hasPeep) v128.store(pp + oOff + at, f64x2.add(v128.load(pp + oOff + at), f64x2.mul(v128.load(peep + 2 * hb + at), cr)));
+    }
+    // o = σ(ô); h_t = tanh(c_t) o, tanh(c_t) first into the h rows
+    squashRun<Sigmoid>(pp + oOff, pp + oOff, n);
+    squashRun<Tanh>(hp, cp, n);
+    for (let at: usize = 0; at < hb; at += 16) {
+      const h = f64x2.mul(v128.load(hp + at), v128.load(pp + oOff + at));
+      v128.store(hp + at, h);
+      if (h2Stride) v128.store(h2p + at, h);
     }
   }
 }

@@ -255,9 +255,10 @@ export function squash2<F>(v: v128): v128 {
   return sizeof<F>() == sizeof<Sigmoid>() ? sigmoid2(v) : tanh2(v);
 }
 
+/** out[i] = F(x[i]) for i < n (squashRows for one function, inlined where it is called). */
 // @ts-ignore: decorator
 @inline
-function squashRun<F>(out: usize, x: usize, n: i32): void {
+export function squashRun<F>(out: usize, x: usize, n: i32): void {
   let i: i32 = 0;
   for (; i + 7 < n; i += 8) {
     const o: usize = (<usize>i) << 3;

@@ -10,7 +10,7 @@
 // panel front to back. Lanes never mix: each stream's sums are taken in the same order whatever
 // the batch size, so a stream gives the same bits in a batch of 1 or of 256.
 
-import { Sigmoid, Tanh, sigmoid2, squashRun, tanh2 } from './math';
+import { Sigmoid, Tanh, sigmoid2, tanh2 } from './math';
 
 // gemm64: out[p][r][·] = bias[r] + Σ_i w[r, i] z[p][i][·], i = 0 .. n-1 in order (a rounded
 //   multiply then a rounded add, as the JS kernels), for every panel p < panels; w: (rows, n)
@@ -96,10 +96,10 @@ export function gemm64(out: usize, oStride: usize, bias: usize, w: usize, n: i32
 //   and single.ts's vanillaCells in their order, squashed by math.ts (fdlibm's bits): so the same
 //   bits as the learners' step. Arguments as cells32, with 64-byte rows. In passes over each
 //   panel's blocks (the pre-activations are overwritten, tanh(c_t) passes through the h rows), so
-//   the squashing runs over whole blocks, four vectors side by side (math.ts squashRun).
+//   the squashing runs over whole blocks, four vectors side by side (squashVecs, below).
 export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, hasPeep: i32, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
   const hb: usize = (<usize>H) << 6; // bytes of one H-row block in a panel
-  const n: i32 = H << 3; // its float64s
+  const nv: i32 = H << 2; // its vectors
   const fOff: usize = coupled ? hb : 2 * hb;
   const oOff: usize = fOff + hb;
   const one = f64x2.splat(1.0);
@@ -117,8 +117,8 @@ export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, 
       }
     }
     // z = tanh(ẑ); i = σ(î), f = σ(f̂) (adjacent blocks; cifg: f alone)
-    squashRun<Tanh>(pp, pp, n);
-    squashRun<Sigmoid>(pp + hb, pp + hb, coupled ? n : 2 * n);
+    tanhVecs64(pp, pp, nv);
+    sigmoidVecs64(pp + hb, pp + hb, coupled ? nv : 2 * nv);
     // c_t = z i + c_{t-1} f (cifg: i = 1 − f); ô += po c_t
     for (let at: usize = 0; at < hb; at += 16) {
       const f = v128.load(pp + fOff + at);
@@ -128,8 +128,8 @@ export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, 
       if (hasPeep) v128.store(pp + oOff + at, f64x2.add(v128.load(pp + oOff + at), f64x2.mul(v128.load(peep + 2 * hb + at), cr)));
     }
     // o = σ(ô); h_t = tanh(c_t) o, tanh(c_t) first into the h rows
-    squashRun<Sigmoid>(pp + oOff, pp + oOff, n);
-    squashRun<Tanh>(hp, cp, n);
+    sigmoidVecs64(pp + oOff, pp + oOff, nv);
+    tanhVecs64(hp, cp, nv);
     for (let at: usize = 0; at < hb; at += 16) {
       const h = f64x2.mul(v128.load(hp + at), v128.load(pp + oOff + at));
       v128.store(hp + at, h);
@@ -402,27 +402,94 @@ function vsplat<T>(v: f64): v128 {
   return sizeof<T>() == 8 ? f64x2.splat(v) : f32x4.splat(<f32>v);
 }
 
-// g or h of the 1997 cell by kind: 0 sig4m2 (4σ - 2), 1 sig2m1 (2σ - 1), 2 σ, 3 tanh, else the identity.
 // @ts-ignore: decorator
 @inline
-function vsquash<T>(kind: i32, x: v128): v128 {
-  if (kind == 0) return vsub<T>(vmul<T>(vsplat<T>(4.0), vsigmoid<T>(x)), vsplat<T>(2.0));
-  if (kind == 1) return vsub<T>(vmul<T>(vsplat<T>(2.0), vsigmoid<T>(x)), vsplat<T>(1.0));
-  if (kind == 2) return vsigmoid<T>(x);
-  if (kind == 3) return sizeof<T>() == 8 ? tanh2(x) : tanh4(x);
-  return x;
+function vtanh<T>(x: v128): v128 {
+  return sizeof<T>() == 8 ? tanh2(x) : tanh4(x);
 }
 
-// A gate's net input: its pre-activation at `at`, plus, with peepholes, the block's S cells' states
-// times their peephole weights (rows at `peep`, cells c0.., lane offset q), added in cell order.
+// out[k] = F(x[k]) (F = Sigmoid: σ, Tanh: tanh) for the nv vectors (16 bytes each) at x, into out
+// (may be x): four at a time, every load before a store, so their long dependency chains overlap
+// (math.ts squashRun), then one at a time.
 // @ts-ignore: decorator
 @inline
-function gateNet<T>(at: usize, peepOn: bool, peep: usize, sp: usize, c0: usize, S: i32, sh: usize, q: usize): v128 {
+function squashVecs<T, F>(out: usize, x: usize, nv: i32): void {
+  let k: i32 = 0;
+  for (; k + 3 < nv; k += 4) {
+    const o: usize = (<usize>k) << 4;
+    const x0 = v128.load(x + o);
+    const x1 = v128.load(x + o, 16);
+    const x2 = v128.load(x + o, 32);
+    const x3 = v128.load(x + o, 48);
+    const sig = sizeof<F>() == sizeof<Sigmoid>();
+    v128.store(out + o, sig ? vsigmoid<T>(x0) : vtanh<T>(x0));
+    v128.store(out + o, sig ? vsigmoid<T>(x1) : vtanh<T>(x1), 16);
+    v128.store(out + o, sig ? vsigmoid<T>(x2) : vtanh<T>(x2), 32);
+    v128.store(out + o, sig ? vsigmoid<T>(x3) : vtanh<T>(x3), 48);
+  }
+  for (; k < nv; k++) {
+    const o: usize = (<usize>k) << 4;
+    const v = v128.load(x + o);
+    v128.store(out + o, sizeof<F>() == sizeof<Sigmoid>() ? vsigmoid<T>(v) : vtanh<T>(v));
+  }
+}
+
+// One copy of each loop, called per block (not inlined at every call site).
+function sigmoidVecs64(out: usize, x: usize, nv: i32): void {
+  squashVecs<f64, Sigmoid>(out, x, nv);
+}
+
+function tanhVecs64(out: usize, x: usize, nv: i32): void {
+  squashVecs<f64, Tanh>(out, x, nv);
+}
+
+function sigmoidVecs32(out: usize, x: usize, nv: i32): void {
+  squashVecs<f32, Sigmoid>(out, x, nv);
+}
+
+function tanhVecs32(out: usize, x: usize, nv: i32): void {
+  squashVecs<f32, Tanh>(out, x, nv);
+}
+
+// @ts-ignore: decorator
+@inline
+function sigmoidVecs<T>(out: usize, x: usize, nv: i32): void {
+  if (sizeof<T>() == 8) sigmoidVecs64(out, x, nv);
+  else sigmoidVecs32(out, x, nv);
+}
+
+// out = g or h of the 1997 cell by kind, of the nv vectors at x (out may be x): 0 sig4m2 (4σ - 2),
+// 1 sig2m1 (2σ - 1), 2 σ, 3 tanh, else the identity; the affine maps in a pass of their own.
+// @ts-ignore: decorator
+@inline
+function squashKind<T>(kind: i32, out: usize, x: usize, nv: i32): void {
+  if (kind == 3) {
+    if (sizeof<T>() == 8) tanhVecs64(out, x, nv);
+    else tanhVecs32(out, x, nv);
+  } else if (kind <= 2) {
+    sigmoidVecs<T>(out, x, nv);
+    if (kind < 2) {
+      const a = vsplat<T>(kind == 0 ? 4.0 : 2.0);
+      const b = vsplat<T>(kind == 0 ? 2.0 : 1.0);
+      for (let k: usize = 0; k < (<usize>nv) << 4; k += 16) v128.store(out + k, vsub<T>(vmul<T>(a, v128.load(out + k)), b));
+    }
+  } else if (out != x) {
+    memory.copy(out, x, (<usize>nv) << 4);
+  }
+}
+
+// A gate's net input at `at` += with peepholes, the block's S cells' states times their peephole
+// weights (rows at `peep`, cells c0.., lane offset q), added in cell order.
+// @ts-ignore: decorator
+@inline
+function addPeepholes<T>(at: usize, peep: usize, sp: usize, c0: usize, S: i32, sh: usize, q: usize): void {
   let net = v128.load(at);
-  if (peepOn) for (let v: usize = 0; v < <usize>S; v++) net = vadd<T>(net, vmul<T>(v128.load(peep + ((c0 + v) << sh) + q), v128.load(sp + ((c0 + v) << sh) + q)));
-  return net;
+  for (let v: usize = 0; v < <usize>S; v++) net = vadd<T>(net, vmul<T>(v128.load(peep + ((c0 + v) << sh) + q), v128.load(sp + ((c0 + v) << sh) + q)));
+  v128.store(at, net);
 }
 
+// In passes over each panel (the nets are overwritten with the gates' activations), so the
+// squashing runs over whole blocks of rows, four vectors side by side.
 // @ts-ignore: decorator
 @inline
 function cells97<T>(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow: i32, s: usize, sStride: usize, peep: usize, peepMask: i32, C: i32, S: i32, gKind: i32, hKind: i32, o: usize, oStride: usize, zc: usize, zg: usize, zStride: usize, panels: i32): void {
@@ -434,41 +501,62 @@ function cells97<T>(pre: usize, preStride: usize, fgRow: i32, outRow: i32, cRow:
   const pOut: usize = peep + ((2 * N) << sh);
   const one = vsplat<T>(1.0);
   const cb: usize = (<usize>C) << sh; // bytes of a C-row block
+  const cv: i32 = C << (<i32>sh - 4); // its vectors
+  const nv: i32 = <i32>N << (<i32>sh - 4); // vectors of an N-row block
+  const inAt: usize = 0;
+  const fgAt: usize = (<usize>fgRow) << sh;
+  const outAt: usize = (<usize>outRow) << sh;
+  const cAt: usize = (<usize>cRow) << sh;
   for (let p: i32 = 0; p < panels; p++) {
     const pp: usize = pre + (<usize>p) * preStride;
     const sp: usize = s + (<usize>p) * sStride;
     const op: usize = o + (<usize>p) * oStride;
     const zcp: usize = zc + (<usize>p) * zStride;
     const zgp: usize = zg + (<usize>p) * zStride;
+    // y_in = f(net_in + Σ_v p_in s_v(t-1)), y_φ likewise; g(net_c)
     for (let j: i32 = 0; j < C; j++) {
       const c0: usize = <usize>(j * S);
       for (let q: usize = 0; q < rb; q += 16) {
-        const yi = vsigmoid<T>(gateNet<T>(pp + ((<usize>j) << sh) + q, (peepMask & 1) != 0, pIn, sp, c0, S, sh, q));
-        let yf = one;
-        if (fgRow >= 0) {
-          yf = vsigmoid<T>(gateNet<T>(pp + ((<usize>(fgRow + j)) << sh) + q, (peepMask & 2) != 0, pFg, sp, c0, S, sh, q));
-        }
+        if (peepMask & 1) addPeepholes<T>(pp + inAt + ((<usize>j) << sh) + q, pIn, sp, c0, S, sh, q);
+        if (fgRow >= 0 && (peepMask & 2) != 0) addPeepholes<T>(pp + fgAt + ((<usize>j) << sh) + q, pFg, sp, c0, S, sh, q);
+      }
+    }
+    sigmoidVecs<T>(pp + inAt, pp + inAt, cv);
+    if (fgRow >= 0) sigmoidVecs<T>(pp + fgAt, pp + fgAt, cv);
+    squashKind<T>(gKind, pp + cAt, pp + cAt, nv);
+    // s(t) = y_φ s(t-1) + y_in g(net_c)
+    for (let j: i32 = 0; j < C; j++) {
+      const c0: usize = <usize>(j * S);
+      for (let q: usize = 0; q < rb; q += 16) {
+        const yi = v128.load(pp + inAt + ((<usize>j) << sh) + q);
+        const yf = fgRow >= 0 ? v128.load(pp + fgAt + ((<usize>j) << sh) + q) : one;
         for (let v: usize = 0; v < <usize>S; v++) {
           const at: usize = ((c0 + v) << sh) + q;
-          const gc = vsquash<T>(gKind, v128.load(pp + ((<usize>cRow) << sh) + at));
-          v128.store(sp + at, vadd<T>(vmul<T>(yf, v128.load(sp + at)), vmul<T>(yi, gc)));
+          v128.store(sp + at, vadd<T>(vmul<T>(yf, v128.load(sp + at)), vmul<T>(yi, v128.load(pp + cAt + at))));
         }
-        let yo = one;
-        if (outRow >= 0) {
-          yo = vsigmoid<T>(gateNet<T>(pp + ((<usize>(outRow + j)) << sh) + q, (peepMask & 4) != 0, pOut, sp, c0, S, sh, q));
-        }
+        // net_out + Σ_v p_out s_v(t)
+        if (outRow >= 0 && (peepMask & 4) != 0) addPeepholes<T>(pp + outAt + ((<usize>j) << sh) + q, pOut, sp, c0, S, sh, q);
+      }
+    }
+    // y_out = f(·); y_c = y_out h(s(t)), h(s(t)) first into the output rows
+    if (outRow >= 0) sigmoidVecs<T>(pp + outAt, pp + outAt, cv);
+    squashKind<T>(hKind, op, sp, nv);
+    for (let j: i32 = 0; j < C; j++) {
+      const c0: usize = <usize>(j * S);
+      for (let q: usize = 0; q < rb; q += 16) {
+        const yo = outRow >= 0 ? v128.load(pp + outAt + ((<usize>j) << sh) + q) : one;
         for (let v: usize = 0; v < <usize>S; v++) {
           const at: usize = ((c0 + v) << sh) + q;
-          const yc = vmul<T>(yo, vsquash<T>(hKind, v128.load(sp + at)));
+          const yc = vmul<T>(yo, v128.load(op + at));
           v128.store(op + at, yc);
           if (zc) v128.store(zcp + at, yc);
         }
         if (zg) {
           let at: usize = ((<usize>j) << sh) + q;
-          v128.store(zgp + at, yi);
+          v128.store(zgp + at, v128.load(pp + inAt + at));
           if (fgRow >= 0) {
             at += cb;
-            v128.store(zgp + at, yf);
+            v128.store(zgp + at, v128.load(pp + fgAt + ((<usize>j) << sh) + q));
           }
           if (outRow >= 0) v128.store(zgp + at + cb, yo);
         }

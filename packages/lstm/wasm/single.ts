@@ -409,52 +409,55 @@ export function mathRows(out: usize, x: usize, n: i32, kind: i32): void {
   }
 }
 
-// Two lanes from p, or one (both lanes the float at p) when !pair.
-function ld(p: usize, pair: bool): v128 {
-  return pair ? v128.load(p) : f64x2.splat(load<f64>(p));
-}
-
-// Stores both lanes at p, or lane 0 when !pair.
-function st(p: usize, v: v128, pair: bool): void {
-  if (pair) v128.store(p, v);
-  else store<f64>(p, f64x2.extract_lane(v, 0));
-}
-
 // The element-wise part of one step of a vanilla or cifg layer for one stream (vanilla.ts
 // vanillaForward at B = 1), on the gate pre-activations in act: the same operations in the same
-// order on two units at a time, with math.ts's tanh2 and sigmoid2 (Math.tanh's and the JS
-// sigmoid's bits). Gate order in act: vanilla [z | i | f | o], cifg [z | f | o]. Peepholes at pi
-// (vanilla only), pf, po when peep != 0. act takes z, i, f, o; c, tc, h the step's c, tanh(c), y.
+// order, with math.ts's tanh2 and sigmoid2 (Math.tanh's and the JS sigmoid's bits). Gate order in
+// act: vanilla [z | i | f | o], cifg [z | f | o]. Peepholes at pi (vanilla only), pf, po when
+// peep != 0. act takes z, i, f, o; c, tc, h the step's c, tanh(c), y. In passes over the blocks,
+// so the squashing runs over whole blocks (squashRows: four vectors side by side).
 export function vanillaCells(act: usize, c: usize, tc: usize, h: usize, cPrev: usize, pi: usize, pf: usize, po: usize, H: i32, coupled: i32, peep: i32): void {
   const hb: usize = (<usize>H) << 3;
   const iI: usize = coupled != 0 ? 0 : hb;
   const fI: usize = coupled != 0 ? hb : 2 * hb;
   const oI: usize = fI + hb;
-  const one = f64x2.splat(1.0);
-  for (let r: i32 = 0; r < H; r += 2) {
-    const o8: usize = (<usize>r) << 3;
-    const pair = r + 1 < H;
-    const cp = ld(cPrev + o8, pair);
-    const z = tanh2(ld(act + o8, pair));
-    const aF = ld(act + fI + o8, pair);
-    const f = sigmoid2(peep == 0 ? aF : f64x2.add(aF, f64x2.mul(ld(pf + o8, pair), cp)));
-    let i: v128;
-    if (coupled != 0) {
-      i = f64x2.sub(one, f);
-    } else {
-      const aI = ld(act + iI + o8, pair);
-      i = sigmoid2(peep == 0 ? aI : f64x2.add(aI, f64x2.mul(ld(pi + o8, pair), cp)));
-      st(act + iI + o8, i, pair);
+  const pairs: usize = (<usize>(H >> 1)) << 4; // bytes of the units taken two at a time
+  // î += pi c_{t-1} (vanilla), f̂ += pf c_{t-1}
+  if (peep != 0) {
+    let o: usize = 0;
+    for (; o < pairs; o += 16) {
+      const cp = v128.load(cPrev + o);
+      if (coupled == 0) v128.store(act + iI + o, f64x2.add(v128.load(act + iI + o), f64x2.mul(v128.load(pi + o), cp)));
+      v128.store(act + fI + o, f64x2.add(v128.load(act + fI + o), f64x2.mul(v128.load(pf + o), cp)));
     }
-    const cr = f64x2.add(f64x2.mul(z, i), f64x2.mul(cp, f));
-    const aO = ld(act + oI + o8, pair);
-    const o = sigmoid2(peep == 0 ? aO : f64x2.add(aO, f64x2.mul(ld(po + o8, pair), cr)));
-    const t = tanh2(cr);
-    st(act + o8, z, pair);
-    st(act + fI + o8, f, pair);
-    st(act + oI + o8, o, pair);
-    st(c + o8, cr, pair);
-    st(tc + o8, t, pair);
-    st(h + o8, f64x2.mul(t, o), pair);
+    if (o < hb) {
+      const cp = load<f64>(cPrev + o);
+      if (coupled == 0) store<f64>(act + iI + o, load<f64>(act + iI + o) + load<f64>(pi + o) * cp);
+      store<f64>(act + fI + o, load<f64>(act + fI + o) + load<f64>(pf + o) * cp);
+    }
   }
+  // z = tanh(ẑ); i = σ(î), f = σ(f̂) (adjacent blocks; cifg: f alone)
+  squashRows(act, act, H, 1);
+  squashRows(act + hb, act + hb, coupled != 0 ? H : 2 * H, 0);
+  // c_t = z i + c_{t-1} f (cifg: i = 1 − f); ô += po c_t
+  const one = f64x2.splat(1.0);
+  let o: usize = 0;
+  for (; o < pairs; o += 16) {
+    const f = v128.load(act + fI + o);
+    const i = coupled != 0 ? f64x2.sub(one, f) : v128.load(act + iI + o);
+    const cr = f64x2.add(f64x2.mul(v128.load(act + o), i), f64x2.mul(v128.load(cPrev + o), f));
+    v128.store(c + o, cr);
+    if (peep != 0) v128.store(act + oI + o, f64x2.add(v128.load(act + oI + o), f64x2.mul(v128.load(po + o), cr)));
+  }
+  if (o < hb) {
+    const f = load<f64>(act + fI + o);
+    const i = coupled != 0 ? 1.0 - f : load<f64>(act + iI + o);
+    const cr = load<f64>(act + o) * i + load<f64>(cPrev + o) * f;
+    store<f64>(c + o, cr);
+    if (peep != 0) store<f64>(act + oI + o, load<f64>(act + oI + o) + load<f64>(po + o) * cr);
+  }
+  // o = σ(ô), tanh(c_t); h_t = tanh(c_t) o
+  squashRows(act + oI, act + oI, H, 0);
+  squashRows(tc, c, H, 1);
+  for (o = 0; o < pairs; o += 16) v128.store(h + o, f64x2.mul(v128.load(tc + o), v128.load(act + oI + o)));
+  if (o < hb) store<f64>(h + o, load<f64>(tc + o) * load<f64>(act + oI + o));
 }

@@ -40,8 +40,8 @@ export function gemm64(out: usize, oStride: usize, bias: usize, w: usize, n: i32
         const x1 = v128.load(zp, 16);
         const x2 = v128.load(zp, 32);
         const x3 = v128.load(zp, 48);
-        const p0 = f64x2.splat(load<f64>(wp));
-        const p1 = f64x2.splat(load<f64>(wp + ws));
+        const p0 = v128.load64_splat(wp);
+        const p1 = v128.load64_splat(wp + ws);
         a00 = f64x2.add(a00, f64x2.mul(p0, x0));
         a01 = f64x2.add(a01, f64x2.mul(p0, x1));
         a02 = f64x2.add(a02, f64x2.mul(p0, x2));

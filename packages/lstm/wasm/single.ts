@@ -5,7 +5,7 @@
 // compute it (a rounded multiply, then a rounded add, in the same order), so both give the same bits.
 // Squashing functions come from math.ts: fdlibm as V8 computes Math.exp / Math.tanh, two lanes at a time.
 
-import { exp, sigmoid, sigmoid2, squashRows, tanh2 } from './math';
+import { exp, sigmoid, squashRows } from './math';
 
 export { squashRows };
 

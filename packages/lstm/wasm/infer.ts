@@ -410,7 +410,7 @@ function vtanh<T>(x: v128): v128 {
 
 // out[k] = F(x[k]) (F = Sigmoid: σ, Tanh: tanh) for the nv vectors (16 bytes each) at x, into out
 // (may be x): four at a time, every load before a store, so their long dependency chains overlap
-// (math.ts squashRun), then one at a time.
+// (as math.ts squashRows), then one at a time.
 // @ts-ignore: decorator
 @inline
 function squashVecs<T, F>(out: usize, x: usize, nv: i32): void {
@@ -458,14 +458,20 @@ function sigmoidVecs<T>(out: usize, x: usize, nv: i32): void {
   else sigmoidVecs32(out, x, nv);
 }
 
+// @ts-ignore: decorator
+@inline
+function tanhVecs<T>(out: usize, x: usize, nv: i32): void {
+  if (sizeof<T>() == 8) tanhVecs64(out, x, nv);
+  else tanhVecs32(out, x, nv);
+}
+
 // out = g or h of the 1997 cell by kind, of the nv vectors at x (out may be x): 0 sig4m2 (4σ - 2),
 // 1 sig2m1 (2σ - 1), 2 σ, 3 tanh, else the identity; the affine maps in a pass of their own.
 // @ts-ignore: decorator
 @inline
 function squashKind<T>(kind: i32, out: usize, x: usize, nv: i32): void {
   if (kind == 3) {
-    if (sizeof<T>() == 8) tanhVecs64(out, x, nv);
-    else tanhVecs32(out, x, nv);
+    tanhVecs<T>(out, x, nv);
   } else if (kind <= 2) {
     sigmoidVecs<T>(out, x, nv);
     if (kind < 2) {
@@ -478,8 +484,8 @@ function squashKind<T>(kind: i32, out: usize, x: usize, nv: i32): void {
   }
 }
 
-// A gate's net input at `at` += with peepholes, the block's S cells' states times their peephole
-// weights (rows at `peep`, cells c0.., lane offset q), added in cell order.
+// A gate's net input at `at` plus the block's S cells' states times their peephole weights (rows
+// at `peep`, cells c0.., lane offset q), added in cell order and stored back.
 // @ts-ignore: decorator
 @inline
 function addPeepholes<T>(at: usize, peep: usize, sp: usize, c0: usize, S: i32, sh: usize, q: usize): void {

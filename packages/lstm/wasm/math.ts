@@ -4,8 +4,8 @@
 // sigmoid2 and tanh2 (two lanes at a time, what the kernels call; branch-free, every input), and
 // the scalar exp and sigmoid (for the tests, and once sigmoid2's fallback for NaN and |x| ≥ 708,
 // which it now covers itself). Scalar expm1 and tanh were ported too (commit 6c9336b) and dropped
-// once tanh2 needed no fallback. Checked against V8 on
-// 262,144 inputs (the edge cases, every branch threshold, random at 7 scales) by src/wasm-math.test.ts.
+// once tanh2 needed no fallback. Checked against V8 on 262,144 inputs (the edge cases, every
+// branch threshold, random at 7 scales) by src/wasm-math.test.ts.
 
 const HUGE: f64 = 1.0e300;
 const O_THRESHOLD: f64 = 7.09782712893383973096e2;
@@ -251,14 +251,14 @@ export type Tanh = u16;
 /** sigmoid2 (F = Sigmoid) or tanh2 (F = Tanh) of both lanes. */
 // @ts-ignore: decorator
 @inline
-export function squash2<F>(v: v128): v128 {
+function squash2<F>(v: v128): v128 {
   return sizeof<F>() == sizeof<Sigmoid>() ? sigmoid2(v) : tanh2(v);
 }
 
-/** out[i] = F(x[i]) for i < n (squashRows for one function, inlined where it is called). */
+/** out[i] = F(x[i]) for i < n (squashRows for one function). */
 // @ts-ignore: decorator
 @inline
-export function squashRun<F>(out: usize, x: usize, n: i32): void {
+function squashRun<F>(out: usize, x: usize, n: i32): void {
   let i: i32 = 0;
   for (; i + 7 < n; i += 8) {
     const o: usize = (<usize>i) << 3;

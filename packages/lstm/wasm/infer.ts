@@ -10,7 +10,7 @@
 // panel front to back. Lanes never mix: each stream's sums are taken in the same order whatever
 // the batch size, so a stream gives the same bits in a batch of 1 or of 256.
 
-import { Sigmoid, Tanh, sigmoid2, tanh2 } from './math';
+import { Sigmoid, Tanh, sigmoid4, squashVecs, tanh4 } from './math';
 
 // gemm64: out[p][r][·] = bias[r] + Σ_i w[r, i] z[p][i][·], i = 0 .. n-1 in order (a rounded
 //   multiply then a rounded add, as the JS kernels), for every panel p < panels; w: (rows, n)
@@ -96,7 +96,7 @@ export function gemm64(out: usize, oStride: usize, bias: usize, w: usize, n: i32
 //   and single.ts's vanillaCells in their order, squashed by math.ts (fdlibm's bits): so the same
 //   bits as the learners' step. Arguments as cells32, with 64-byte rows. In passes over each
 //   panel's blocks (the pre-activations are overwritten, tanh(c_t) passes through the h rows), so
-//   the squashing runs over whole blocks, four vectors side by side (squashVecs, below).
+//   the squashing runs over whole blocks, four vectors side by side (math.ts squashVecs).
 export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, hasPeep: i32, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
   const hb: usize = (<usize>H) << 6; // bytes of one H-row block in a panel
   const nv: i32 = H << 2; // its vectors
@@ -211,54 +211,6 @@ export function gemm32(out: usize, oStride: usize, bias: usize, w: usize, n: i32
       v128.store(o, a1, 16);
     }
   }
-}
-
-// e^x for four lanes (Cephes expf: x = n ln2 + r, |r| ≤ ½ln2, a degree-6 polynomial for e^r,
-// 2^n built in the exponent field). x is clamped to [-87.3, 88.3] so 2^n stays a normal float:
-// below, e^x underflows towards 0 anyway; above, the result is ~2e38 instead of +∞, which the
-// sigmoid and tanh below turn into the same 0 or ±1. Relative error ≤ ~2 ulp.
-// @ts-ignore: decorator
-@inline
-function exp4(v: v128): v128 {
-  const x = f32x4.min(f32x4.max(v, f32x4.splat(-87.3)), f32x4.splat(88.3));
-  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.4426950408889634)));
-  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
-  let y = f32x4.splat(1.9875691500e-4);
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
-  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
-  return f32x4.mul(y, e);
-}
-
-// 1 / (1 + e^-x), four lanes.
-// @ts-ignore: decorator
-@inline
-export function sigmoid4(x: v128): v128 {
-  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), exp4(f32x4.neg(x))));
-}
-
-// tanh, four lanes: Cephes tanhf's odd polynomial below |x| = 0.625 (where (1 − e)/(1 + e) would
-// cancel), sign(x)·(1 − e^{-2|x|})/(1 + e^{-2|x|}) above.
-// @ts-ignore: decorator
-@inline
-export function tanh4(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const t = exp4(f32x4.mul(ax, f32x4.splat(-2.0)));
-  const big = f32x4.div(f32x4.sub(f32x4.splat(1.0), t), f32x4.add(f32x4.splat(1.0), t));
-  const z = f32x4.mul(x, x);
-  let s = f32x4.splat(-5.70498872745e-3);
-  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(2.06390887954e-2));
-  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(-5.37397155531e-2));
-  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(1.33314422036e-1));
-  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(-3.33332819422e-1));
-  const small = f32x4.add(f32x4.mul(f32x4.mul(s, z), x), x);
-  const signed = v128.or(big, v128.and(x, f32x4.splat(-0.0))); // |result| with x's sign bit
-  return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(0.625)));
 }
 
 // cells32: the vanilla/cifg element-wise step on the gate pre-activations of every panel.
@@ -386,12 +338,6 @@ function vmul<T>(a: v128, b: v128): v128 {
 
 // @ts-ignore: decorator
 @inline
-function vsigmoid<T>(x: v128): v128 {
-  return sizeof<T>() == 8 ? sigmoid2(x) : sigmoid4(x);
-}
-
-// @ts-ignore: decorator
-@inline
 function vsub<T>(a: v128, b: v128): v128 {
   return sizeof<T>() == 8 ? f64x2.sub(a, b) : f32x4.sub(a, b);
 }
@@ -400,38 +346,6 @@ function vsub<T>(a: v128, b: v128): v128 {
 @inline
 function vsplat<T>(v: f64): v128 {
   return sizeof<T>() == 8 ? f64x2.splat(v) : f32x4.splat(<f32>v);
-}
-
-// @ts-ignore: decorator
-@inline
-function vtanh<T>(x: v128): v128 {
-  return sizeof<T>() == 8 ? tanh2(x) : tanh4(x);
-}
-
-// out[k] = F(x[k]) (F = Sigmoid: σ, Tanh: tanh) for the nv vectors (16 bytes each) at x, into out
-// (may be x): four at a time, every load before a store, so their long dependency chains overlap
-// (as math.ts squashRows), then one at a time.
-// @ts-ignore: decorator
-@inline
-function squashVecs<T, F>(out: usize, x: usize, nv: i32): void {
-  let k: i32 = 0;
-  for (; k + 3 < nv; k += 4) {
-    const o: usize = (<usize>k) << 4;
-    const x0 = v128.load(x + o);
-    const x1 = v128.load(x + o, 16);
-    const x2 = v128.load(x + o, 32);
-    const x3 = v128.load(x + o, 48);
-    const sig = sizeof<F>() == sizeof<Sigmoid>();
-    v128.store(out + o, sig ? vsigmoid<T>(x0) : vtanh<T>(x0));
-    v128.store(out + o, sig ? vsigmoid<T>(x1) : vtanh<T>(x1), 16);
-    v128.store(out + o, sig ? vsigmoid<T>(x2) : vtanh<T>(x2), 32);
-    v128.store(out + o, sig ? vsigmoid<T>(x3) : vtanh<T>(x3), 48);
-  }
-  for (; k < nv; k++) {
-    const o: usize = (<usize>k) << 4;
-    const v = v128.load(x + o);
-    v128.store(out + o, sizeof<F>() == sizeof<Sigmoid>() ? vsigmoid<T>(v) : vtanh<T>(v));
-  }
 }
 
 // One copy of each loop, called per block (not inlined at every call site).

@@ -5,7 +5,9 @@
 // the scalar exp and sigmoid (for the tests, and once sigmoid2's fallback for NaN and |x| ≥ 708,
 // which it now covers itself). Scalar expm1 and tanh were ported too (commit 6c9336b) and dropped
 // once tanh2 needed no fallback. Checked against V8 on 262,144 inputs (the edge cases, every
-// branch threshold, random at 7 scales) by src/wasm-math.test.ts.
+// branch threshold, random at 7 scales) by src/wasm-math.test.ts. Also here: the float32
+// squashing of the float32 inference kernels (sigmoid4, tanh4) and squashVecs, the loop that
+// squashes whole rows in either width.
 
 const HUGE: f64 = 1.0e300;
 const O_THRESHOLD: f64 = 7.09782712893383973096e2;
@@ -234,8 +236,8 @@ export function tanh2(x: v128): v128 {
 
 /**
  * out[i] = f(x[i]) for i < n, f = sigmoid2 (kind 0) or tanh2 (kind 1): eight at a time (four
- * vectors in one straight run of code, so their long dependency chains overlap), then two at a
- * time, an odd last one alone. out may be x. What the kernels export for the squashing of whole rows.
+ * vectors in one straight run of code, so their long dependency chains overlap: squashVecs), an
+ * odd last one alone. out may be x. What the kernels export for the squashing of whole rows.
  */
 export function squashRows(out: usize, x: usize, n: i32, kind: i32): void {
   if (kind == 0) squashRun<Sigmoid>(out, x, n);
@@ -248,36 +250,107 @@ export function squashRows(out: usize, x: usize, n: i32, kind: i32): void {
 export type Sigmoid = u8;
 export type Tanh = u16;
 
-/** sigmoid2 (F = Sigmoid) or tanh2 (F = Tanh) of both lanes. */
-// @ts-ignore: decorator
-@inline
-function squash2<F>(v: v128): v128 {
-  return sizeof<F>() == sizeof<Sigmoid>() ? sigmoid2(v) : tanh2(v);
-}
-
-/** out[i] = F(x[i]) for i < n (squashRows for one function). */
+/** squashRows for one function. */
 // @ts-ignore: decorator
 @inline
 function squashRun<F>(out: usize, x: usize, n: i32): void {
-  let i: i32 = 0;
-  for (; i + 7 < n; i += 8) {
-    const o: usize = (<usize>i) << 3;
-    // every load before the first store: out may be x, and a store between the chains would order them
+  squashVecs<f64, F>(out, x, n >> 1);
+  if (n & 1) {
+    const o: usize = (<usize>(n - 1)) << 3;
+    const v = f64x2.splat(load<f64>(x + o));
+    store<f64>(out + o, f64x2.extract_lane(sizeof<F>() == sizeof<Sigmoid>() ? sigmoid2(v) : tanh2(v), 0));
+  }
+}
+
+// ---- Four lanes at a time (f32x4), for the float32 inference kernels (infer.ts): Cephes' expf,
+// tanhf and the sigmoid on expf, not bit-compatible with anything, within a few ulp.
+
+// e^x for four lanes (Cephes expf: x = n ln2 + r, |r| ≤ ½ln2, a degree-6 polynomial for e^r,
+// 2^n built in the exponent field). x is clamped to [-87.3, 88.3] so 2^n stays a normal float:
+// below, e^x underflows towards 0 anyway; above, the result is ~2e38 instead of +∞, which the
+// sigmoid and tanh below turn into the same 0 or ±1. Relative error ≤ ~2 ulp.
+// @ts-ignore: decorator
+@inline
+function exp4(v: v128): v128 {
+  const x = f32x4.min(f32x4.max(v, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.4426950408889634)));
+  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  let y = f32x4.splat(1.9875691500e-4);
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1.0));
+  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
+  return f32x4.mul(y, e);
+}
+
+// 1 / (1 + e^-x), four lanes.
+// @ts-ignore: decorator
+@inline
+export function sigmoid4(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), exp4(f32x4.neg(x))));
+}
+
+// tanh, four lanes: Cephes tanhf's odd polynomial below |x| = 0.625 (where (1 − e)/(1 + e) would
+// cancel), sign(x)·(1 − e^{-2|x|})/(1 + e^{-2|x|}) above.
+// @ts-ignore: decorator
+@inline
+export function tanh4(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const t = exp4(f32x4.mul(ax, f32x4.splat(-2.0)));
+  const big = f32x4.div(f32x4.sub(f32x4.splat(1.0), t), f32x4.add(f32x4.splat(1.0), t));
+  const z = f32x4.mul(x, x);
+  let s = f32x4.splat(-5.70498872745e-3);
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(2.06390887954e-2));
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(-5.37397155531e-2));
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(1.33314422036e-1));
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(-3.33332819422e-1));
+  const small = f32x4.add(f32x4.mul(f32x4.mul(s, z), x), x);
+  const signed = v128.or(big, v128.and(x, f32x4.splat(-0.0))); // |result| with x's sign bit
+  return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(0.625)));
+}
+
+// ---- Either width: T = f64 (f64x2, fdlibm's bits above) or f32 (f32x4); sizeof<T>() is a
+// compile-time constant, so each instance is plain code.
+
+// @ts-ignore: decorator
+@inline
+function vsigmoid<T>(x: v128): v128 {
+  return sizeof<T>() == 8 ? sigmoid2(x) : sigmoid4(x);
+}
+
+// @ts-ignore: decorator
+@inline
+function vtanh<T>(x: v128): v128 {
+  return sizeof<T>() == 8 ? tanh2(x) : tanh4(x);
+}
+
+// out[k] = F(x[k]) (F = Sigmoid: σ, Tanh: tanh) for the nv vectors (16 bytes each) at x, into out
+// (may be x): four at a time, every load before a store, so their long dependency chains overlap
+// (every kernel that squashes whole rows runs this loop), then one at a time.
+// @ts-ignore: decorator
+@inline
+export function squashVecs<T, F>(out: usize, x: usize, nv: i32): void {
+  let k: i32 = 0;
+  for (; k + 3 < nv; k += 4) {
+    const o: usize = (<usize>k) << 4;
     const x0 = v128.load(x + o);
     const x1 = v128.load(x + o, 16);
     const x2 = v128.load(x + o, 32);
     const x3 = v128.load(x + o, 48);
-    v128.store(out + o, squash2<F>(x0));
-    v128.store(out + o, squash2<F>(x1), 16);
-    v128.store(out + o, squash2<F>(x2), 32);
-    v128.store(out + o, squash2<F>(x3), 48);
+    const sig = sizeof<F>() == sizeof<Sigmoid>();
+    v128.store(out + o, sig ? vsigmoid<T>(x0) : vtanh<T>(x0));
+    v128.store(out + o, sig ? vsigmoid<T>(x1) : vtanh<T>(x1), 16);
+    v128.store(out + o, sig ? vsigmoid<T>(x2) : vtanh<T>(x2), 32);
+    v128.store(out + o, sig ? vsigmoid<T>(x3) : vtanh<T>(x3), 48);
   }
-  for (; i + 1 < n; i += 2) {
-    const o: usize = (<usize>i) << 3;
-    v128.store(out + o, squash2<F>(v128.load(x + o)));
-  }
-  if (i < n) {
-    const o: usize = (<usize>i) << 3;
-    store<f64>(out + o, f64x2.extract_lane(squash2<F>(f64x2.splat(load<f64>(x + o))), 0));
+  for (; k < nv; k++) {
+    const o: usize = (<usize>k) << 4;
+    const v = v128.load(x + o);
+    v128.store(out + o, sizeof<F>() == sizeof<Sigmoid>() ? vsigmoid<T>(v) : vtanh<T>(v));
   }
 }
+

@@ -1,0 +1,31 @@
+// The float64 inference rows against tfjs-wasm, interleaved round by round in one process (CPU
+// time, medians): the bench table's rows with the thinnest margins, measured more times than the
+// table's 9 rounds. Rows: InferBatch (vanilla) and Lstm97InferBatch (the rtrl97 model), float64, at
+// B = 1 ('forward') and B = 256 ('batch'), each against tfjs-wasm's same work. Run:
+//   npx tsx bench/lstm/ab-infer.ts [rounds] [H]
+import { abMedians } from './cpu-rate.ts';
+import { rtrl97InferContender, vanillaInferContender } from './carousel.ts';
+import type { Contender } from './contender.ts';
+import { sineStream } from './sine.ts';
+import { tfjsContender, useBackend } from './tfjs-peer.ts';
+
+const rounds = Number(process.argv[2] ?? 15);
+const H = Number(process.argv[3] ?? 128);
+const data = sineStream(8);
+await useBackend('wasm');
+for (const B of [1, 256]) {
+  const work = B === 1 ? 'forward' : 'batch';
+  const peer = tfjsContender('wasm', work, data, H, B, 0.01);
+  const ours: [string, Contender | null][] = [
+    ['InferBatch f64', vanillaInferContender(data, H, B, 'f64')],
+    ['Lstm97InferBatch f64', rtrl97InferContender(data, H, B, 'f64')],
+  ];
+  for (const [name, c] of ours) {
+    if (c === null) {
+      console.log(`${name} B=${B}: n/a (no WebAssembly)`);
+      continue;
+    }
+    const [a, b] = abMedians(() => c.run(1), () => peer.run(1), rounds);
+    console.log(`H=${H} B=${B}: ${name} ${a.toFixed(1)} steps/CPU-s, tfjs-wasm ${b.toFixed(1)}, x${(a / b).toFixed(2)}`);
+  }
+}

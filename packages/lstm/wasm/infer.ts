@@ -10,7 +10,7 @@
 // panel front to back. Lanes never mix: each stream's sums are taken in the same order whatever
 // the batch size, so a stream gives the same bits in a batch of 1 or of 256.
 
-import { Sigmoid, Tanh, sigmoid4, squashVecs, tanh4 } from './math';
+import { Sigmoid, Tanh, squashVecs } from './math';
 
 // gemm64: out[p][r][·] = bias[r] + Σ_i w[r, i] z[p][i][·], i = 0 .. n-1 in order (a rounded
 //   multiply then a rounded add, as the JS kernels), for every panel p < panels; w: (rows, n)
@@ -92,52 +92,6 @@ export function gemm64(out: usize, oStride: usize, bias: usize, w: usize, n: i32
   }
 }
 
-// cells64: the vanilla/cifg element-wise step in float64, the operations of vanillaForward (JS)
-//   and single.ts's vanillaCells in their order, squashed by math.ts (fdlibm's bits): so the same
-//   bits as the learners' step. Arguments as cells32, with 64-byte rows. In passes over each
-//   panel's blocks (the pre-activations are overwritten, tanh(c_t) passes through the h rows), so
-//   the squashing runs over whole blocks, four vectors side by side (math.ts squashVecs).
-export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, hasPeep: i32, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
-  const hb: usize = (<usize>H) << 6; // bytes of one H-row block in a panel
-  const nv: i32 = H << 2; // its vectors
-  const fOff: usize = coupled ? hb : 2 * hb;
-  const oOff: usize = fOff + hb;
-  const one = f64x2.splat(1.0);
-  for (let p: i32 = 0; p < panels; p++) {
-    const pp: usize = pre + (<usize>p) * preStride;
-    const cp: usize = c + (<usize>p) * cStride;
-    const hp: usize = hOut + (<usize>p) * hStride;
-    const h2p: usize = h2 + (<usize>p) * h2Stride;
-    // î += pi c_{t-1} (vanilla), f̂ += pf c_{t-1}
-    if (hasPeep) {
-      for (let at: usize = 0; at < hb; at += 16) {
-        const cPrev = v128.load(cp + at);
-        if (!coupled) v128.store(pp + hb + at, f64x2.add(v128.load(pp + hb + at), f64x2.mul(v128.load(peep + at), cPrev)));
-        v128.store(pp + fOff + at, f64x2.add(v128.load(pp + fOff + at), f64x2.mul(v128.load(peep + hb + at), cPrev)));
-      }
-    }
-    // z = tanh(ẑ); i = σ(î), f = σ(f̂) (adjacent blocks; cifg: f alone)
-    tanhVecs64(pp, pp, nv);
-    sigmoidVecs64(pp + hb, pp + hb, coupled ? nv : 2 * nv);
-    // c_t = z i + c_{t-1} f (cifg: i = 1 − f); ô += po c_t
-    for (let at: usize = 0; at < hb; at += 16) {
-      const f = v128.load(pp + fOff + at);
-      const i = coupled ? f64x2.sub(one, f) : v128.load(pp + hb + at);
-      const cr = f64x2.add(f64x2.mul(v128.load(pp + at), i), f64x2.mul(v128.load(cp + at), f));
-      v128.store(cp + at, cr);
-      if (hasPeep) v128.store(pp + oOff + at, f64x2.add(v128.load(pp + oOff + at), f64x2.mul(v128.load(peep + 2 * hb + at), cr)));
-    }
-    // o = σ(ô); h_t = tanh(c_t) o, tanh(c_t) first into the h rows
-    sigmoidVecs64(pp + oOff, pp + oOff, nv);
-    tanhVecs64(hp, cp, nv);
-    for (let at: usize = 0; at < hb; at += 16) {
-      const h = f64x2.mul(v128.load(hp + at), v128.load(pp + oOff + at));
-      v128.store(hp + at, h);
-      if (h2Stride) v128.store(h2p + at, h);
-    }
-  }
-}
-
 // gemm32: out[p][r][·] = bias[r] + Σ_i w[r, i] z[p][i][·], i = 0 .. n-1 in order, for every
 //   panel p < panels; w: (rows, n) row-major f32; z panels zStride bytes apart, out panels
 //   oStride bytes apart, (rows, 8) each.
@@ -213,7 +167,9 @@ export function gemm32(out: usize, oStride: usize, bias: usize, w: usize, n: i32
   }
 }
 
-// cells32: the vanilla/cifg element-wise step on the gate pre-activations of every panel.
+// cells64 / cells32: the vanilla/cifg element-wise step on the gate pre-activations of every panel,
+//   in float64 (64-byte rows; the operations of vanillaForward (JS) and single.ts's vanillaCells
+//   in their order, squashed by math.ts's fdlibm: the learners' bits) or float32 (32-byte rows).
 //   pre panels (nG·H, 8), preStride bytes apart, gate blocks z, i, f, o (cifg: z, f, o);
 //   c panels (H, 8) cStride apart, c_{t-1} in, c_t out; peep (3H, 8): pi, pf, po, each value
 //   repeated across the row's 8 lanes (pi unused by cifg); hasPeep = 0 when the cell has none (the
@@ -225,37 +181,57 @@ export function gemm32(out: usize, oStride: usize, bias: usize, w: usize, n: i32
 //   one panel, the peepholes in their natural order; the arithmetic per element is the same.
 //   z = tanh(ẑ), f = σ(f̂ + pf c_{t-1}), i = σ(î + pi c_{t-1}) (cifg: 1 − f),
 //   c_t = z i + c_{t-1} f, o = σ(ô + po c_t), h_t = tanh(c_t) o.
+//   In passes over each panel's blocks (the pre-activations are overwritten, tanh(c_t) passes
+//   through the h rows), so the squashing runs over whole blocks, four vectors side by side
+//   (math.ts squashVecs).
+export function cells64(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, hasPeep: i32, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
+  vanillaPanels<f64>(pre, preStride, c, cStride, peep, hasPeep, H, coupled, hOut, hStride, h2, h2Stride, panels);
+}
+
 export function cells32(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, hasPeep: i32, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
-  const hb: usize = (<usize>H) << 5; // bytes of one H-row block in a panel
+  vanillaPanels<f32>(pre, preStride, c, cStride, peep, hasPeep, H, coupled, hOut, hStride, h2, h2Stride, panels);
+}
+
+// @ts-ignore: decorator
+@inline
+function vanillaPanels<T>(pre: usize, preStride: usize, c: usize, cStride: usize, peep: usize, hasPeep: i32, H: i32, coupled: i32, hOut: usize, hStride: usize, h2: usize, h2Stride: usize, panels: i32): void {
+  const sh: usize = sizeof<T>() == 8 ? 6 : 5; // log2 of a row's bytes
+  const hb: usize = (<usize>H) << sh; // bytes of one H-row block in a panel
+  const nv: i32 = <i32>(hb >> 4); // its vectors
   const fOff: usize = coupled ? hb : 2 * hb;
   const oOff: usize = fOff + hb;
-  const one = f32x4.splat(1.0);
+  const one = vsplat<T>(1.0);
   for (let p: i32 = 0; p < panels; p++) {
     const pp: usize = pre + (<usize>p) * preStride;
     const cp: usize = c + (<usize>p) * cStride;
     const hp: usize = hOut + (<usize>p) * hStride;
     const h2p: usize = h2 + (<usize>p) * h2Stride;
-    for (let r: i32 = 0; r < H; r++) {
-      const ro: usize = <usize>r;
-      for (let j: usize = 0; j < 32; j += 16) {
-        const at: usize = (ro << 5) + j;
-        const pi = v128.load(peep + at);
-        const pf = v128.load(peep + hb + at);
-        const po = v128.load(peep + 2 * hb + at);
+    // î += pi c_{t-1} (vanilla), f̂ += pf c_{t-1}
+    if (hasPeep) {
+      for (let at: usize = 0; at < hb; at += 16) {
         const cPrev = v128.load(cp + at);
-        const zz = tanh4(v128.load(pp + at));
-        const aF = v128.load(pp + fOff + at);
-        const f = sigmoid4(hasPeep ? f32x4.add(aF, f32x4.mul(pf, cPrev)) : aF);
-        const aI = v128.load(pp + hb + at);
-        const i = coupled ? f32x4.sub(one, f) : sigmoid4(hasPeep ? f32x4.add(aI, f32x4.mul(pi, cPrev)) : aI);
-        const cr = f32x4.add(f32x4.mul(zz, i), f32x4.mul(cPrev, f));
-        const aO = v128.load(pp + oOff + at);
-        const o = sigmoid4(hasPeep ? f32x4.add(aO, f32x4.mul(po, cr)) : aO);
-        const h = f32x4.mul(tanh4(cr), o);
-        v128.store(cp + at, cr);
-        v128.store(hp + at, h);
-        if (h2Stride) v128.store(h2p + at, h);
+        if (!coupled) v128.store(pp + hb + at, vadd<T>(v128.load(pp + hb + at), vmul<T>(v128.load(peep + at), cPrev)));
+        v128.store(pp + fOff + at, vadd<T>(v128.load(pp + fOff + at), vmul<T>(v128.load(peep + hb + at), cPrev)));
       }
+    }
+    // z = tanh(ẑ); i = σ(î), f = σ(f̂) (adjacent blocks; cifg: f alone)
+    tanhVecs<T>(pp, pp, nv);
+    sigmoidVecs<T>(pp + hb, pp + hb, coupled ? nv : 2 * nv);
+    // c_t = z i + c_{t-1} f (cifg: i = 1 − f); ô += po c_t
+    for (let at: usize = 0; at < hb; at += 16) {
+      const f = v128.load(pp + fOff + at);
+      const i = coupled ? vsub<T>(one, f) : v128.load(pp + hb + at);
+      const cr = vadd<T>(vmul<T>(v128.load(pp + at), i), vmul<T>(v128.load(cp + at), f));
+      v128.store(cp + at, cr);
+      if (hasPeep) v128.store(pp + oOff + at, vadd<T>(v128.load(pp + oOff + at), vmul<T>(v128.load(peep + 2 * hb + at), cr)));
+    }
+    // o = σ(ô); h_t = tanh(c_t) o, tanh(c_t) first into the h rows
+    sigmoidVecs<T>(pp + oOff, pp + oOff, nv);
+    tanhVecs<T>(hp, cp, nv);
+    for (let at: usize = 0; at < hb; at += 16) {
+      const h = vmul<T>(v128.load(hp + at), v128.load(pp + oOff + at));
+      v128.store(hp + at, h);
+      if (h2Stride) v128.store(h2p + at, h);
     }
   }
 }

@@ -131,7 +131,7 @@ export class StreamProcessor {
       this.model = createModel({ ...config.model, inputs: dims, outputs: dims }, undefined, PER_STREAM_BUILD);
       this.stream = this.model.learner.newStream();
     }
-    // A group's model is stepped batched (StreamBatch), which adds to its grad directly: it keeps its own.
+    // A group's shared model keeps its own gradient: every member's learn() adds to it.
     if (!this.shared) shareGradient(this.model);
     this.normalizer = createNormalizer({ features: dims, window: config.normalizerWindow, enabled: config.normalize });
     this.scorer = createAnomalyScorer({ ...config.anomaly, features: dims });

@@ -9,7 +9,7 @@
 // learner's step() with no learn(). Dimensions: X inputs, H hidden, K = 1 output, B streams.
 
 import * as lstm from '@carousel/lstm';
-import { Rtrl97, lstm97ForwardBatch, type Rtrl97Stream } from '@carousel/lstm';
+import { Rtrl97, type Rtrl97Stream } from '@carousel/lstm';
 import type { Contender, Work } from './contender.ts';
 import type { SineStream } from './sine.ts';
 
@@ -250,8 +250,8 @@ function inferContender(batch: { step(x: ArrayLike<number>): unknown }, data: Si
 }
 
 /**
- * B streams of one Rtrl97 model (cellSources 'cells'). 'batch': lstm97ForwardBatch without
- * traces. 'batchTrain': stepBatch (forward + each stream's traces) + learnBatch + SGD.
+ * B streams of one Rtrl97 model (cellSources 'cells'). 'batch': predictBatch (forward without
+ * traces). 'batchTrain': stepBatch (forward + each stream's traces) + learnBatch + SGD.
  */
 export function rtrl97BatchContender(work: 'batch' | 'batchTrain', data: SineStream, H: number, B: number, lr: number): Contender {
   const net = new Rtrl97(RTRL97_CONFIG(data.X, H), undefined, { kernelStreams: B });
@@ -265,8 +265,8 @@ export function rtrl97BatchContender(work: 'batch' | 'batchTrain', data: SineStr
   if (work === 'batch') {
     return {
       id: 'carousel.rtrl97', work, H, streams: B,
-      does: `Rtrl97 model (cellSources 'cells'), lstm97ForwardBatch(${B} streams, traces=false): one batched forward; float64`,
-      run: (n) => { for (let i = 0; i < n; i++) lstm97ForwardBatch(net.layout, net.params, streams, input(t++), Y, false); },
+      does: `Rtrl97 model (cellSources 'cells', kernelStreams ${B}), predictBatch(${B} streams): one batched forward, no traces; float64`,
+      run: (n) => { for (let i = 0; i < n; i++) net.predictBatch(streams, input(t++), Y); },
     };
   }
   return {

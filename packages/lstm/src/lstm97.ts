@@ -239,7 +239,7 @@ export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State,
  * row against every stream's z) runs row-major over the batch, the rest per stream. Outputs go to
  * Y (B×K). Bit-identical to B calls of lstm97Forward. All of X is validated before any stream moves.
  */
-export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97State[], X: ArrayLike<number>, Y: Float64Array, traces: TraceMode): void {
+export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readonly Lstm97State[], X: ArrayLike<number>, Y: Float64Array, traces: TraceMode, k?: SingleKernels | null): void {
   const { inputs: I, outputs: K } = L.spec;
   const B = sts.length;
   checkVector('X', X, B * I);
@@ -248,9 +248,18 @@ export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readon
   for (let b = 0; b < B; b++) lstm97Sources(L, sts[b]!, X, b * I);
   lstm97NetsBatch(L, p, sts);
   const sq = scratch(sts[0]!.net.length);
+  // A stream whose nets live in the learner's kernel memory (Rtrl97's kernelStreams) is squashed
+  // there, as lstm97Forward does: the same bits.
+  const ranges = k != null && k.sq && k.sv && k.fs && wasmSquash() ? squashRanges(L) : null;
   for (let b = 0; b < B; b++) {
-    squashNetsJs(L, sts[b]!.net, sq);
-    lstm97Cells(L, p, sts[b]!, traces, sq, null);
+    const st = sts[b]!;
+    if (ranges !== null && k!.ownsAll([st.net])) {
+      for (const r of ranges) k!.squashRows(k!.sq!, r.at, st.net, r.at, r.count, r.base);
+      lstm97Cells(L, p, st, traces, k!.sq!, k!);
+    } else {
+      squashNetsJs(L, st.net, sq);
+      lstm97Cells(L, p, st, traces, sq, null);
+    }
   }
   const O = L.spec.outSources;
   for (let k = 0; k < K; k++) {

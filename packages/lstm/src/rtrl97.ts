@@ -345,7 +345,16 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
    */
   stepBatch(streams: readonly Rtrl97Stream[], X: ArrayLike<number>, Y: Float64Array): void {
     for (const s of streams) s.ready = false;
-    lstm97ForwardBatch(this.layout, this.params, streams, X, Y, 'defer');
+    lstm97ForwardBatch(this.layout, this.params, streams, X, Y, 'defer', this.kernels);
+  }
+
+  /**
+   * predict() for B streams in one call (X is B×I, the outputs are written to Y, B×K): forward
+   * only, no traces. Bit-identical to predicting them one by one in order.
+   */
+  predictBatch(streams: readonly Rtrl97Stream[], X: ArrayLike<number>, Y: Float64Array): void {
+    for (const s of streams) s.ready = false;
+    lstm97ForwardBatch(this.layout, this.params, streams, X, Y, false, this.kernels);
   }
 
   /**

@@ -86,24 +86,34 @@ describe('Rtrl97 single-stream wasm kernels', () => {
     });
   }
 
-  it('kernelStreams: the first n streams get kernel memory, a batch of them matches the JS backend bit for bit', () => {
-    const cfg = CONFIGS['forget + peepholes, 2 cells/block, all']!;
-    setKernelBackend('wasm');
-    const w = new Rtrl97(cfg, undefined, { kernelStreams: 3 });
-    setKernelBackend('js');
-    const j = new Rtrl97(cfg, undefined, { kernelStreams: 3 });
-    setKernelBackend('wasm');
-    const W = [w.newStream(), w.newStream(), w.newStream(), w.newStream()];
-    const J = [j.newStream(), j.newStream(), j.newStream(), j.newStream()];
-    expect(W.map((s) => w.kernels!.owns(s.Pc))).toEqual([true, true, true, false]);
-    for (let t = 0; t < 30; t++) {
-      const X = W.flatMap((_, b) => xAt(t + 5 * b, w.inputs));
-      const D = W.flatMap((_, b) => dAt(t + 3 * b, w.outputs));
-      stepLearnBatchBoth(w, W, j, J, X, D);
-    }
-    expect(Array.from(w.grad)).toEqual(Array.from(j.grad));
-    expect(() => new Rtrl97(cfg, undefined, { kernelStreams: -1 })).toThrow(/kernelStreams/);
-  });
+  for (const name of ['forget + peepholes, 2 cells/block, all', 'forget, cells, H=13 (odd fan-in: scalar tails)']) {
+    it(`kernelStreams (${name}): the first n streams get kernel memory, batches of them (stepBatch, predictBatch) match the JS backend bit for bit`, () => {
+      const cfg = CONFIGS[name]!;
+      setKernelBackend('wasm');
+      const w = new Rtrl97(cfg, undefined, { kernelStreams: 3 });
+      setKernelBackend('js');
+      const j = new Rtrl97(cfg, undefined, { kernelStreams: 3 });
+      setKernelBackend('wasm');
+      const W = [w.newStream(), w.newStream(), w.newStream(), w.newStream()];
+      const J = [j.newStream(), j.newStream(), j.newStream(), j.newStream()];
+      expect(W.map((s) => w.kernels!.owns(s.Pc))).toEqual([true, true, true, false]);
+      const Yw = new Float64Array(W.length * w.outputs);
+      for (let t = 0; t < 30; t++) {
+        const X = W.flatMap((_, b) => xAt(t + 5 * b, w.inputs));
+        const D = W.flatMap((_, b) => dAt(t + 3 * b, w.outputs));
+        stepLearnBatchBoth(w, W, j, J, X, D);
+        if (t % 3 === 2) {
+          // forward only, no traces: the batch on the wasm backend equals predict() one stream at a time on the JS one
+          const X2 = W.flatMap((_, b) => xAt(t + 40 + 7 * b, w.inputs));
+          w.predictBatch(W, X2, Yw);
+          expect(Array.from(Yw)).toEqual(J.flatMap((s, b) => Array.from(j.predict(s, X2.slice(b * j.inputs, (b + 1) * j.inputs)))));
+          W.forEach((s, b) => { w.settleTraces(s); j.settleTraces(J[b]!); expect(state(s)).toEqual(state(J[b]!)); });
+        }
+      }
+      expect(Array.from(w.grad)).toEqual(Array.from(j.grad));
+      expect(() => new Rtrl97(cfg, undefined, { kernelStreams: -1 })).toThrow(/kernelStreams/);
+    });
+  }
 
   it('a second stream, a batch and a borrowed (pool) gradient take the JS kernels with the same bits', () => {
     const cfg = CONFIGS['forget, cells, H=13 (odd fan-in: scalar tails)']!;

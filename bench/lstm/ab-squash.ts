@@ -5,11 +5,14 @@
 // flipping setWasmSquash inside one process makes V8 deoptimize the shared JS cell loops again and
 // again and slows the JS side. CPU time per row; medians over the rounds. Rows: the vanilla cell's
 // tbptt(1,16) online step and forward step of one stream; Rtrl97's online step (step + learnSgd)
-// and predict. (Batched steps squash in JS either way.) Run:
+// and predict; Rtrl97.predictBatch over 256 streams (kernelStreams 256: every stream's nets and
+// h(s) squashed in the learner's wasm memory since session 15); StreamBatch.step over 256 streams
+// (since session 15 the whole vanilla layer step in wasm-kernels.ts, against the wasm GEMM and the
+// JS cells). Run:
 //   npx tsx bench/lstm/ab-squash.ts [rounds]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Rtrl97, createOptimizer, setWasmSquash, tbptt, type RecurrentOptions } from '@carousel/lstm';
+import { Rtrl97, StreamBatch, createOptimizer, setWasmSquash, tbptt, type RecurrentOptions } from '@carousel/lstm';
 import { RTRL97_CONFIG, TBPTT_K1, TBPTT_K2, VANILLA_OPTIONS } from './carousel.ts';
 import { median } from './contender.ts';
 import { cpuRate } from './cpu-rate.ts';
@@ -17,6 +20,7 @@ import { sineStream } from './sine.ts';
 
 const data = sineStream(8);
 const HS = [32, 64, 128];
+const BATCH = 256;
 
 /** The rows of one side, each a step function. */
 function rows(): [string, () => void][] {
@@ -47,6 +51,14 @@ function rows(): [string, () => void][] {
     const p = new Rtrl97(RTRL97_CONFIG(data.X, H));
     const ps = p.newStream();
     out.push([`rtrl97 H=${H} predict`, () => void p.predict(ps, data.row(t++))]);
+    const pb = new Rtrl97(RTRL97_CONFIG(data.X, H), undefined, { kernelStreams: BATCH });
+    const pbs = Array.from({ length: BATCH }, () => pb.newStream());
+    const X = Float64Array.from({ length: BATCH * data.X }, (_, i) => data.row(Math.floor(i / data.X))[i % data.X]!);
+    const Y = new Float64Array(BATCH);
+    out.push([`rtrl97 H=${H} B=${BATCH} predictBatch`, () => pb.predictBatch(pbs, X, Y)]);
+    const sb = tbptt(VANILLA_OPTIONS(data.X, H) as RecurrentOptions, 1, TBPTT_K2);
+    const batch = new StreamBatch(sb, Array.from({ length: BATCH }, () => sb.newStream()));
+    out.push([`vanilla H=${H} B=${BATCH} StreamBatch.step`, () => void batch.step(X)]);
   }
   return out;
 }

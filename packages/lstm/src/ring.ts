@@ -133,8 +133,12 @@ export function createStepCache(layout: RecurrentLayout, X: number, slab: Float6
 
 /** dst[d ..] = src[s ..], n floats. */
 function copy(dst: Float64Array, d: number, src: Float64Array, s: number, n: number): void {
-  for (let j = 0; j < n; j++) dst[d + j] = src[s + j];
+  if (n >= COPY_SET_MIN) dst.set(src.subarray(s, s + n), d);
+  else for (let j = 0; j < n; j++) dst[d + j] = src[s + j];
 }
+
+/** From this length on a copy is one TypedArray.set (a memmove) rather than a loop. */
+const COPY_SET_MIN = 64;
 
 /**
  * Packs row b of a stream-major batch (x: (B, X); per layer act (B, G), hPrev (B, H), cPrev

@@ -1,6 +1,7 @@
 // Forward/backward kernels of one layer of the vanilla LSTM (Greff et al., LSTM-SPEC 2.3) and of
 // its coupled input-forget variant CIFG (i = 1 − f). Pure functions over typed arrays, no
-// allocation. Not the 1997 cell (lstm97*.ts) and not the time loop (recurrent-net.ts).
+// allocation (for B ≥ 4 on the wasm backend the whole layer step runs in wasm-kernels.ts, the same
+// bits). Not the 1997 cell (lstm97*.ts) and not the time loop (recurrent-net.ts).
 //
 // Dimensions: B streams, Xin inputs of the layer, H hidden units, nG gates (4 vanilla, 3 cifg),
 // G = nG·H. Gate order in `act` and `dgate`: vanilla [z | i | f | o], cifg [z | f | o].
@@ -14,7 +15,7 @@
 
 import { sigmoid } from './activations.ts';
 import type { LayerLayout } from './recurrent-layout.ts';
-import { wasmFor, wasmGatePreactivations, wasmSquash } from './wasm-kernels.ts';
+import { wasmFor, wasmGatePreactivations, wasmSquash, wasmVanillaForward } from './wasm-kernels.ts';
 import type { SingleKernels } from './wasm-single.ts';
 
 /**
@@ -185,6 +186,11 @@ export function vanillaForward(
   const pi = coupled ? -1 : peep; // (H), vanilla only
   const pf = peep < 0 ? -1 : coupled ? peep : peep + H; // (H)
   const po = pf < 0 ? -1 : pf + H; // (H)
+  const k = wasmSquash() ? wasmFor(B) : null;
+  if (k) {
+    wasmVanillaForward(k, act, c, tc, h, x, hPrev, cPrev, params, L, B);
+    return;
+  }
   gatePreactivations(act, x, hPrev, params, L, nG, B, kern);
   if (B === 1 && kern && wasmSquash() && kern.ownsAll([act, c, tc, h, cPrev, params])) {
     kern.vanillaCells(act, c, tc, h, cPrev, params, pi, pf, po, H, coupled);

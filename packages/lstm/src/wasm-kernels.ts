@@ -39,11 +39,15 @@ export function compileBase64(b64: string): object {
 }
 type Gemm = (out: number, bias: number, hasBias: number, w1: number, n1: number, z1: number, w2: number, n2: number, z2: number, rows: number, Bp: number) => void;
 type OuterAcc = (g: number, n: number, e: number, ldE: number, z: number, rows: number, B: number) => void;
+type VanillaCells = (pre: number, cPrev: number, c: number, tc: number, h: number, peep: number, hasPeep: number, H: number, Bp: number, coupled: number) => void;
+type Untranspose = (out: number, x: number, rows: number, B: number, Bp: number) => void;
 
 export interface Kernels {
   readonly memory: WasmMemory;
   readonly gemm: Gemm;
   readonly outerAcc: OuterAcc;
+  readonly vanillaCells: VanillaCells;
+  readonly untranspose: Untranspose;
   /** View over the whole memory; replaced after growth. */
   f64: Float64Array;
 }
@@ -58,7 +62,10 @@ function load(): Kernels | null {
   try {
     const { exports } = new (wasmNamespace().Instance)(compileBase64(KERNELS_WASM_BASE64), { env: { abort: () => { throw new Error('wasm abort'); } } });
     const memory = exports['memory'] as WasmMemory;
-    kernels = { memory, gemm: exports['gemm'] as Gemm, outerAcc: exports['outerAcc'] as OuterAcc, f64: new Float64Array(memory.buffer) };
+    kernels = {
+      memory, gemm: exports['gemm'] as Gemm, outerAcc: exports['outerAcc'] as OuterAcc, vanillaCells: exports['vanillaCells'] as VanillaCells,
+      untranspose: exports['untranspose'] as Untranspose, f64: new Float64Array(memory.buffer),
+    };
   } catch {
     kernels = null; // no WebAssembly SIMD here: the JS kernels run
   }
@@ -150,6 +157,52 @@ export function wasmGatePreactivations(k: Kernels, pre: Float64Array, x: Float64
     const o = b * G;
     for (let q = 0; q < G; q++) pre[o + q] = f[O0 + q * Bp + b]!;
   }
+}
+
+/**
+ * A whole vanilla/cifg layer step over a batch on the wasm backend (vanilla.ts vanillaForward's
+ * outputs, the same bits): the gate pre-activations by gemm as wasmGatePreactivations, then the
+ * cells (wasm/kernels.ts vanillaCells: squashing and the cell state in f64x2 lanes over streams,
+ * math.ts's fdlibm bits) and the way back to stream-major (B, ·) in the module's memory, from
+ * where act (B, G), c, tc and h (B, H) are copied out whole.
+ */
+export function wasmVanillaForward(k: Kernels, act: Float64Array, c: Float64Array, tc: Float64Array, h: Float64Array, x: Float64Array, hPrev: Float64Array, cPrev: Float64Array, params: Float64Array, L: LayerLayout, B: number): void {
+  const { Xin, H, nG, offset, gateStride, peep } = L;
+  const G = nG * H;
+  const Bp = (B + 3) & ~3;
+  const nPeep = peep < 0 ? 0 : (nG - 1) * H; // vanilla: pi, pf, po; cifg: pf, po
+  const W0 = BASE_BYTES / 8; // (nG·gateStride) the layer's gate blocks
+  const X0 = W0 + nG * gateStride; // (Xin, Bp)
+  const H0 = X0 + Xin * Bp; // (H, Bp) h_{t-1}
+  const C0 = H0 + H * Bp; // (H, Bp) c_{t-1}
+  const O0 = C0 + H * Bp; // (G, Bp) pre-activations, then activations
+  const CN = O0 + G * Bp; // (H, Bp) c_t
+  const TC = CN + H * Bp; // (H, Bp) tanh(c_t)
+  const HN = TC + H * Bp; // (H, Bp) h_t
+  const P0 = HN + H * Bp; // (nPeep) peepholes
+  const A1 = P0 + nPeep; // (B, G) activations, stream-major
+  const C1 = A1 + B * G; // (B, H) each: c_t, tanh(c_t), h_t
+  const T1 = C1 + B * H;
+  const H1 = T1 + B * H;
+  const f = reserve(k, H1 + B * H);
+  f.set(params.subarray(offset, offset + nG * gateStride), W0);
+  if (nPeep > 0) f.set(params.subarray(peep, peep + nPeep), P0);
+  transposeIn(f, X0, x, Xin, B, Bp);
+  transposeIn(f, H0, hPrev, H, B, Bp);
+  transposeIn(f, C0, cPrev, H, B, Bp);
+  for (let g = 0; g < nG; g++) {
+    const W = W0 + g * gateStride;
+    k.gemm((O0 + g * H * Bp) * 8, (W + H * Xin + H * H) * 8, 1, W * 8, Xin, X0 * 8, (W + H * Xin) * 8, H, H0 * 8, H, Bp);
+  }
+  k.vanillaCells(O0 * 8, C0 * 8, CN * 8, TC * 8, HN * 8, P0 * 8, nPeep > 0 ? 1 : 0, H, Bp, L.cell === 'cifg' ? 1 : 0);
+  k.untranspose(A1 * 8, O0 * 8, G, B, Bp);
+  k.untranspose(C1 * 8, CN * 8, H, B, Bp);
+  k.untranspose(T1 * 8, TC * 8, H, B, Bp);
+  k.untranspose(H1 * 8, HN * 8, H, B, Bp);
+  act.set(f.subarray(A1, A1 + B * G));
+  c.set(f.subarray(C1, C1 + B * H));
+  tc.set(f.subarray(T1, T1 + B * H));
+  h.set(f.subarray(H1, H1 + B * H));
 }
 
 /** One group of rows for wasmRowDots: `count` rows of length `len` at params[base], written to net[at...]. */

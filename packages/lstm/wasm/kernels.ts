@@ -10,6 +10,8 @@
 // bias, i = 0 .. n1-1, i = 0 .. n2-1 with a rounded multiply then a rounded add, exactly the
 // order of the JS kernels, so both backends give the same bits.
 
+import { Sigmoid, Tanh, squashVecs } from './math';
+
 
 export function gemm(out: usize, bias: usize, hasBias: i32, w1: usize, n1: i32, z1: usize, w2: usize, n2: i32, z2: usize, rows: i32, Bp: i32): void {
   const zs: usize = (<usize>Bp) << 3; // bytes per z row
@@ -224,5 +226,115 @@ export function outerAcc(g: usize, n: i32, e: usize, ldE: i32, z: usize, rows: i
       }
       store<f64>(g0 + jo, s);
     }
+  }
+}
+
+// vanillaCells: the element-wise step of a vanilla/cifg layer over a batch, stream-minor (every
+// (n)-row matrix is (n, Bp): row r holds the Bp streams' values side by side), in place on the
+// gate pre-activations `pre` (G, Bp) that gemm wrote: z = tanh(ẑ), i = σ(î + pi c_{t-1}),
+// f = σ(f̂ + pf c_{t-1}), c_t = z i + c_{t-1} f, o = σ(ô + po c_t), h_t = tanh(c_t) o (cifg: no i
+// block, i = 1 − f). Gate blocks in pre: z, i, f, o (cifg: z, f, o). peep: the peephole vectors
+// pi, pf, po (cifg: pf, po), H each, when hasPeep. Writes c_t, tanh(c_t) and h_t, (H, Bp) each.
+// Every value is vanilla.ts vanillaForward's, operation for operation (the JS sigmoid and Math.tanh
+// are fdlibm's, which math.ts squashes with the same bits), so both backends agree bit for bit.
+export function vanillaCells(pre: usize, cPrev: usize, c: usize, tc: usize, h: usize, peep: usize, hasPeep: i32, H: i32, Bp: i32, coupled: i32): void {
+  const rb: usize = (<usize>Bp) << 3; // bytes of a row
+  const hb: usize = (<usize>H) * rb; // bytes of an H-row block
+  const nv: i32 = <i32>(hb >> 4);
+  const fOff: usize = coupled ? hb : 2 * hb;
+  const oOff: usize = fOff + hb;
+  const pf: usize = peep + (coupled ? 0 : (<usize>H) << 3);
+  const po: usize = pf + ((<usize>H) << 3);
+  if (hasPeep) {
+    for (let r: i32 = 0; r < H; r++) {
+      const ro: usize = (<usize>r) * rb;
+      const vi = f64x2.splat(load<f64>(peep + ((<usize>r) << 3)));
+      const vf = f64x2.splat(load<f64>(pf + ((<usize>r) << 3)));
+      for (let at: usize = 0; at < rb; at += 16) {
+        const cp = v128.load(cPrev + ro + at);
+        if (!coupled) v128.store(pre + hb + ro + at, f64x2.add(v128.load(pre + hb + ro + at), f64x2.mul(vi, cp)));
+        v128.store(pre + fOff + ro + at, f64x2.add(v128.load(pre + fOff + ro + at), f64x2.mul(vf, cp)));
+      }
+    }
+  }
+  squashVecs<f64, Tanh>(pre, pre, nv);
+  squashVecs<f64, Sigmoid>(pre + hb, pre + hb, coupled ? nv : 2 * nv);
+  const one = f64x2.splat(1.0);
+  for (let r: i32 = 0; r < H; r++) {
+    const ro: usize = (<usize>r) * rb;
+    const vo = f64x2.splat(hasPeep ? load<f64>(po + ((<usize>r) << 3)) : 0.0);
+    for (let at: usize = 0; at < rb; at += 16) {
+      const q: usize = ro + at;
+      const f = v128.load(pre + fOff + q);
+      const i = coupled ? f64x2.sub(one, f) : v128.load(pre + hb + q);
+      const cr = f64x2.add(f64x2.mul(v128.load(pre + q), i), f64x2.mul(v128.load(cPrev + q), f));
+      v128.store(c + q, cr);
+      if (hasPeep) v128.store(pre + oOff + q, f64x2.add(v128.load(pre + oOff + q), f64x2.mul(vo, cr)));
+    }
+  }
+  squashVecs<f64, Sigmoid>(pre + oOff, pre + oOff, nv);
+  squashVecs<f64, Tanh>(tc, c, nv);
+  for (let at: usize = 0; at < hb; at += 16) v128.store(h + at, f64x2.mul(v128.load(tc + at), v128.load(pre + oOff + at)));
+}
+
+// out[b·rows + q] = x[q·Bp + b] for b < B, q < rows: a stream-minor (rows, Bp) matrix back to
+// stream-major (B, rows). Eight rows and two streams at a time, so each stream's eight values go
+// out as one 64-byte run; the rows left over two at a time (a 2×2 transpose in registers), then one.
+export function untranspose(out: usize, x: usize, rows: i32, B: i32, Bp: i32): void {
+  const rb: usize = (<usize>Bp) << 3;
+  const ob: usize = (<usize>rows) << 3;
+  let q: i32 = 0;
+  for (; q + 7 < rows; q += 8) {
+    const x0: usize = x + (<usize>q) * rb;
+    let o: usize = out + ((<usize>q) << 3);
+    let b: i32 = 0;
+    for (; b + 1 < B; b += 2) {
+      const p: usize = x0 + ((<usize>b) << 3);
+      const u0 = v128.load(p);
+      const u1 = v128.load(p + rb);
+      const u2 = v128.load(p + 2 * rb);
+      const u3 = v128.load(p + 3 * rb);
+      const u4 = v128.load(p + 4 * rb);
+      const u5 = v128.load(p + 5 * rb);
+      const u6 = v128.load(p + 6 * rb);
+      const u7 = v128.load(p + 7 * rb);
+      v128.store(o, v128.shuffle<f64>(u0, u1, 0, 2));
+      v128.store(o, v128.shuffle<f64>(u2, u3, 0, 2), 16);
+      v128.store(o, v128.shuffle<f64>(u4, u5, 0, 2), 32);
+      v128.store(o, v128.shuffle<f64>(u6, u7, 0, 2), 48);
+      const o1: usize = o + ob;
+      v128.store(o1, v128.shuffle<f64>(u0, u1, 1, 3));
+      v128.store(o1, v128.shuffle<f64>(u2, u3, 1, 3), 16);
+      v128.store(o1, v128.shuffle<f64>(u4, u5, 1, 3), 32);
+      v128.store(o1, v128.shuffle<f64>(u6, u7, 1, 3), 48);
+      o += 2 * ob;
+    }
+    if (b < B) {
+      const p: usize = x0 + ((<usize>b) << 3);
+      for (let k: i32 = 0; k < 8; k++) store<f64>(o + ((<usize>k) << 3), load<f64>(p + (<usize>k) * rb));
+    }
+  }
+  for (; q + 1 < rows; q += 2) {
+    const x0: usize = x + (<usize>q) * rb;
+    const x1: usize = x0 + rb;
+    let o: usize = out + ((<usize>q) << 3);
+    let b: i32 = 0;
+    for (; b + 1 < B; b += 2) {
+      const bo: usize = (<usize>b) << 3;
+      const u = v128.load(x0 + bo);
+      const v = v128.load(x1 + bo);
+      v128.store(o, v128.shuffle<f64>(u, v, 0, 2));
+      v128.store(o + ob, v128.shuffle<f64>(u, v, 1, 3));
+      o += 2 * ob;
+    }
+    if (b < B) {
+      const bo: usize = (<usize>b) << 3;
+      store<f64>(o, load<f64>(x0 + bo));
+      store<f64>(o, load<f64>(x1 + bo), 8);
+    }
+  }
+  if (q < rows) {
+    const x0: usize = x + (<usize>q) * rb;
+    for (let b: i32 = 0; b < B; b++) store<f64>(out + (<usize>b) * ob + ((<usize>q) << 3), load<f64>(x0 + ((<usize>b) << 3)));
   }
 }

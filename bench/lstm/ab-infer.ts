@@ -1,10 +1,12 @@
 // The float64 inference rows against tfjs-wasm, interleaved round by round in one process (CPU
 // time, medians): the bench table's rows with the thinnest margins, measured more times than the
 // table's 9 rounds. Rows: InferBatch (vanilla) and Lstm97InferBatch (the rtrl97 model), float64, at
-// B = 1 ('forward') and B = 256 ('batch'), each against tfjs-wasm's same work. Run:
+// B = 1 ('forward') and B = 256 ('batch'), each against tfjs-wasm's same work; and the learners' own
+// forward rows (Rtrl97.predict / the vanilla step() at B = 1, Rtrl97.predictBatch / StreamBatch.step
+// at B = 256), which keep what learning needs. Run:
 //   npx tsx bench/lstm/ab-infer.ts [rounds] [H]
 import { abMedians } from './cpu-rate.ts';
-import { rtrl97InferContender, vanillaInferContender } from './carousel.ts';
+import { rtrl97BatchContender, rtrl97Contender, rtrl97InferContender, tbpttContender, vanillaBatchContender, vanillaInferContender } from './carousel.ts';
 import type { Contender } from './contender.ts';
 import { sineStream } from './sine.ts';
 import { tfjsContender, useBackend } from './tfjs-peer.ts';
@@ -19,6 +21,8 @@ for (const B of [1, 256]) {
   const ours: [string, Contender | null][] = [
     ['InferBatch f64', vanillaInferContender(data, H, B, 'f64')],
     ['Lstm97InferBatch f64', rtrl97InferContender(data, H, B, 'f64')],
+    B === 1 ? ['Rtrl97.predict', rtrl97Contender('forward', data, H, 0.01)] : ['Rtrl97.predictBatch', rtrl97BatchContender('batch', data, H, B, 0.01)],
+    B === 1 ? ['vanilla step()', tbpttContender('forward', data, H, 0.01)] : ['StreamBatch.step', vanillaBatchContender('batch', data, H, B, 0.01)],
   ];
   for (const [name, c] of ours) {
     if (c === null) {

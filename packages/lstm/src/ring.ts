@@ -137,8 +137,13 @@ function copy(dst: Float64Array, d: number, src: Float64Array, s: number, n: num
   else for (let j = 0; j < n; j++) dst[d + j] = src[s + j];
 }
 
-/** From this length on a copy is one TypedArray.set (a memmove) rather than a loop. */
-const COPY_SET_MIN = 64;
+/**
+ * From this length on a copy is one TypedArray.set (a memmove) rather than a loop. The subarray
+ * it takes is an allocation: at 64 the worker's default H = 32 model (act: 128 doubles) allocated
+ * ~1,052 bytes a sample instead of ~947 (bench/worker/model-probe.ts) for no gain in time, while a
+ * B=256 StreamBatch.step at H = 128 (act: 512) takes ~4 % less time with set than with the loop.
+ */
+const COPY_SET_MIN = 256;
 
 /**
  * Packs row b of a stream-major batch (x: (B, X); per layer act (B, G), hPrev (B, H), cPrev

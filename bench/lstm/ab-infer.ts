@@ -1,11 +1,12 @@
 // The float64 inference rows against tfjs-wasm, interleaved round by round in one process (CPU
-// time, medians): the bench table's rows with the thinnest margins, measured more times than the
+// time, medians; the same rounds' wall-clock rates beside, which credit tfjs with the work its
+// allocations give V8's concurrent GC on the other core): the bench table's rows with the thinnest margins, measured more times than the
 // table's 9 rounds. Rows: InferBatch (vanilla) and Lstm97InferBatch (the rtrl97 model), float64, at
 // B = 1 ('forward') and B = 256 ('batch'), each against tfjs-wasm's same work; and the learners' own
 // forward rows (Rtrl97.predict / the vanilla step() at B = 1, Rtrl97.predictBatch / StreamBatch.step
 // at B = 256), which keep what learning needs. Run:
 //   npx tsx bench/lstm/ab-infer.ts [rounds] [H]
-import { abMedians } from './cpu-rate.ts';
+import { abMediansBoth } from './cpu-rate.ts';
 import { rtrl97BatchContender, rtrl97Contender, rtrl97InferContender, tbpttContender, vanillaBatchContender, vanillaInferContender } from './carousel.ts';
 import type { Contender } from './contender.ts';
 import { sineStream } from './sine.ts';
@@ -29,7 +30,7 @@ for (const B of [1, 256]) {
       console.log(`${name} B=${B}: n/a (no WebAssembly)`);
       continue;
     }
-    const [a, b] = abMedians(() => c.run(1), () => peer.run(1), rounds);
-    console.log(`H=${H} B=${B}: ${name} ${a.toFixed(1)} steps/CPU-s, tfjs-wasm ${b.toFixed(1)}, x${(a / b).toFixed(2)}`);
+    const [a, b, wa, wb] = abMediansBoth(() => c.run(1), () => peer.run(1), rounds);
+    console.log(`H=${H} B=${B}: ${name} ${a.toFixed(1)} steps/CPU-s, tfjs-wasm ${b.toFixed(1)}, x${(a / b).toFixed(2)}; wall clock ${wa.toFixed(1)} against ${wb.toFixed(1)} steps/s, x${(wa / wb).toFixed(2)}`);
   }
 }

@@ -138,6 +138,19 @@ function transposeIn(f: Float64Array, at: number, src: Float64Array, n: number, 
  * g < nRecurrent, b_g + W_g x for the rest. Same bits as the JS kernel.
  */
 export function wasmGatePreactivations(k: Kernels, pre: Float64Array, x: Float64Array, hPrev: Float64Array, params: Float64Array, L: LayerLayout, nRecurrent: number, B: number): void {
+  const G = L.nG * L.H;
+  const { f, O0, Bp } = gatesInWasm(k, x, hPrev, params, L, nRecurrent, B, 0);
+  for (let b = 0; b < B; b++) {
+    const o = b * G;
+    for (let q = 0; q < G; q++) pre[o + q] = f[O0 + q * Bp + b]!;
+  }
+}
+
+/**
+ * The layer's gate pre-activations in the module's memory, stream-minor: (G, Bp) at O0, after the
+ * gate blocks (copied in), x and h_{t-1} (transposed in); `extra` doubles reserved after them.
+ */
+function gatesInWasm(k: Kernels, x: Float64Array, hPrev: Float64Array, params: Float64Array, L: LayerLayout, nRecurrent: number, B: number, extra: number): { f: Float64Array; O0: number; Bp: number; end: number } {
   const { Xin, H, nG, offset, gateStride } = L;
   const G = nG * H;
   const Bp = (B + 3) & ~3;
@@ -145,7 +158,8 @@ export function wasmGatePreactivations(k: Kernels, pre: Float64Array, x: Float64
   const X0 = W0 + nG * gateStride; // (Xin, Bp)
   const H0 = X0 + Xin * Bp; // (H, Bp)
   const O0 = H0 + H * Bp; // (G, Bp)
-  const f = reserve(k, O0 + G * Bp);
+  const end = O0 + G * Bp;
+  const f = reserve(k, end + extra);
   f.set(params.subarray(offset, offset + nG * gateStride), W0);
   transposeIn(f, X0, x, Xin, B, Bp);
   transposeIn(f, H0, hPrev, H, B, Bp);
@@ -153,10 +167,7 @@ export function wasmGatePreactivations(k: Kernels, pre: Float64Array, x: Float64
     const W = W0 + g * gateStride;
     k.gemm((O0 + g * H * Bp) * 8, (W + H * Xin + H * H) * 8, 1, W * 8, Xin, X0 * 8, (W + H * Xin) * 8, g < nRecurrent ? H : 0, H0 * 8, H, Bp);
   }
-  for (let b = 0; b < B; b++) {
-    const o = b * G;
-    for (let q = 0; q < G; q++) pre[o + q] = f[O0 + q * Bp + b]!;
-  }
+  return { f, O0, Bp, end };
 }
 
 /**
@@ -167,33 +178,25 @@ export function wasmGatePreactivations(k: Kernels, pre: Float64Array, x: Float64
  * where act (B, G), c, tc and h (B, H) are copied out whole.
  */
 export function wasmVanillaForward(k: Kernels, act: Float64Array, c: Float64Array, tc: Float64Array, h: Float64Array, x: Float64Array, hPrev: Float64Array, cPrev: Float64Array, params: Float64Array, L: LayerLayout, B: number): void {
-  const { Xin, H, nG, offset, gateStride, peep } = L;
+  const { H, nG, peep } = L;
   const G = nG * H;
   const Bp = (B + 3) & ~3;
   const nPeep = peep < 0 ? 0 : (nG - 1) * H; // vanilla: pi, pf, po; cifg: pf, po
-  const W0 = BASE_BYTES / 8; // (nG·gateStride) the layer's gate blocks
-  const X0 = W0 + nG * gateStride; // (Xin, Bp)
-  const H0 = X0 + Xin * Bp; // (H, Bp) h_{t-1}
-  const C0 = H0 + H * Bp; // (H, Bp) c_{t-1}
-  const O0 = C0 + H * Bp; // (G, Bp) pre-activations, then activations
-  const CN = O0 + G * Bp; // (H, Bp) c_t
-  const TC = CN + H * Bp; // (H, Bp) tanh(c_t)
-  const HN = TC + H * Bp; // (H, Bp) h_t
-  const P0 = HN + H * Bp; // (nPeep) peepholes
-  const A1 = P0 + nPeep; // (B, G) activations, stream-major
-  const C1 = A1 + B * G; // (B, H) each: c_t, tanh(c_t), h_t
+  // after the gates' (G, Bp): c_{t-1}, c_t, tanh(c_t), h_t (H, Bp) each, the peepholes, then the
+  // stream-major copies: activations (B, G), c_t, tanh(c_t), h_t (B, H) each
+  const extra = 4 * H * Bp + nPeep + B * G + 3 * B * H;
+  const { f, O0, end } = gatesInWasm(k, x, hPrev, params, L, nG, B, extra);
+  const C0 = end;
+  const CN = C0 + H * Bp;
+  const TC = CN + H * Bp;
+  const HN = TC + H * Bp;
+  const P0 = HN + H * Bp;
+  const A1 = P0 + nPeep;
+  const C1 = A1 + B * G;
   const T1 = C1 + B * H;
   const H1 = T1 + B * H;
-  const f = reserve(k, H1 + B * H);
-  f.set(params.subarray(offset, offset + nG * gateStride), W0);
   if (nPeep > 0) f.set(params.subarray(peep, peep + nPeep), P0);
-  transposeIn(f, X0, x, Xin, B, Bp);
-  transposeIn(f, H0, hPrev, H, B, Bp);
   transposeIn(f, C0, cPrev, H, B, Bp);
-  for (let g = 0; g < nG; g++) {
-    const W = W0 + g * gateStride;
-    k.gemm((O0 + g * H * Bp) * 8, (W + H * Xin + H * H) * 8, 1, W * 8, Xin, X0 * 8, (W + H * Xin) * 8, H, H0 * 8, H, Bp);
-  }
   k.vanillaCells(O0 * 8, C0 * 8, CN * 8, TC * 8, HN * 8, P0 * 8, nPeep > 0 ? 1 : 0, H, Bp, L.cell === 'cifg' ? 1 : 0);
   k.untranspose(A1 * 8, O0 * 8, G, B, Bp);
   k.untranspose(C1 * 8, CN * 8, H, B, Bp);

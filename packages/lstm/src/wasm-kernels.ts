@@ -75,9 +75,11 @@ function load(): Kernels | null {
 let squash = true;
 
 /**
- * Whether a learner's single-stream kernels also run the cells' squashing (wasm/math.ts: the
- * vanilla/cifg element-wise step, the 1997 cell's nets and h(s)) in wasm (default true). Both ways
- * give the same bits; false keeps it in JS, for the A/B benchmark bench/lstm/ab-squash.ts.
+ * Whether the cells' squashing runs in wasm (wasm/math.ts; default true): a learner's single-stream
+ * kernels (the vanilla/cifg element-wise step, the 1997 cell's nets and h(s)), the batched 1997
+ * forward of its kernelStreams streams, and StreamBatch's whole vanilla/cifg layer step for B ≥ 4.
+ * Both ways give the same bits; false keeps the cells in JS (the batched GEMM stays in wasm), for
+ * the A/B benchmark bench/lstm/ab-squash.ts.
  */
 export function setWasmSquash(on: boolean): void {
   squash = on;

@@ -28,15 +28,8 @@ export function rates(step: () => unknown, seconds: number): { cpu: number; wall
 
 /** A/B of two step functions: a short warm-up each, then `rounds` interleaved 0.3 s rounds; medians of steps per CPU-second. */
 export function abMedians(a: () => unknown, b: () => unknown, rounds: number): [number, number] {
-  cpuRate(a, 0.2);
-  cpuRate(b, 0.2);
-  const ra: number[] = [];
-  const rb: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    ra.push(cpuRate(a, 0.3));
-    rb.push(cpuRate(b, 0.3));
-  }
-  return [median(ra), median(rb)];
+  const [ca, cb] = abMediansBoth(a, b, rounds);
+  return [ca, cb];
 }
 
 /** abMedians, with the medians of steps per wall-clock second of the same rounds: [cpu a, cpu b, wall a, wall b]. */

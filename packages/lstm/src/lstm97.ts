@@ -220,14 +220,7 @@ export function lstm97Forward(L: Lstm97Layout, p: Float64Array, st: Lstm97State,
   const wasm = k != null && k.ownsAll([p, st.z, st.net]);
   if (wasm) lstm97NetsWasm(L, p, st.z, st.net, k);
   else lstm97Nets(L, p, st.z, 0, st.net, 0);
-  if (wasm && k.sq && k.sv && k.fs && wasmSquash()) {
-    for (const r of squashRanges(L)) k.squashRows(k.sq, r.at, st.net, r.at, r.count, r.base);
-    lstm97Cells(L, p, st, traces, k.sq, k);
-  } else {
-    const sq = scratch(st.net.length);
-    squashNetsJs(L, st.net, sq);
-    lstm97Cells(L, p, st, traces, sq, null);
-  }
+  squashAndCells(L, p, st, traces, k);
   lstm97Outputs(L, p, st.o, 0, st.y, 0);
   applyHead(L.spec.head, st.y, L.spec.outputs);
   st.t++;
@@ -247,20 +240,7 @@ export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readon
   for (let b = 0; b < B; b++) settleTraces(L, sts[b]!);
   for (let b = 0; b < B; b++) lstm97Sources(L, sts[b]!, X, b * I);
   lstm97NetsBatch(L, p, sts);
-  const sq = scratch(sts[0]!.net.length);
-  // A stream whose nets live in the learner's kernel memory (Rtrl97's kernelStreams) is squashed
-  // there, as lstm97Forward does: the same bits.
-  const ranges = k != null && k.sq && k.sv && k.fs && wasmSquash() ? squashRanges(L) : null;
-  for (let b = 0; b < B; b++) {
-    const st = sts[b]!;
-    if (ranges !== null && k!.ownsAll([st.net])) {
-      for (const r of ranges) k!.squashRows(k!.sq!, r.at, st.net, r.at, r.count, r.base);
-      lstm97Cells(L, p, st, traces, k!.sq!, k!);
-    } else {
-      squashNetsJs(L, st.net, sq);
-      lstm97Cells(L, p, st, traces, sq, null);
-    }
-  }
+  for (let b = 0; b < B; b++) squashAndCells(L, p, sts[b]!, traces, k);
   const O = L.spec.outSources;
   for (let k = 0; k < K; k++) {
     const row = L.W_k + k * O;
@@ -271,6 +251,22 @@ export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readon
     applyHead(L.spec.head, st.y, K);
     Y.set(st.y, b * K);
     st.t++;
+  }
+}
+
+/**
+ * The stream's nets squashed (squashRanges) and its cells run (lstm97Cells): in wasm when its nets
+ * live in k's memory (Rtrl97's first kernelStreams streams) and k's squash scratch is set, else in
+ * JS. The same bits either way.
+ */
+function squashAndCells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: TraceMode, k: SingleKernels | null | undefined): void {
+  if (k != null && k.sq && k.sv && k.fs && wasmSquash() && k.owns(st.net)) {
+    for (const r of squashRanges(L)) k.squashRows(k.sq, r.at, st.net, r.at, r.count, r.base);
+    lstm97Cells(L, p, st, traces, k.sq, k);
+  } else {
+    const sq = scratch(st.net.length);
+    squashNetsJs(L, st.net, sq);
+    lstm97Cells(L, p, st, traces, sq, null);
   }
 }
 

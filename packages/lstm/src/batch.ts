@@ -25,7 +25,7 @@ interface LayerBatch {
 }
 
 export class StreamBatch {
-  /** B, the number of streams. */
+  /** The most streams the batch takes (its scratch's rows): `capacity`, or the streams it was built with. */
   readonly size: number;
   /** (B, K) outputs of the latest step(), stream-major; overwritten by the next step(). */
   readonly out: Float64Array;
@@ -36,15 +36,21 @@ export class StreamBatch {
   private readonly target: Float64Array; // (K)
   private readonly oneStep: OneStepScratch | null; // the batched one-step backward, when it applies
 
-  /** `streams` must be distinct streams created by `learner` (LSTM_ERR_CONFIG otherwise). */
+  private bound: readonly RecurrentStream[];
+
+  /**
+   * `streams` must be distinct streams created by `learner` (LSTM_ERR_CONFIG otherwise);
+   * `capacity` (default: their number) makes room for up to that many, for rebind().
+   */
   constructor(
     readonly learner: RecurrentLearner,
-    readonly streams: readonly RecurrentStream[],
+    streams: readonly RecurrentStream[],
+    capacity = streams.length,
   ) {
-    const B = streams.length;
-    if (B === 0 || new Set(streams).size !== B) {
-      throw new LstmError(LSTM_ERR.CONFIG, 'streams must be a non-empty list of distinct streams', { streams: B });
-    }
+    checkDistinct(streams, streams.length);
+    if (!Number.isInteger(capacity) || capacity < streams.length) throw new LstmError(LSTM_ERR.CONFIG, `capacity must be an integer >= ${streams.length}, got ${capacity}`, { capacity });
+    const B = capacity;
+    this.bound = streams;
     const { inputs: X, outputs: K } = learner;
     this.size = B;
     this.out = new Float64Array(B * K);
@@ -66,13 +72,31 @@ export class StreamBatch {
     this.oneStep = oneStepScratch(learner, B);
   }
 
+  /** The B streams this batch advances. */
+  get streams(): readonly RecurrentStream[] {
+    return this.bound;
+  }
+
+  /**
+   * Points the batch at other distinct streams of its learner, 1 to `size` of them
+   * (LSTM_ERR_CONFIG otherwise), keeping its scratch: step() and learn() then advance those n
+   * streams (X and D are n rows, the outputs the first n rows of `out`). The learner's
+   * stepMany() reuses one batch this way.
+   */
+  rebind(streams: readonly RecurrentStream[]): void {
+    if (streams.length > this.size) throw new LstmError(LSTM_ERR.CONFIG, `a batch of ${this.size} cannot take ${streams.length} streams`, { streams: streams.length });
+    checkDistinct(streams, streams.length);
+    this.bound = streams;
+  }
+
   /**
    * Advances every stream by its row of X (B×X, stream-major); returns the outputs (B×K).
    * Bad X (LSTM_ERR_DIMENSION / LSTM_ERR_NON_FINITE) or a full ring (LSTM_ERR_STATE) is
    * refused before any stream changes.
    */
   step(X: ArrayLike<number>): Float64Array {
-    const { learner, streams, size: B, layers } = this;
+    const { learner, streams, layers } = this;
+    const B = streams.length;
     const { params, layout, config } = learner;
     const Xn = learner.inputs;
     checkVector('X', X, B * Xn);
@@ -107,7 +131,8 @@ export class StreamBatch {
    * stream changes.
    */
   learn(D: ArrayLike<number>, weights?: ArrayLike<number>): number {
-    const { learner, streams, size: B, target } = this;
+    const { learner, streams, target } = this;
+    const B = streams.length;
     const K = learner.outputs;
     checkVector('D', D, B * K);
     if (weights) {
@@ -143,6 +168,12 @@ export class StreamBatch {
   /** True if the latest step() or learn() added gradient for any stream. */
   gradReady(): boolean {
     return this.streams.some((s) => this.learner.gradReady(s));
+  }
+}
+
+function checkDistinct(streams: readonly RecurrentStream[], B: number): void {
+  if (B === 0 || new Set(streams).size !== B) {
+    throw new LstmError(LSTM_ERR.CONFIG, 'streams must be a non-empty list of distinct streams', { streams: B });
   }
 }
 

@@ -6,7 +6,8 @@
 //   { format: 'carousel-lstm-checkpoint', version: 1, config: <JSON value>,
 //     params: <bin>, groups: [{ name, offset, shape }] | null,
 //     optimizer: { kind, step, buffers: [<bin>...] } | null,
-//     streams: { <name>: <record> } }
+//     streams: { <name>: <record> },
+//     window?: { grad: <bin>, events, poisoned } }   (absent: no accumulation window open)
 // Every Float64Array is stored as a MessagePack bin of its IEEE-754 little-endian bytes (8 per
 // value), so values round-trip bit-exactly (-0, subnormals, ±Inf). Conversely every bin read back
 // is a Float64Array: other binary values are not part of the vocabulary. Scalar numbers are stored
@@ -20,6 +21,7 @@ import { Packr } from 'msgpackr';
 import { LSTM_ERR, LstmError } from './errors.ts';
 import type { ParamGroup } from './learner.ts';
 import { OPTIMIZER_KINDS, type OptimizerKind, type OptimizerState } from './optimizers.ts';
+import type { TrainerWindow } from './trainer.ts';
 
 /** Value of the `format` field. */
 export const CHECKPOINT_FORMAT = 'carousel-lstm-checkpoint';
@@ -44,6 +46,8 @@ export interface Checkpoint {
   optimizer?: OptimizerState | null;
   /** Named per-stream states. */
   streams?: Record<string, StateRecord>;
+  /** The trainer's open accumulation window (Trainer.window()); null or absent when none is open. */
+  window?: TrainerWindow | null;
 }
 
 /** What the reader expects of the checkpoint it reads; each mismatch is LSTM_ERR_CHECKPOINT. */
@@ -196,7 +200,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     if (!isPlainObject(rec)) fail(`stream ${name}: state must be a plain object`);
     streams[name] = encodeState(rec, `streams.${name}`, 0);
   }
-  const doc = {
+  const doc: Record<string, unknown> = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     config: encodeJson(c.config, 'config', 0),
@@ -205,6 +209,13 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     optimizer,
     streams,
   };
+  if (c.window != null) {
+    const w = c.window;
+    if (!(w.grad instanceof Float64Array) || w.grad.length !== n) fail(`window grad must be a Float64Array of length ${n}`);
+    if (!Number.isInteger(w.events) || w.events < 0) fail(`window events must be a non-negative integer, got ${String(w.events)}`);
+    if (typeof w.poisoned !== 'boolean') fail('window poisoned must be a boolean');
+    doc.window = { grad: float64ToBytes(w.grad), events: w.events, poisoned: w.poisoned };
+  }
   return packr.pack(doc);
 }
 
@@ -258,5 +269,15 @@ export function decodeCheckpoint(bytes: Uint8Array, expect: CheckpointExpect = {
       streams[name] = decodeState(rec, `streams.${name}`, 0) as StateRecord;
     }
   }
-  return { config: decodeState(doc.config, 'config', 0, true) as JsonValue, params, groups, optimizer, streams };
+  let window: TrainerWindow | null = null;
+  if (doc.window != null) {
+    const w = doc.window;
+    if (!isPlainObject(w) || !(w.grad instanceof Uint8Array)) fail('window must be { grad, events, poisoned }');
+    const grad = bytesToFloat64(w.grad, 'window grad');
+    if (grad.length !== n) fail(`window grad has ${grad.length} values, params has ${n}`);
+    if (!Number.isInteger(w.events) || (w.events as number) < 0) fail(`window events ${String(w.events)} is not a non-negative integer`);
+    if (typeof w.poisoned !== 'boolean') fail('window poisoned is not a boolean');
+    window = { grad, events: w.events as number, poisoned: w.poisoned };
+  }
+  return { config: decodeState(doc.config, 'config', 0, true) as JsonValue, params, groups, optimizer, streams, window };
 }

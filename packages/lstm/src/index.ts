@@ -136,6 +136,7 @@ export {
   Trainer,
   parseTrainerOptions,
   type ResolvedTrainerOptions,
+  type TrainerWindow,
   type TrainerOptions,
   type TrainerReduce,
   type TrainerStats,

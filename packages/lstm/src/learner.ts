@@ -49,6 +49,12 @@ export interface Learner<S extends StreamState = StreamState> {
    */
   step(s: S, x: ArrayLike<number>): Float64Array;
   /**
+   * Optional: advances B distinct streams one step each in one call, X being B rows of inputs
+   * (stream-major) and the B rows of outputs written to Y. Bit-identical to step() of each
+   * stream in order. The caller (Trainer.stepMany) validates X and the streams first.
+   */
+  stepMany?(streams: readonly S[], X: ArrayLike<number>, Y: Float64Array): void;
+  /**
    * Error for the latest output: adds dE/dθ of E = loss(y(t), d) (times `weight`) into grad, or
    * records it for the next backward pass (tbptt). Returns the loss value. Non-finite target ->
    * LSTM_ERR_NON_FINITE with nothing changed.

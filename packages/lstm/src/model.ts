@@ -173,11 +173,10 @@ export function createModel(o: ModelOptions, params?: Float64Array, build: Model
 
 /**
  * A checkpoint of a model and any number of its streams, to bytes (checkpoint.ts) and back,
- * bit-exact: options, params, optimizer state, per-stream state. A pending accumulation window
- * is flushed first (Trainer: the window itself is not part of a checkpoint).
+ * bit-exact: options, params, optimizer state, an open accumulation window (kept as it is, not
+ * applied: call trainer.flush() first to apply it), per-stream state.
  */
 export function saveModel<S extends StreamState>(m: Model<S>, streams: Record<string, S> = {}): Uint8Array {
-  m.trainer.flush();
   const rec: Record<string, StateRecord> = {};
   for (const [name, s] of Object.entries(streams)) rec[name] = snapshotStream(s);
   return encodeCheckpoint({
@@ -186,6 +185,7 @@ export function saveModel<S extends StreamState>(m: Model<S>, streams: Record<st
     groups: m.learner.groups,
     optimizer: m.trainer.optimizer.state(),
     streams: rec,
+    window: m.trainer.window(),
   });
 }
 
@@ -197,6 +197,7 @@ export function loadModel(bytes: Uint8Array, build: ModelBuild = {}): { model: M
   }
   const model = createModel(c.config as unknown as ModelOptions, c.params, build);
   if (c.optimizer) model.trainer.optimizer.load(c.optimizer);
+  if (c.window) model.trainer.restoreWindow(c.window);
   const streams: Record<string, StreamState> = {};
   const { learner } = model;
   // Stream records of a RecurrentLearner written before the compact ring are upgraded (ring-v1.ts).

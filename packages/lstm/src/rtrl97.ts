@@ -348,6 +348,11 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     lstm97ForwardBatch(this.layout, this.params, streams, X, Y, 'defer', this.kernels);
   }
 
+  /** Learner.stepMany: stepBatch(). */
+  stepMany(streams: readonly Rtrl97Stream[], X: ArrayLike<number>, Y: Float64Array): void {
+    this.stepBatch(streams, X, Y);
+  }
+
   /**
    * predict() for B streams in one call (X is B×I, the outputs are written to Y, B×K): forward
    * only, no traces. Bit-identical to predicting them one by one in order.

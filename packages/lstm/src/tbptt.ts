@@ -4,6 +4,7 @@
 // over a sequence is the case k1 = k2 = Infinity with the backward pass run by flush().
 // Implements the Learner contract of learner.ts. Not an optimizer: it only adds to `grad`.
 
+import { StreamBatch } from './batch.ts';
 import { LSTM_ERR, LstmError, checkNumber, checkVector } from './errors.ts';
 import { headLoss } from './heads.ts';
 import type { Learner, ParamGroup, StreamState } from './learner.ts';
@@ -75,6 +76,8 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
    * outside the gate blocks (peepholes, head): what its fused path leaves in the scratch. Made by
    * its first call (a learner that never calls it, a worker's per-stream model, carries neither).
    */
+  /** stepMany()'s batch, null until the first call. */
+  private batch: StreamBatch | null = null;
   private sgd: { readonly grad: Float64Array; readonly outsideGates: readonly (readonly [number, number])[] } | null = null;
 
   /**
@@ -156,6 +159,18 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     }
     this.commit(s, w, 0);
     return s.y;
+  }
+
+  /**
+   * Learner.stepMany: the streams through one StreamBatch (batch.ts: the batched matrix work),
+   * kept by the learner and rebound each call; it grows to the next power of two at least B.
+   */
+  stepMany(streams: readonly RecurrentStream[], X: ArrayLike<number>, Y: Float64Array): void {
+    const B = streams.length;
+    let batch = this.batch;
+    if (batch === null || batch.size < B) batch = this.batch = new StreamBatch(this, streams, 2 ** Math.ceil(Math.log2(Math.max(B, 4))));
+    else batch.rebind(streams);
+    Y.set(batch.step(X).subarray(0, B * this.outputs));
   }
 
   learn(s: RecurrentStream, target: ArrayLike<number>, weight = 1): number {

@@ -19,7 +19,9 @@
 //     Conservative: in mode (b) the good events of that window are dropped too.
 //   - optimizer refusals (non-finite gradient, or an update that would diverge) leave the weights
 //     bit-identical; grad is zeroed so the next window starts clean: refusedUpdates, divergedUpdates.
-// The pending window (grad and its event count) is not part of a checkpoint; flush() first.
+// The pending window (grad, its event count, its poison) goes into a checkpoint as it is
+// (window() / restoreWindow(); saveModel), so a model saved and loaded mid-window goes on with the
+// same bits as one never saved; flush() applies it early instead (the end of a training run).
 //
 // Shared gradient (shareGradient). A trainer whose grad is zero between calls does not need a
 // buffer of its own: every trainer of one parameter count in a process can borrow one zero
@@ -51,6 +53,15 @@ export interface TrainerOptions {
   applyEvery?: number;
   /** 'mean' applies grad / n, 'sum' applies grad as accumulated. Default DEFAULT_REDUCE ('mean'). */
   reduce?: TrainerReduce;
+}
+
+/** An open accumulation window: gradient not yet applied (Trainer.window()). */
+export interface TrainerWindow {
+  readonly grad: Float64Array;
+  /** Gradient events in it. */
+  readonly events: number;
+  /** A non-finite loss fell in it: it will be discarded, not applied. */
+  readonly poisoned: boolean;
 }
 
 export interface ResolvedTrainerOptions {
@@ -141,6 +152,14 @@ export class Trainer<S extends StreamState = StreamState> {
   /** The buffer this trainer holds while its window is open (shared gradient only). */
   private held: Float64Array | null = null;
   private status: ApplyStatus | null = null;
+  /**
+   * Called before each optimizer update (a window complete at a gradient event, or flush()),
+   * while the weights are still those the window's gradient was computed with. A caller that
+   * defers work reading the weights (a model group's batched steps) does it here. Returning
+   * true drops the window instead of applying it (grad zeroed, counted in discardedWindows):
+   * the callee has set the weights itself (a deferred rollback).
+   */
+  beforeUpdate: (() => boolean) | null = null;
 
   constructor(readonly learner: Learner<S>, opts: TrainerOptions = {}) {
     this.options = parseTrainerOptions(opts);
@@ -212,6 +231,23 @@ export class Trainer<S extends StreamState = StreamState> {
     }
   }
 
+  /** The open accumulation window (a copy), or null when none is open: what a checkpoint keeps. */
+  window(): TrainerWindow | null {
+    if (!this.dirty && this.events === 0 && !this.poisoned) return null;
+    return { grad: this.learner.grad.slice(), events: this.events, poisoned: this.poisoned };
+  }
+
+  /** Reopens a window saved by window() (on a freshly loaded model: its grad is replaced). LSTM_ERR_CONFIG for a grad of the wrong length. */
+  restoreWindow(w: TrainerWindow): void {
+    if (w.grad.length !== this.learner.params.length) throw new LstmError(LSTM_ERR.CONFIG, `window grad has ${w.grad.length} values, params ${this.learner.params.length}`);
+    this.borrow();
+    this.learner.grad.set(w.grad);
+    this.events = w.events;
+    this.poisoned = w.poisoned;
+    this.dirty = true;
+    this.settle();
+  }
+
   /** Status of the last optimizer call, or null if none was made yet. */
   get lastApplyStatus(): ApplyStatus | null {
     return this.status;
@@ -236,6 +272,46 @@ export class Trainer<S extends StreamState = StreamState> {
       if (!(e instanceof LstmError && UNCHANGED_ON_THROW.has(e.code))) this.dirty = true;
       throw e;
     } finally {
+      this.settle();
+    }
+  }
+
+  /**
+   * step() of B distinct streams in one call: X holds B rows of inputs (stream-major), Y gets
+   * B rows of outputs. The learner's stepMany() when it has one (batched matrix work), else its
+   * step() of each stream in order; the same bits either way. X is refused as step() refuses x
+   * (refusedInputs; nothing changed), repeated streams or a Y of the wrong length with
+   * LSTM_ERR_CONFIG / LSTM_ERR_DIMENSION.
+   */
+  stepMany(streams: readonly S[], X: ArrayLike<number>, Y: Float64Array): void {
+    const B = streams.length;
+    const { inputs, outputs } = this.learner;
+    try {
+      checkVector('X', X, B * inputs);
+    } catch (e) {
+      this.counters.refusedInputs++;
+      throw e;
+    }
+    if (new Set(streams).size !== B) throw new LstmError(LSTM_ERR.CONFIG, 'stepMany() needs distinct streams', { streams: B });
+    if (Y.length !== B * outputs) throw new LstmError(LSTM_ERR.DIMENSION, `Y must have length ${B * outputs}, got ${Y.length}`, { Y: Y.length });
+    if (B === 0) return;
+    this.borrow();
+    let stepped = 0;
+    try {
+      const { learner } = this;
+      if (learner.stepMany !== undefined) {
+        learner.stepMany(streams, X, Y);
+        stepped = B;
+      } else {
+        const xs = X instanceof Float64Array ? X : Float64Array.from(X);
+        for (; stepped < B; stepped++) Y.set(learner.step(streams[stepped]!, xs.subarray(stepped * inputs, (stepped + 1) * inputs)), stepped * outputs);
+      }
+      for (const s of streams) if (learner.gradReady(s)) this.dirty = true;
+    } catch (e) {
+      if (!(e instanceof LstmError && UNCHANGED_ON_THROW.has(e.code))) this.dirty = true;
+      throw e;
+    } finally {
+      this.counters.steps += stepped;
       this.settle();
     }
   }
@@ -289,7 +365,8 @@ export class Trainer<S extends StreamState = StreamState> {
 
   /**
    * Applies a partial window now (e.g. at the end of an epoch or before a checkpoint). Returns the
-   * optimizer status, or null if nothing was pending or the window was discarded as poisoned.
+   * optimizer status, or null if nothing was pending or the window was discarded (poisoned, or
+   * dropped by beforeUpdate).
    */
   flush(): ApplyStatus | null {
     this.borrow();
@@ -311,7 +388,11 @@ export class Trainer<S extends StreamState = StreamState> {
     return this.applyWindow();
   }
 
-  private applyWindow(): ApplyStatus {
+  private applyWindow(): ApplyStatus | null {
+    if (this.beforeUpdate !== null && this.beforeUpdate()) {
+      this.discard(false);
+      return null;
+    }
     const { params, grad } = this.learner;
     const scale = this.options.reduce === 'mean' ? 1 / this.events : 1;
     const status = this.optimizer.apply(params, grad, scale);

@@ -153,7 +153,11 @@ export function runModel(o: ModelRunOptions): ModelRunResult {
     out.push([t, ...y, loss].join(','));
   });
   writeFileSync(o.out, out.join('\n') + '\n');
-  if (o.save) saveAs(o.save, model, stream);
+  // The end of the run: a partial accumulation window is applied, not saved open.
+  if (o.save) {
+    model.trainer.flush();
+    saveAs(o.save, model, stream);
+  }
   return { steps: rows.length, learned, meanLoss: learned ? lossSum / learned : NaN };
 }
 

@@ -29,6 +29,7 @@ const WORKER_TYPES: [string, string][] = [
   ['carousel_worker_samples_total', 'counter'],
   ['carousel_worker_rejects_total', 'counter'],
   ['carousel_worker_step_seconds', 'histogram'],
+  ['carousel_worker_group_batch_steps', 'histogram'],
   ['carousel_worker_end_to_end_seconds', 'histogram'],
   ['carousel_worker_active_actors', 'gauge'],
   ['carousel_worker_passivated_actors_total', 'counter'],

@@ -9,6 +9,8 @@ import type { Registry } from 'prom-client';
 export const STEP_SECONDS_BUCKETS: readonly number[] = [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 0.1];
 /** End-to-end latency buckets (publish to prediction), seconds: 1 ms .. 10 s. */
 export const LATENCY_SECONDS_BUCKETS: readonly number[] = [1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5, 10];
+/** Batch size buckets, member steps per batched step of a model group: 1 .. 256 in powers of 2. */
+export const GROUP_BATCH_BUCKETS: readonly number[] = Array.from({ length: 9 }, (_, i) => 2 ** i);
 /** Checkpoint duration buckets, seconds: 1 ms .. 30 s. */
 export const CHECKPOINT_SECONDS_BUCKETS: readonly number[] = [1e-3, 5e-3, 1e-2, 5e-2, 0.1, 0.5, 1, 5, 30];
 /** Checkpoint size buckets, bytes: 256 B .. 64 MiB in powers of 4. */
@@ -25,6 +27,8 @@ export interface WorkerMetrics {
   readonly rejects: Counter<P | 'code'>;
   /** Seconds per actor step (normalise, score, learn, forecast), by partition. */
   readonly stepSeconds: Histogram<P>;
+  /** Member steps per batched step of a model group, by partition. */
+  readonly groupBatchSteps: Histogram<P>;
   /** Seconds from the sample's timestamp to its prediction's publication, by partition. */
   readonly endToEndSeconds: Histogram<P>;
   /** Live actors, by partition. */
@@ -92,6 +96,7 @@ export function workerMetrics(registry: Registry): WorkerMetrics {
     samples: counter('carousel_worker_samples_total', 'Samples accepted.', p),
     rejects: counter('carousel_worker_rejects_total', 'Samples rejected, by error code.', ['partition', 'code'] as const),
     stepSeconds: histogram('carousel_worker_step_seconds', 'Seconds per actor step.', STEP_SECONDS_BUCKETS),
+    groupBatchSteps: histogram('carousel_worker_group_batch_steps', 'Member steps per batched step of a model group.', GROUP_BATCH_BUCKETS),
     endToEndSeconds: histogram('carousel_worker_end_to_end_seconds', 'Seconds from sample timestamp to published prediction.', LATENCY_SECONDS_BUCKETS),
     activeActors: gauge('carousel_worker_active_actors', 'Live actors.'),
     passivated: counter('carousel_worker_passivated_actors_total', 'Actors passivated to their checkpoint.', p),

@@ -1,7 +1,10 @@
 // The actor of one model group (key `g.<group>`): one shared Model, and per member stream its own
 // StreamProcessor (recurrent state, normaliser, scorer), seq guard and last forecast. Members'
 // samples arrive in the partition's JetStream order through this one mailbox, so the shared
-// weights evolve in an order that replay reproduces. The whole group - the model with every
+// weights evolve in an order that replay reproduces. The members' model steps are batched
+// (group-steps.ts): a sample's turn learns and leaves its step waiting; the waiting steps run in
+// one batch at a 'gstep' turn queued behind the samples already in the mailbox (or earlier: a
+// weight update, a checkpoint, a control request, a full batch), bit-identical to one by one. The whole group - the model with every
 // member's recurrent state, and every member's processor - is one fenced KV record
 // (`group.<name>`), covering one JetStream sequence: the exactly-once argument of a stream holds
 // for the group as a unit. Not here: routing (partition.ts), group config (groups.ts).
@@ -20,7 +23,8 @@ import { periodicCheckpoint, settledWrite } from './checkpoint-budget.ts';
 import { checkpointFailureLabels, pl } from './metrics.ts';
 import { streamBehaviour, wireConfig, type ActorContext, type ActorMsg, type StreamActorState } from './stream-actor.ts';
 import type { StreamConfig } from './stream-config.ts';
-import { StreamProcessor, type ProcessorState } from './stream-processor.ts';
+import { GroupSteps, type DueRollback, type GroupMember, type StepDone } from './group-steps.ts';
+import { StreamProcessor, type ProcessorState, type StepResult } from './stream-processor.ts';
 import { warmProcessor } from './warm-start.ts';
 
 const packr = new Packr({ useRecords: false, moreTypes: true });
@@ -36,26 +40,45 @@ export interface GroupSampleMsg {
   readonly contentType: string | undefined;
 }
 
-export type WorkerMsg = ActorMsg | GroupSampleMsg;
-
-export interface GroupMember {
-  readonly proc: StreamProcessor;
-  readonly guard: SeqGuard;
-  seq: number | null;
-  forecast: Float64Array[] | null;
+/** Runs the group's waiting member steps (queued behind the samples in its mailbox). */
+export interface GroupStepMsg {
+  readonly kind: 'gstep';
 }
 
-export interface GroupActorState {
+export type WorkerMsg = ActorMsg | GroupSampleMsg | GroupStepMsg;
+
+export type { GroupMember } from './group-steps.ts';
+
+/** What a waiting step carries to its prediction. */
+interface SampleTag {
+  readonly seq: number;
+  readonly ts: number | undefined;
+  /** Time spent on the sample before prepare(), seconds. */
+  readonly pre: number;
+}
+
+/** The model part of a group: what replay and the actor share. */
+export interface GroupCore<T = unknown> {
+  cfg: Readonly<StreamConfig>;
+  /** The shared model; null before the first sample (dimension unknown) unless warm-started. */
+  model: Model<StreamState> | null;
+  readonly members: Map<string, GroupMember>;
+  /** The members' waiting steps; null while there is no model. */
+  steps: GroupSteps<T> | null;
+  /** What a finished step reports to (the actor publishes; replay keeps the forecast). */
+  readonly done: StepDone<T>;
+  /** Told the size of each batch of steps (the actor's metric). */
+  readonly batched?: (steps: number) => void;
+}
+
+export interface GroupActorState extends GroupCore<SampleTag> {
   readonly kind: 'group';
   readonly group: string;
   readonly spec: GroupSpec;
   readonly partition: number;
   gen: number;
-  /** The group's config (a warm start fixes the model's cell and hidden sizes). */
-  cfg: Readonly<StreamConfig>;
-  /** The shared model; null before the first sample (dimension unknown) unless warm-started. */
-  model: Model<StreamState> | null;
-  readonly members: Map<string, GroupMember>;
+  /** A 'gstep' message is in the mailbox. */
+  stepQueued: boolean;
   mv: number;
   /** Samples learned by the group. */
   n: number;
@@ -83,6 +106,8 @@ export interface GroupRecord {
   model: Uint8Array | null;
   /** Each member's processor (its model field empty: the model is above) and last seq. */
   members: Record<string, { proc: ProcessorState; seq: number | null }>;
+  /** A rollback due at the group's next update after a non-finite output (group-steps.ts). Absent: none. */
+  due?: DueRollback | null;
 }
 
 /** KV key of a group's record; `group.` never collides with a stream id (no dot) or `part.<n>`. */
@@ -107,11 +132,11 @@ function recordObj(value: Uint8Array): string | undefined {
   return (packr.unpack(value) as RecordEnvelope | null)?.obj;
 }
 
-/** The group's record as a snapshot of the state (the model saved once, with every member's stream). */
+/** The group's record as a snapshot of the state (the model saved once, with every member's stream); no step may be waiting. */
 export function groupRecord(state: GroupActorState): GroupRecord {
   const members: GroupRecord['members'] = {};
   for (const [name, m] of state.members) members[name] = { proc: m.proc.snapshot(), seq: m.seq };
-  return { v: 1, group: state.group, mv: state.mv, n: state.n, js: state.js, model: groupModelBytes(state), members };
+  return { v: 1, group: state.group, mv: state.mv, n: state.n, js: state.js, model: groupModelBytes(state), members, due: state.steps?.due ?? null };
 }
 
 /** saveModel of the shared model with every member's recurrent state under its stream id; null without a model. */
@@ -124,38 +149,59 @@ export function groupModelBytes(g: Pick<GroupActorState, 'model' | 'members'>): 
 
 /**
  * What a group that was never interrupted ends with: a fresh group fed `samples` once, in order
- * (tests and tools compare a worker's record against it). Samples a member's seq guard refuses are skipped.
+ * (tests and tools compare a worker's record against it). Samples a member's seq guard refuses
+ * are skipped. The steps run one at a time unless `flushAfter(i)` says when (after the sample at
+ * index i) the waiting ones run as a batch: the bits are the same either way.
  */
-export function replayGroup(cfg: Readonly<StreamConfig>, samples: Iterable<{ stream: string; seq: number; x: ArrayLike<number>; ts?: number }>): Pick<GroupActorState, 'model' | 'members' | 'cfg'> {
-  const g: Pick<GroupActorState, 'model' | 'members' | 'cfg'> = { model: null, members: new Map(), cfg };
+export function replayGroup(
+  cfg: Readonly<StreamConfig>,
+  samples: Iterable<{ stream: string; seq: number; x: ArrayLike<number>; ts?: number }>,
+  flushAfter: (i: number) => boolean = () => true,
+): GroupCore {
+  const g = groupCore(cfg);
+  let i = 0;
   for (const s of samples) {
     const m = g.members.get(s.stream) ?? addMember(g, s.stream, s.x.length);
-    if (!m.guard.accept(s.stream, s.seq).ok) continue;
-    m.forecast = m.proc.process(s.seq, s.x, s.ts).forecast;
-    m.seq = s.seq;
+    if (m.guard.accept(s.stream, s.seq).ok) {
+      g.steps!.add(m, s.seq, s.x, s.ts, undefined);
+      m.seq = s.seq;
+    }
+    if (flushAfter(i++)) g.steps!.flush();
   }
+  g.steps?.flush();
   return g;
 }
 
-/** Rebuilds model and members from a record (bit-exact: the inverse of groupRecord). */
-export function restoreGroup(r: GroupRecord, cfg: Readonly<StreamConfig>): { model: Model<StreamState> | null; members: Map<string, GroupMember> } {
-  const members = new Map<string, GroupMember>();
-  if (r.model === null) return { model: null, members };
+/** A group with no model and no members yet, whose finished steps keep their forecast (replay, tools). */
+export function groupCore(cfg: Readonly<StreamConfig>): GroupCore {
+  return { model: null, members: new Map(), cfg, steps: null, done: (m, r) => { if (!(r instanceof Error)) m.forecast = r.forecast; } };
+}
+
+/** The model of a group: its steps (GroupSteps) set up around it. */
+function attachModel<T>(g: GroupCore<T>, model: Model<StreamState>): void {
+  g.model = model;
+  g.steps = new GroupSteps(model, g.done, g.batched);
+}
+
+/** Rebuilds model and members from a record into `g` (bit-exact: the inverse of groupRecord). */
+export function restoreGroup<T>(g: GroupCore<T>, r: GroupRecord): void {
+  if (r.model === null) return;
   const { model, streams } = loadModel(r.model);
+  attachModel(g, model);
   for (const [name, m] of Object.entries(r.members)) {
-    const proc = new StreamProcessor(cfg, m.proc.dims, m.proc, {}, { model, stream: streams[name] });
+    const proc = new StreamProcessor(g.cfg, m.proc.dims, m.proc, {}, { model, stream: streams[name], hooks: g.steps!.hooksFor(name) });
     const guard = new SeqGuard();
     guard.restore(name, m.seq);
-    members.set(name, { proc, guard, seq: m.seq, forecast: null });
+    g.members.set(name, { name, proc, guard, seq: m.seq, forecast: null });
   }
-  return { model, members };
+  g.steps!.due = r.due ?? null;
 }
 
 /** A new member of the group: the shared model (created on the group's first sample), its own state. */
-export function addMember(state: Pick<GroupActorState, 'model' | 'members' | 'cfg'>, name: string, dims: number, guard = new SeqGuard()): GroupMember {
-  state.model ??= createModel({ ...state.cfg.model, inputs: dims, outputs: dims });
-  const m: GroupMember = { proc: new StreamProcessor(state.cfg, dims, undefined, {}, { model: state.model }), guard, seq: null, forecast: null };
-  state.members.set(name, m);
+export function addMember<T>(g: GroupCore<T>, name: string, dims: number, guard = new SeqGuard()): GroupMember {
+  if (g.model === null) attachModel(g, createModel({ ...g.cfg.model, inputs: dims, outputs: dims }));
+  const m: GroupMember = { name, proc: new StreamProcessor(g.cfg, dims, undefined, {}, { model: g.model!, hooks: g.steps!.hooksFor(name) }), guard, seq: null, forecast: null };
+  g.members.set(name, m);
   return m;
 }
 
@@ -173,11 +219,12 @@ export function workerBehaviour(ctx: ActorContext, groups: readonly GroupSpec[])
       return spec === undefined ? stream.activate(key) : loadGroup(ctx, spec);
     },
     turn: (state, msg, key) => {
-      if (!isGroupState(state)) return msg.kind === 'gsample' ? state : stream.turn(state, msg, key);
+      if (!isGroupState(state)) return msg.kind === 'gsample' || msg.kind === 'gstep' ? state : stream.turn(state, msg, key);
       return groupTurn(ctx, state, msg);
     },
     passivate: async (key, state) => {
       if (!isGroupState(state)) return stream.passivate(key, state);
+      state.steps?.flush();
       if (state.pending > 0 && state.gen === ctx.genOf(state.partition)) await checkpointGroup(ctx, state, 'passivate');
     },
     onFailure: () => 'resume',
@@ -199,27 +246,27 @@ export async function loadGroup(ctx: ActorContext, spec: GroupSpec): Promise<Gro
     if (bytes === null) throw new WorkerError(WORKER_ERR.CHECKPOINT, `group ${spec.name}: record object ${obj} is missing`);
     rec = unpackGroupRecord(bytes);
   }
-  let cfg = spec.cfg;
-  let model: Model<StreamState> | null = null;
-  let members = new Map<string, GroupMember>();
+  const state: GroupActorState = {
+    kind: 'group', group: spec.name, spec, partition, gen, cfg: spec.cfg, model: null, members: new Map(), steps: null, stepQueued: false,
+    done: (m, r, tag, seconds) => finishSample(ctx, state, m, r, tag, tag.pre + seconds),
+    batched: (steps) => ctx.metrics.groupBatchSteps.observe(pl(partition), steps),
+    mv: rec?.mv ?? 0, n: rec?.n ?? 0, js: rec?.js ?? 0,
+    rev: entry?.revision ?? 0, obj, pending: 0, checkpointAt: now(), reply: null,
+  };
   if (rec !== null) {
-    ({ model, members } = restoreGroup(rec, cfg));
+    restoreGroup(state, rec);
   } else if (spec.warm !== null) {
     // A warm start that fails (object missing, bad tensors) is logged and the group starts cold:
     // retrying forever would hold the whole partition.
     try {
       const w = await warmProcessor(ctx.store.blobs, spec.warm, {}, spec.cfg, null);
-      cfg = w.cfg;
-      model = w.proc.model;
+      state.cfg = w.cfg;
+      attachModel(state, w.proc.model);
     } catch (e) {
       ctx.log.log('error', 'group_warm_start_failed', { group: spec.name, obj: spec.warm.obj, error: e });
     }
   }
-  return {
-    kind: 'group', group: spec.name, spec, partition, gen, cfg, model, members,
-    mv: rec?.mv ?? 0, n: rec?.n ?? 0, js: rec?.js ?? 0,
-    rev: entry?.revision ?? 0, obj, pending: 0, checkpointAt: now(), reply: null,
-  };
+  return state;
 }
 
 function groupTurn(ctx: ActorContext, state: GroupActorState, msg: WorkerMsg): GroupActorState | Promise<GroupActorState> {
@@ -227,10 +274,16 @@ function groupTurn(ctx: ActorContext, state: GroupActorState, msg: WorkerMsg): G
     case 'gsample':
       if (msg.gen !== state.gen) return loadGroup(ctx, state.spec).then((fresh) => sample(ctx, fresh, msg));
       return sample(ctx, state, msg);
+    case 'gstep':
+      state.stepQueued = false;
+      state.steps?.flush();
+      return state;
     case 'control':
       if (state.gen !== ctx.genOf(state.partition)) return loadGroup(ctx, state.spec).then((fresh) => control(ctx, fresh, msg.req));
+      state.steps?.flush();
       return control(ctx, state, msg.req);
     case 'flush':
+      state.steps?.flush();
       return state.pending > 0 && state.gen === ctx.genOf(state.partition) ? checkpointGroup(ctx, state, 'release').then(() => state) : state;
     default:
       return state;
@@ -259,40 +312,59 @@ function sample(ctx: ActorContext, state: GroupActorState, msg: GroupSampleMsg):
   const prevSeq = m?.seq ?? null;
   const verdict = guard.accept(name, s.seq);
   if (!verdict.ok) return refuse(ctx, state, name, msg.js, verdict.reject);
-  let r;
   try {
     m ??= addMember(state, name, s.x.length, guard);
-    r = m.proc.process(s.seq, s.x, s.ts);
+    state.steps!.add(m, s.seq, s.x, s.ts, { seq: s.seq, ts: s.ts, pre: (now() - t0) / 1000 });
   } catch (e) {
     guard.restore(name, prevSeq);
     const code = e instanceof WorkerError ? e.code : WORKER_ERR.INTERNAL;
     return refuse(ctx, state, name, msg.js, { v: PROTOCOL_VERSION, stream: name, seq: s.seq, code, msg: String((e as Error).message).slice(0, 512) });
   }
   m.seq = s.seq;
-  m.forecast = r.forecast;
   state.js = msg.js;
   state.n++;
   state.pending++;
+  const charge = periodicCheckpoint(ctx, state);
+  if (charge !== null) {
+    state.steps!.flush();
+    return checkpointGroup(ctx, state, 'periodic', charge).then(() => state);
+  }
+  // The step waits for the samples already in the mailbox: a 'gstep' turn queued behind them
+  // runs the batch (at once when it cannot be queued).
+  if (state.steps!.size > 0 && !state.stepQueued) {
+    if (ctx.later(groupKey(state.group))) state.stepQueued = true;
+    else state.steps!.flush();
+  }
+  return state;
+}
+
+/** A member's step is done: its prediction (or a Reject if the step threw), alert and metrics. */
+function finishSample(ctx: ActorContext, state: GroupActorState, m: GroupMember, r: StepResult | Error, tag: SampleTag, pt: number): void {
+  const { metrics } = ctx;
+  const name = m.name;
+  const labels = pl(state.partition);
+  if (r instanceof Error) {
+    const code = r instanceof WorkerError ? r.code : WORKER_ERR.INTERNAL;
+    metrics.rejects.inc({ ...labels, code });
+    emit(ctx, ctx.subjects.reject(name), () => encodeReject({ v: PROTOCOL_VERSION, stream: name, seq: tag.seq, code, msg: String(r.message).slice(0, 512) }));
+    return;
+  }
+  m.forecast = r.forecast;
   const warm = Number.isFinite(r.error);
-  const pt = (now() - t0) / 1000;
   emit(ctx, ctx.subjects.out(name), () => encodePrediction({
-    v: PROTOCOL_VERSION, stream: name, seq: s.seq, ts: s.ts, f: r.forecast.length === 1 ? r.forecast[0]! : r.forecast,
+    v: PROTOCOL_VERSION, stream: name, seq: tag.seq, ts: tag.ts, f: r.forecast.length === 1 ? r.forecast[0]! : r.forecast,
     err: warm ? r.error : null, score: warm ? clamp01(r.score) : null, lik: warm ? clamp01(r.likelihood) : null, mv: state.mv, pt,
   }));
-  const labels = pl(state.partition);
   metrics.predictions.inc(labels);
   metrics.samples.inc(labels);
   if (r.flagged) {
     emit(ctx, ctx.subjects.alert(name), () => encodeAlert({
-      v: PROTOCOL_VERSION, stream: name, seq: s.seq, ts: s.ts, score: clamp01(r.score), lik: clamp01(r.likelihood),
+      v: PROTOCOL_VERSION, stream: name, seq: tag.seq, ts: tag.ts, score: clamp01(r.score), lik: clamp01(r.likelihood),
       thr: state.cfg.anomaly.threshold ?? DEFAULT_THRESHOLD, mv: state.mv,
     }));
     metrics.alerts.inc(labels);
   }
   metrics.stepSeconds.observe(labels, pt);
-  const charge = periodicCheckpoint(ctx, state);
-  if (charge !== null) return checkpointGroup(ctx, state, 'periodic', charge).then(() => state);
-  return state;
 }
 
 function refuse(ctx: ActorContext, state: GroupActorState, member: string, js: number, reject: Reject): GroupActorState {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { InProcTransport, type BusMsg } from '@carousel/bus';
 import { copyStream, createModel, createRng, loadModel, modelToPytorch, saveModel, writeSafetensors } from '@carousel/lstm';
 import { decodeControlReply, decodePrediction, decodeReject, encodeControlRequest, encodeSample } from '@carousel/protocol';
-import { groupModelBytes, groupRecordKey, packGroupRecord, replayGroup, restoreGroup, unpackGroupRecord, type GroupRecord } from './group-actor.ts';
+import { groupCore, groupModelBytes, groupRecordKey, packGroupRecord, replayGroup, restoreGroup, unpackGroupRecord, type GroupRecord } from './group-actor.ts';
 import { groupSubjects, parseGroups } from './groups.ts';
 import { parseStreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
@@ -73,7 +73,8 @@ describe('model groups: shared model, separate state', () => {
       members: Object.fromEntries([...first.members].map(([k, m]) => [k, { proc: m.proc.snapshot(), seq: m.seq }])),
     };
     const back = unpackGroupRecord(packGroupRecord(rec));
-    const restored = { ...restoreGroup(back, CFG), cfg: CFG };
+    const restored = groupCore(CFG);
+    restoreGroup(restored, back);
     expect(bytesEqual(groupModelBytes(restored), rec.model)).toBe(true);
     for (const s of all.slice(61)) {
       const m = restored.members.get(s.stream)!;

@@ -221,6 +221,31 @@ export class ModelGuard {
     this.healthy = true;
   }
 
+  /**
+   * A step of `stream` from a zero state with the last-good weights (or `good`), leaving the model's weights
+   * as they are: a model group's member whose output was not finite, when other members' steps
+   * with the current weights may already have been taken (group-steps.ts). The shared weights go
+   * back at the group's next update (to a copy of goodWeights). This interval does not count as healthy.
+   * Returns the output (a view owned by the stream).
+   */
+  stepWithGoodWeights(stream: StreamState, x: Float64Array, good: Float32Array = this.good): Float64Array {
+    const { learner, trainer } = this.model;
+    const current = learner.params.slice();
+    learner.reset(stream);
+    learner.params.set(good);
+    this.healthy = false;
+    try {
+      return trainer.step(stream, x);
+    } finally {
+      learner.params.set(current);
+    }
+  }
+
+  /** The last-good weights, rounded to float32 (a view: copy it to keep it). */
+  get goodWeights(): Float32Array {
+    return this.good;
+  }
+
   /** Call once per sample, after it was applied. Takes the last-good copy every snapshotEvery samples while healthy. */
   tick(samples: number): void {
     if (this.explodeStreak > 0) this.healthy = false;

@@ -83,6 +83,8 @@ export interface ActorContext {
   canWrite(partition: number): boolean;
   /** A checkpoint (or a no-op message on a clean stream) now covers `js` of `stream`. */
   covered(partition: number, gen: number, stream: string, js: number): void;
+  /** Queues a 'gstep' turn for `key` behind its mailbox (a model group's waiting steps); false if it could not be queued. */
+  later(key: string): boolean;
 }
 
 const now = (): number => performance.now();

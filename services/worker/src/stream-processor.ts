@@ -63,6 +63,31 @@ export interface StreamStats {
   clippedInputs: number;
 }
 
+/** A sample through prepare(), waiting for the model's step (complete()). */
+export interface PreparedSample {
+  readonly seq: number;
+  readonly ts: number | undefined;
+  readonly clipped: boolean;
+  error: number;
+  score: number;
+  likelihood: number;
+  flagged: boolean;
+  weight: number;
+  loss: number;
+}
+
+/** What a member processor tells its model group (group-steps.ts) about the shared weights. */
+export interface GroupHooks {
+  /** A rollback of the shared weights is about to happen (after a diverged loss): finish the steps that read the old ones. */
+  beforeRollback(): void;
+  /**
+   * A member's output was not finite: the shared model is to roll back later (group-steps.ts) to
+   * the weights returned, which the member steps with now: those of a rollback already due, else
+   * a copy of `good` (the member's last-good weights).
+   */
+  rollbackDue(good: Float32Array): Float32Array;
+}
+
 /** The persisted form of a processor (msgpack-able: numbers, strings, Uint8Array, Float64Array, records). */
 export interface ProcessorState {
   v: 1;
@@ -85,6 +110,8 @@ export interface ProcessorState {
  */
 export interface SharedModel {
   readonly model: Model<StreamState>;
+  /** The group's side of the shared weights' rollbacks (group-steps.ts); none for a member stepped alone. */
+  readonly hooks?: GroupHooks;
   /** The member's recurrent state (restored from the group's model record); fresh when absent. */
   readonly stream?: StreamState;
 }
@@ -106,6 +133,8 @@ export class StreamProcessor {
   private trainerRefusals = 0;
   /** True when the model is a group's (SharedModel): snapshot() then leaves the model out. */
   readonly shared: boolean;
+  /** The group's hooks, null for a stream's own model (and a member without them). */
+  private readonly group: GroupHooks | null;
 
   /**
    * A fresh processor for D-dimensional samples; `state` restores a snapshot of the same config;
@@ -116,6 +145,7 @@ export class StreamProcessor {
     if (!Number.isInteger(dims) || dims < 1) throw new WorkerError(WORKER_ERR.DIMENSION, `sample dimension must be a positive integer, got ${dims}`);
     this.dims = dims;
     this.shared = shared !== undefined;
+    this.group = shared?.hooks ?? null;
     if (state?.v === 1 && state.dims !== dims) throw new WorkerError(WORKER_ERR.CHECKPOINT, `checkpoint is for ${state.dims} features, v${state.v}`);
     if (shared) {
       const o = shared.model.options;
@@ -170,6 +200,18 @@ export class StreamProcessor {
    * value or when the model refuses the step; in all cases nothing of the stream changed.
    */
   process(seq: number, x: ArrayLike<number>, ts?: number): StepResult {
+    const p = this.prepare(seq, x, ts);
+    return this.complete(p, this.model.trainer.step(this.stream, this.xn));
+  }
+
+  /**
+   * The first part of process(): everything before the model's step (normalising, scoring the
+   * last forecast, the online update, a rollback after a diverged loss). The step itself takes
+   * `stepInput` and its output goes to complete(), with no other call on this processor in
+   * between; a model group steps its members batched this way (group-steps.ts). Throws as
+   * process() does.
+   */
+  prepare(seq: number, x: ArrayLike<number>, ts?: number): PreparedSample {
     const D = this.dims;
     if (x.length !== D) throw new WorkerError(WORKER_ERR.DIMENSION, `sample has ${x.length} features, the stream's model has ${D}`, { expected: D, got: x.length });
     for (let i = 0; i < D; i++) {
@@ -182,12 +224,7 @@ export class StreamProcessor {
     const xs = inputGuard.saturate(x);
     this.normalizer.normalize(xs, xn);
     const clipped = inputGuard.clip(xn);
-    let error = NaN;
-    let score = 0;
-    let likelihood = 0;
-    let flagged = false;
-    let weight = 1;
-    let loss = NaN;
+    const p: PreparedSample = { seq, ts, clipped, error: NaN, score: 0, likelihood: 0, flagged: false, weight: 1, loss: NaN };
     if (this.hasForecast) {
       let se = 0;
       for (let i = 0; i < D; i++) {
@@ -195,47 +232,73 @@ export class StreamProcessor {
         const e = this.normalizer.scale(i) * err[i]!;
         se += e * e;
       }
-      error = Math.sqrt(se / D);
+      p.error = Math.sqrt(se / D);
       const s = this.scorer.update(err, ts);
-      score = s.raw;
-      likelihood = s.likelihood;
-      flagged = s.flagged;
-      weight = likelihood >= this.config.protectLikelihood ? this.config.anomalyWeight : 1;
+      p.score = s.raw;
+      p.likelihood = s.likelihood;
+      p.flagged = s.flagged;
+      p.weight = p.likelihood >= this.config.protectLikelihood ? this.config.anomalyWeight : 1;
       try {
-        loss = model.trainer.learn(stream, xn, weight);
+        p.loss = model.trainer.learn(stream, xn, p.weight);
       } catch (e) {
         this.stats.refusedSteps++;
         throw new WorkerError(WORKER_ERR.MODEL, `model refused the update: ${(e as Error).message}`, e);
       }
-      const diverged = modelGuard.diverged(loss, this.stats.lossEma);
+      const diverged = modelGuard.diverged(p.loss, this.stats.lossEma);
       // An exploding loss is kept out of the EMA it is measured against.
-      if (Number.isFinite(loss) && modelGuard.explodeStreak === 0 && !diverged) {
+      if (Number.isFinite(p.loss) && modelGuard.explodeStreak === 0 && !diverged) {
         this.stats.updates++;
-        this.stats.lossEma = Number.isNaN(this.stats.lossEma) ? loss : 0.99 * this.stats.lossEma + 0.01 * loss;
+        this.stats.lossEma = Number.isNaN(this.stats.lossEma) ? p.loss : 0.99 * this.stats.lossEma + 0.01 * p.loss;
       }
-      if (diverged) this.rollback();
+      if (diverged) {
+        this.group?.beforeRollback();
+        this.rollback();
+      }
     }
-    let y = model.trainer.step(stream, xn);
+    // Read here, not in complete(): in a group, other members' updates come between the two.
+    const r = refusals(model);
+    this.stats.refusedSteps += r - this.trainerRefusals;
+    this.trainerRefusals = r;
+    return p;
+  }
+
+  /** The input of the model step between prepare() and complete(): the normalised sample (a view). */
+  get stepInput(): Float64Array {
+    return this.xn;
+  }
+
+  /**
+   * The rest of process() after the model's step gave `y` for prepare()'s sample. A non-finite y
+   * rolls the model back to its last good weights and steps again (a stream's own model); in a
+   * model group, where other members' steps may already have been taken in the same batch, the
+   * member steps again from a zero state with the weights the group will roll back to, later
+   * (group-steps.ts), so the result does not depend on how the members were batched.
+   */
+  complete(p: PreparedSample, y: Float64Array): StepResult {
+    const { last, model, stream, inputGuard, modelGuard, xn } = this;
     if (modelGuard.badOutput(y)) {
-      this.rollback();
-      y = model.trainer.step(stream, xn);
+      this.stats.rollbacks++;
+      if (this.group === null) {
+        modelGuard.rollback(stream, this.stats.samples);
+        y = model.trainer.step(stream, xn);
+      } else {
+        y = modelGuard.stepWithGoodWeights(stream, xn, this.group.rollbackDue(modelGuard.goodWeights));
+      }
     }
     last.set(y);
     this.hasForecast = true;
     const n = this.normalizer;
     this.normalizer.update(inputGuard.statsInput(this.stats.samples, xn, (z, out) => n.denormalize(z, out)));
-    this.seq = seq;
+    this.seq = p.seq;
     this.stats.samples++;
-    if (clipped) this.stats.clippedInputs++;
-    const r = refusals(model);
-    this.stats.refusedSteps += r - this.trainerRefusals;
-    this.trainerRefusals = r;
+    if (p.clipped) this.stats.clippedInputs++;
     modelGuard.tick(this.stats.samples);
-    if (flagged) this.stats.flagged++;
+    if (p.flagged) this.stats.flagged++;
     this.stats.learningRate = model.trainer.optimizer.lr;
-    return { seq, forecast: this.rollout(y), error, score, likelihood, flagged, weight, loss };
+    return { seq: p.seq, forecast: this.rollout(y), error: p.error, score: p.score, likelihood: p.likelihood, flagged: p.flagged, weight: p.weight, loss: p.loss };
   }
 
+  /** After a diverged loss: the model back to its last good weights (modelGuard.rollback). */
   private rollback(): void {
     this.modelGuard.rollback(this.stream, this.stats.samples);
     this.stats.rollbacks++;

@@ -127,6 +127,7 @@ export class Worker {
           const r = this.#runners.get(p);
           if (r !== undefined && r.gen === gen) r.covered(s, js);
         },
+        later: (key) => this.#actors?.tell(key, { kind: 'gstep' }) === null,
       }, o.groups),
       { maxActive: o.maxActive, idleMs: o.idleMs, maxMailbox: o.maxMailbox, turnsPerSlice: o.turnsPerSlice },
     ));
@@ -136,7 +137,7 @@ export class Worker {
       if (s.type === 'turnFailed' || s.type === 'stopped' || s.type === 'passivateFailed') this.log.log('warn', `actor_${s.type}`, { stream: s.key, error: s.error });
       // A sample that was not applied (failed reload, actor stopped) must not be lost: replay the
       // partition from its record (the stream is still uncovered there) under a new generation.
-      if ((s.type === 'turnFailed' && s.message.kind === 'sample') || s.type === 'stopped') this.#replay(partitionOfKey(s.key, o.partitions));
+      if ((s.type === 'turnFailed' && (s.message.kind === 'sample' || s.message.kind === 'gsample' || s.message.kind === 'gstep')) || s.type === 'stopped') this.#replay(partitionOfKey(s.key, o.partitions));
     });
     this.#subs = serveRequests({
       transport: t, subjects: this.subjects, actors, metrics: this.metrics, log: this.log,

@@ -29,6 +29,10 @@ const SECTIONS: Readonly<Record<string, Section>> = {
     about: 'worker memory on its own through nats-server: bytes per active stream (average and marginal) and per passivated stream, at 1,000 streams; where an active stream\'s bytes are',
     load: () => import('./worker/memory.ts'),
   },
+  groups: {
+    about: 'model group in process: member samples per CPU-second stepped batched against one at a time (64 and 256 members)',
+    load: () => import('./worker/groups.ts'),
+  },
   gateway: {
     about: 'gateway fan-out over real WebSockets: messages/s to 100 and 1,000 clients, prediction publish -> client receipt p50/p99',
     load: () => import('./gateway/section.ts'),

@@ -1,7 +1,9 @@
 // Model groups against a real nats-server (infra/nats/single.conf, with its group mapping): three
 // members of one group share a model; the worker is killed with SIGKILL part way (after samples
 // its last group record does not cover), a new one replays, and the group's final weights are
-// bit-identical to an in-process recomputation that fed every sample once, in the same order.
+// bit-identical to an in-process recomputation that fed every sample once, in the same order,
+// although the restarted worker steps the members batched (group-steps.ts) and the recomputation
+// one sample at a time.
 
 import { afterEach, describe, expect, test } from 'vitest';
 import { Packr } from 'msgpackr';
@@ -9,11 +11,12 @@ import type { Transport } from '@carousel/bus';
 import { encodeSample } from '@carousel/protocol';
 import { groupModelBytes, groupRecordKey, type GroupRecord, parseGroups, parseStreamConfig, replayGroup, unpackGroupRecord } from '@carousel/worker';
 import { printOutputOnFailure, type NatsServer } from '@carousel/test-suites';
-import { STREAM_CONFIG, connect, control, startNats, startWorker, waitForSeq, workload, type WorkerProc } from './helpers.ts';
+import { STREAM_CONFIG, connect, control, metric, startNats, startWorker, waitForSeq, workload, type WorkerProc } from './helpers.ts';
 
 const N = 300;
 const HALF = 120;
-const GROUPS = [{ name: 'pumps', pattern: 'pump-*' }];
+// minBatch 2: three members' steps run batched (Trainer.stepMany) from two on (the default is 8)
+const GROUPS = [{ name: 'pumps', pattern: 'pump-*', minBatch: 2 }];
 const ENV = { CAROUSEL_CHECKPOINT_EVERY: '70', CAROUSEL_CHECKPOINT_EVERY_MS: '600000', CAROUSEL_GROUPS: JSON.stringify(GROUPS) };
 const MEMBERS = ['pump-a', 'pump-b', 'pump-c'];
 
@@ -75,5 +78,11 @@ describe('model groups: exactly-once effect on the shared model', () => {
     expect(rec.n, 'samples learned by the group').toBe(N * MEMBERS.length);
     for (const s of MEMBERS) expect(rec.members[s]!.proc.stats.samples, `${s}: samples applied`).toBe(N);
     expect(Buffer.from(rec.model!).equals(Buffer.from(groupModelBytes(want)!)), 'group weights and member states bit-identical').toBe(true);
+    for (const [k, m] of want.members) expect(rec.members[k]!.proc, `${k}: processor (normaliser, scorer, forecast, counters)`).toEqual(m.proc.snapshot());
+    // the restarted worker found a backlog and stepped the members batched (3 members: up to 3 a batch)
+    const steps = await metric(workers[1]!.metricsUrl, 'carousel_worker_group_batch_steps_sum');
+    const batches = await metric(workers[1]!.metricsUrl, 'carousel_worker_group_batch_steps_count');
+    expect(steps, 'member steps taken by the restarted worker').toBeGreaterThan(0);
+    expect(batches, 'batches of member steps').toBeLessThan(steps);
   });
 });

@@ -69,6 +69,8 @@ export interface GroupCore<T = unknown> {
   readonly done: StepDone<T>;
   /** Told the size of each batch of steps (the actor's metric). */
   readonly batched?: (steps: number) => void;
+  /** GroupSteps' minBatch (default MIN_GROUP_BATCH): smaller batches step one by one. */
+  readonly minBatch?: number;
 }
 
 export interface GroupActorState extends GroupCore<SampleTag> {
@@ -151,14 +153,14 @@ export function groupModelBytes(g: Pick<GroupActorState, 'model' | 'members'>): 
  * What a group that was never interrupted ends with: a fresh group fed `samples` once, in order
  * (tests and tools compare a worker's record against it). Samples a member's seq guard refuses
  * are skipped. The steps run one at a time unless `flushAfter(i)` says when (after the sample at
- * index i) the waiting ones run as a batch: the bits are the same either way.
+ * index i) the waiting ones run as a batch (batched from `minBatch` on): the bits are the same either way.
  */
 export function replayGroup(
   cfg: Readonly<StreamConfig>,
   samples: Iterable<{ stream: string; seq: number; x: ArrayLike<number>; ts?: number }>,
-  flushAfter: (i: number) => boolean = () => true,
+  { flushAfter = () => true, minBatch }: { flushAfter?: (i: number) => boolean; minBatch?: number } = {},
 ): GroupCore {
-  const g = groupCore(cfg);
+  const g = groupCore(cfg, minBatch);
   let i = 0;
   for (const s of samples) {
     const m = g.members.get(s.stream) ?? addMember(g, s.stream, s.x.length);
@@ -173,14 +175,14 @@ export function replayGroup(
 }
 
 /** A group with no model and no members yet, whose finished steps keep their forecast (replay, tools). */
-export function groupCore(cfg: Readonly<StreamConfig>): GroupCore {
-  return { model: null, members: new Map(), cfg, steps: null, done: (m, r) => { if (!(r instanceof Error)) m.forecast = r.forecast; } };
+export function groupCore(cfg: Readonly<StreamConfig>, minBatch?: number): GroupCore {
+  return { model: null, members: new Map(), cfg, steps: null, minBatch, done: (m, r) => { if (!(r instanceof Error)) m.forecast = r.forecast; } };
 }
 
 /** The model of a group: its steps (GroupSteps) set up around it. */
 function attachModel<T>(g: GroupCore<T>, model: Model<StreamState>): void {
   g.model = model;
-  g.steps = new GroupSteps(model, g.done, g.batched);
+  g.steps = new GroupSteps(model, g.done, g.batched, g.minBatch);
 }
 
 /** Rebuilds model and members from a record into `g` (bit-exact: the inverse of groupRecord). */
@@ -249,7 +251,7 @@ export async function loadGroup(ctx: ActorContext, spec: GroupSpec): Promise<Gro
   const state: GroupActorState = {
     kind: 'group', group: spec.name, spec, partition, gen, cfg: spec.cfg, model: null, members: new Map(), steps: null, stepQueued: false,
     done: (m, r, tag, seconds) => finishSample(ctx, state, m, r, tag, tag.pre + seconds),
-    batched: (steps) => ctx.metrics.groupBatchSteps.observe(pl(partition), steps),
+    batched: (steps) => ctx.metrics.groupBatchSteps.observe(pl(partition), steps), minBatch: spec.minBatch,
     mv: rec?.mv ?? 0, n: rec?.n ?? 0, js: rec?.js ?? 0,
     rev: entry?.revision ?? 0, obj, pending: 0, checkpointAt: now(), reply: null,
   };

@@ -53,7 +53,7 @@ describe('model groups stepped batched', () => {
     const all = samples(50, 1);
     const want = fingerprint(replayGroup(cfg, all));
     for (const [name, flushAfter] of splits()) {
-      const g = replayGroup(cfg, all, flushAfter);
+      const g = replayGroup(cfg, all, { flushAfter, minBatch: 1 });
       expect(fingerprint(g), name).toEqual(want);
       if (name === 'never') {
         // the steps really were batched: fewer batches than samples
@@ -96,7 +96,7 @@ describe('model groups stepped batched', () => {
 
   test("a non-finite output: the member steps again with its last-good weights and the model rolls back at the next update or that member's next sample, in every split alike", () => {
     const runs = splits().map(([name, flushAfter]) => {
-      const g = groupCore(CFG);
+      const g = groupCore(CFG, 1);
       feedWithFault(g, ALL, flushAfter, AT);
       return { name, g, fp: fingerprint(g) };
     });
@@ -111,10 +111,10 @@ describe('model groups stepped batched', () => {
   });
 
   test("a rollback still due when the group's record is written happens after a restore too, with the weights it was due with", () => {
-    const whole = groupCore(CFG);
+    const whole = groupCore(CFG, 1);
     feedWithFault(whole, ALL, () => false, AT);
     // stop right after the fault's first bad outputs: the rollback is due, no update has come yet
-    const first = groupCore(CFG);
+    const first = groupCore(CFG, 1);
     feedWithFault(first, ALL.slice(0, AT + 2), () => false, AT);
     expect(first.steps!.due).not.toBeNull();
     const record = (due: boolean): GroupRecord => unpackGroupRecord(packGroupRecord({
@@ -123,7 +123,7 @@ describe('model groups stepped batched', () => {
       due: due ? first.steps!.due : null,
     }));
     const continued = (rec: GroupRecord, count = Infinity): GroupCore => {
-      const g = groupCore(CFG);
+      const g = groupCore(CFG, 1);
       restoreGroup(g, rec);
       for (const s of ALL.slice(AT + 2, AT + 2 + count)) {
         const m = g.members.get(s.stream) ?? addMember(g, s.stream, s.x.length);

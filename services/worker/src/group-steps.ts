@@ -24,6 +24,12 @@ import type { GroupHooks, PreparedSample, StepResult, StreamProcessor } from './
 
 /** Most member steps one flush takes; a longer run is flushed in parts. */
 export const DEFAULT_GROUP_BATCH = 256;
+/**
+ * Fewer waiting steps than this run one by one (Trainer.step, the single-stream kernels): the
+ * batched path's gathering and transposes cost more than they save on a handful of streams
+ * (`npm run bench -- groups`: ×0.96 at 4 steps a batch). The same bits either way.
+ */
+export const MIN_GROUP_BATCH = 8;
 
 /** A rollback of the shared weights waiting for the group's next update. */
 export interface DueRollback {
@@ -64,13 +70,14 @@ export class GroupSteps<T> {
   private y = new Float64Array(0);
   /** The rollback at the next update after a non-finite output: the member and the weights to restore; null if none. */
   due: DueRollback | null = null;
-  /** Sizes of the flushes so far (steps per Trainer.stepMany call): count and sum. */
+  /** Sizes of the flushes so far (steps per flush, batched or, under minBatch, one by one): count and sum. */
   readonly flushes = { count: 0, steps: 0 };
 
   constructor(
     readonly model: Model<StreamState>,
     private readonly done: StepDone<T>,
     private readonly batched: ((steps: number) => void) | undefined = undefined,
+    readonly minBatch = MIN_GROUP_BATCH,
     readonly maxBatch = DEFAULT_GROUP_BATCH,
   ) {
     model.trainer.beforeUpdate = () => this.beforeUpdate();
@@ -124,14 +131,16 @@ export class GroupSteps<T> {
     const t0 = now();
     if (this.x.length < B * D) this.x = new Float64Array(B * D);
     if (this.y.length < B * K) this.y = new Float64Array(B * K);
-    const X = this.x.subarray(0, B * D);
     const Y = this.y.subarray(0, B * K);
-    for (let b = 0; b < B; b++) X.set(w[b]!.m.proc.stepInput, b * D);
-    let batched = true;
-    try {
-      trainer.stepMany(w.map((e) => e.m.proc.stream), X, Y);
-    } catch {
-      batched = false;
+    let batched = B >= this.minBatch;
+    if (batched) {
+      const X = this.x.subarray(0, B * D);
+      for (let b = 0; b < B; b++) X.set(w[b]!.m.proc.stepInput, b * D);
+      try {
+        trainer.stepMany(w.map((e) => e.m.proc.stream), X, Y);
+      } catch {
+        batched = false;
+      }
     }
     this.flushes.count++;
     this.flushes.steps += B;
@@ -141,7 +150,7 @@ export class GroupSteps<T> {
       const { m, p, tag, ms } = w[b]!;
       let r: StepResult | Error;
       try {
-        // A refused batch (it changes no stream) is stepped one by one, so each member gets its own error.
+        // A small batch, or a refused one (it changes no stream), is stepped one by one: each member gets its own error.
         const y = batched ? Y.subarray(b * K, (b + 1) * K) : trainer.step(m.proc.stream, m.proc.stepInput);
         r = m.proc.complete(p, y);
       } catch (e) {

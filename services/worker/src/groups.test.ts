@@ -92,6 +92,8 @@ describe('model groups: shared model, separate state', () => {
     expect(() => parseGroups([{ name: 'a', pattern: 'x' }, { name: 'a', pattern: 'y' }], CFG)).toThrow(/twice/);
     expect(() => parseGroups([{ name: 'a.b', pattern: 'x' }], CFG)).toThrow(/name/);
     expect(() => parseGroups([{ name: 'a', pattern: 'x', warm: { obj: '' } }], CFG)).toThrow(/warm/);
+    expect(() => parseGroups([{ name: 'a', pattern: 'x', minBatch: 0 }], CFG)).toThrow(/minBatch/);
+    expect(parseGroups([{ name: 'a', pattern: 'x' }], CFG)[0]!.minBatch).toBe(8);
     const s = groupSubjects('carousel', 16);
     expect(s.parse('carousel.p.3.pumps.pump-1')).toEqual({ group: 'pumps', stream: 'pump-1' });
     expect(s.parse('carousel.p.3.pump-1')).toBeNull();
@@ -104,7 +106,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
-const GROUPS = [{ name: 'pumps', pattern: 'pump-*', stream: { model: { hidden: 6, seed: 3, k1: 2, k2: 8 } as never } }];
+const GROUPS = [{ name: 'pumps', pattern: 'pump-*', stream: { model: { hidden: 6, seed: 3, k1: 2, k2: 8 } as never }, minBatch: 2 }];
 
 async function setup(groups: typeof GROUPS | { name: string; pattern: string; warm: { obj: string } }[] = GROUPS): Promise<{ t: InProcTransport; w: Worker }> {
   const gs = groupSubjects('carousel', P);
@@ -156,6 +158,13 @@ describe('model groups in the worker (in-process transport)', () => {
     expect(rec.n).toBe(all.length);
     expect(Object.keys(rec.members).sort()).toEqual(['pump-1', 'pump-2', 'pump-3']);
     expect(bytesEqual(rec.model, groupModelBytes(want))).toBe(true);
+    // every member's processor too: normaliser, scorer, last forecast, counters
+    for (const [k, m] of want.members) expect(rec.members[k]!.proc, k).toEqual(m.proc.snapshot());
+    // the members' steps were batched: fewer batches than samples (3 members: at most 3 a batch)
+    const h = (await w.metrics.groupBatchSteps.get()).values;
+    const total = (suffix: string): number => h.filter((v) => v.metricName === `carousel_worker_group_batch_steps_${suffix}`).reduce((n, v) => n + v.value, 0);
+    expect(total('sum')).toBe(all.length);
+    expect(total('count')).toBeLessThan(all.length);
   });
 
   test('a member published on its own carousel.in.<stream> subject is rejected with WORKER_ERR_CONFIG and learns nothing', async () => {

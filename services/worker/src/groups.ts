@@ -6,6 +6,7 @@
 
 import { partitionOf } from '@carousel/protocol';
 import { WorkerError, WORKER_ERR } from './errors.ts';
+import { MIN_GROUP_BATCH } from './group-steps.ts';
 import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
 import type { WarmRef } from './warm-start.ts';
 
@@ -22,6 +23,8 @@ export interface GroupSpec {
   readonly cfg: Readonly<StreamConfig>;
   /** Warm start: the group's model starts from these uploaded weights when it has no checkpoint. */
   readonly warm: WarmRef | null;
+  /** Batches of fewer member steps than this run one by one (group-steps.ts MIN_GROUP_BATCH by default). */
+  readonly minBatch: number;
   /** The compiled pattern. */
   readonly match: RegExp;
 }
@@ -33,6 +36,8 @@ export interface GroupInput {
   /** Stream config override (the same fields as a configure request's cfg). */
   stream?: Partial<StreamConfig>;
   warm?: { obj: string; format?: 'safetensors' | 'json' };
+  /** Smallest batch of member steps run batched, an integer >= 1. Default MIN_GROUP_BATCH (8). */
+  minBatch?: number;
 }
 
 /** Checks, compiles and freezes the groups; names must be unique. Throws WORKER_ERR_CONFIG. */
@@ -52,8 +57,10 @@ export function parseGroups(input: readonly GroupInput[] | undefined, defaults: 
       if (typeof g.warm.obj !== 'string' || g.warm.obj === '' || (format !== 'safetensors' && format !== 'json')) bad(`groups[${i}].warm must be {obj, format: safetensors|json}`);
       warm = Object.freeze({ obj: g.warm.obj, format });
     }
+    const minBatch = g.minBatch ?? MIN_GROUP_BATCH;
+    if (!Number.isInteger(minBatch) || minBatch < 1) bad(`groups[${i}].minBatch must be an integer >= 1, got ${String(g.minBatch)}`);
     const match = new RegExp(`^${g.pattern.replaceAll('*', '[A-Za-z0-9_-]*')}$`);
-    return Object.freeze({ name: g.name, pattern: g.pattern, cfg: parseStreamConfig(g.stream ?? {}, defaults), warm, match });
+    return Object.freeze({ name: g.name, pattern: g.pattern, cfg: parseStreamConfig(g.stream ?? {}, defaults), warm, minBatch, match });
   }));
 }
 

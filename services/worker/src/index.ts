@@ -27,8 +27,8 @@ export type { CheckpointBody, LoadedCheckpoint } from './checkpoint.ts';
 export { leaseKey, readLease } from './leases.ts';
 export { groupKey, groupOfStream, groupSubjects, parseGroups } from './groups.ts';
 export type { GroupInput, GroupSpec, GroupSubjects } from './groups.ts';
-export { groupModelBytes, groupRecordKey, packGroupRecord, replayGroup, unpackGroupRecord } from './group-actor.ts';
-export type { GroupRecord } from './group-actor.ts';
+export { addMember, groupCore, groupModelBytes, groupRecordKey, packGroupRecord, replayGroup, unpackGroupRecord } from './group-actor.ts';
+export type { GroupCore, GroupRecord } from './group-actor.ts';
 
 // `carousel nab`: the detector over NAB-layout folders (services/worker/src/nab).
 export { NAB_CONFIG_FILE, NAB_OUTPUTS, NAB_VOTES, NabDetector, defaultNabConfig, detectSeries, parseNabConfig } from './nab/detector.ts';

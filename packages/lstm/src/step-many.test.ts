@@ -7,6 +7,8 @@ import { createModel, saveModel, type ModelOptions } from './model.ts';
 import { createRng } from './prng.ts';
 import { LSTM_ERR } from './errors.ts';
 import type { StreamState } from './learner.ts';
+import { StreamBatch } from './batch.ts';
+import type { RecurrentLearner, RecurrentStream } from './tbptt.ts';
 
 const X = 3;
 const K = 2;
@@ -63,6 +65,39 @@ describe('Trainer.stepMany', () => {
     expect(() => m.trainer.stepMany([a, b], [1, 2, 3, 4, 5, 6], new Float64Array(K))).toThrow(expect.objectContaining({ code: LSTM_ERR.DIMENSION }));
     expect(Buffer.from(saveModel(m, { a, b })).equals(Buffer.from(before))).toBe(true);
     expect(m.trainer.stats.steps).toBe(2);
+  });
+});
+
+describe('StreamBatch.rebind', () => {
+  test('a batch rebound to fewer streams than its capacity steps and learns them as one by one would', () => {
+    const opts = { cell: 'vanilla' as const, inputs: X, outputs: K, hidden: 5, k1: 1, k2: 3, seed: 12 };
+    const run = (batched: boolean): Uint8Array => {
+      const m = createModel(opts);
+      const streams = Array.from({ length: 6 }, () => m.learner.newStream());
+      const learner = m.learner as unknown as RecurrentLearner;
+      const batch = new StreamBatch(learner, streams.slice(0, 2), 6);
+      const rng = createRng(3);
+      for (const pick of [[0, 1, 2, 3, 4, 5], [5, 3, 1, 0], [2, 4], [0, 1, 2, 3, 4, 5]]) {
+        const ss = pick.map((i) => streams[i]!) as unknown as RecurrentStream[];
+        const xs = Float64Array.from({ length: ss.length * X }, () => rng.normal());
+        const ds = Float64Array.from({ length: ss.length * K }, () => rng.normal());
+        if (batched) {
+          batch.rebind(ss);
+          batch.step(xs);
+          batch.learn(ds);
+        } else {
+          ss.forEach((s, b) => {
+            learner.step(s, xs.subarray(b * X, (b + 1) * X));
+            learner.learn(s, ds.subarray(b * K, (b + 1) * K));
+          });
+        }
+      }
+      expect(() => batch.rebind([...streams, learner.newStream()] as unknown as RecurrentStream[])).toThrow(expect.objectContaining({ code: LSTM_ERR.CONFIG }));
+      const named: Record<string, StreamState> = {};
+      streams.forEach((s, i) => (named[`s${i}`] = s));
+      return saveModel(m, named);
+    };
+    expect(Buffer.from(run(true)).equals(Buffer.from(run(false)))).toBe(true);
   });
 });
 

@@ -76,9 +76,9 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
    * outside the gate blocks (peepholes, head): what its fused path leaves in the scratch. Made by
    * its first call (a learner that never calls it, a worker's per-stream model, carries neither).
    */
-  /** stepMany()'s batch, null until the first call. */
-  private batch: StreamBatch | null = null;
   private sgd: { readonly grad: Float64Array; readonly outsideGates: readonly (readonly [number, number])[] } | null = null;
+  /** stepMany()'s batch (grown to the largest call so far), null until the first call. */
+  private batch: StreamBatch | null = null;
 
   /**
    * Parses `options` once (LSTM_ERR_CONFIG on a bad field) and initialises params from the seed.

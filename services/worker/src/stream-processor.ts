@@ -30,11 +30,8 @@ import type { StreamConfig } from './stream-config.ts';
  */
 const PER_STREAM_BUILD: ModelBuild = Object.freeze({ kernels: 'shared' });
 
-/** What one processed sample produces (the worker turns it into a Prediction). */
-export interface StepResult {
-  seq: number;
-  /** H forecasts, each D values, in the sample's units; forecast[0] is the next sample. */
-  forecast: Float64Array[];
+/** What scoring and learning a sample gives, before its step (prepare) and in its result. */
+export interface SampleScore {
   /** RMS error of the last forecast for this sample, in the sample's units (NaN for the first). */
   error: number;
   /** Raw anomaly score and likelihood in [0, 1]. */
@@ -46,6 +43,13 @@ export interface StepResult {
   weight: number;
   /** Loss of the online update (NaN when no update happened). */
   loss: number;
+}
+
+/** What one processed sample produces (the worker turns it into a Prediction). */
+export interface StepResult extends SampleScore {
+  seq: number;
+  /** H forecasts, each D values, in the sample's units; forecast[0] is the next sample. */
+  forecast: Float64Array[];
 }
 
 export interface StreamStats {
@@ -64,16 +68,10 @@ export interface StreamStats {
 }
 
 /** A sample through prepare(), waiting for the model's step (complete()). */
-export interface PreparedSample {
+export interface PreparedSample extends SampleScore {
   readonly seq: number;
   readonly ts: number | undefined;
   readonly clipped: boolean;
-  error: number;
-  score: number;
-  likelihood: number;
-  flagged: boolean;
-  weight: number;
-  loss: number;
 }
 
 /** What a member processor tells its model group (group-steps.ts) about the shared weights. */
@@ -295,7 +293,8 @@ export class StreamProcessor {
     modelGuard.tick(this.stats.samples);
     if (p.flagged) this.stats.flagged++;
     this.stats.learningRate = model.trainer.optimizer.lr;
-    return { seq: p.seq, forecast: this.rollout(y), error: p.error, score: p.score, likelihood: p.likelihood, flagged: p.flagged, weight: p.weight, loss: p.loss };
+    const { error, score, likelihood, flagged, weight, loss } = p;
+    return { seq: p.seq, forecast: this.rollout(y), error, score, likelihood, flagged, weight, loss };
   }
 
   /** After a diverged loss: the model back to its last good weights (modelGuard.rollback). */

@@ -75,7 +75,7 @@ describe('StreamBatch.rebind', () => {
       const m = createModel(opts);
       const streams = Array.from({ length: 6 }, () => m.learner.newStream());
       const learner = m.learner as unknown as RecurrentLearner;
-      const batch = new StreamBatch(learner, streams.slice(0, 2), 6);
+      const batch = new StreamBatch(learner, streams.slice(0, 2) as unknown as RecurrentStream[], 6);
       const rng = createRng(3);
       for (const pick of [[0, 1, 2, 3, 4, 5], [5, 3, 1, 0], [2, 4], [0, 1, 2, 3, 4, 5]]) {
         const ss = pick.map((i) => streams[i]!) as unknown as RecurrentStream[];

@@ -69,9 +69,9 @@ export interface StreamStats {
 
 /** A sample through prepare(), waiting for the model's step (complete()). */
 export interface PreparedSample extends SampleScore {
-  readonly seq: number;
-  readonly ts: number | undefined;
-  readonly clipped: boolean;
+  seq: number;
+  ts: number | undefined;
+  clipped: boolean;
 }
 
 /** What a member processor tells its model group (group-steps.ts) about the shared weights. */
@@ -133,6 +133,8 @@ export class StreamProcessor {
   readonly shared: boolean;
   /** The group's hooks, null for a stream's own model (and a member without them). */
   private readonly group: GroupHooks | null;
+  /** prepare()'s result, reused (valid until complete()). */
+  private readonly prepared: PreparedSample = { seq: -1, ts: undefined, clipped: false, error: NaN, score: 0, likelihood: 0, flagged: false, weight: 1, loss: NaN };
 
   /**
    * A fresh processor for D-dimensional samples; `state` restores a snapshot of the same config;
@@ -206,8 +208,8 @@ export class StreamProcessor {
    * The first part of process(): everything before the model's step (normalising, scoring the
    * last forecast, the online update, a rollback after a diverged loss). The step itself takes
    * `stepInput` and its output goes to complete(), with no other call on this processor in
-   * between; a model group steps its members batched this way (group-steps.ts). Throws as
-   * process() does.
+   * between; a model group steps its members batched this way (group-steps.ts). The result is
+   * the processor's own object, valid until complete(). Throws as process() does.
    */
   prepare(seq: number, x: ArrayLike<number>, ts?: number): PreparedSample {
     const D = this.dims;
@@ -222,7 +224,17 @@ export class StreamProcessor {
     const xs = inputGuard.saturate(x);
     this.normalizer.normalize(xs, xn);
     const clipped = inputGuard.clip(xn);
-    const p: PreparedSample = { seq, ts, clipped, error: NaN, score: 0, likelihood: 0, flagged: false, weight: 1, loss: NaN };
+    // One object per processor, reused: a processor has at most one sample between prepare() and complete().
+    const p = this.prepared;
+    p.seq = seq;
+    p.ts = ts;
+    p.clipped = clipped;
+    p.error = NaN;
+    p.score = 0;
+    p.likelihood = 0;
+    p.flagged = false;
+    p.weight = 1;
+    p.loss = NaN;
     if (this.hasForecast) {
       let se = 0;
       for (let i = 0; i < D; i++) {

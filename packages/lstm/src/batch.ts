@@ -12,7 +12,7 @@ import { headForward } from './heads.ts';
 import type { RecurrentLearner, RecurrentStream } from './tbptt.ts';
 import type { StepCache } from './ring.ts';
 import { vanillaForward } from './vanilla.ts';
-import { wasmFor } from './wasm-kernels.ts';
+import { reserveBatchForward, wasmFor } from './wasm-kernels.ts';
 
 /** Batch scratch of one layer, stream-major. */
 interface LayerBatch {
@@ -91,8 +91,8 @@ export class StreamBatch {
 
   /**
    * Advances every stream by its row of X (B×X, stream-major); returns the outputs (B×K).
-   * Bad X (LSTM_ERR_DIMENSION / LSTM_ERR_NON_FINITE) or a full ring (LSTM_ERR_STATE) is
-   * refused before any stream changes.
+   * Bad X (LSTM_ERR_DIMENSION / LSTM_ERR_NON_FINITE), a full ring (LSTM_ERR_STATE) or a batch
+   * too large for the WebAssembly kernels' memory (LSTM_ERR_CONFIG) is refused before any stream changes.
    */
   step(X: ArrayLike<number>): Float64Array {
     const { learner, streams, layers } = this;
@@ -101,6 +101,7 @@ export class StreamBatch {
     const Xn = learner.inputs;
     checkVector('X', X, B * Xn);
     for (let b = 0; b < B; b++) learner.checkRoom(streams[b]);
+    reserveBatchForward(layout.layers, B);
     for (let j = 0; j < B * Xn; j++) this.x[j] = X[j];
     // gather: each stream moves to a fresh slot; its previous state enters the step
     for (let b = 0; b < B; b++) {

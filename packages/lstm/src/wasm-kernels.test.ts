@@ -10,7 +10,7 @@ import { createRng } from './prng.ts';
 import type { RecurrentCell } from './recurrent-options.ts';
 import { Rtrl97 } from './rtrl97.ts';
 import { tbptt } from './tbptt.ts';
-import { kernelBackend, setKernelBackend, wasmKernelsAvailable, type KernelBackend } from './wasm-kernels.ts';
+import { kernelBackend, reserveBatchForward, setKernelBackend, wasmKernelsAvailable, wasmMemoryBytes, type KernelBackend } from './wasm-kernels.ts';
 
 const BACKENDS: KernelBackend[] = ['js', 'wasm'];
 const initial = kernelBackend();
@@ -87,6 +87,16 @@ describe('kernel backends', () => {
       expect(wasm.grad).toEqual(one.grad);
     });
   }
+
+  it('a batch too large for WebAssembly memory is refused with LSTM_ERR_CONFIG, before any memory is grown', () => {
+    const net = tbptt({ cell: 'vanilla', inputs: 8, outputs: 1, hidden: 64, peepholes: true, k1: 1, k2: 1 });
+    const before = wasmMemoryBytes();
+    // ~(16H + X) doubles a stream: 10^6 streams need about 8 GB, past wasm32's 4 GiB
+    expect(() => reserveBatchForward(net.layout.layers, 1_000_000)).toThrow(expect.objectContaining({ code: LSTM_ERR.CONFIG }));
+    expect(wasmMemoryBytes()).toBe(before);
+    // a batch that fits: no error
+    expect(() => reserveBatchForward(net.layout.layers, 16)).not.toThrow();
+  });
 
   const CFGS: Record<string, Lstm97Config> = {
     "cellSources 'cells'": { inputs: 3, outputs: 2, blocks: 6, forgetGate: true, head: 'linear', cellSources: 'cells', seed: 3 },

@@ -90,6 +90,11 @@ export function wasmSquash(): boolean {
   return squash;
 }
 
+/** Bytes of the batched kernels' WebAssembly memory now (0 without the kernels): for tests and benchmarks. */
+export function wasmMemoryBytes(): number {
+  return load()?.memory.buffer.byteLength ?? 0;
+}
+
 /** True when the WebAssembly SIMD kernels loaded on this runtime. */
 export function wasmKernelsAvailable(): boolean {
   return load() !== null;
@@ -117,11 +122,26 @@ export function wasmFor(B: number): Kernels | null {
   return B >= WASM_MIN_BATCH && kernelBackend() === 'wasm' ? load() : null;
 }
 
-/** Makes the memory at least `doubles` f64 long (from 0); refreshes the view after growth. */
+/** The most bytes a WebAssembly (wasm32) memory holds: 65,536 pages of 64 KiB. */
+const WASM_MAX_BYTES = 65536 * 65536;
+
+/**
+ * Makes the memory at least `doubles` f64 long (from 0); refreshes the view after growth.
+ * LSTM_ERR_CONFIG when that is more than the memory can hold or grow to (too many streams in one batch).
+ */
 function reserve(k: Kernels, doubles: number): Float64Array {
   const bytes = doubles * 8;
   const have = k.memory.buffer.byteLength;
-  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  if (bytes > have) {
+    const tooBig = (): LstmError => new LstmError(LSTM_ERR.CONFIG, `the batched kernels need ${bytes} bytes of WebAssembly memory, more than it can hold (${WASM_MAX_BYTES}): fewer streams per batch`, { bytes });
+    if (bytes > WASM_MAX_BYTES) throw tooBig();
+    try {
+      k.memory.grow(Math.ceil((bytes - have) / 65536));
+    } catch (e) {
+      if (e instanceof RangeError) throw tooBig();
+      throw e;
+    }
+  }
   if (k.f64.buffer !== k.memory.buffer) k.f64 = new Float64Array(k.memory.buffer);
   return k.f64;
 }
@@ -154,13 +174,12 @@ export function wasmGatePreactivations(k: Kernels, pre: Float64Array, x: Float64
  */
 function gatesInWasm(k: Kernels, x: Float64Array, hPrev: Float64Array, params: Float64Array, L: LayerLayout, nRecurrent: number, B: number, extra: number): { f: Float64Array; O0: number; Bp: number; end: number } {
   const { Xin, H, nG, offset, gateStride } = L;
-  const G = nG * H;
   const Bp = (B + 3) & ~3;
   const W0 = BASE_BYTES / 8; // (nG·gateStride) the layer's gate blocks
   const X0 = W0 + nG * gateStride; // (Xin, Bp)
   const H0 = X0 + Xin * Bp; // (H, Bp)
   const O0 = H0 + H * Bp; // (G, Bp)
-  const end = O0 + G * Bp;
+  const end = gatesDoubles(L, B);
   const f = reserve(k, end + extra);
   f.set(params.subarray(offset, offset + nG * gateStride), W0);
   transposeIn(f, X0, x, Xin, B, Bp);
@@ -170,6 +189,34 @@ function gatesInWasm(k: Kernels, x: Float64Array, hPrev: Float64Array, params: F
     k.gemm((O0 + g * H * Bp) * 8, (W + H * Xin + H * H) * 8, 1, W * 8, Xin, X0 * 8, (W + H * Xin) * 8, g < nRecurrent ? H : 0, H0 * 8, H, Bp);
   }
   return { f, O0, Bp, end };
+}
+
+/** The doubles gatesInWasm uses (from 0): the gate blocks, x and h_{t-1} transposed in, the pre-activations. */
+function gatesDoubles(L: LayerLayout, B: number): number {
+  const Bp = (B + 3) & ~3;
+  return BASE_BYTES / 8 + L.nG * L.gateStride + (L.Xin + L.H + L.nG * L.H) * Bp;
+}
+
+/** What wasmVanillaForward reserves after gatesInWasm's doubles (see there). */
+function vanillaExtraDoubles(L: LayerLayout, B: number): number {
+  const { H, nG, peep } = L;
+  const Bp = (B + 3) & ~3;
+  const nPeep = peep < 0 ? 0 : (nG - 1) * H;
+  return 4 * H * Bp + nPeep + B * nG * H + 3 * B * H;
+}
+
+/**
+ * Grows the batched kernels' memory now to what one batched forward of B streams through these
+ * layers takes (wasmVanillaForward, or the gate GEMM of a gru layer), so that a StreamBatch step
+ * cannot fail half-way through its streams. LSTM_ERR_CONFIG when that is more than WebAssembly
+ * memory holds. Nothing to do on the JS backend or below the wasm batch size.
+ */
+export function reserveBatchForward(layers: readonly LayerLayout[], B: number): void {
+  const k = wasmFor(B);
+  if (k === null) return;
+  let need = 0;
+  for (const L of layers) need = Math.max(need, gatesDoubles(L, B) + (L.cell === 'gru' ? 0 : vanillaExtraDoubles(L, B)));
+  reserve(k, need);
 }
 
 /**
@@ -186,8 +233,7 @@ export function wasmVanillaForward(k: Kernels, act: Float64Array, c: Float64Arra
   const nPeep = peep < 0 ? 0 : (nG - 1) * H; // vanilla: pi, pf, po; cifg: pf, po
   // after the gates' (G, Bp): c_{t-1}, c_t, tanh(c_t), h_t (H, Bp) each, the peepholes, then the
   // stream-major copies: activations (B, G), c_t, tanh(c_t), h_t (B, H) each
-  const extra = 4 * H * Bp + nPeep + B * G + 3 * B * H;
-  const { f, O0, end } = gatesInWasm(k, x, hPrev, params, L, nG, B, extra);
+  const { f, O0, end } = gatesInWasm(k, x, hPrev, params, L, nG, B, vanillaExtraDoubles(L, B));
   const C0 = end;
   const CN = C0 + H * Bp;
   const TC = CN + H * Bp;

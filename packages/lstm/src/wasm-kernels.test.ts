@@ -89,7 +89,7 @@ describe('kernel backends', () => {
   }
 
   it('a batch too large for WebAssembly memory is refused with LSTM_ERR_CONFIG, before any memory is grown', () => {
-    const net = tbptt({ cell: 'vanilla', inputs: 8, outputs: 1, hidden: 64, peepholes: true, k1: 1, k2: 1 });
+    const net = tbptt({ cell: 'vanilla', inputs: 8, outputs: 1, hidden: 64, peepholes: true }, 1, 1);
     const before = wasmMemoryBytes();
     // ~(16H + X) doubles a stream: 10^6 streams need about 8 GB, past wasm32's 4 GiB
     expect(() => reserveBatchForward(net.layout.layers, 1_000_000)).toThrow(expect.objectContaining({ code: LSTM_ERR.CONFIG }));

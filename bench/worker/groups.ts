@@ -6,7 +6,8 @@
 // the same samples; the bits are the same (group-steps.test.ts), only the time differs. Figures:
 // member samples per CPU-second, medians of interleaved rounds, and their ratio; with the default
 // applyEvery 1 (an update at every backward pass: each update runs the steps waiting before it)
-// and with applyEvery = M (about one update per TBPTT period of k1 rounds). Writes
+// and with applyEvery = M (about one update per TBPTT period of k1 rounds); H = 32 (the default)
+// and one row at H = 128. Writes
 // results/groups.{md,json} unless --quick / --no-write.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ const ROUND_INPUTS = 512;
 
 interface Row {
   members: number;
+  hidden: number;
   applyEvery: number;
   alone: number;
   batched: number;
@@ -28,8 +30,8 @@ interface Row {
 }
 
 /** A group of `members`, and a function that feeds it its next round (flushing per sample or per round). */
-function feeder(members: number, applyEvery: number, perSample: boolean): { g: GroupCore; round: () => void } {
-  const cfg = parseStreamConfig({ model: { applyEvery } as never });
+function feeder(members: number, applyEvery: number, hidden: number, perSample: boolean): { g: GroupCore; round: () => void } {
+  const cfg = parseStreamConfig({ model: { applyEvery, hidden } as never });
   const g = groupCore(cfg);
   const names = Array.from({ length: members }, (_, k) => `m${k}`);
   const rng = createRng(7);
@@ -53,23 +55,23 @@ function feeder(members: number, applyEvery: number, perSample: boolean): { g: G
 export async function run(args: BenchArgs): Promise<void> {
   const rounds = args.rounds ?? (args.quick ? 3 : 7);
   const rows: Row[] = [];
-  for (const members of args.quick ? [64] : [64, 256]) {
-    for (const applyEvery of [1, members]) {
-      const a = feeder(members, applyEvery, true);
-      const b = feeder(members, applyEvery, false);
-      const [ca, cb] = abMediansBoth(a.round, b.round, rounds);
-      const { count, steps } = b.g.steps!.flushes;
-      const row: Row = { members, applyEvery, alone: ca * members, batched: cb * members, ratio: cb / ca, perBatch: steps / count };
-      rows.push(row);
-      console.log(`M=${members} applyEvery=${applyEvery}: alone ${row.alone.toFixed(0)} samples/CPU-s, batched ${row.batched.toFixed(0)} (x${row.ratio.toFixed(2)}), ${row.perBatch.toFixed(1)} steps a batch`);
-    }
+  // [members, applyEvery, hidden]: the default model's H = 32, then H = 128 where the batched forward gains most per stream
+  const cases: [number, number, number][] = args.quick ? [[64, 1, 32], [64, 64, 32]] : [[64, 1, 32], [64, 64, 32], [256, 1, 32], [256, 256, 32], [64, 64, 128]];
+  for (const [members, applyEvery, hidden] of cases) {
+    const a = feeder(members, applyEvery, hidden, true);
+    const b = feeder(members, applyEvery, hidden, false);
+    const [ca, cb] = abMediansBoth(a.round, b.round, rounds);
+    const { count, steps } = b.g.steps!.flushes;
+    const row: Row = { members, hidden, applyEvery, alone: ca * members, batched: cb * members, ratio: cb / ca, perBatch: steps / count };
+    rows.push(row);
+    console.log(`M=${members} H=${hidden} applyEvery=${applyEvery}: alone ${row.alone.toFixed(0)} samples/CPU-s, batched ${row.batched.toFixed(0)} (x${row.ratio.toFixed(2)}), ${row.perBatch.toFixed(1)} steps a batch`);
   }
   const lines = [
-    `Model group, in process: member samples per CPU-second of the group's learning step (worker default model: vanilla H=32, TBPTT(4,32), Adam), one sample per member per round; medians of ${rounds} interleaved rounds (\`npm run bench -- groups\`, ${new Date().toISOString().slice(0, 16)}Z).`,
+    `Model group, in process: member samples per CPU-second of the group's learning step (worker default model: vanilla, TBPTT(4,32), Adam; H as given), one sample per member per round; medians of ${rounds} interleaved rounds (\`npm run bench -- groups\`, ${new Date().toISOString().slice(0, 16)}Z).`,
     '',
-    '| members | applyEvery | one at a time | batched | ratio | steps per batch |',
-    '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.members} | ${r.applyEvery} | ${r.alone.toFixed(0)} | ${r.batched.toFixed(0)} | ×${r.ratio.toFixed(2)} | ${r.perBatch.toFixed(1)} |`),
+    '| members | H | applyEvery | one at a time | batched | ratio | steps per batch |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.members} | ${r.hidden} | ${r.applyEvery} | ${r.alone.toFixed(0)} | ${r.batched.toFixed(0)} | ×${r.ratio.toFixed(2)} | ${r.perBatch.toFixed(1)} |`),
   ];
   console.log('\n' + lines.join('\n'));
   if (!args.noWrite) {

@@ -281,7 +281,8 @@ export class Trainer<S extends StreamState = StreamState> {
    * B rows of outputs. The learner's stepMany() when it has one (batched matrix work), else its
    * step() of each stream in order; the same bits either way. X is refused as step() refuses x
    * (refusedInputs; nothing changed), repeated streams or a Y of the wrong length with
-   * LSTM_ERR_CONFIG / LSTM_ERR_DIMENSION.
+   * LSTM_ERR_CONFIG / LSTM_ERR_DIMENSION. Without a stepMany of its own, an error a learner's
+   * step() throws for one stream (a full ring: LSTM_ERR_STATE) leaves the streams before it stepped.
    */
   stepMany(streams: readonly S[], X: ArrayLike<number>, Y: Float64Array): void {
     const B = streams.length;

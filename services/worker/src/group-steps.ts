@@ -12,10 +12,9 @@
 // rolls back and steps again at once, but in a batch the members after it have already learned
 // with the old weights. So in a group the member steps again from a zero state with its last-good
 // weights (the first such member's, for every member until the rollback), and the shared weights
-// roll back to them later, at the first of: the group's next update (in
-// place of it), or that member's next sample (before it learns); both are the same sample
-// positions in any batching, and the waiting steps run first. The rollback due is kept in the
-// group's record.
+// roll back to them later, at the first of: the group's next update (in place of it), or that
+// member's next sample (before it learns); both are the same sample positions in any batching,
+// and the waiting steps run first. The rollback due is kept in the group's record.
 // Not here: the mailbox, the record, replies (group-actor.ts).
 
 import type { Model, StreamState } from '@carousel/lstm';
@@ -27,11 +26,12 @@ export const DEFAULT_GROUP_BATCH = 256;
 /**
  * Fewer waiting steps than this run one by one (Trainer.step, the single-stream kernels): the
  * batched path's gathering and transposes cost more than they save on a handful of streams
- * (`npm run bench -- groups`: ×0.96 at 4 steps a batch). The same bits either way.
+ * (`npm run bench -- groups` of 2026-11-24 02:37, before this bound: ×0.96 at 4 steps a batch
+ * through the batch path). The same bits either way.
  */
 export const MIN_GROUP_BATCH = 8;
 
-/** A rollback of the shared weights waiting for the group's next update. */
+/** A rollback of the shared weights waiting for the group's next update or its member's next sample. */
 export interface DueRollback {
   /** The member whose output was not finite. */
   readonly member: string;
@@ -68,7 +68,7 @@ export class GroupSteps<T> {
   private readonly names = new Set<string>();
   private x = new Float64Array(0);
   private y = new Float64Array(0);
-  /** The rollback at the next update after a non-finite output: the member and the weights to restore; null if none. */
+  /** The rollback due after a non-finite output: the member and the weights to restore; null if none. */
   due: DueRollback | null = null;
   /** Sizes of the flushes so far (steps per flush, batched or, under minBatch, one by one): count and sum. */
   readonly flushes = { count: 0, steps: 0 };
@@ -101,7 +101,8 @@ export class GroupSteps<T> {
 
   /**
    * The first part of `m`'s sample (prepare); its step waits for flush(). A member with a step
-   * waiting is flushed first; a rollback due for this member happens first (after the waiting steps). Throws what prepare() throws, with nothing left waiting for it.
+   * waiting is flushed first; a rollback due for this member happens first (after the waiting
+   * steps). Throws what prepare() throws, with nothing left waiting for it.
    */
   add(m: GroupMember, seq: number, x: ArrayLike<number>, ts: number | undefined, tag: T): void {
     if (this.names.has(m.name)) this.flush();
@@ -145,9 +146,10 @@ export class GroupSteps<T> {
     this.flushes.count++;
     this.flushes.steps += B;
     this.batched?.(B);
-    const share = (now() - t0) / B;
+    const share = batched ? (now() - t0) / B : 0;
     for (let b = 0; b < B; b++) {
       const { m, p, tag, ms } = w[b]!;
+      const t1 = now();
       let r: StepResult | Error;
       try {
         // A small batch, or a refused one (it changes no stream), is stepped one by one: each member gets its own error.
@@ -156,7 +158,7 @@ export class GroupSteps<T> {
       } catch (e) {
         r = e instanceof Error ? e : new Error(String(e));
       }
-      this.done(m, r, tag, (ms + share) / 1000);
+      this.done(m, r, tag, (ms + share + now() - t1) / 1000);
     }
   }
 

@@ -365,7 +365,7 @@ export class Trainer<S extends StreamState = StreamState> {
   }
 
   /**
-   * Applies a partial window now (e.g. at the end of an epoch or before a checkpoint). Returns the
+   * Applies a partial window now (e.g. at the end of an epoch or of a training run). Returns the
    * optimizer status, or null if nothing was pending or the window was discarded (poisoned, or
    * dropped by beforeUpdate).
    */

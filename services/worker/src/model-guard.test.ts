@@ -3,7 +3,7 @@
 // forecasts stay finite, the counters say what happened, and the model still learns afterwards.
 // Forced divergences (a poisoned parameter, exploding weights) roll back to the last good weights.
 
-import { createModel, createRng, type Rng } from '@carousel/lstm';
+import { createModel, createRng, loadModel, saveModel, type Rng } from '@carousel/lstm';
 import { describe, expect, it } from 'vitest';
 import { WORKER_ERR } from './errors.ts';
 import { DEFAULT_SNAPSHOT_EVERY, ModelGuard, parseModelGuardOptions } from './model-guard.ts';
@@ -203,5 +203,28 @@ describe('model guard - the float32 last-good copy', () => {
     guard.rollback(model.learner.newStream(), 21);
     expect(params).toEqual(second);
     expect(second).not.toEqual(first);
+  });
+
+  it('a processor restored from a checkpoint whose weights are not finite rolls back to the seeded initial weights and goes on', () => {
+    const cfg = parseStreamConfig({ model: { hidden: 6, seed: 9 } });
+    const a = new StreamProcessor(cfg, 1);
+    const rng = createRng(8);
+    for (let t = 0; t < 50; t++) a.process(t, [sine(t, rng)]);
+    // a checkpoint of a model that had diverged: one weight NaN, one Infinity
+    const { model, streams } = loadModel(a.snapshot().model);
+    model.learner.params[2] = NaN;
+    model.learner.params[7] = Infinity;
+    const b = new StreamProcessor(cfg, 1, { ...a.snapshot(), model: saveModel(model, streams) });
+    for (let t = 50; t < 80; t++) {
+      const r = b.process(t, [sine(t, rng)]);
+      expect(r.forecast[0]!.every(Number.isFinite), `forecast at ${t}`).toBe(true);
+    }
+    expect(b.stats.rollbacks).toBe(1);
+    expect(allFinite(b.model.learner.params)).toBe(true);
+    // the weights it went back to are the model's initial ones (its seed), rounded to float32
+    const initial = createModel({ ...cfg.model, inputs: 1, outputs: 1 }).learner.params.map(Math.fround);
+    const c = new StreamProcessor(cfg, 1, { ...a.snapshot(), model: saveModel(model, streams) });
+    c.process(50, [sine(50, createRng(8))]);
+    expect(c.model.learner.params).toEqual(initial);
   });
 });

@@ -7,7 +7,7 @@
 // Dimension letters: D features, P parameters.
 
 import { DEFAULT_NORMALIZER_WARMUP } from '@carousel/anomaly';
-import type { Model, StreamState } from '@carousel/lstm';
+import { createModel, type Model, type StreamState } from '@carousel/lstm';
 
 /** Normalised inputs (and targets) are clipped to ±this many standard deviations. */
 export const DEFAULT_INPUT_CLIP = 8;
@@ -174,7 +174,10 @@ export class ModelGuard {
   private lastUpdates: number;
 
   constructor(readonly options: Readonly<ModelGuardOptions>, private readonly model: Model<StreamState>, samples: number) {
-    this.good = Float32Array.from(model.learner.params);
+    // Weights not all finite within float32's range (restored from a checkpoint of a model that
+    // had diverged) are no last-good copy: the model's seeded initial weights are.
+    const p = model.learner.params;
+    this.good = Float32Array.from(allWithin(p, F32_MAX) ? p : createModel(model.options, undefined, { kernels: false }).learner.params);
     this.takenAt = samples;
     this.since = samples;
     this.lastUpdates = model.trainer.stats.updates;

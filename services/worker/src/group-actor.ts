@@ -191,7 +191,7 @@ export function restoreGroup<T>(g: GroupCore<T>, r: GroupRecord): void {
   const { model, streams } = loadModel(r.model);
   attachModel(g, model);
   for (const [name, m] of Object.entries(r.members)) {
-    const proc = new StreamProcessor(g.cfg, m.proc.dims, m.proc, {}, { model, stream: streams[name], hooks: g.steps!.hooksFor(name) });
+    const proc = new StreamProcessor(g.cfg, m.proc.dims, m.proc, {}, { model, stream: streams[name], hooks: g.steps!.hooksFor(name), keeper: g.steps!.keeper });
     const guard = new SeqGuard();
     guard.restore(name, m.seq);
     g.members.set(name, { name, proc, guard, seq: m.seq, forecast: null });
@@ -202,7 +202,7 @@ export function restoreGroup<T>(g: GroupCore<T>, r: GroupRecord): void {
 /** A new member of the group: the shared model (created on the group's first sample), its own state. */
 export function addMember<T>(g: GroupCore<T>, name: string, dims: number, guard = new SeqGuard()): GroupMember {
   if (g.model === null) attachModel(g, createModel({ ...g.cfg.model, inputs: dims, outputs: dims }));
-  const m: GroupMember = { name, proc: new StreamProcessor(g.cfg, dims, undefined, {}, { model: g.model!, hooks: g.steps!.hooksFor(name) }), guard, seq: null, forecast: null };
+  const m: GroupMember = { name, proc: new StreamProcessor(g.cfg, dims, undefined, {}, { model: g.model!, hooks: g.steps!.hooksFor(name), keeper: g.steps!.keeper }), guard, seq: null, forecast: null };
   g.members.set(name, m);
   return m;
 }

@@ -55,6 +55,8 @@ describe('model groups stepped batched', () => {
     for (const [name, flushAfter] of splits()) {
       const g = replayGroup(cfg, all, { flushAfter, minBatch: 1 });
       expect(fingerprint(g), name).toEqual(want);
+      // one last-good copy of the weights for the whole group, not one per member
+      for (const m of g.members.values()) expect(m.proc.weightKeeper).toBe(g.steps!.keeper);
       if (name === 'never') {
         // the steps really were batched: fewer batches than samples
         const { count, steps } = g.steps!.flushes;

@@ -19,6 +19,7 @@
 
 import type { Model, StreamState } from '@carousel/lstm';
 import type { SeqGuard } from '@carousel/protocol';
+import { WeightKeeper, parseModelGuardOptions } from './model-guard.ts';
 import type { GroupHooks, PreparedSample, StepResult, StreamProcessor } from './stream-processor.ts';
 
 /** Most member steps one flush takes; a longer run is flushed in parts. */
@@ -72,6 +73,12 @@ export class GroupSteps<T> {
   due: DueRollback | null = null;
   /** Sizes of the flushes so far (steps per flush, batched or, under minBatch, one by one): count and sum. */
   readonly flushes = { count: 0, steps: 0 };
+  /**
+   * The group's one last-good copy of the shared weights, which every member's ModelGuard ticks
+   * in sample order (complete() runs in order in any batching); not in the group's record, as a
+   * stream's is not in its checkpoint.
+   */
+  readonly keeper: WeightKeeper;
 
   constructor(
     readonly model: Model<StreamState>,
@@ -81,6 +88,7 @@ export class GroupSteps<T> {
     readonly maxBatch = DEFAULT_GROUP_BATCH,
   ) {
     model.trainer.beforeUpdate = () => this.beforeUpdate();
+    this.keeper = new WeightKeeper(parseModelGuardOptions(), model, 0);
   }
 
   /** The hooks a member's processor is built with (SharedModel.hooks). */
@@ -178,6 +186,7 @@ export class GroupSteps<T> {
     const { learner, trainer } = this.model;
     learner.params.set(this.due!.good);
     trainer.optimizer.reset();
+    this.keeper.restart();
     this.due = null;
   }
 }

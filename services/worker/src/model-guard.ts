@@ -150,47 +150,103 @@ export class InputGuard {
 }
 
 /**
- * Keeps the weights of a model recoverable, in one copy of the parameters (P floats, no optimizer
- * state). Every snapshotEvery samples, if the model was healthy through the whole interval (no
- * exploding loss, no rollback, every parameter finite at its end), the current weights become the
- * last-good copy: the copy restored has been preceded by at least snapshotEvery healthy samples.
- * Divergence is any of: a parameter non-finite after an update, a non-finite output, or
- * explodeSteps losses in a row above explodeFactor × max(loss EMA, explodeFloor). A rollback
- * restores the last-good weights, resets the optimizer's state (its moments and step count belong
- * to the weights that diverged), zeroes the pending gradient and resets the recurrent state (state
- * from a different set of weights means nothing). Memory: one copy of the parameters, whatever the
- * stream length. The copy is kept in single precision (half the bytes of the weights): a rollback
- * is rare and restores the last-good weights rounded to float32, which is still a healthy model;
- * weights beyond float32's range are not healthy enough to be copied.
+ * The last-good copy of a model's weights (P float32s, no optimizer state) and the health of the
+ * current interval. Every snapshotEvery ticks, if the interval was healthy (no exploding loss, no
+ * rollback, every parameter finite within float32 at its end), the current weights become the
+ * copy: the copy restored has been preceded by at least snapshotEvery healthy samples. One per
+ * stream's own model; one per model group, shared by its members' ModelGuards (ticked once per
+ * member sample, in sample order, so it runs on the group's samples).
  */
-export class ModelGuard {
-  explodeStreak = 0;
+export class WeightKeeper {
   /** (P) the last-good weights, rounded to float32. */
   private readonly good: Float32Array;
   private takenAt: number;
-  /** Start of the current interval, samples; and whether it has been healthy so far. */
+  /** The clock (samples), the start of the current interval, and whether it has been healthy so far. */
+  private clock: number;
   private since: number;
   private healthy = true;
-  private lastUpdates: number;
 
-  constructor(readonly options: Readonly<ModelGuardOptions>, private readonly model: Model<StreamState>, samples: number) {
+  constructor(readonly options: Readonly<ModelGuardOptions>, private readonly model: Model<StreamState>, clock: number) {
     // Weights not all finite within float32's range (restored from a checkpoint of a model that
     // had diverged) are no last-good copy: the model's seeded initial weights are.
     const p = model.learner.params;
     this.good = Float32Array.from(allWithin(p, F32_MAX) ? p : createModel(model.options, undefined, { kernels: false }).learner.params);
-    this.takenAt = samples;
-    this.since = samples;
+    this.takenAt = clock;
+    this.clock = clock;
+    this.since = clock;
+  }
+
+  /** The last-good weights, rounded to float32 (a view: copy it to keep it). */
+  get weights(): Float32Array {
+    return this.good;
+  }
+
+  /** Clock at which the copy was taken. */
+  get takenAtClock(): number {
+    return this.takenAt;
+  }
+
+  /** The current interval is not healthy. */
+  markUnhealthy(): void {
+    this.healthy = false;
+  }
+
+  /** After a rollback to the copy: a new interval starts (at `clock`, default the keeper's own). */
+  restart(clock = this.clock): void {
+    this.clock = clock;
+    this.since = clock;
+    this.healthy = true;
+  }
+
+  /** Once per sample, after it was applied (`clock`: the samples now; default one more than before). */
+  tick(clock = this.clock + 1): void {
+    this.clock = clock;
+    if (clock - this.since < this.options.snapshotEvery) return;
+    if (this.healthy && allWithin(this.model.learner.params, F32_MAX)) {
+      this.good.set(this.model.learner.params);
+      this.takenAt = clock;
+    }
+    this.since = clock;
+    this.healthy = true;
+  }
+}
+
+/**
+ * Keeps a stream's model recoverable: divergence detection for the stream, and rollback to the
+ * last-good weights of its WeightKeeper (its own, or its model group's). Divergence is any of: a
+ * parameter non-finite after an update, a non-finite output, or explodeSteps losses in a row
+ * above explodeFactor × max(loss EMA, explodeFloor). A rollback restores the last-good weights,
+ * resets the optimizer's state (its moments and step count belong to the weights that diverged),
+ * zeroes the pending gradient and resets the recurrent state (state from a different set of
+ * weights means nothing). Memory: one copy of the parameters per keeper, whatever the stream
+ * length: per stream for a stream's own model, per group for a group's. The copy is kept in single
+ * precision (half the bytes of the weights): a rollback is rare and restores the last-good weights
+ * rounded to float32, which is still a healthy model; weights beyond float32's range are not
+ * healthy enough to be copied.
+ */
+export class ModelGuard {
+  explodeStreak = 0;
+  private lastUpdates: number;
+  /** The keeper of the last-good weights. */
+  readonly keeper: WeightKeeper;
+  /** The keeper is a model group's (ticked on the group's samples). */
+  private readonly sharedKeeper: boolean;
+
+  constructor(readonly options: Readonly<ModelGuardOptions>, private readonly model: Model<StreamState>, samples: number, keeper?: WeightKeeper) {
+    this.sharedKeeper = keeper !== undefined;
+    this.keeper = keeper ?? new WeightKeeper(options, model, samples);
     this.lastUpdates = model.trainer.stats.updates;
   }
 
-  /** Sample count at which the last-good copy was taken. */
+  /** Sample count (the keeper's clock) at which the last-good copy was taken. */
   get goodAt(): number {
-    return this.takenAt;
+    return this.keeper.takenAtClock;
   }
 
   /**
    * After an online update that returned `loss` (lossEma: the EMA before this loss). True when
-   * the model has diverged and the caller must roll back.
+   * the model has diverged and the caller must roll back. An exploding loss makes the interval
+   * unhealthy at this sample's tick.
    */
   diverged(loss: number, lossEma: number): boolean {
     const { trainer, learner } = this.model;
@@ -201,7 +257,6 @@ export class ModelGuard {
     const ema = Number.isFinite(lossEma) ? lossEma : 0;
     const exploding = !Number.isFinite(loss) || loss > this.options.explodeFactor * Math.max(ema, this.options.explodeFloor);
     this.explodeStreak = exploding ? this.explodeStreak + 1 : 0;
-    if (exploding) this.healthy = false;
     return this.explodeStreak >= this.options.explodeSteps;
   }
 
@@ -213,30 +268,29 @@ export class ModelGuard {
   /** Restores the last-good weights, resets the optimizer, zeroes grad and resets `stream`. */
   rollback(stream: StreamState, samples: number): void {
     const { learner, trainer } = this.model;
-    learner.params.set(this.good);
+    learner.params.set(this.keeper.weights);
     trainer.optimizer.reset();
     trainer.clearGradient();
     learner.reset(stream);
     this.explodeStreak = 0;
     this.lastUpdates = trainer.stats.updates;
     // The interval that ended in a divergence proves nothing: a new one starts from the restored weights.
-    this.since = samples;
-    this.healthy = true;
+    this.keeper.restart(this.sharedKeeper ? undefined : samples);
   }
 
   /**
-   * A step of `stream` from a zero state with the last-good weights (or `good`), leaving the model's weights
-   * as they are: a model group's member whose output was not finite, when other members' steps
-   * with the current weights may already have been taken (group-steps.ts). The shared weights go
-   * back at the group's next update (to a copy of goodWeights). This interval does not count as healthy.
-   * Returns the output (a view owned by the stream).
+   * A step of `stream` from a zero state with the last-good weights (or `good`), leaving the
+   * model's weights as they are: a model group's member whose output was not finite, when other
+   * members' steps with the current weights may already have been taken (group-steps.ts). The
+   * shared weights go back later (to a copy of goodWeights). This interval does not count as
+   * healthy. Returns the output (a view owned by the stream).
    */
-  stepWithGoodWeights(stream: StreamState, x: Float64Array, good: Float32Array = this.good): Float64Array {
+  stepWithGoodWeights(stream: StreamState, x: Float64Array, good: Float32Array = this.keeper.weights): Float64Array {
     const { learner, trainer } = this.model;
     const current = learner.params.slice();
     learner.reset(stream);
     learner.params.set(good);
-    this.healthy = false;
+    this.keeper.markUnhealthy();
     try {
       return trainer.step(stream, x);
     } finally {
@@ -246,19 +300,17 @@ export class ModelGuard {
 
   /** The last-good weights, rounded to float32 (a view: copy it to keep it). */
   get goodWeights(): Float32Array {
-    return this.good;
+    return this.keeper.weights;
   }
 
-  /** Call once per sample, after it was applied. Takes the last-good copy every snapshotEvery samples while healthy. */
+  /**
+   * Call once per sample, after it was applied: an exploding loss of this sample makes the
+   * interval unhealthy, then the keeper ticks (on `samples` for a stream's own keeper, on its own
+   * count for a group's).
+   */
   tick(samples: number): void {
-    if (this.explodeStreak > 0) this.healthy = false;
-    if (samples - this.since < this.options.snapshotEvery) return;
-    if (this.healthy && allWithin(this.model.learner.params, F32_MAX)) {
-      this.good.set(this.model.learner.params);
-      this.takenAt = samples;
-    }
-    this.since = samples;
-    this.healthy = true;
+    if (this.explodeStreak > 0) this.keeper.markUnhealthy();
+    this.keeper.tick(this.sharedKeeper ? undefined : samples);
   }
 }
 

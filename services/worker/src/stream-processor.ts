@@ -15,7 +15,7 @@
 import { createAnomalyScorer, type AnomalyScorer, type AnomalyScorerState } from '@carousel/anomaly';
 import { createModel, loadModel, saveModel, type Model, type ModelBuild, type StreamState } from '@carousel/lstm';
 import { WorkerError, WORKER_ERR } from './errors.ts';
-import { InputGuard, ModelGuard, parseModelGuardOptions, type ModelGuardOptions, type ModelGuardState } from './model-guard.ts';
+import { InputGuard, ModelGuard, parseModelGuardOptions, type ModelGuardOptions, type ModelGuardState, type WeightKeeper } from './model-guard.ts';
 import { createNormalizer, type Normalizer, type NormalizerState } from './normalizer.ts';
 import { forecast, shareGradient } from './scratch.ts';
 import type { StreamConfig } from './stream-config.ts';
@@ -110,6 +110,8 @@ export interface SharedModel {
   readonly model: Model<StreamState>;
   /** The group's side of the shared weights' rollbacks (group-steps.ts); none for a member stepped alone. */
   readonly hooks?: GroupHooks;
+  /** The group's last-good copy of the shared weights (one per group); the member's own when absent. */
+  readonly keeper?: WeightKeeper;
   /** The member's recurrent state (restored from the group's model record); fresh when absent. */
   readonly stream?: StreamState;
 }
@@ -185,9 +187,14 @@ export class StreamProcessor {
       this.seq = state.seq;
       Object.assign(this.stats, state.stats);
     }
-    this.modelGuard = new ModelGuard(guardOptions, this.model, this.stats.samples);
+    this.modelGuard = new ModelGuard(guardOptions, this.model, this.stats.samples, shared?.keeper);
     if (state) this.modelGuard.explodeStreak = state.guard?.explodeStreak ?? 0;
     this.trainerRefusals = refusals(this.model);
+  }
+
+  /** The keeper of the model's last-good weights (a model group's members share the group's). */
+  get weightKeeper(): WeightKeeper {
+    return this.modelGuard.keeper;
   }
 
   /** The seq of the last sample applied (-1 if none). */

@@ -47,7 +47,7 @@ export class StreamBatch {
     streams: readonly RecurrentStream[],
     capacity = streams.length,
   ) {
-    checkDistinct(streams, streams.length);
+    checkDistinct(streams);
     if (!Number.isInteger(capacity) || capacity < streams.length) throw new LstmError(LSTM_ERR.CONFIG, `capacity must be an integer >= ${streams.length}, got ${capacity}`, { capacity });
     const B = capacity;
     this.bound = streams;
@@ -85,7 +85,7 @@ export class StreamBatch {
    */
   rebind(streams: readonly RecurrentStream[]): void {
     if (streams.length > this.size) throw new LstmError(LSTM_ERR.CONFIG, `a batch of ${this.size} cannot take ${streams.length} streams`, { streams: streams.length });
-    checkDistinct(streams, streams.length);
+    checkDistinct(streams);
     this.bound = streams;
   }
 
@@ -172,7 +172,8 @@ export class StreamBatch {
   }
 }
 
-function checkDistinct(streams: readonly RecurrentStream[], B: number): void {
+function checkDistinct(streams: readonly RecurrentStream[]): void {
+  const B = streams.length;
   if (B === 0 || new Set(streams).size !== B) {
     throw new LstmError(LSTM_ERR.CONFIG, 'streams must be a non-empty list of distinct streams', { streams: B });
   }

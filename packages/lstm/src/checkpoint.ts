@@ -178,6 +178,14 @@ function checkGroups(groups: unknown, nParams: number): ParamGroup[] {
   return out;
 }
 
+/** An accumulation window's fields checked (grad of n values, events a count, poisoned a boolean); LSTM_ERR_CHECKPOINT otherwise. */
+function checkWindow(grad: Float64Array, events: unknown, poisoned: unknown, n: number): TrainerWindow {
+  if (grad.length !== n) fail(`window grad has ${grad.length} values, params has ${n}`);
+  if (!Number.isInteger(events) || (events as number) < 0) fail(`window events ${String(events)} is not a non-negative integer`);
+  if (typeof poisoned !== 'boolean') fail('window poisoned is not a boolean');
+  return { grad, events: events as number, poisoned };
+}
+
 /** Serialises a checkpoint. LSTM_ERR_CHECKPOINT if a value is outside the vocabulary or shapes disagree. */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   if (!(c.params instanceof Float64Array)) fail('params must be a Float64Array');
@@ -211,9 +219,8 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   };
   if (c.window != null) {
     const w = c.window;
-    if (!(w.grad instanceof Float64Array) || w.grad.length !== n) fail(`window grad must be a Float64Array of length ${n}`);
-    if (!Number.isInteger(w.events) || w.events < 0) fail(`window events must be a non-negative integer, got ${String(w.events)}`);
-    if (typeof w.poisoned !== 'boolean') fail('window poisoned must be a boolean');
+    if (!(w.grad instanceof Float64Array)) fail('window grad must be a Float64Array');
+    checkWindow(w.grad, w.events, w.poisoned, n);
     doc.window = { grad: float64ToBytes(w.grad), events: w.events, poisoned: w.poisoned };
   }
   return packr.pack(doc);
@@ -274,10 +281,7 @@ export function decodeCheckpoint(bytes: Uint8Array, expect: CheckpointExpect = {
     const w = doc.window;
     if (!isPlainObject(w) || !(w.grad instanceof Uint8Array)) fail('window must be { grad, events, poisoned }');
     const grad = bytesToFloat64(w.grad, 'window grad');
-    if (grad.length !== n) fail(`window grad has ${grad.length} values, params has ${n}`);
-    if (!Number.isInteger(w.events) || (w.events as number) < 0) fail(`window events ${String(w.events)} is not a non-negative integer`);
-    if (typeof w.poisoned !== 'boolean') fail('window poisoned is not a boolean');
-    window = { grad, events: w.events as number, poisoned: w.poisoned };
+    window = checkWindow(grad, w.events, w.poisoned, n);
   }
   return { config: decodeState(doc.config, 'config', 0, true) as JsonValue, params, groups, optimizer, streams, window };
 }

@@ -183,14 +183,14 @@ export function vanillaForward(
   const iI = coupled ? -1 : H;
   const fI = coupled ? H : 2 * H;
   const oI = fI + H;
-  const pi = coupled ? -1 : peep; // (H), vanilla only
-  const pf = peep < 0 ? -1 : coupled ? peep : peep + H; // (H)
-  const po = pf < 0 ? -1 : pf + H; // (H)
   const k = wasmSquash() ? wasmFor(B) : null;
   if (k) {
     wasmVanillaForward(k, act, c, tc, h, x, hPrev, cPrev, params, L, B);
     return;
   }
+  const pi = coupled ? -1 : peep; // (H), vanilla only
+  const pf = peep < 0 ? -1 : coupled ? peep : peep + H; // (H)
+  const po = pf < 0 ? -1 : pf + H; // (H)
   gatePreactivations(act, x, hPrev, params, L, nG, B, kern);
   if (B === 1 && kern && wasmSquash() && kern.ownsAll([act, c, tc, h, cPrev, params])) {
     kern.vanillaCells(act, c, tc, h, cPrev, params, pi, pf, po, H, coupled);

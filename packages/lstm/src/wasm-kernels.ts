@@ -160,8 +160,9 @@ function transposeIn(f: Float64Array, at: number, src: Float64Array, n: number, 
  * g < nRecurrent, b_g + W_g x for the rest. Same bits as the JS kernel.
  */
 export function wasmGatePreactivations(k: Kernels, pre: Float64Array, x: Float64Array, hPrev: Float64Array, params: Float64Array, L: LayerLayout, nRecurrent: number, B: number): void {
-  const G = L.nG * L.H;
-  const { f, O0, Bp } = gatesInWasm(k, x, hPrev, params, L, nRecurrent, B, 0);
+  const m = layerMemory(L, B);
+  const { G, O0, Bp } = m;
+  const f = gatesInWasm(k, x, hPrev, params, L, nRecurrent, B, m, m.gatesEnd);
   for (let b = 0; b < B; b++) {
     const o = b * G;
     for (let q = 0; q < G; q++) pre[o + q] = f[O0 + q * Bp + b]!;
@@ -169,18 +170,43 @@ export function wasmGatePreactivations(k: Kernels, pre: Float64Array, x: Float64
 }
 
 /**
- * The layer's gate pre-activations in the module's memory, stream-minor: (G, Bp) at O0, after the
- * gate blocks (copied in), x and h_{t-1} (transposed in); `extra` doubles reserved after them.
+ * Where one batched layer step lives in the module's memory, in doubles from 0: the layer's gate
+ * blocks (W0), x and h_{t-1} transposed in, stream-minor (X0, H0), the gate pre-activations (G, Bp)
+ * at O0, ending at gatesEnd; then, for a vanilla/cifg layer's whole step (wasmVanillaForward),
+ * c_{t-1}, c_t, tanh(c_t), h_t (H, Bp) each, the peepholes, and the stream-major copies:
+ * activations (B, G), c_t, tanh(c_t), h_t (B, H) each, ending at cellsEnd.
  */
-function gatesInWasm(k: Kernels, x: Float64Array, hPrev: Float64Array, params: Float64Array, L: LayerLayout, nRecurrent: number, B: number, extra: number): { f: Float64Array; O0: number; Bp: number; end: number } {
-  const { Xin, H, nG, offset, gateStride } = L;
+function layerMemory(L: LayerLayout, B: number) {
+  const { Xin, H, nG, peep, gateStride } = L;
+  const G = nG * H;
   const Bp = (B + 3) & ~3;
-  const W0 = BASE_BYTES / 8; // (nG·gateStride) the layer's gate blocks
-  const X0 = W0 + nG * gateStride; // (Xin, Bp)
-  const H0 = X0 + Xin * Bp; // (H, Bp)
-  const O0 = H0 + H * Bp; // (G, Bp)
-  const end = gatesDoubles(L, B);
-  const f = reserve(k, end + extra);
+  const nPeep = peep < 0 ? 0 : (nG - 1) * H; // vanilla: pi, pf, po; cifg: pf, po
+  const W0 = BASE_BYTES / 8;
+  const X0 = W0 + nG * gateStride;
+  const H0 = X0 + Xin * Bp;
+  const O0 = H0 + H * Bp;
+  const gatesEnd = O0 + G * Bp;
+  const C0 = gatesEnd;
+  const CN = C0 + H * Bp;
+  const TC = CN + H * Bp;
+  const HN = TC + H * Bp;
+  const P0 = HN + H * Bp;
+  const A1 = P0 + nPeep;
+  const C1 = A1 + B * G;
+  const T1 = C1 + B * H;
+  const H1 = T1 + B * H;
+  return { G, Bp, nPeep, W0, X0, H0, O0, gatesEnd, C0, CN, TC, HN, P0, A1, C1, T1, H1, cellsEnd: H1 + B * H };
+}
+
+/**
+ * The layer's gate pre-activations in the module's memory, stream-minor, at m.O0 (layerMemory),
+ * after the gate blocks (copied in), x and h_{t-1} (transposed in); the memory is first made
+ * `doubles` long.
+ */
+function gatesInWasm(k: Kernels, x: Float64Array, hPrev: Float64Array, params: Float64Array, L: LayerLayout, nRecurrent: number, B: number, m: ReturnType<typeof layerMemory>, doubles: number): Float64Array {
+  const { Xin, H, nG, offset, gateStride } = L;
+  const { Bp, W0, X0, H0, O0 } = m;
+  const f = reserve(k, doubles);
   f.set(params.subarray(offset, offset + nG * gateStride), W0);
   transposeIn(f, X0, x, Xin, B, Bp);
   transposeIn(f, H0, hPrev, H, B, Bp);
@@ -188,21 +214,7 @@ function gatesInWasm(k: Kernels, x: Float64Array, hPrev: Float64Array, params: F
     const W = W0 + g * gateStride;
     k.gemm((O0 + g * H * Bp) * 8, (W + H * Xin + H * H) * 8, 1, W * 8, Xin, X0 * 8, (W + H * Xin) * 8, g < nRecurrent ? H : 0, H0 * 8, H, Bp);
   }
-  return { f, O0, Bp, end };
-}
-
-/** The doubles gatesInWasm uses (from 0): the gate blocks, x and h_{t-1} transposed in, the pre-activations. */
-function gatesDoubles(L: LayerLayout, B: number): number {
-  const Bp = (B + 3) & ~3;
-  return BASE_BYTES / 8 + L.nG * L.gateStride + (L.Xin + L.H + L.nG * L.H) * Bp;
-}
-
-/** What wasmVanillaForward reserves after gatesInWasm's doubles (see there). */
-function vanillaExtraDoubles(L: LayerLayout, B: number): number {
-  const { H, nG, peep } = L;
-  const Bp = (B + 3) & ~3;
-  const nPeep = peep < 0 ? 0 : (nG - 1) * H;
-  return 4 * H * Bp + nPeep + B * nG * H + 3 * B * H;
+  return f;
 }
 
 /**
@@ -215,7 +227,10 @@ export function reserveBatchForward(layers: readonly LayerLayout[], B: number): 
   const k = wasmFor(B);
   if (k === null) return;
   let need = 0;
-  for (const L of layers) need = Math.max(need, gatesDoubles(L, B) + (L.cell === 'gru' ? 0 : vanillaExtraDoubles(L, B)));
+  for (const L of layers) {
+    const m = layerMemory(L, B);
+    need = Math.max(need, L.cell === 'gru' ? m.gatesEnd : m.cellsEnd);
+  }
   reserve(k, need);
 }
 
@@ -228,21 +243,9 @@ export function reserveBatchForward(layers: readonly LayerLayout[], B: number): 
  */
 export function wasmVanillaForward(k: Kernels, act: Float64Array, c: Float64Array, tc: Float64Array, h: Float64Array, x: Float64Array, hPrev: Float64Array, cPrev: Float64Array, params: Float64Array, L: LayerLayout, B: number): void {
   const { H, nG, peep } = L;
-  const G = nG * H;
-  const Bp = (B + 3) & ~3;
-  const nPeep = peep < 0 ? 0 : (nG - 1) * H; // vanilla: pi, pf, po; cifg: pf, po
-  // after the gates' (G, Bp): c_{t-1}, c_t, tanh(c_t), h_t (H, Bp) each, the peepholes, then the
-  // stream-major copies: activations (B, G), c_t, tanh(c_t), h_t (B, H) each
-  const { f, O0, end } = gatesInWasm(k, x, hPrev, params, L, nG, B, vanillaExtraDoubles(L, B));
-  const C0 = end;
-  const CN = C0 + H * Bp;
-  const TC = CN + H * Bp;
-  const HN = TC + H * Bp;
-  const P0 = HN + H * Bp;
-  const A1 = P0 + nPeep;
-  const C1 = A1 + B * G;
-  const T1 = C1 + B * H;
-  const H1 = T1 + B * H;
+  const m = layerMemory(L, B);
+  const { G, Bp, nPeep, O0, C0, CN, TC, HN, P0, A1, C1, T1, H1 } = m;
+  const f = gatesInWasm(k, x, hPrev, params, L, nG, B, m, m.cellsEnd);
   if (nPeep > 0) f.set(params.subarray(peep, peep + nPeep), P0);
   transposeIn(f, C0, cPrev, H, B, Bp);
   k.vanillaCells(O0 * 8, C0 * 8, CN * 8, TC * 8, HN * 8, P0 * 8, nPeep > 0 ? 1 : 0, H, Bp, L.cell === 'cifg' ? 1 : 0);

@@ -279,13 +279,13 @@ export class ModelGuard {
   }
 
   /**
-   * A step of `stream` from a zero state with the last-good weights (or `good`), leaving the
-   * model's weights as they are: a model group's member whose output was not finite, when other
-   * members' steps with the current weights may already have been taken (group-steps.ts). The
-   * shared weights go back later (to a copy of goodWeights). This interval does not count as
-   * healthy. Returns the output (a view owned by the stream).
+   * A step of `stream` from a zero state with the weights `good`, leaving the model's weights as
+   * they are: a model group's member whose output was not finite, when other members' steps with
+   * the current weights may already have been taken (group-steps.ts: `good` is the rollback the
+   * group has due, to goodWeights or an earlier copy). This interval does not count as healthy.
+   * Returns the output (a view owned by the stream).
    */
-  stepWithGoodWeights(stream: StreamState, x: Float64Array, good: Float32Array = this.keeper.weights): Float64Array {
+  stepWithGoodWeights(stream: StreamState, x: Float64Array, good: Float32Array): Float64Array {
     const { learner, trainer } = this.model;
     const current = learner.params.slice();
     learner.reset(stream);

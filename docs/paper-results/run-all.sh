@@ -28,6 +28,14 @@ run exp4-T500 4 --T 500 --trials 10 --seed 1
 run exp2c  2c --trials 10 --seed 1
 run exp4-T1000 4 --T 1000 --trials 10 --seed 1
 run exp6b  6b --trials 10 --seed 1
+# Session 17: the two rows of Experiment 3 that had not been run.
+run exp3b  3b --trials 10 --seed 1
+run exp3c  3c --trials 10 --seed 1
+run exp3a-T100-N1  3a/T100-N1 --trials 10 --seed 1
+run exp3b-T100-N1  3b/T100-N1 --trials 10 --seed 1
+run exp3c-T100-N1  3c/T100-N1 --trials 10 --seed 1
+run exp3a-T1000-N3 3a/T1000-N3 --trials 10 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
+run exp3b-T1000-N1 3b/T1000-N1 --trials 10 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
 # The same tasks with the forget-gate cell (the paper's net and learner, rtrl97, plus a forget gate
 # per block) and with the vanilla LSTM (as many units as the 1997 net has cells) under full BPTT at
 # the sequence end (TBPTT with its window over the whole sequence), or TBPTT(1, 64) where every
@@ -50,3 +58,10 @@ run exp3a-forget-fb5      3a --variant forget --forget-bias 5 --trials 10 --seed
 run exp6a-vanilla-fb5     6a --variant vanilla --learner bptt --forget-bias 5 --trials 10 --seed 1
 run exp4-T100-forget-fb5  4 --T 100 --variant forget --forget-bias 5 --trials 10 --seed 1
 run exp4-T100-vanilla-fb5 4 --T 100 --variant vanilla --learner bptt --forget-bias 5 --trials 10 --seed 1
+# Experiment 3b and 3c with the forget-gate cell and the vanilla LSTM, as for 3a (session 17).
+run exp3b-forget-fb5      3b --variant forget --forget-bias 5 --trials 10 --seed 1
+run exp3c-forget-fb5      3c --variant forget --forget-bias 5 --trials 10 --seed 1
+run exp3b-forget          3b --variant forget --trials 10 --seed 1
+run exp3b-vanilla         3b --variant vanilla --learner bptt --trials 10 --seed 1
+run exp3c-forget          3c --variant forget --trials 10 --seed 1
+run exp3c-vanilla         3c --variant vanilla --learner bptt --trials 10 --seed 1

@@ -56,6 +56,7 @@ export { lstm97WeightCount } from './weights.ts';
 export {
   CERG_KEY,
   DEFAULT_TRIALS,
+  RUNNER_HEADS,
   RUNNER_LEARNERS,
   RUNNER_VARIANTS,
   formatReport,
@@ -72,6 +73,7 @@ export type {
   ExperimentSummary,
   RunExperimentOptions,
   RunTrialOptions,
+  RunnerHead,
   RunnerLearner,
   RunnerVariant,
   TrialProgress,

@@ -5,8 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { RUNNER_LEARNERS, RUNNER_VARIANTS, formatReport, listExperiments, runExperiment } from '@carousel/tasks';
-import type { ExperimentEvent, RunnerLearner, RunnerVariant } from '@carousel/tasks';
+import { RUNNER_HEADS, RUNNER_LEARNERS, RUNNER_VARIANTS, formatReport, listExperiments, runExperiment } from '@carousel/tasks';
+import type { ExperimentEvent, RunnerHead, RunnerLearner, RunnerVariant } from '@carousel/tasks';
 
 /** Where the command writes; tests pass their own. */
 export interface PaperIO {
@@ -72,6 +72,7 @@ interface PaperOptions {
   k1?: number;
   k2?: number;
   forgetBias?: number;
+  head?: RunnerHead;
   hidden?: number;
   symbols?: number;
   testSize?: number;
@@ -140,6 +141,7 @@ export function registerPaper(program: Command, io: PaperIO = defaultIO): void {
     .option('--k2 <n>', 'TBPTT: window of k2 steps', positiveInt)
     .option('--hidden <n>', "hidden units of a vanilla, cifg or gru net (default: the 1997 net's number of cells)", positiveInt)
     .option('--forget-bias <b>', 'initial forget-gate bias of every block (forget) or unit (vanilla, cifg)', finite)
+    .option('--head <h>', `output units: ${RUNNER_HEADS.join(', ')} (logistic is the paper's; linear is a probe, not the paper's)`, oneOf(RUNNER_HEADS))
     .option('--symbols <n>', 'cerg: consecutive correct symbols that count as solved', positiveInt)
     .option('--test-size <n>', "test sequences (default: the paper's, 2560 for Exp. 3-6)", positiveInt)
     .option('--checkpoint-dir <dir>', 'save each trial there every --checkpoint-every sequences; run the same command again to go on from it (sequence tasks)')
@@ -169,6 +171,7 @@ export function registerPaper(program: Command, io: PaperIO = defaultIO): void {
         ...(opts.k2 !== undefined ? { k2: opts.k2 } : {}),
         ...(opts.forgetBias !== undefined ? { forgetBias: opts.forgetBias } : {}),
         ...(opts.hidden !== undefined ? { hidden: opts.hidden } : {}),
+        ...(opts.head !== undefined ? { head: opts.head } : {}),
         ...(opts.symbols !== undefined ? { symbols: opts.symbols } : {}),
         ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
         ...(opts.checkpointDir !== undefined ? { checkpointDir: opts.checkpointDir, checkpointEvery: opts.checkpointEvery } : {}),

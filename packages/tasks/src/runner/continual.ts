@@ -125,6 +125,7 @@ export function runContinualTrial(o: TrialConfig): TrialResult {
     variant: o.variant,
     alpha,
     forgetBias: o.forgetBias ?? null,
+    head: o.head,
     weights: net.weights,
     success: until !== null,
     sequencesUntilStop: until,

@@ -161,6 +161,7 @@ export async function runExperiment(experiment: string, options: RunExperimentOp
     variant: o.variant,
     alpha: o.alpha ?? cfg?.alpha ?? CERG_ALPHA,
     forgetBias: o.forgetBias ?? null,
+    head: o.head,
     maxSequences: first.maxSequences,
     parallel,
     paper: resolved?.paper ?? null,

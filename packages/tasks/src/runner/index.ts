@@ -15,11 +15,12 @@ export {
   DEFAULT_RUN_K2,
   DEFAULT_RUN_LEARNER,
   DEFAULT_RUN_SEED,
+  RUNNER_HEADS,
   RUNNER_LEARNERS,
   RUNNER_VARIANTS,
   parseTrialOptions,
 } from './options.ts';
-export type { RunTrialOptions, RunnerLearner, RunnerVariant, TrialConfig, TrialProgress } from './options.ts';
+export type { RunTrialOptions, RunnerHead, RunnerLearner, RunnerVariant, TrialConfig, TrialProgress } from './options.ts';
 export { formatReport, summarize } from './report.ts';
 export type { ExperimentReport, ExperimentSummary, Spread } from './report.ts';
 export { CHECK_EVERY, runTrial } from './trial.ts';

@@ -14,6 +14,10 @@ export type RunnerLearner = 'rtrl97' | 'tbptt' | 'bptt';
  */
 export type RunnerVariant = 'lstm97' | 'forget' | 'vanilla' | 'cifg' | 'gru';
 
+/** Output units of a trial's network: the paper's logistic ones, or linear (see RunTrialOptions.head). */
+export type RunnerHead = 'logistic' | 'linear';
+
+export const RUNNER_HEADS: readonly RunnerHead[] = ['logistic', 'linear'];
 export const RUNNER_LEARNERS: readonly RunnerLearner[] = ['rtrl97', 'tbptt', 'bptt'];
 export const RUNNER_VARIANTS: readonly RunnerVariant[] = ['lstm97', 'forget', 'vanilla', 'cifg', 'gru'];
 
@@ -81,6 +85,12 @@ export interface RunTrialOptions {
    * or unit (vanilla, cifg: instead of 1). Refused for cells without a forget gate (lstm97, gru).
    */
   forgetBias?: number;
+  /**
+   * Output units: 'logistic' (the paper's, and the default) or 'linear' (net input out, no
+   * squashing; not the paper's: a probe of what the logistic output's flat ends cost on the
+   * regression tasks, Exp. 4 and 5). For every cell; the loss stays E = ½Σ(d−y)².
+   */
+  head?: RunnerHead;
   /** Final test sequences. Default: the experiment's evaluation.testSize (2560 for 3-6). */
   testSize?: number;
   /** 'cerg' only: consecutive correct symbols that count as solved. Default 100,000. */
@@ -120,6 +130,7 @@ export interface TrialConfig {
   readonly k2: number;
   readonly hidden: number | undefined;
   readonly forgetBias: number | undefined;
+  readonly head: RunnerHead;
   readonly testSize: number | undefined;
   readonly symbols: number;
   readonly update: 'step' | 'sequence' | undefined;
@@ -177,6 +188,7 @@ export function parseTrialOptions(o: RunTrialOptions = {}): TrialConfig {
     k2,
     hidden: optInt('hidden', o.hidden, 1),
     forgetBias: o.forgetBias,
+    head: oneOf('head', o.head ?? 'logistic', RUNNER_HEADS),
     testSize: optInt('testSize', o.testSize, 1),
     symbols: checkInt('symbols', o.symbols ?? DEFAULT_CERG_SYMBOLS, 1),
     update: o.update === undefined ? undefined : oneOf('update', o.update, ['step', 'sequence'] as const),

@@ -2,7 +2,7 @@
 // prints it beside the paper's published figures. Pure functions; no I/O.
 
 import type { PaperFigures } from '../experiments.ts';
-import type { RunnerLearner, RunnerVariant } from './options.ts';
+import type { RunnerHead, RunnerLearner, RunnerVariant } from './options.ts';
 import type { TrialResult } from './trial.ts';
 
 /** Mean, min and max of a list of numbers. */
@@ -47,6 +47,8 @@ export interface ExperimentReport {
   readonly alpha: number;
   /** The forget-bias override; null when the cell's default was used. */
   readonly forgetBias: number | null;
+  /** Output units: 'logistic' (the paper's) or 'linear'. */
+  readonly head: RunnerHead;
   readonly maxSequences: number;
   readonly parallel: number;
   /** The paper's figures for this row; null when the paper has none (derived T, 'cerg'). */
@@ -119,7 +121,7 @@ export function formatReport(r: ExperimentReport): string {
   const w1 = Math.max('this run'.length, ...rows.map((x) => x[1].length));
   const head =
     `${r.experiment}: ${r.title}\n` +
-    `learner ${r.learner}, variant ${r.variant}, alpha ${r.alpha}${r.forgetBias === null ? '' : `, forget bias ${r.forgetBias}`}, seed ${r.seed}, ${s.trials} trials, ` +
+    `learner ${r.learner}, variant ${r.variant}, alpha ${r.alpha}${r.forgetBias === null ? '' : `, forget bias ${r.forgetBias}`}${r.head === 'logistic' ? '' : `, ${r.head} output (not the paper's)`}, seed ${r.seed}, ${s.trials} trials, ` +
     `budget ${int(r.maxSequences)} sequences, ${r.wallSeconds.toFixed(1)} s wall on ${r.parallel} worker(s)\n`;
   const lines = [
     `${''.padEnd(w0)}  ${'this run'.padEnd(w1)}  paper${p ? ` (${p.source}, ${p.trials} trials)` : ''}`,

@@ -31,6 +31,8 @@ export interface TrialKey {
   readonly reberTarget: string;
   /** Only when set (keys written before the option existed stay valid). */
   readonly forgetBias?: number;
+  /** Only when not the paper's 'logistic' (likewise). */
+  readonly head?: string;
 }
 
 /** A trial's state between two training sequences. */
@@ -61,10 +63,11 @@ interface TrialCheckpointFile {
   readonly state: TrialState;
 }
 
-/** The trial's checkpoint file in `dir`: one per experiment row, cell, learner, seed and trial. */
+/** The trial's checkpoint file in `dir`: one per experiment row, cell, output units, learner, seed and trial. */
 export function trialCheckpointPath(dir: string, key: TrialKey): string {
   const row = key.experiment.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return join(dir, `${row}-${key.variant}-${key.learner}-seed${key.seed}-trial${key.trial}.json`);
+  const head = key.head === undefined ? '' : `-${key.head}`;
+  return join(dir, `${row}-${key.variant}${head}-${key.learner}-seed${key.seed}-trial${key.trial}.json`);
 }
 
 /**

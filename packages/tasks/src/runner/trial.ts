@@ -30,7 +30,7 @@ import { readTrialCheckpoint, removeTrialCheckpoint, trialCheckpointPath, writeT
 import type { TrialKey, TrialState } from './resume.ts';
 import type { TrialNet } from './network.ts';
 import { DEFAULT_BUDGET_FACTOR, parseTrialOptions } from './options.ts';
-import type { RunTrialOptions, RunnerLearner, RunnerVariant, TrialConfig } from './options.ts';
+import type { RunTrialOptions, RunnerHead, RunnerLearner, RunnerVariant, TrialConfig } from './options.ts';
 import { RecentWindow } from './window.ts';
 
 /** Presentations between checks of the SETS (Exp. 1) and ST2 (Exp. 3) rules. */
@@ -49,6 +49,8 @@ export interface TrialResult {
   readonly alpha: number;
   /** The forget-bias override (options.forgetBias); null when the cell's default was used. */
   readonly forgetBias: number | null;
+  /** Output units (options.head): 'logistic', the paper's, unless 'linear' was asked for. */
+  readonly head: RunnerHead;
   readonly weights: number;
   /** The stopping rule held within the budget. */
   readonly success: boolean;
@@ -224,6 +226,7 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
     experiment: config.id, seed: o.seed, trial: o.trial, learner: o.learner, variant: o.variant, alpha, budget, perStep,
     k1: o.k1, k2: o.k2, hidden: o.hidden ?? null, reberTarget: o.reberTarget,
     ...(o.forgetBias === undefined ? {} : { forgetBias: o.forgetBias }),
+    ...(o.head === 'logistic' ? {} : { head: o.head }),
   };
   const ckPath = o.checkpointDir === undefined ? null : trialCheckpointPath(o.checkpointDir, key);
   const saved = ckPath === null ? null : readTrialCheckpoint(ckPath, key);
@@ -325,6 +328,7 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
     variant: o.variant,
     alpha,
     forgetBias: o.forgetBias ?? null,
+    head: o.head,
     weights: net.weights,
     success: until !== null,
     sequencesUntilStop: until,

@@ -1,0 +1,58 @@
+// The runner's head option: the paper's logistic output units by default, or linear ones (a probe,
+// not the paper's) for every cell. A linear unit outputs the net input the logistic one squashes,
+// so on the same weights and inputs σ(linear output) is the logistic output. Part of a trial's
+// identity (report, checkpoint key) only when not the default, so earlier checkpoints stay valid.
+
+import { describe, expect, it } from 'vitest';
+import { resolveExperiment } from './catalog.ts';
+import { createTrialNet } from './network.ts';
+import { parseTrialOptions } from './options.ts';
+import { trialCheckpointPath } from './resume.ts';
+import type { RunTrialOptions } from './options.ts';
+import { runTrial } from './trial.ts';
+
+const { config } = resolveExperiment('4', 12);
+const sigma = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** Outputs of a fresh trial net over a fixed input run (copied: step() returns a view). */
+function outputs(o: RunTrialOptions): number[] {
+  const net = createTrialNet(config.net, config.task, parseTrialOptions(o), 17);
+  const out: number[] = [];
+  for (let t = 0; t < 12; t++) out.push(...net.step([Math.sin(t), t === 3 || t === 7 ? 1 : 0]));
+  return out;
+}
+
+describe('runner option head', () => {
+  it("defaults to the paper's logistic units; anything but logistic or linear is refused with TASK_ERR_PARAM", () => {
+    expect(parseTrialOptions({}).head).toBe('logistic');
+    expect(parseTrialOptions({ head: 'linear' }).head).toBe('linear');
+    expect(() => parseTrialOptions({ head: 'tanh' as never })).toThrow(/TASK_ERR_PARAM.*head/);
+  });
+
+  for (const o of [{}, { variant: 'forget' }, { learner: 'bptt' }, { learner: 'tbptt', variant: 'gru' }] as const) {
+    it(`gives linear units on the same weights for ${JSON.stringify(o)}: σ(linear) = logistic`, () => {
+      const logistic = outputs(o);
+      const linear = outputs({ ...o, head: 'linear' });
+      expect(linear).toHaveLength(logistic.length);
+      linear.forEach((v, i) => expect(sigma(v)).toBeCloseTo(logistic[i]!, 12));
+      // Really unsquashed: not all of them inside (0, 1) or equal to the logistic ones.
+      expect(linear.some((v, i) => v !== logistic[i])).toBe(true);
+    });
+  }
+
+  it('is reported with the trial, and a linear trial is another trial', () => {
+    const budget = { T: 12, maxSequences: 300, testSize: 50, seed: 3 } as const;
+    const dflt = runTrial('4', budget);
+    const linear = runTrial('4', { ...budget, head: 'linear' });
+    expect(dflt.head).toBe('logistic');
+    expect(linear.head).toBe('linear');
+    expect(linear.weights).toBe(dflt.weights);
+    expect(linear.trainError).not.toBe(dflt.trainError);
+  });
+
+  it('keeps a linear trial\'s checkpoint apart from the logistic one (file name), and earlier names unchanged', () => {
+    const key = { experiment: '4/T100', seed: 1, trial: 2, learner: 'rtrl97', variant: 'lstm97', alpha: 0.5, budget: 740_000, perStep: false, k1: 8, k2: 16, hidden: null, reberTarget: 'next' };
+    expect(trialCheckpointPath('d', key)).toBe('d/4_T100-lstm97-rtrl97-seed1-trial2.json');
+    expect(trialCheckpointPath('d', { ...key, head: 'linear' })).toBe('d/4_T100-lstm97-linear-rtrl97-seed1-trial2.json');
+  });
+});

@@ -12,7 +12,7 @@ run() { # name, then carousel paper arguments
   if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then return 0; fi
   local t0; t0=$(date +%s)
   echo "=== $name: carousel paper $* --json $out/$name.json   (start $(date -Is))"
-  node packages/cli/bin/carousel.mjs paper "$@" --parallel 2 --json "$out/$name.json" > "$out/$name.txt"
+  node packages/cli/bin/carousel.mjs paper "$@" --parallel ${PARALLEL:-2} --json "$out/$name.json" > "$out/$name.txt"
   echo "=== $name: exit $? after $(( $(date +%s) - t0 )) s wall (end $(date -Is))"
   cat "$out/$name.txt"
 }
@@ -65,3 +65,12 @@ run exp3b-forget          3b --variant forget --trials 10 --seed 1
 run exp3b-vanilla         3b --variant vanilla --learner bptt --trials 10 --seed 1
 run exp3c-forget          3c --variant forget --trials 10 --seed 1
 run exp3c-vanilla         3c --variant vanilla --learner bptt --trials 10 --seed 1
+# The regression tasks with linear output units (--head linear; not the paper's: the paper's output
+# units are logistic), to see what the logistic output's flat ends cost (session 17).
+run exp4-T100-linear  4 --T 100 --head linear --trials 10 --seed 1
+run exp5-linear       5 --head linear --trials 10 --seed 1
+# 4 at T = 500 with linear output units: one trial per command (each writes its own JSON), with
+# trial checkpoints, as the T = 1000 trials: `bash docs/paper-results/run-all.sh exp4-T500-linear-trialK`.
+for k in 0 1 2 3 4 5 6 7 8 9; do
+  run exp4-T500-linear-trial$k 4 --T 500 --head linear --first-trial $k --trials 1 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
+done

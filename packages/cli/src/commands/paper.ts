@@ -111,9 +111,13 @@ function progressPrinter(io: PaperIO, now: () => number): { onEvent: (e: Experim
       total = e.trials;
       lines.delete(e.result.trial);
       const r = e.result;
-      const msg =
-        `trial ${r.trial}: ${r.success ? `stopped after ${r.sequencesUntilStop?.toLocaleString('en-US')}` : `not met in ${r.sequences.toLocaleString('en-US')}`} sequences, ` +
-        `${r.wrong}/${r.tested} wrong, ${r.seconds.toFixed(1)} s`;
+      const n = (x: number): string => x.toLocaleString('en-US');
+      const outcome = r.success
+        ? `stopped after ${n(r.sequencesUntilStop ?? 0)} sequences`
+        : r.diverged !== null
+          ? `diverged: a loss not finite in sequence ${n(r.diverged)}, training stopped`
+          : `not met in ${n(r.sequences)} sequences`;
+      const msg = `trial ${r.trial}: ${outcome}, ${r.wrong}/${r.tested} wrong, ${r.seconds.toFixed(1)} s`;
       io.err(io.isTTY ? `\r\x1b[K${msg}\n` : `${msg}\n`);
     }
     if (io.isTTY) draw(e.type !== 'progress');

@@ -19,7 +19,7 @@ import { TASK_ERR, TaskError } from '../errors.ts';
 import { ContinualReber, REBER_WIDTH } from '../reber.ts';
 import { OneHotCode } from '../sequence.ts';
 import { trialStreams } from '../streams.ts';
-import { createTrialNet } from './network.ts';
+import { createTrialNet, isNonFinite } from './network.ts';
 import type { TrialNet } from './network.ts';
 import type { TrialConfig } from './options.ts';
 import type { TrialResult } from './trial.ts';
@@ -77,10 +77,19 @@ export function runContinualTrial(o: TrialConfig): TrialResult {
   let until: number | null = null;
   let reported = 0;
   const a = performance.now();
+  let diverged: number | null = null;
   while (train.strings < budget) {
     if (streak === 0) stringsAtStreakStart = train.strings;
     const s = train.next();
-    const { ok, E } = feed(net, code, s.symbol, s.next, s.legalNext, true, alpha);
+    let fed: { ok: boolean; E: number };
+    try {
+      fed = feed(net, code, s.symbol, s.next, s.legalNext, true, alpha);
+    } catch (e) {
+      if (!isNonFinite(e)) throw e;
+      diverged = train.strings + 1; // the string being learned
+      break;
+    }
+    const { ok, E } = fed;
     steps++;
     recent.push(ok, E);
     streak = ok ? streak + 1 : 0;
@@ -142,5 +151,6 @@ export function runContinualTrial(o: TrialConfig): TrialResult {
     trainError: recent.meanError(),
     stepsPerSecond: trainMs > 0 ? (steps * 1000) / trainMs : 0,
     seconds: (performance.now() - t0) / 1000,
+    diverged,
   };
 }

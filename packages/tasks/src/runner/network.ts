@@ -2,7 +2,7 @@
 // with a forget gate, or a modern cell (vanilla/cifg/gru) under TBPTT or full BPTT, behind one
 // small interface with the paper's optimiser: plain SGD, W -= α·dE/dW. Not the protocol.
 
-import { Rtrl97, bptt, bptt97, tbptt, tbptt97 } from '@carousel/lstm';
+import { LSTM_ERR, LstmError, Rtrl97, bptt, bptt97, tbptt, tbptt97 } from '@carousel/lstm';
 import type { Lstm97Config, RecurrentOptions, Rtrl97Stream } from '@carousel/lstm';
 import type { TaskSpec } from '../experiments.ts';
 import type { TrialConfig } from './options.ts';
@@ -27,6 +27,14 @@ export function withForgetGate(net: Lstm97Config, bias?: number): Lstm97Config {
     biases: { ...net.biases, gates: true },
     gateBias: { ...net.gateBias, forget: bias === undefined ? forgetBiases(net.blocks) : new Array<number>(net.blocks).fill(bias) },
   };
+}
+
+/**
+ * Whether `e` is the learner refusing a step whose loss was not finite (LSTM_ERR_NON_FINITE): a
+ * diverged net, which ends its trial as failed rather than the whole run.
+ */
+export function isNonFinite(e: unknown): boolean {
+  return e instanceof LstmError && e.code === LSTM_ERR.NON_FINITE;
 }
 
 /** Longest sequence the task can produce (full BPTT sizes its history ring with it). */

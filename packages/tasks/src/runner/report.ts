@@ -17,6 +17,8 @@ export interface ExperimentSummary {
   readonly successes: number;
   /** successes / trials, in [0, 1]. */
   readonly successRate: number;
+  /** Trials whose training stopped on a loss that was not finite (TrialResult.diverged). */
+  readonly diverged: number;
   /** Over successful trials only; null when none succeeded. */
   readonly sequencesUntilStop: Spread | null;
   /** Exp. 3: over trials that reached ST1. */
@@ -77,6 +79,7 @@ export function summarize(results: readonly TrialResult[]): ExperimentSummary {
     trials: results.length,
     successes: ok.length,
     successRate: results.length === 0 ? 0 : ok.length / results.length,
+    diverged: results.filter((r) => r.diverged !== null).length,
     sequencesUntilStop: spread(ok.map((r) => r.sequencesUntilStop as number)),
     sequencesUntilST1: spread(results.filter((r) => r.sequencesUntilST1 !== null).map((r) => r.sequencesUntilST1 as number)),
     cellsAddedAt: spread(results.filter((r) => r.cellsAddedAt !== null).map((r) => r.cellsAddedAt as number)),
@@ -102,6 +105,7 @@ export function formatReport(r: ExperimentReport): string {
     ['success rate', `${(100 * s.successRate).toFixed(0)}% (${s.successes}/${s.trials})`, p?.successPercent !== undefined ? `${p.successPercent}%` : '-'],
     ['sequences until stop', spreadText(s.sequencesUntilStop, int), p ? int(p.sequencesUntilStop) : '-'],
   ];
+  if (s.diverged > 0) rows.push(['diverged (a loss not finite)', `${s.diverged} of ${s.trials}`, '-']);
   if (s.sequencesUntilST1 !== null || p?.sequencesUntilST1 !== undefined) {
     rows.push(['sequences until ST1', spreadText(s.sequencesUntilST1, int), p?.sequencesUntilST1 !== undefined ? int(p.sequencesUntilST1) : '-']);
   }

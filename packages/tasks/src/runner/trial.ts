@@ -24,7 +24,7 @@ import { trialStreams } from '../streams.ts';
 import { CERG_KEY, resolveExperiment } from './catalog.ts';
 import { TASK_ERR, TaskError } from '../errors.ts';
 import { runContinualTrial } from './continual.ts';
-import { createTrialNet } from './network.ts';
+import { createTrialNet, isNonFinite } from './network.ts';
 import { paperReberSets } from './reber-sets.ts';
 import { readTrialCheckpoint, removeTrialCheckpoint, trialCheckpointPath, writeTrialCheckpoint } from './resume.ts';
 import type { TrialKey, TrialState } from './resume.ts';
@@ -85,6 +85,12 @@ export interface TrialResult {
   readonly stepsPerSecond: number;
   /** Wall time of the whole trial, seconds. */
   readonly seconds: number;
+  /**
+   * Training sequences (strings, for 'cerg') presented when a loss was not finite, the diverging
+   * one included: the learner refused that step (LSTM_ERR_NON_FINITE), training stopped there and
+   * the trial failed (it is still tested). Null when every loss was finite.
+   */
+  readonly diverged: number | null;
 }
 
 /** Test statistics over a list of sequences (no learning). */
@@ -251,10 +257,22 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
     net: net.save(),
   });
 
+  let diverged: number | null = null;
   while (seqs < budget && until === null) {
     const seq = nextTrain();
     const a = performance.now();
-    const { E, correct } = runner.train(seq, alpha, perStep);
+    let trained: { E: number; correct: boolean };
+    try {
+      trained = runner.train(seq, alpha, perStep);
+    } catch (e) {
+      if (!isNonFinite(e)) throw e;
+      // A diverged net (e.g. a large --alpha): the trial fails here instead of the whole run.
+      net.reset();
+      trainMs += performance.now() - a;
+      diverged = ++seqs;
+      break;
+    }
+    const { E, correct } = trained;
     trainMs += performance.now() - a;
     seqs++;
     steps += seq.inputs.length;
@@ -345,5 +363,6 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
     trainError: window.meanError(),
     stepsPerSecond: trainMs > 0 ? (steps * 1000) / trainMs : 0,
     seconds: secondsBefore + (performance.now() - t0) / 1000,
+    diverged,
   };
 }

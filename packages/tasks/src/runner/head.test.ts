@@ -35,7 +35,7 @@ describe('runner option head', () => {
       const linear = outputs({ ...o, head: 'linear' });
       expect(linear).toHaveLength(logistic.length);
       linear.forEach((v, i) => expect(sigma(v)).toBeCloseTo(logistic[i]!, 12));
-      // Really unsquashed: not all of them inside (0, 1) or equal to the logistic ones.
+      // Really another unit: the outputs differ from the logistic ones.
       expect(linear.some((v, i) => v !== logistic[i])).toBe(true);
     });
   }

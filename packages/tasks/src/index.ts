@@ -62,6 +62,7 @@ export {
   formatReport,
   listExperiments,
   resolveExperiment,
+  runConfigTrial,
   runExperiment,
   runTrial,
   summarize,

@@ -23,5 +23,5 @@ export {
 export type { RunTrialOptions, RunnerHead, RunnerLearner, RunnerVariant, TrialConfig, TrialProgress } from './options.ts';
 export { formatReport, summarize } from './report.ts';
 export type { ExperimentReport, ExperimentSummary, Spread } from './report.ts';
-export { CHECK_EVERY, runTrial } from './trial.ts';
+export { CHECK_EVERY, runConfigTrial, runTrial } from './trial.ts';
 export type { TrialResult } from './trial.ts';

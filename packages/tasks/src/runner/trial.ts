@@ -194,6 +194,14 @@ export function runTrial(experiment: string, options?: RunTrialOptions): TrialRe
   return runSequenceTrial(config, o);
 }
 
+/**
+ * One trial of a config the caller built (e.g. a row of EXPERIMENTS with another net, for a probe of
+ * a detail the paper leaves open), by the same protocol as runTrial. Sequence tasks only.
+ */
+export function runConfigTrial(config: ExperimentConfig, options?: RunTrialOptions): TrialResult {
+  return runSequenceTrial(config, parseTrialOptions(options));
+}
+
 function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult {
   const t0 = performance.now();
   const streams = trialStreams(o.seed, o.trial);

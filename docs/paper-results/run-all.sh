@@ -34,8 +34,12 @@ run exp3c  3c --trials 10 --seed 1
 run exp3a-T100-N1  3a/T100-N1 --trials 10 --seed 1
 run exp3b-T100-N1  3b/T100-N1 --trials 10 --seed 1
 run exp3c-T100-N1  3c/T100-N1 --trials 10 --seed 1
-run exp3a-T1000-N3 3a/T1000-N3 --trials 10 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
-run exp3b-T1000-N1 3b/T1000-N1 --trials 10 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
+# The T = 1000 rows of Experiment 3, one trial per command (each writes its own JSON), with trial
+# checkpoints: `PARALLEL=1 bash docs/paper-results/run-all.sh exp3a-T1000-N3-trialK` (session 17).
+for k in 0 1 2 3 4 5 6 7 8 9; do
+  run exp3a-T1000-N3-trial$k 3a/T1000-N3 --first-trial $k --trials 1 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
+  run exp3b-T1000-N1-trial$k 3b/T1000-N1 --first-trial $k --trials 1 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
+done
 # The same tasks with the forget-gate cell (the paper's net and learner, rtrl97, plus a forget gate
 # per block) and with the vanilla LSTM (as many units as the 1997 net has cells) under full BPTT at
 # the sequence end (TBPTT with its window over the whole sequence), or TBPTT(1, 64) where every

@@ -19,7 +19,7 @@ import { TASK_ERR, TaskError } from '../errors.ts';
 import { ContinualReber, REBER_WIDTH } from '../reber.ts';
 import { OneHotCode } from '../sequence.ts';
 import { trialStreams } from '../streams.ts';
-import { createTrialNet, isNonFinite } from './network.ts';
+import { createTrialNet, unlessDiverged } from './network.ts';
 import type { TrialNet } from './network.ts';
 import type { TrialConfig } from './options.ts';
 import type { TrialResult } from './trial.ts';
@@ -81,11 +81,8 @@ export function runContinualTrial(o: TrialConfig): TrialResult {
   while (train.strings < budget) {
     if (streak === 0) stringsAtStreakStart = train.strings;
     const s = train.next();
-    let fed: { ok: boolean; E: number };
-    try {
-      fed = feed(net, code, s.symbol, s.next, s.legalNext, true, alpha);
-    } catch (e) {
-      if (!isNonFinite(e)) throw e;
+    const fed = unlessDiverged(() => feed(net, code, s.symbol, s.next, s.legalNext, true, alpha));
+    if (fed === null) {
       diverged = train.strings + 1; // the string being learned
       break;
     }

@@ -30,11 +30,17 @@ export function withForgetGate(net: Lstm97Config, bias?: number): Lstm97Config {
 }
 
 /**
- * Whether `e` is the learner refusing a step whose loss was not finite (LSTM_ERR_NON_FINITE): a
- * diverged net, which ends its trial as failed rather than the whole run.
+ * `learn()`'s result, or null when the learner refused a step whose loss was not finite
+ * (LSTM_ERR_NON_FINITE): a diverged net, which ends its trial as failed rather than the whole run.
+ * Any other error is thrown on.
  */
-export function isNonFinite(e: unknown): boolean {
-  return e instanceof LstmError && e.code === LSTM_ERR.NON_FINITE;
+export function unlessDiverged<T>(learn: () => T): T | null {
+  try {
+    return learn();
+  } catch (e) {
+    if (e instanceof LstmError && e.code === LSTM_ERR.NON_FINITE) return null;
+    throw e;
+  }
 }
 
 /** Longest sequence the task can produce (full BPTT sizes its history ring with it). */

@@ -24,7 +24,7 @@ import { trialStreams } from '../streams.ts';
 import { CERG_KEY, resolveExperiment } from './catalog.ts';
 import { TASK_ERR, TaskError } from '../errors.ts';
 import { runContinualTrial } from './continual.ts';
-import { createTrialNet, isNonFinite } from './network.ts';
+import { createTrialNet, unlessDiverged } from './network.ts';
 import { paperReberSets } from './reber-sets.ts';
 import { readTrialCheckpoint, removeTrialCheckpoint, trialCheckpointPath, writeTrialCheckpoint } from './resume.ts';
 import type { TrialKey, TrialState } from './resume.ts';
@@ -269,20 +269,16 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
   while (seqs < budget && until === null) {
     const seq = nextTrain();
     const a = performance.now();
-    let trained: { E: number; correct: boolean };
-    try {
-      trained = runner.train(seq, alpha, perStep);
-    } catch (e) {
-      if (!isNonFinite(e)) throw e;
+    const trained = unlessDiverged(() => runner.train(seq, alpha, perStep));
+    trainMs += performance.now() - a;
+    seqs++;
+    if (trained === null) {
       // A diverged net (e.g. a large --alpha): the trial fails here instead of the whole run.
       net.reset();
-      trainMs += performance.now() - a;
-      diverged = ++seqs;
+      diverged = seqs;
       break;
     }
     const { E, correct } = trained;
-    trainMs += performance.now() - a;
-    seqs++;
     steps += seq.inputs.length;
     window.push(correct, E);
     if (recent !== window) recent.push(correct, E);

@@ -78,3 +78,13 @@ run exp5-linear       5 --head linear --trials 10 --seed 1
 for k in 0 1 2 3 4 5 6 7 8 9; do
   run exp4-T500-linear-trial$k 4 --T 500 --head linear --first-trial $k --trials 1 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
 done
+# Session 18: the forget-gate cell and the vanilla LSTM on the tasks they had not been run on.
+# Where a cell learned nothing on the shorter tasks (default forget biases; the vanilla LSTM on long
+# lags), its budget here is cut (--max-sequences, said in docs/paper-results.md), as a trial that learns
+# nothing runs its whole budget.
+run exp3c-forget-300k   3c --variant forget --trials 10 --seed 1 --max-sequences 300000
+run exp3c-vanilla-300k  3c --variant vanilla --learner bptt --trials 10 --seed 1 --max-sequences 300000
+run exp5-forget-fb5     5 --variant forget --forget-bias 5 --trials 10 --seed 1
+run exp6b-forget-fb5    6b --variant forget --forget-bias 5 --trials 10 --seed 1
+run exp5-vanilla-fb5-1M   5 --variant vanilla --learner bptt --forget-bias 5 --trials 10 --seed 1 --max-sequences 1000000
+run exp6b-vanilla-fb5-1M  6b --variant vanilla --learner bptt --forget-bias 5 --trials 10 --seed 1 --max-sequences 1000000

@@ -84,7 +84,7 @@ done
 # nothing runs its whole budget.
 run exp3c-forget-300k   3c --variant forget --trials 10 --seed 1 --max-sequences 300000
 run exp3c-vanilla-300k  3c --variant vanilla --learner bptt --trials 10 --seed 1 --max-sequences 300000
-run exp5-forget-fb5     5 --variant forget --forget-bias 5 --trials 10 --seed 1
-run exp6b-forget-fb5    6b --variant forget --forget-bias 5 --trials 10 --seed 1
+run exp5-forget-fb5-2M   5 --variant forget --forget-bias 5 --trials 10 --seed 1 --max-sequences 2000000
+run exp6b-forget-fb5-1M  6b --variant forget --forget-bias 5 --trials 10 --seed 1 --max-sequences 1000000
 run exp5-vanilla-fb5-1M   5 --variant vanilla --learner bptt --forget-bias 5 --trials 10 --seed 1 --max-sequences 1000000
 run exp6b-vanilla-fb5-1M  6b --variant vanilla --learner bptt --forget-bias 5 --trials 10 --seed 1 --max-sequences 1000000

@@ -86,5 +86,14 @@ run exp3c-forget-300k   3c --variant forget --trials 10 --seed 1 --max-sequences
 run exp3c-vanilla-300k  3c --variant vanilla --learner bptt --trials 10 --seed 1 --max-sequences 300000
 run exp5-forget-fb5-2M   5 --variant forget --forget-bias 5 --trials 10 --seed 1 --max-sequences 2000000
 run exp6b-forget-fb5-1M  6b --variant forget --forget-bias 5 --trials 10 --seed 1 --max-sequences 1000000
-run exp5-vanilla-fb5-1M   5 --variant vanilla --learner bptt --forget-bias 5 --trials 10 --seed 1 --max-sequences 1000000
-run exp6b-vanilla-fb5-1M  6b --variant vanilla --learner bptt --forget-bias 5 --trials 10 --seed 1 --max-sequences 1000000
+run exp5-vanilla-fb5-1M   5 --variant vanilla --learner bptt --forget-bias 5 --trials 4 --seed 1 --max-sequences 1000000
+run exp6b-vanilla-fb5-1M  6b --variant vanilla --learner bptt --forget-bias 5 --trials 4 --seed 1 --max-sequences 1000000
+# Experiment 2a and 2b (p = 100) with the forget-gate cell (the paper's net, sequential construction,
+# rtrl97, plus a forget gate) and with the vanilla LSTM (16 units: the vanilla net has no input-to-output
+# connections, so one unit cannot predict the next of 101 symbols; TBPTT(1, 128), as every step has a
+# target and the lag is 100): probes of 2 trials, 10,000 sequences (about twice the paper's means), 1000
+# test sequences, as the 1997 cell's 2b probe (session 18).
+run exp2a-forget-probe   2a --variant forget --trials 2 --seed 1 --max-sequences 10000 --test-size 1000
+run exp2b-forget-probe   2b --variant forget --trials 2 --seed 1 --max-sequences 10000 --test-size 1000
+run exp2a-vanilla-probe  2a --variant vanilla --hidden 16 --learner tbptt --k1 1 --k2 128 --trials 2 --seed 1 --max-sequences 10000 --test-size 1000
+run exp2b-vanilla-probe  2b --variant vanilla --hidden 16 --learner tbptt --k1 1 --k2 128 --trials 2 --seed 1 --max-sequences 10000 --test-size 1000

@@ -97,3 +97,6 @@ run exp2a-forget-probe   2a --variant forget --trials 2 --seed 1 --max-sequences
 run exp2b-forget-probe   2b --variant forget --trials 2 --seed 1 --max-sequences 10000 --test-size 1000
 run exp2a-vanilla-probe  2a --variant vanilla --hidden 16 --learner tbptt --k1 1 --k2 128 --trials 2 --seed 1 --max-sequences 10000 --test-size 1000
 run exp2b-vanilla-probe  2b --variant vanilla --hidden 16 --learner tbptt --k1 1 --k2 128 --trials 2 --seed 1 --max-sequences 10000 --test-size 1000
+# Experiment 4 at T = 500 with the forget-gate cell, gates open at the start: a probe of 2 trials, budget
+# 1,500,000 sequences (the 1997 cell's ten trials took 749,682-1,207,452), session 18.
+run exp4-T500-forget-fb5-probe  4 --T 500 --variant forget --forget-bias 5 --trials 2 --seed 1 --max-sequences 1500000

@@ -78,10 +78,10 @@ run exp5-linear       5 --head linear --trials 10 --seed 1
 for k in 0 1 2 3 4 5 6 7 8 9; do
   run exp4-T500-linear-trial$k 4 --T 500 --head linear --first-trial $k --trials 1 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
 done
-# Session 18: the forget-gate cell and the vanilla LSTM on the tasks they had not been run on.
-# Where a cell learned nothing on the shorter tasks (default forget biases; the vanilla LSTM on long
-# lags), its budget here is cut (--max-sequences, said in docs/paper-results.md), as a trial that learns
-# nothing runs its whole budget.
+# Session 18: the forget-gate cell and the vanilla LSTM on the tasks they had not been run on. Each
+# budget is cut (--max-sequences, in the run's name; docs/paper-results.md gives it with the result) so
+# that the row fits in a session: a trial that learns nothing runs its whole budget, and the rows' own
+# budgets (2.7-5.7 million sequences) would take a core for hours per row.
 run exp3c-forget-300k   3c --variant forget --trials 10 --seed 1 --max-sequences 300000
 run exp3c-vanilla-300k  3c --variant vanilla --learner bptt --trials 10 --seed 1 --max-sequences 300000
 run exp5-forget-fb5-2M   5 --variant forget --forget-bias 5 --trials 10 --seed 1 --max-sequences 2000000

@@ -5,7 +5,7 @@
 // B = 1 ('forward') and B = 256 ('batch'), each against tfjs-wasm's same work; and the learners' own
 // forward rows (Rtrl97.predict / the vanilla step() at B = 1, Rtrl97.predictBatch / StreamBatch.step
 // at B = 256), which keep what learning needs. Run:
-//   npx tsx bench/lstm/ab-infer.ts [rounds] [H]
+//   npx tsx bench/lstm/ab-infer.ts [rounds] [H] [B,B,...: default 1,256]
 import { abMediansBoth } from './cpu-rate.ts';
 import { rtrl97BatchContender, rtrl97Contender, rtrl97InferContender, tbpttContender, vanillaBatchContender, vanillaInferContender } from './carousel.ts';
 import type { Contender } from './contender.ts';
@@ -16,7 +16,8 @@ const rounds = Number(process.argv[2] ?? 15);
 const H = Number(process.argv[3] ?? 128);
 const data = sineStream(8);
 await useBackend('wasm');
-for (const B of [1, 256]) {
+const batches = (process.argv[4] ?? '1,256').split(',').map(Number);
+for (const B of batches) {
   const work = B === 1 ? 'forward' : 'batch';
   const peer = tfjsContender('wasm', work, data, H, B, 0.01);
   const ours: [string, Contender | null][] = [

@@ -5,9 +5,15 @@
 // x- and y-sequence, and the weights that matter; stops at 10,000 correct in a row (the ABS rule).
 // G=sig4m2 (or tanh) replaces the paper's logistic cell input g in [0, 1] by g in [-2, 2]: not the
 // paper's configuration, a probe of the one-signed drift (docs/paper-results.md, Exp. 2a).
-// Usage (repo root): [G=sig4m2] [TRIAL=k] npx tsx docs/paper-results/probe-2a-p.ts [p=40] [sequences=20000] [attach=2500]
+// LOCAL=1: at the attach, the cell's weights to the outputs already learned (all but x and y) are set
+// to 0 and held there, the paper's §4 remark for local output encodings ("preventing memory cells
+// from perturbing already learned outputs can be done by simply setting the corresponding weights to
+// zero"); with ZERO=1 the cell's weights to x and y start at 0 too. ALPHA=a replaces the row's α.
+// Usage (repo root): [G=sig4m2] [LOCAL=1 [ZERO=1]] [ALPHA=a] [TRIAL=k] npx tsx docs/paper-results/probe-2a-p.ts [p=40] [sequences=20000] [attach=2500]
 import { Rtrl97 } from '@carousel/lstm';
 import { longLag2a, resolveExperiment, trialStreams } from '@carousel/tasks';
+const LOCAL = process.env['LOCAL'] === '1';
+const ZERO = process.env['ZERO'] === '1';
 const p = Number(process.argv[2] ?? 40), total = Number(process.argv[3] ?? 20000), attachAt = Number(process.argv[4] ?? 2500);
 const cfg = resolveExperiment('2a', p).config;
 const streams = trialStreams(1, Number(process.env['TRIAL'] ?? 0));
@@ -18,13 +24,14 @@ const { W_k, W_in, W_c } = net.layout;
 const O = net.spec.outSources, K = net.spec.outputs;
 const held = new Float64Array(K);
 for (let k = 0; k < K; k++) { held[k] = net.params[W_k + k * O]!; net.params[W_k + k * O] = 0; }
-const alpha = cfg.alpha ?? 1;
+const alpha = Number(process.env['ALPHA'] ?? cfg.alpha ?? 1);
 const xK = p - 1, yK = p; // output index of x and y (a_1..a_{p-1}, x, y)
+const isXY = (k: number): boolean => k === xK || k === yK;
 let attached = false;
 const last = { x: [0, 0, 0], y: [0, 0, 0] };
 let run = 0; let runStart = 0;
 for (let n = 1; n <= total; n++) {
-  if (n === attachAt) { for (let k = 0; k < K; k++) net.params[W_k + k * O] = held[k]!; attached = true; }
+  if (n === attachAt) { for (let k = 0; k < K; k++) net.params[W_k + k * O] = (LOCAL && !isXY(k)) || (LOCAL && ZERO) ? 0 : held[k]!; attached = true; }
   const seq = gen.next(streams.train);
   let E = 0;
   let maxErr = 0;
@@ -36,7 +43,7 @@ for (let n = 1; n <= total; n++) {
     for (let k = 0; k < K; k++) maxErr = Math.max(maxErr, Math.abs(y[k]! - d[k]!));
     if (t === seq.inputs.length - 1) last[first as 'x' | 'y'] = [y[xK]!, y[yK]!, s.s[0]!];
     E += net.learn(s, d);
-    if (!attached) for (let k = 0; k < K; k++) net.grad[W_k + k * O] = 0;
+    for (let k = 0; k < K; k++) if (!attached || (LOCAL && !isXY(k))) net.grad[W_k + k * O] = 0;
     for (let i = 0; i < net.params.length; i++) { net.params[i]! -= alpha * net.grad[i]!; net.grad[i] = 0; }
   }
   net.reset(s);

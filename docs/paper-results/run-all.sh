@@ -100,3 +100,6 @@ run exp2b-vanilla-probe  2b --variant vanilla --hidden 16 --learner tbptt --k1 1
 # Experiment 4 at T = 500 with the forget-gate cell, gates open at the start: a probe of 2 trials, budget
 # 1,500,000 sequences (the 1997 cell's ten trials took 749,682-1,207,452), session 18.
 run exp4-T500-forget-fb5-probe  4 --T 500 --variant forget --forget-bias 5 --trials 2 --seed 1 --max-sequences 1500000
+# Session 19: Experiment 4 at T = 500 with the vanilla LSTM (BPTT over the sequence, forget bias 5, as
+# its T = 100 row): a probe of 2 trials with the forget-gate probe's budget of 1,500,000 sequences.
+run exp4-T500-vanilla-fb5-probe  4 --T 500 --variant vanilla --learner bptt --forget-bias 5 --trials 2 --seed 1 --max-sequences 1500000

@@ -103,3 +103,7 @@ run exp4-T500-forget-fb5-probe  4 --T 500 --variant forget --forget-bias 5 --tri
 # Session 19: Experiment 4 at T = 500 with the vanilla LSTM (BPTT over the sequence, forget bias 5, as
 # its T = 100 row): a probe of 2 trials with the forget-gate probe's budget of 1,500,000 sequences.
 run exp4-T500-vanilla-fb5-probe  4 --T 500 --variant vanilla --learner bptt --forget-bias 5 --trials 2 --seed 1 --max-sequences 1500000
+# Session 19: Experiment 4 at T = 1000 with the forget-gate cell (forget bias 5): a probe of 2 trials,
+# budget 2,500,000 sequences (about the fewest the 1997 cell's ten trials took: 2,486,935), with trial
+# checkpoints so that it can go on across sessions.
+run exp4-T1000-forget-fb5-probe  4 --T 1000 --variant forget --forget-bias 5 --trials 2 --seed 1 --max-sequences 2500000 --checkpoint-dir docs/paper-results/checkpoints

@@ -131,6 +131,11 @@ export function formatReport(r: ExperimentReport): string {
     `${''.padEnd(w0)}  ${'this run'.padEnd(w1)}  paper${p ? ` (${p.source}, ${p.trials} trials)` : ''}`,
     ...rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`),
   ];
-  const notes = [r.note, p?.note].filter((x): x is string => typeof x === 'string' && x.length > 0);
-  return head + lines.join('\n') + (notes.length ? `\n${notes.map((n) => `note: ${n}`).join('\n')}` : '') + '\n';
+  // The paper's remark is about the paper's runs (e.g. "never more than 3 wrong predictions"), so it
+  // is labelled as the paper's: under a run that failed, a bare "note:" would read as this run's.
+  const notes = [
+    ...(r.note ? [`note: ${r.note}`] : []),
+    ...(p?.note ? [`paper (${p.source}): ${p.note}`] : []),
+  ];
+  return head + lines.join('\n') + (notes.length ? `\n${notes.join('\n')}` : '') + '\n';
 }

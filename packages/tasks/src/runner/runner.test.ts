@@ -195,5 +195,8 @@ describe('runExperiment', () => {
     expect(text).toContain('74,000');
     expect(text).toContain('success rate');
     expect(r.summary.successRate).toBe(0);
+    // the paper's remark is the paper's, not a claim about this (failed) run
+    expect(text).toContain('\npaper (Table 7): Average test error always below 0.01');
+    expect(text).not.toMatch(/^note: Average test error/m);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LSTM_ERR } from './errors.ts';
+import { LSTM_ERR, LstmError } from './errors.ts';
 import { InferBatch, inferBatchAvailable, type InferPrecision } from './infer.ts';
 import { aloneRun, inputs, maxAbsDiff } from './testing/infer-check.ts';
 import type { RecurrentOptions } from './recurrent-options.ts';
@@ -173,5 +173,19 @@ describe('InferBatch: batched forward-only inference', () => {
     const f64 = new InferBatch(net, 1);
     expect(() => f64.step([0, Number.POSITIVE_INFINITY, 0])).toThrow(expect.objectContaining({ code: LSTM_ERR.NON_FINITE }));
     expect(f64.step([0, 1e39, 0]).every(Number.isFinite)).toBe(true); // in float64's range
+  });
+
+  it('refuses a batch larger than a WebAssembly memory holds with a code, not a RangeError', () => {
+    // H = 256: ~12 KB of panels a stream, so 400,000 streams ask ~4.9 GB of a 4 GiB wasm32 memory
+    const big = tbptt({ inputs: 3, hidden: 256, outputs: 1, cell: 'vanilla', seed: 1 }, 1, 4);
+    let err: unknown;
+    try {
+      new InferBatch(big, 400_000);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LstmError);
+    expect(err).toMatchObject({ code: LSTM_ERR.CONFIG, message: expect.stringContaining('fewer streams per batch') as unknown });
+    expect(new InferBatch(big, 8).size).toBe(8); // a batch that fits still builds
   });
 });

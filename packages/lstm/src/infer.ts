@@ -27,7 +27,7 @@ import { headOutputs } from './heads.ts';
 import { INFER_WASM_BASE64 } from './infer-wasm-bytes.ts';
 import type { RecurrentStream, RecurrentLearner } from './tbptt.ts';
 import type { RecurrentHead } from './recurrent-options.ts';
-import { compileBase64, wasmNamespace } from './wasm-kernels.ts';
+import { WASM_MAX_BYTES, compileBase64, wasmNamespace } from './wasm-kernels.ts';
 
 export type Gemm = (out: number, oStride: number, bias: number, w: number, n: number, z: number, zStride: number, rows: number, panels: number) => void;
 export type Gemv = (out: number, bias: number, w: number, n: number, z: number, rows: number) => void;
@@ -100,6 +100,8 @@ export abstract class InferPanels {
   protected readonly L: number;
   /** Next free byte of the instance's memory. */
   private at = INFER_BASE_BYTES;
+  /** The class's name, for errors. */
+  private readonly name: string;
 
   /** Checks B and the precision (LSTM_ERR_CONFIG, also where WebAssembly SIMD is missing). */
   protected constructor(name: string, B: number, options: { precision?: InferPrecision }, one: boolean, K: number) {
@@ -107,6 +109,7 @@ export abstract class InferPanels {
     this.precision = checkEnum('precision', options.precision ?? 'f64', INFER_PRECISIONS);
     if (!inferBatchAvailable()) throw new LstmError(LSTM_ERR.CONFIG, `WebAssembly SIMD is not available on this runtime: ${name} needs it`, {});
     this.e = this.precision === 'f64' ? 8 : 4;
+    this.name = name;
     this.size = B;
     this.panels = Math.ceil(B / 8);
     this.one = one;
@@ -122,10 +125,22 @@ export abstract class InferPanels {
   }
 
   /** Instantiates the kernels with the memory taken so far; their exports, for the subclass's cell kernel. */
+  /**
+   * LSTM_ERR_CONFIG when the memory taken is more than a wasm32 memory holds or the engine grants
+   * (too many streams in one batch), before anything is instantiated or grown.
+   */
   protected start(): Record<string, unknown> {
+    const tooBig = (): LstmError =>
+      new LstmError(LSTM_ERR.CONFIG, `${this.name} of ${this.size} streams needs ${this.at} bytes of WebAssembly memory, more than it can hold (${WASM_MAX_BYTES}): fewer streams per batch`, { bytes: this.at, B: this.size });
+    if (this.at > WASM_MAX_BYTES) throw tooBig();
     const { exports } = new (wasmNamespace().Instance)(compiled!, { env: { abort: () => { throw new Error('wasm abort'); } } });
     const memory = exports['memory'] as { buffer: ArrayBuffer; grow(pages: number): number };
-    if (this.at > memory.buffer.byteLength) memory.grow(Math.ceil((this.at - memory.buffer.byteLength) / 65536));
+    try {
+      if (this.at > memory.buffer.byteLength) memory.grow(Math.ceil((this.at - memory.buffer.byteLength) / 65536));
+    } catch (e) {
+      if (e instanceof RangeError) throw tooBig();
+      throw e;
+    }
     const f64 = this.e === 8;
     this.mem = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
     this.gemm = exports[f64 ? 'gemm64' : 'gemm32'] as Gemm;

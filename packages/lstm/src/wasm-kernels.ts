@@ -123,7 +123,7 @@ export function wasmFor(B: number): Kernels | null {
 }
 
 /** The most bytes a WebAssembly (wasm32) memory holds: 65,536 pages of 64 KiB. */
-const WASM_MAX_BYTES = 65536 * 65536;
+export const WASM_MAX_BYTES = 65536 * 65536;
 
 /**
  * Makes the memory at least `doubles` f64 long (from 0); refreshes the view after growth.

@@ -5,7 +5,9 @@
 // the cells' outputs, not the gates'), igb (input-gate biases -1, -2, -3), swap (g in [-1, 1] and h in
 // [-2, 2], the OCR'd Table 10 caption's ranges), g1 (g in [-1, 1]), ce (cross-entropy error at the
 // logistic outputs), linear (linear output units).
-// Usage (repo root): npx tsx docs/paper-results/probe-exp1-variants.ts <variant> [trials=10] [budget]
+// EXP=<row> (default 1) runs the variants that apply to any row (paper, obias, ce, linear) on another
+// experiment's row, e.g. EXP=4/T100 (session 19).
+// Usage (repo root): [EXP=<row>] npx tsx docs/paper-results/probe-exp1-variants.ts <variant> [trials=10] [budget]
 import { resolveExperiment, runConfigTrial } from '@carousel/tasks';
 import type { ExperimentConfig, RunTrialOptions } from '@carousel/tasks';
 import type { Lstm97Config } from '@carousel/lstm';
@@ -13,7 +15,7 @@ import type { Lstm97Config } from '@carousel/lstm';
 const variant = process.argv[2] ?? 'paper';
 const trials = Number(process.argv[3] ?? 10);
 const budget = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
-const base = resolveExperiment('1').config;
+const base = resolveExperiment(process.env['EXP'] ?? '1').config;
 const n = base.net;
 const nets: Record<string, Lstm97Config> = {
   paper: n,

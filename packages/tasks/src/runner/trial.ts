@@ -93,6 +93,13 @@ export interface TrialResult {
   readonly diverged: number | null;
 }
 
+/** ½Σ_k(d_k − y_k)². */
+function halfSquared(y: ArrayLike<number>, d: ArrayLike<number>): number {
+  let e = 0;
+  for (let k = 0; k < d.length; k++) e += 0.5 * (d[k]! - y[k]!) ** 2;
+  return e;
+}
+
 /** Test statistics over a list of sequences (no learning). */
 interface Tally {
   wrong: number;
@@ -104,12 +111,18 @@ interface Tally {
 class SequenceRunner {
   private readonly pool: Float64Array[] = [];
   private readonly everyStep: boolean;
+  /**
+   * The net learns another loss than E = ½Σ(d−y)² (a config with `loss: 'ce'`, e.g. a probe's):
+   * E_seq is then computed from the outputs, so that the stopping rules compare the paper's error.
+   */
+  private readonly otherLoss: boolean;
 
   constructor(
     private readonly config: ExperimentConfig,
     private readonly net: TrialNet,
   ) {
     this.everyStep = CORRECTNESS[config.exp].at === 'every-step';
+    this.otherLoss = (config.net.loss ?? 'mse') !== 'mse';
   }
 
   /** Keeps a copy of y(t) when the correctness rule will read it. */
@@ -132,7 +145,9 @@ class SequenceRunner {
       this.keep(outs, t, L, y);
       const d = seq.targets[t];
       if (d !== null) {
-        E += net.learn(d);
+        const half = this.otherLoss ? halfSquared(y, d) : 0;
+        const loss = net.learn(d);
+        E += this.otherLoss ? half : loss;
         if (perStep) net.apply(alpha);
       }
     }

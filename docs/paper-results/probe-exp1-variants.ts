@@ -7,7 +7,7 @@
 // logistic outputs), linear (linear output units).
 // EXP=<row> (default 1) runs the variants that apply to any row (paper, obias, ce, linear) on another
 // experiment's row, e.g. EXP=4/T100 (session 19).
-// Usage (repo root): [EXP=<row>] npx tsx docs/paper-results/probe-exp1-variants.ts <variant> [trials=10] [budget]
+// Usage (repo root): [EXP=<row>] [FIRST=k] npx tsx docs/paper-results/probe-exp1-variants.ts <variant> [trials=10] [budget]
 import { resolveExperiment, runConfigTrial } from '@carousel/tasks';
 import type { ExperimentConfig, RunTrialOptions } from '@carousel/tasks';
 import type { Lstm97Config } from '@carousel/lstm';
@@ -31,7 +31,8 @@ const net = nets[variant];
 if (net === undefined) throw new Error(`variant must be one of ${Object.keys(nets).join(', ')}`);
 const config: ExperimentConfig = { ...base, net };
 const until: number[] = [];
-for (let trial = 0; trial < trials; trial++) {
+const first = Number(process.env['FIRST'] ?? 0); // trials first .. first+trials-1
+for (let trial = first; trial < first + trials; trial++) {
   const o: RunTrialOptions = { seed: 1, trial, ...(budget === undefined ? {} : { maxSequences: budget }) };
   const r = runConfigTrial(config, o);
   if (r.success) until.push(r.sequencesUntilStop!);

@@ -145,7 +145,7 @@ export function registerPaper(program: Command, io: PaperIO = defaultIO): void {
     .option('--k2 <n>', 'TBPTT: window of k2 steps', positiveInt)
     .option('--hidden <n>', "hidden units of a vanilla, cifg or gru net (default: the 1997 net's number of cells)", positiveInt)
     .option('--forget-bias <b>', 'initial forget-gate bias of every block (forget) or unit (vanilla, cifg)', finite)
-    .option('--head <h>', `output units: ${RUNNER_HEADS.join(', ')} (logistic is the paper's; linear is a probe, not the paper's)`, oneOf(RUNNER_HEADS))
+    .option('--head <h>', `output units: ${RUNNER_HEADS.join(', ')} (logistic is the paper's; linear, and logistic-ce (logistic units learning cross-entropy: their error without f') are probes, not the paper's)`, oneOf(RUNNER_HEADS))
     .option('--symbols <n>', 'cerg: consecutive correct symbols that count as solved', positiveInt)
     .option('--test-size <n>', "test sequences (default: the paper's, 2560 for Exp. 3-6)", positiveInt)
     .option('--checkpoint-dir <dir>', 'save each trial there every --checkpoint-every sequences; run the same command again to go on from it (sequence tasks)')

@@ -178,11 +178,12 @@ function learnerNet<S>(learner: WindowLearner<S>): TrialNet {
  * The network of a trial. The 1997 variants take the experiment's config as is ('forget' adds the
  * gate); the modern cells get `hidden` units (default: as many as the 1997 net has cells), a
  * logistic head with E = ½Σ(d−y)² like the paper's outputs, and the experiment's init range.
- * `o.head` 'linear' makes the output units of either linear (same loss).
+ * `o.head` 'linear' makes the output units of either linear (same loss); 'logistic-ce' keeps them
+ * logistic and has them learn cross-entropy (error t − y, no f′).
  */
 export function createTrialNet(net: Lstm97Config, task: TaskSpec, o: TrialConfig, seed: number): TrialNet {
   if (o.variant === 'lstm97' || o.variant === 'forget') {
-    const cfg: Lstm97Config = { ...(o.variant === 'forget' ? withForgetGate(net, o.forgetBias) : net), seed, ...(o.head === 'linear' ? { head: 'linear' } : {}) };
+    const cfg: Lstm97Config = { ...(o.variant === 'forget' ? withForgetGate(net, o.forgetBias) : net), seed, ...(o.head === 'linear' ? { head: 'linear' } : o.head === 'logistic-ce' ? { loss: 'ce' } : {}) };
     if (o.learner === 'rtrl97') return rtrlNet(cfg);
     return learnerNet(o.learner === 'bptt' ? bptt97(cfg, maxSequenceLength(task)) : tbptt97(cfg, o.k1, o.k2));
   }
@@ -191,8 +192,8 @@ export function createTrialNet(net: Lstm97Config, task: TaskSpec, o: TrialConfig
     outputs: net.outputs,
     hidden: o.hidden ?? net.blocks * (net.cellsPerBlock ?? 1),
     cell: o.variant,
-    head: o.head,
-    loss: 'mse',
+    head: o.head === 'linear' ? 'linear' : 'logistic',
+    loss: o.head === 'logistic-ce' ? 'ce' : 'mse',
     initRange: net.initRange ?? 0.1,
     ...(o.forgetBias === undefined ? {} : { forgetBias: o.forgetBias }),
     seed,

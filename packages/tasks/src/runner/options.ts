@@ -14,10 +14,13 @@ export type RunnerLearner = 'rtrl97' | 'tbptt' | 'bptt';
  */
 export type RunnerVariant = 'lstm97' | 'forget' | 'vanilla' | 'cifg' | 'gru';
 
-/** Output units of a trial's network: the paper's logistic ones, or linear (see RunTrialOptions.head). */
-export type RunnerHead = 'logistic' | 'linear';
+/**
+ * Output units of a trial's network: the paper's logistic ones, linear ones, or logistic ones whose
+ * error is taken without f′ (see RunTrialOptions.head).
+ */
+export type RunnerHead = 'logistic' | 'linear' | 'logistic-ce';
 
-export const RUNNER_HEADS: readonly RunnerHead[] = ['logistic', 'linear'];
+export const RUNNER_HEADS: readonly RunnerHead[] = ['logistic', 'linear', 'logistic-ce'];
 export const RUNNER_LEARNERS: readonly RunnerLearner[] = ['rtrl97', 'tbptt', 'bptt'];
 export const RUNNER_VARIANTS: readonly RunnerVariant[] = ['lstm97', 'forget', 'vanilla', 'cifg', 'gru'];
 
@@ -88,7 +91,10 @@ export interface RunTrialOptions {
   /**
    * Output units: 'logistic' (the paper's, and the default) or 'linear' (net input out, no
    * squashing; not the paper's: a probe of what the logistic output's flat ends cost on the
-   * regression tasks, Exp. 4 and 5). For every cell; the loss stays E = ½Σ(d−y)².
+   * regression tasks, Exp. 4 and 5), for which the loss stays E = ½Σ(d−y)²; or 'logistic-ce'
+   * (logistic units learning cross-entropy, so their error is t − y without the f′(net) factor of
+   * the paper's A.1 eq. 19: not the paper's either). For every cell. The stopping rules judge
+   * ½Σ(d−y)² of the outputs whichever the units learn.
    */
   head?: RunnerHead;
   /** Final test sequences. Default: the experiment's evaluation.testSize (2560 for 3-6). */

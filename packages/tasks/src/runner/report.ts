@@ -97,6 +97,13 @@ const num = (x: number, digits = 4): string => (Number.isFinite(x) ? x.toPrecisi
 const spreadText = (s: Spread | null, f: (x: number) => string): string =>
   s === null ? '-' : `${f(s.mean)} (min ${f(s.min)}, max ${f(s.max)})`;
 
+/** The output units in the report's header: nothing for the paper's. */
+const HEAD_TEXT: Readonly<Record<RunnerHead, string>> = {
+  logistic: '',
+  linear: ", linear output (not the paper's)",
+  'logistic-ce': ", logistic output learning cross-entropy, its error without f' (not the paper's)",
+};
+
 /** The report as a plain-text table: one metric per line, this run next to the paper. */
 export function formatReport(r: ExperimentReport): string {
   const s = r.summary;
@@ -125,7 +132,7 @@ export function formatReport(r: ExperimentReport): string {
   const w1 = Math.max('this run'.length, ...rows.map((x) => x[1].length));
   const head =
     `${r.experiment}: ${r.title}\n` +
-    `learner ${r.learner}, variant ${r.variant}, alpha ${r.alpha}${r.forgetBias === null ? '' : `, forget bias ${r.forgetBias}`}${r.head === 'logistic' ? '' : `, ${r.head} output (not the paper's)`}, seed ${r.seed}, ${s.trials} trials, ` +
+    `learner ${r.learner}, variant ${r.variant}, alpha ${r.alpha}${r.forgetBias === null ? '' : `, forget bias ${r.forgetBias}`}${HEAD_TEXT[r.head]}, seed ${r.seed}, ${s.trials} trials, ` +
     `budget ${int(r.maxSequences)} sequences, ${r.wallSeconds.toFixed(1)} s wall on ${r.parallel} worker(s)\n`;
   const lines = [
     `${''.padEnd(w0)}  ${'this run'.padEnd(w1)}  paper${p ? ` (${p.source}, ${p.trials} trials)` : ''}`,

@@ -112,17 +112,19 @@ class SequenceRunner {
   private readonly pool: Float64Array[] = [];
   private readonly everyStep: boolean;
   /**
-   * The net learns another loss than E = ½Σ(d−y)² (a config with `loss: 'ce'`, e.g. a probe's):
-   * E_seq is then computed from the outputs, so that the stopping rules compare the paper's error.
+   * The net learns another loss than E = ½Σ(d−y)² (`head: 'logistic-ce'`, or a config with
+   * `loss: 'ce'`, e.g. a probe's): E_seq is then computed from the outputs, so that the stopping
+   * rules compare the paper's error.
    */
   private readonly otherLoss: boolean;
 
   constructor(
     private readonly config: ExperimentConfig,
     private readonly net: TrialNet,
+    head: RunnerHead,
   ) {
     this.everyStep = CORRECTNESS[config.exp].at === 'every-step';
-    this.otherLoss = (config.net.loss ?? 'mse') !== 'mse';
+    this.otherLoss = head === 'logistic-ce' || (config.net.loss ?? 'mse') !== 'mse';
   }
 
   /** Keeps a copy of y(t) when the correctness rule will read it. */
@@ -221,7 +223,7 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
   const t0 = performance.now();
   const streams = trialStreams(o.seed, o.trial);
   const net = createTrialNet(config.net, config.task, o, streams.init.seed);
-  const runner = new SequenceRunner(config, net);
+  const runner = new SequenceRunner(config, net, o.head);
   const exp = config.exp;
   const stop = config.stop;
   const alpha = o.alpha ?? config.alpha;

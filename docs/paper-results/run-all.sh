@@ -107,3 +107,12 @@ run exp4-T500-vanilla-fb5-probe  4 --T 500 --variant vanilla --learner bptt --fo
 # budget 2,500,000 sequences (about the fewest the 1997 cell's ten trials took: 2,486,935), with trial
 # checkpoints so that it can go on across sessions.
 run exp4-T1000-forget-fb5-probe  4 --T 1000 --variant forget --forget-bias 5 --trials 2 --seed 1 --max-sequences 2500000 --checkpoint-dir docs/paper-results/checkpoints
+# Session 19: the paper's logistic output units learning cross-entropy (--head logistic-ce: their error
+# t - y, without the f' of A.1 eq. 19; not the paper's), everything else the paper's, on the rows where
+# the paper's settings fall short (docs/paper-results.md, "The output error without f'").
+# 6b one trial per command (trials 5 and 8 take far longer than the others), with trial checkpoints.
+for k in 0 1 2 3 4 5 6 7 8 9; do
+  run exp6b-logistic-ce-trial$k 6b --head logistic-ce --first-trial $k --trials 1 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
+done
+run exp4-T100-logistic-ce 4 --T 100 --head logistic-ce --trials 10 --seed 1
+run exp5-logistic-ce      5 --head logistic-ce --trials 10 --seed 1

@@ -124,10 +124,10 @@ export abstract class InferPanels {
     return o;
   }
 
-  /** Instantiates the kernels with the memory taken so far; their exports, for the subclass's cell kernel. */
   /**
-   * LSTM_ERR_CONFIG when the memory taken is more than a wasm32 memory holds or the engine grants
-   * (too many streams in one batch), before anything is instantiated or grown.
+   * Instantiates the kernels with the memory taken so far; their exports, for the subclass's cell
+   * kernel. LSTM_ERR_CONFIG when that memory is more than a wasm32 memory holds or the engine grants
+   * (too many streams in one batch).
    */
   protected start(): Record<string, unknown> {
     const tooBig = (): LstmError =>

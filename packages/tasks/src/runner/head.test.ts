@@ -2,6 +2,7 @@
 // not the paper's) for every cell. A linear unit outputs the net input the logistic one squashes,
 // so on the same weights and inputs σ(linear output) is the logistic output. Part of a trial's
 // identity (report, checkpoint key) only when not the default, so earlier checkpoints stay valid.
+// 'logistic-ce' keeps the logistic units and has them learn cross-entropy (error t − y, no f′).
 
 import { describe, expect, it } from 'vitest';
 import { resolveExperiment } from './catalog.ts';

@@ -31,7 +31,7 @@ let attached = false;
 const last = { x: [0, 0, 0], y: [0, 0, 0] };
 let run = 0; let runStart = 0;
 for (let n = 1; n <= total; n++) {
-  if (n === attachAt) { for (let k = 0; k < K; k++) net.params[W_k + k * O] = (LOCAL && !isXY(k)) || (LOCAL && ZERO) ? 0 : held[k]!; attached = true; }
+  if (n === attachAt) { for (let k = 0; k < K; k++) net.params[W_k + k * O] = LOCAL && (ZERO || !isXY(k)) ? 0 : held[k]!; attached = true; }
   const seq = gen.next(streams.train);
   let E = 0;
   let maxErr = 0;

@@ -27,7 +27,7 @@ import { headOutputs } from './heads.ts';
 import { INFER_WASM_BASE64 } from './infer-wasm-bytes.ts';
 import type { RecurrentStream, RecurrentLearner } from './tbptt.ts';
 import type { RecurrentHead } from './recurrent-options.ts';
-import { WASM_MAX_BYTES, compileBase64, wasmNamespace } from './wasm-kernels.ts';
+import { compileBase64, growMemory, wasmNamespace, type WasmMemory } from './wasm-kernels.ts';
 
 export type Gemm = (out: number, oStride: number, bias: number, w: number, n: number, z: number, zStride: number, rows: number, panels: number) => void;
 export type Gemv = (out: number, bias: number, w: number, n: number, z: number, rows: number) => void;
@@ -130,17 +130,9 @@ export abstract class InferPanels {
    * (too many streams in one batch).
    */
   protected start(): Record<string, unknown> {
-    const tooBig = (): LstmError =>
-      new LstmError(LSTM_ERR.CONFIG, `${this.name} of ${this.size} streams needs ${this.at} bytes of WebAssembly memory, more than it can hold (${WASM_MAX_BYTES}): fewer streams per batch`, { bytes: this.at, B: this.size });
-    if (this.at > WASM_MAX_BYTES) throw tooBig();
     const { exports } = new (wasmNamespace().Instance)(compiled!, { env: { abort: () => { throw new Error('wasm abort'); } } });
-    const memory = exports['memory'] as { buffer: ArrayBuffer; grow(pages: number): number };
-    try {
-      if (this.at > memory.buffer.byteLength) memory.grow(Math.ceil((this.at - memory.buffer.byteLength) / 65536));
-    } catch (e) {
-      if (e instanceof RangeError) throw tooBig();
-      throw e;
-    }
+    const memory = exports['memory'] as WasmMemory;
+    growMemory(memory, this.at, `${this.name} of ${this.size} streams needs`, { B: this.size });
     const f64 = this.e === 8;
     this.mem = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
     this.gemm = exports[f64 ? 'gemm64' : 'gemm32'] as Gemm;

@@ -18,7 +18,7 @@ export const KERNEL_BACKENDS: readonly KernelBackend[] = ['js', 'wasm'];
 export const WASM_MIN_BATCH = 4;
 
 /** The few WebAssembly globals used (the repo's TS lib has no DOM types). */
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
@@ -123,25 +123,32 @@ export function wasmFor(B: number): Kernels | null {
 }
 
 /** The most bytes a WebAssembly (wasm32) memory holds: 65,536 pages of 64 KiB. */
-export const WASM_MAX_BYTES = 65536 * 65536;
+const WASM_MAX_BYTES = 65536 * 65536;
+
+/**
+ * Grows `memory` to at least `bytes`. LSTM_ERR_CONFIG (naming `what`, with `details`) when that is
+ * more than a wasm32 memory holds or the engine grants: too many streams in one batch.
+ */
+export function growMemory(memory: WasmMemory, bytes: number, what: string, details: Record<string, unknown>): void {
+  const have = memory.buffer.byteLength;
+  if (bytes <= have) return;
+  const tooBig = (): LstmError =>
+    new LstmError(LSTM_ERR.CONFIG, `${what}: ${bytes} bytes of WebAssembly memory, more than it can hold (${WASM_MAX_BYTES}): fewer streams per batch`, { bytes, ...details });
+  if (bytes > WASM_MAX_BYTES) throw tooBig();
+  try {
+    memory.grow(Math.ceil((bytes - have) / 65536));
+  } catch (e) {
+    if (e instanceof RangeError) throw tooBig();
+    throw e;
+  }
+}
 
 /**
  * Makes the memory at least `doubles` f64 long (from 0); refreshes the view after growth.
  * LSTM_ERR_CONFIG when that is more than the memory can hold or grow to (too many streams in one batch).
  */
 function reserve(k: Kernels, doubles: number): Float64Array {
-  const bytes = doubles * 8;
-  const have = k.memory.buffer.byteLength;
-  if (bytes > have) {
-    const tooBig = (): LstmError => new LstmError(LSTM_ERR.CONFIG, `the batched kernels need ${bytes} bytes of WebAssembly memory, more than it can hold (${WASM_MAX_BYTES}): fewer streams per batch`, { bytes });
-    if (bytes > WASM_MAX_BYTES) throw tooBig();
-    try {
-      k.memory.grow(Math.ceil((bytes - have) / 65536));
-    } catch (e) {
-      if (e instanceof RangeError) throw tooBig();
-      throw e;
-    }
-  }
+  growMemory(k.memory, doubles * 8, 'the batched kernels need', {});
   if (k.f64.buffer !== k.memory.buffer) k.f64 = new Float64Array(k.memory.buffer);
   return k.f64;
 }

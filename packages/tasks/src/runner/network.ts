@@ -66,7 +66,11 @@ export interface TrialNet {
   readonly weights: number;
   /** Feeds x(t) with learning state kept (traces / history); returns y(t), a view valid until the next call. */
   step(x: ArrayLike<number>): Float64Array;
-  /** Error for the latest output; adds dE/dW into the gradient and returns E = ½Σ(d−y)². */
+  /**
+   * Error for the latest output; adds dE/dW into the gradient and returns E = ½Σ(d−y)², whatever
+   * loss the net learns (a cross-entropy net's learn() still returns it: squaredErrorOf), so the
+   * stopping rules always judge the paper's error.
+   */
   learn(d: ArrayLike<number>): number;
   /** Feeds x(t) for evaluation only: no traces, no gradient. */
   predict(x: ArrayLike<number>): Float64Array;
@@ -97,6 +101,24 @@ export interface TrialNet {
 export interface TrialNetState {
   readonly params: number[];
   readonly detached: boolean;
+}
+
+/**
+ * `net` (which learns cross-entropy) with learn() returning ½Σ(d−y)² of the latest outputs instead
+ * of its loss: cross-entropy never falls below the targets' entropy, so ST3's β could never hold.
+ */
+function squaredErrorOf(net: TrialNet): TrialNet {
+  let y: Float64Array = new Float64Array(0);
+  return {
+    ...net,
+    step: (x) => (y = net.step(x)),
+    learn: (d) => {
+      net.learn(d);
+      let e = 0;
+      for (let k = 0; k < d.length; k++) e += 0.5 * (d[k]! - y[k]!) ** 2;
+      return e;
+    },
+  };
 }
 
 function sgd(params: Float64Array, grad: Float64Array, alpha: number): void {
@@ -184,8 +206,8 @@ function learnerNet<S>(learner: WindowLearner<S>): TrialNet {
 export function createTrialNet(net: Lstm97Config, task: TaskSpec, o: TrialConfig, seed: number): TrialNet {
   if (o.variant === 'lstm97' || o.variant === 'forget') {
     const cfg: Lstm97Config = { ...(o.variant === 'forget' ? withForgetGate(net, o.forgetBias) : net), seed, ...(o.head === 'linear' ? { head: 'linear' } : o.head === 'logistic-ce' ? { loss: 'ce' } : {}) };
-    if (o.learner === 'rtrl97') return rtrlNet(cfg);
-    return learnerNet(o.learner === 'bptt' ? bptt97(cfg, maxSequenceLength(task)) : tbptt97(cfg, o.k1, o.k2));
+    const built = o.learner === 'rtrl97' ? rtrlNet(cfg) : learnerNet(o.learner === 'bptt' ? bptt97(cfg, maxSequenceLength(task)) : tbptt97(cfg, o.k1, o.k2));
+    return cfg.loss === 'ce' ? squaredErrorOf(built) : built;
   }
   const options: RecurrentOptions = {
     inputs: net.inputs,
@@ -198,5 +220,6 @@ export function createTrialNet(net: Lstm97Config, task: TaskSpec, o: TrialConfig
     ...(o.forgetBias === undefined ? {} : { forgetBias: o.forgetBias }),
     seed,
   };
-  return learnerNet(o.learner === 'bptt' ? bptt(options, maxSequenceLength(task)) : tbptt(options, o.k1, o.k2));
+  const built = learnerNet(o.learner === 'bptt' ? bptt(options, maxSequenceLength(task)) : tbptt(options, o.k1, o.k2));
+  return options.loss === 'ce' ? squaredErrorOf(built) : built;
 }

@@ -93,13 +93,6 @@ export interface TrialResult {
   readonly diverged: number | null;
 }
 
-/** ½Σ_k(d_k − y_k)². */
-function halfSquared(y: ArrayLike<number>, d: ArrayLike<number>): number {
-  let e = 0;
-  for (let k = 0; k < d.length; k++) e += 0.5 * (d[k]! - y[k]!) ** 2;
-  return e;
-}
-
 /** Test statistics over a list of sequences (no learning). */
 interface Tally {
   wrong: number;
@@ -111,20 +104,12 @@ interface Tally {
 class SequenceRunner {
   private readonly pool: Float64Array[] = [];
   private readonly everyStep: boolean;
-  /**
-   * The net learns another loss than E = ½Σ(d−y)² (`head: 'logistic-ce'`, or a config with
-   * `loss: 'ce'`, e.g. a probe's): E_seq is then computed from the outputs, so that the stopping
-   * rules compare the paper's error.
-   */
-  private readonly otherLoss: boolean;
 
   constructor(
     private readonly config: ExperimentConfig,
     private readonly net: TrialNet,
-    head: RunnerHead,
   ) {
     this.everyStep = CORRECTNESS[config.exp].at === 'every-step';
-    this.otherLoss = head === 'logistic-ce' || (config.net.loss ?? 'mse') !== 'mse';
   }
 
   /** Keeps a copy of y(t) when the correctness rule will read it. */
@@ -147,9 +132,7 @@ class SequenceRunner {
       this.keep(outs, t, L, y);
       const d = seq.targets[t];
       if (d !== null) {
-        const half = this.otherLoss ? halfSquared(y, d) : 0;
-        const loss = net.learn(d);
-        E += this.otherLoss ? half : loss;
+        E += net.learn(d);
         if (perStep) net.apply(alpha);
       }
     }
@@ -223,7 +206,7 @@ function runSequenceTrial(config: ExperimentConfig, o: TrialConfig): TrialResult
   const t0 = performance.now();
   const streams = trialStreams(o.seed, o.trial);
   const net = createTrialNet(config.net, config.task, o, streams.init.seed);
-  const runner = new SequenceRunner(config, net, o.head);
+  const runner = new SequenceRunner(config, net);
   const exp = config.exp;
   const stop = config.stop;
   const alpha = o.alpha ?? config.alpha;

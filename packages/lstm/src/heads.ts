@@ -81,26 +81,35 @@ export function headLoss(
       else dA[k] = weight * y[k] * (e - ye);
     }
   } else if (head === 'logistic') {
-    // E = −Σ d log y + (1 − d) log(1 − y), log y = −softplus(−a); dE/da = y − d
-    for (let k = 0; k < K; k++) {
-      E += d[k] * softplus(-a[k]) + (1 - d[k]) * softplus(a[k]);
-      dA[k] = weight * (y[k] - d[k]);
-    }
+    E = crossEntropyOfNets('logistic', a, d, K);
+    for (let k = 0; k < K; k++) dA[k] = weight * (y[k] - d[k]); // dE/da = y − d
   } else {
-    // E = −Σ d log y, log y_k = a_k − logsumexp(a); dE/da_k = y_k Σd − d_k
-    let m = -Infinity;
-    for (let k = 0; k < K; k++) m = Math.max(m, a[k]);
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += Math.exp(a[k] - m);
-    const lse = m + Math.log(sum);
+    E = crossEntropyOfNets('softmax', a, d, K);
     let dSum = 0;
-    for (let k = 0; k < K; k++) {
-      E -= d[k] * (a[k] - lse);
-      dSum += d[k];
-    }
-    for (let k = 0; k < K; k++) dA[k] = weight * (y[k] * dSum - d[k]);
+    for (let k = 0; k < K; k++) dSum += d[k];
+    for (let k = 0; k < K; k++) dA[k] = weight * (y[k] * dSum - d[k]); // dE/da_k = y_k Σd − d_k
   }
   return weight * E;
+}
+
+/**
+ * Cross-entropy of a logistic or softmax output layer, from its pre-activations a (K) so that it
+ * stays finite where y has rounded to exactly 0 or 1: logistic E = −Σ d log y + (1 − d) log(1 − y)
+ * with log y = −softplus(−a); softmax E = −Σ d log y with log y_k = a_k − logsumexp(a).
+ */
+export function crossEntropyOfNets(head: 'logistic' | 'softmax', a: ArrayLike<number>, d: ArrayLike<number>, K: number): number {
+  let E = 0;
+  if (head === 'logistic') {
+    for (let k = 0; k < K; k++) E += d[k] * softplus(-a[k]) + (1 - d[k]) * softplus(a[k]);
+    return E;
+  }
+  let m = -Infinity;
+  for (let k = 0; k < K; k++) m = Math.max(m, a[k]);
+  let sum = 0;
+  for (let k = 0; k < K; k++) sum += Math.exp(a[k] - m);
+  const lse = m + Math.log(sum);
+  for (let k = 0; k < K; k++) E -= d[k] * (a[k] - lse);
+  return E;
 }
 
 /** Backward of the readout, one stream: V += dA ⊗ h, bv += dA, dh += Vᵀ dA. */

@@ -441,13 +441,18 @@ describe('Tbptt97 refuses bad configuration and input with coded errors', () => 
 
     const ce = tbptt97({ ...G_BASE, loss: 'ce' }, 1, 1);
     ce.params.fill(0);
-    ce.params[ce.layout.W_k + ce.spec.outSources - 1] = 800; // y saturates to exactly 1
+    const bias = ce.layout.W_k + ce.spec.outSources - 1;
+    ce.params[bias] = 800; // y rounds to exactly 1
     const s2 = ce.newStream();
-    ce.step(s2, [0, 0]);
+    expect(ce.step(s2, [0, 0])[0]).toBe(1);
     const before2 = snapshot(s2);
-    expect(code(() => ce.learn(s2, [0]))).toBe(LSTM_ERR.NON_FINITE);
+    expect(code(() => ce.learn(s2, [1e308]))).toBe(LSTM_ERR.NON_FINITE); // (1 − d)·800 overflows
     expect(snapshot(s2)).toBe(before2);
     expect(ce.grad.every((g) => g === 0)).toBe(true);
+    // a saturated output is a large finite loss (softplus of the net), not a refusal
+    expect(ce.learn(s2, [0])).toBe(800);
+    expect(ce.gradReady(s2)).toBe(true);
+    expect(ce.grad[bias]).toBe(1);
   });
 
   it('refuses a full-BPTT sequence longer than maxLength until flushed and reset', () => {

@@ -74,6 +74,8 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
   private readonly scratch: Lstm97BackwardScratch;
   /** (K) loss-gradient scratch, so a refused target leaves the stream untouched. */
   private readonly gK: Float64Array;
+  /** (K) output nets, recomputed for a cross-entropy loss. */
+  private readonly nets: Float64Array;
 
   /** Parses both configs once (LSTM_ERR_CONFIG); params are initialised from the seed unless given. */
   constructor(cfg: Lstm97Config, options: Tbptt97Options, params?: Float64Array) {
@@ -87,6 +89,7 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
     this.grad = new Float64Array(this.layout.size);
     this.scratch = createLstm97BackwardScratch(this.spec);
     this.gK = new Float64Array(this.outputs);
+    this.nets = new Float64Array(this.outputs);
   }
 
   /**
@@ -141,7 +144,7 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
     this.checkLearnable(s);
     checkVector('target', target, this.outputs);
     checkWeight(weight);
-    const loss = outputLoss(this.spec, s.y, target, this.gK, weight);
+    const loss = outputLoss(this.layout, this.params, s, target, this.gK, weight, this.nets);
     if (Number.isNaN(loss)) throw new LstmError(LSTM_ERR.NON_FINITE, 'loss is not finite; target refused');
     this.record(s);
     return loss;
@@ -198,12 +201,12 @@ export class Tbptt97 implements Learner<Tbptt97Stream> {
     if (losses.length < streams.length) checkVector('losses', losses, streams.length);
     for (const s of streams) this.checkLearnable(s);
     for (let b = 0; b < streams.length; b++) {
-      const loss = outputLoss(this.spec, streams[b].y, rowOf(D, b, K), this.gK, weight);
+      const loss = outputLoss(this.layout, this.params, streams[b], rowOf(D, b, K), this.gK, weight, this.nets);
       if (Number.isNaN(loss)) throw new LstmError(LSTM_ERR.NON_FINITE, `loss of stream ${b} is not finite; batch refused`, { index: b });
       losses[b] = loss;
     }
     for (let b = 0; b < streams.length; b++) {
-      outputLoss(this.spec, streams[b].y, rowOf(D, b, K), this.gK, weight); // checked above; recomputed into gK
+      outputLoss(this.layout, this.params, streams[b], rowOf(D, b, K), this.gK, weight, this.nets); // checked above; recomputed into gK
       this.record(streams[b]);
     }
   }

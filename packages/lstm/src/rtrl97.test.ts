@@ -401,10 +401,35 @@ describe('bad configuration and input get coded errors', () => {
     const ce = new Rtrl97({ ...G_BASE, loss: 'ce' });
     const s2 = ce.newStream();
     ce.params.fill(0);
-    ce.params[ce.layout.W_k + ce.spec.outSources - 1] = 800; // y saturates to exactly 1
+    ce.params[ce.layout.W_k + ce.spec.outSources - 1] = 800; // y rounds to exactly 1
     ce.step(s2, [0, 0]);
-    expect(code(() => ce.learn(s2, [0]))).toBe(LSTM_ERR.NON_FINITE);
+    expect(code(() => ce.learn(s2, [1e308]))).toBe(LSTM_ERR.NON_FINITE); // (1 − d)·800 overflows
     expect(ce.grad.every((v) => v === 0)).toBe(true);
+  });
+  it('keeps cross-entropy finite where an output has rounded to exactly 0 or 1, and learns from it', () => {
+    // logistic: y = 1 exactly, d = 0: E = softplus(800) = 800, dE/dnet = y − d = 1
+    const lg = new Rtrl97({ ...G_BASE, loss: 'ce' });
+    const s = lg.newStream();
+    lg.params.fill(0);
+    const bias = lg.layout.W_k + lg.spec.outSources - 1;
+    lg.params[bias] = 800;
+    expect(lg.step(s, [0, 0])[0]).toBe(1);
+    expect(lg.learn(s, [0])).toBe(800);
+    expect(lg.grad[bias]).toBe(1);
+    expect(lg.learnSgd(s, [0], 0.5)).toBe(800);
+    expect(lg.params[bias]).toBe(799.5);
+    // softmax: nets (800, 0) give y = (1, 0) exactly; d = (0, 1): E = logsumexp − 0 = 800
+    const sm = new Rtrl97({ ...G_BASE, outputs: 2, head: 'softmax', loss: 'ce' });
+    const s3 = sm.newStream();
+    sm.params.fill(0);
+    const b0 = sm.layout.W_k + sm.spec.outSources - 1;
+    sm.params[b0] = 800;
+    expect([...sm.step(s3, [0, 0])]).toEqual([1, 0]);
+    const losses = new Float64Array(1);
+    sm.learnBatch([s3], [0, 1], losses);
+    expect(losses[0]).toBe(800);
+    expect(sm.grad[b0]).toBe(1);
+    expect(sm.grad[b0 + sm.spec.outSources]).toBe(-1);
   });
   it('refuses learn() before any step()', () => {
     const net = goldenNet(G_BASE);

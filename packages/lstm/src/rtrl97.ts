@@ -5,9 +5,10 @@
 // Gradients are dE/dθ added into `grad`; applying them is the optimizer's job.
 
 import { squashPrime } from './activations.ts';
+import { crossEntropyOfNets } from './heads.ts';
 import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { Learner, ParamGroup } from './learner.ts';
-import { lstm97Forward, lstm97ForwardBatch, lstm97KernelArrays, lstm97SquashScratch, lstm97Layout, settleTraces, updateTraceRows, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
+import { lstm97Forward, lstm97ForwardBatch, lstm97KernelArrays, lstm97OutputNets, lstm97SquashScratch, lstm97Layout, settleTraces, updateTraceRows, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS, kernelsWanted } from './wasm-single.ts';
 
@@ -22,21 +23,21 @@ export interface Rtrl97Stream extends Lstm97State {
 
 /**
  * Loss of one step and dE/dnet of the output units into gK (times `weight`). Returns the loss,
- * or NaN (with gK untouched) when it is not finite.
+ * or NaN (with gK untouched) when it is not finite. Cross-entropy is taken from the output nets,
+ * recomputed into `nets` (K) from the state's output sources `o` and the weights `p` (the bits of
+ * the forward pass's nets while p is the step's), so that an output rounded to exactly 0 or 1 gives
+ * a large finite loss, not an infinite one that would refuse every step from then on.
  */
-export function outputLoss(spec: Pick<Lstm97Spec, 'head' | 'loss'>, y: Float64Array, d: ArrayLike<number>, gK: Float64Array, weight: number): number {
+export function outputLoss(L: Lstm97Layout, p: Float64Array, st: Pick<Lstm97State, 'y' | 'o'>, d: ArrayLike<number>, gK: Float64Array, weight: number, nets: Float64Array): number {
+  const spec = L.spec;
+  const y = st.y;
   const K = y.length;
   let loss = 0;
   if (spec.loss === 'mse') {
     for (let k = 0; k < K; k++) loss += 0.5 * (d[k]! - y[k]!) ** 2;
-  } else if (spec.head === 'softmax') {
-    for (let k = 0; k < K; k++) if (d[k]! !== 0) loss -= d[k]! * Math.log(y[k]!);
   } else {
-    for (let k = 0; k < K; k++) {
-      const dk = d[k]!;
-      if (dk !== 0) loss -= dk * Math.log(y[k]!);
-      if (dk !== 1) loss -= (1 - dk) * Math.log(1 - y[k]!);
-    }
+    lstm97OutputNets(L, p, st.o, nets);
+    loss = crossEntropyOfNets(spec.head === 'softmax' ? 'softmax' : 'logistic', nets, d, K);
   }
   if (!Number.isFinite(loss)) return NaN;
   if (spec.loss === 'ce') {
@@ -236,6 +237,8 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
    */
   readonly kernels: SingleKernels | null;
   #slotsFree: number;
+  /** (K) output nets, recomputed for a cross-entropy loss. */
+  private readonly nets: Float64Array;
 
   /**
    * `options.kernels: false` builds no kernels (a model whose gradient will be a shared pool's,
@@ -250,6 +253,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     this.groups = this.layout.groups;
     this.inputs = this.spec.inputs;
     this.outputs = this.spec.outputs;
+    this.nets = new Float64Array(this.outputs);
     const size = this.layout.size;
     const slots = options.kernelStreams ?? 1;
     if (!Number.isInteger(slots) || slots < 0) throw new LstmError(LSTM_ERR.CONFIG, `kernelStreams must be an integer >= 0, got ${slots}`, { kernelStreams: slots });
@@ -309,7 +313,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     if (s.t === 0) throw new LstmError(LSTM_ERR.STATE, 'learn() needs a step() first');
     checkVector('target', target, this.spec.outputs);
     if (!Number.isFinite(weight) || weight < 0) throw new LstmError(LSTM_ERR.NON_FINITE, `weight must be finite and >= 0, got ${weight}`);
-    const loss = outputLoss(this.spec, s.y, target, s.gK, weight);
+    const loss = outputLoss(this.layout, this.params, s, target, s.gK, weight, this.nets);
     if (Number.isNaN(loss)) throw new LstmError(LSTM_ERR.NON_FINITE, 'loss is not finite; step refused');
     rtrl97Backward(this.layout, this.params, this.grad, s, this.kernels);
     s.ready = true;
@@ -329,7 +333,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     checkVector('target', target, this.spec.outputs);
     if (!Number.isFinite(weight) || weight < 0) throw new LstmError(LSTM_ERR.NON_FINITE, `weight must be finite and >= 0, got ${weight}`);
     if (!Number.isFinite(lr) || lr < 0) throw new LstmError(LSTM_ERR.CONFIG, `lr must be finite and >= 0, got ${lr}`);
-    const loss = outputLoss(this.spec, s.y, target, s.gK, weight);
+    const loss = outputLoss(this.layout, this.params, s, target, s.gK, weight, this.nets);
     if (Number.isNaN(loss)) throw new LstmError(LSTM_ERR.NON_FINITE, 'loss is not finite; step refused');
     for (let k = 0; k < s.gK.length; k++) {
       if (!Number.isFinite(lr * s.gK[k]!)) throw new LstmError(LSTM_ERR.NON_FINITE, 'output error is not finite; step refused');
@@ -373,7 +377,7 @@ export class Rtrl97 implements Learner<Rtrl97Stream> {
     for (const s of streams) if (s.t === 0) throw new LstmError(LSTM_ERR.STATE, 'learnBatch() needs a step first on every stream');
     for (let b = 0; b < streams.length; b++) {
       const s = streams[b]!;
-      const loss = outputLoss(this.spec, s.y, subarrayOf(D, b * K, K), s.gK, weight);
+      const loss = outputLoss(this.layout, this.params, s, subarrayOf(D, b * K, K), s.gK, weight, this.nets);
       if (Number.isNaN(loss)) throw new LstmError(LSTM_ERR.NON_FINITE, `loss of stream ${b} is not finite; batch refused`, { index: b });
       losses[b] = loss;
     }

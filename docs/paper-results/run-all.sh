@@ -116,3 +116,6 @@ for k in 0 1 2 3 4 5 6 7 8 9; do
 done
 run exp4-T100-logistic-ce 4 --T 100 --head logistic-ce --trials 10 --seed 1
 run exp5-logistic-ce      5 --head logistic-ce --trials 10 --seed 1
+# Session 20: Experiment 4 at T = 100 with the paper's rule and α = 1 (twice the paper's 0.5), the
+# four trials (0-3) that ended their budget at α = 0.5: does a faster rate close the gap to Table 7?
+run exp4-T100-alpha1-probe 4 --T 100 --alpha 1 --trials 4 --seed 1

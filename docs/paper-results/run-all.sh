@@ -119,3 +119,7 @@ run exp5-logistic-ce      5 --head logistic-ce --trials 10 --seed 1
 # Session 20: Experiment 4 at T = 100 with the paper's rule and α = 1 (twice the paper's 0.5), the
 # four trials (0-3) that ended their budget at α = 0.5: does a faster rate close the gap to Table 7?
 run exp4-T100-alpha1-probe 4 --T 100 --alpha 1 --trials 4 --seed 1
+# Session 20: 4 at T = 500 with --head logistic-ce on the trials the session-19 probe did not run
+# (it ran 0, 1, 5 and 6), so that the row has all ten.
+run exp4-T500-logistic-ce-trials2-4 4 --T 500 --head logistic-ce --first-trial 2 --trials 3 --seed 1
+run exp4-T500-logistic-ce-trials7-9 4 --T 500 --head logistic-ce --first-trial 7 --trials 3 --seed 1

@@ -26,7 +26,8 @@ export interface Rtrl97Stream extends Lstm97State {
  * or NaN (with gK untouched) when it is not finite. Cross-entropy is taken from the output nets,
  * recomputed into `nets` (K) from the state's output sources `o` and the weights `p` (the bits of
  * the forward pass's nets while p is the step's), so that an output rounded to exactly 0 or 1 gives
- * a large finite loss, not an infinite one that would refuse every step from then on.
+ * a large finite loss. Taken from y it would be infinite, the step would be refused, and the weights
+ * that saturated the output would stay as they are for as long as the inputs keep it saturated.
  */
 export function outputLoss(L: Lstm97Layout, p: Float64Array, st: Pick<Lstm97State, 'y' | 'o'>, d: ArrayLike<number>, gK: Float64Array, weight: number, nets: Float64Array): number {
   const spec = L.spec;

@@ -531,13 +531,8 @@ function traces3(Pc: Float64Array, Pin: Float64Array, Pfg: Float64Array, at: num
   }
 }
 
-/** The output nets W_k·o (before the head) of output sources o, into a (K). */
-export function lstm97OutputNets(L: Lstm97Layout, p: Float64Array, o: Float64Array, a: Float64Array): void {
-  lstm97Outputs(L, p, o, 0, a, 0);
-}
-
 /** Output nets y = W_k·o (before the head). */
-function lstm97Outputs(L: Lstm97Layout, p: Float64Array, o: Float64Array, oo: number, y: Float64Array, yo: number): void {
+export function lstm97Outputs(L: Lstm97Layout, p: Float64Array, o: Float64Array, oo: number, y: Float64Array, yo: number): void {
   const { outputs: K, outSources: O } = L.spec;
   for (let k = 0; k < K; k++) y[yo + k] = dot(p, L.W_k + k * O, o, oo, O);
 }

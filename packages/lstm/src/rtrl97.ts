@@ -8,7 +8,7 @@ import { squashPrime } from './activations.ts';
 import { crossEntropyOfNets } from './heads.ts';
 import { LstmError, LSTM_ERR, checkVector } from './errors.ts';
 import type { Learner, ParamGroup } from './learner.ts';
-import { lstm97Forward, lstm97ForwardBatch, lstm97KernelArrays, lstm97OutputNets, lstm97SquashScratch, lstm97Layout, settleTraces, updateTraceRows, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
+import { lstm97Forward, lstm97ForwardBatch, lstm97KernelArrays, lstm97Outputs, lstm97SquashScratch, lstm97Layout, settleTraces, updateTraceRows, lstm97Params, newLstm97State, resetLstm97State, type Lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { parseLstm97Config, type Lstm97Config, type Lstm97Spec } from './lstm97-config.ts';
 import { SingleKernels, WASM_SINGLE_MIN_WEIGHTS, kernelsWanted } from './wasm-single.ts';
 
@@ -37,7 +37,7 @@ export function outputLoss(L: Lstm97Layout, p: Float64Array, st: Pick<Lstm97Stat
   if (spec.loss === 'mse') {
     for (let k = 0; k < K; k++) loss += 0.5 * (d[k]! - y[k]!) ** 2;
   } else {
-    lstm97OutputNets(L, p, st.o, nets);
+    lstm97Outputs(L, p, st.o, 0, nets, 0);
     loss = crossEntropyOfNets(spec.head === 'softmax' ? 'softmax' : 'logistic', nets, d, K);
   }
   if (!Number.isFinite(loss)) return NaN;

@@ -106,25 +106,23 @@ async function serve(o: LoadOptions): Promise<void> {
   const subjects = names.map((n) => benchSubject(o.prefix, o.partitions, o.viaMapping, n));
   const index = new Map(names.map((n, i) => [n, i]));
   const N = names.length;
-  // The phase being recorded, or null: predictions outside a phase are not looked at.
-  let phase: { seqBase: number; total: number; received: Float64Array; count: number } | null = null;
-  client.subscribe(`${o.prefix}.out.*`, { callback: (m) => {
-    if (phase === null) return;
-    const d = decodePrediction(m.data);
-    if (!d.ok) return;
-    const s = index.get(d.value.stream);
-    const i = (d.value.seq - phase.seqBase) * N + (s ?? -1);
-    if (s === undefined || i < 0 || i >= phase.total || phase.received[i] !== 0) return;
-    phase.received[i] = wallNow();
-    phase.count++;
-  } });
-  await client.flush();
 
   const run = async (p: LatencyPhase): Promise<LatencyRecords> => {
     const sent = new Float64Array(p.total);
     const acked = new Float64Array(p.total);
     const jsSeq = new Float64Array(p.total);
     const rec = { seqBase: p.seqBase, total: p.total, received: new Float64Array(p.total), count: 0 };
+    // Subscribed for the phase only: outside it nats-server need not deliver predictions here too.
+    const sub = client.subscribe(`${o.prefix}.out.*`, { callback: (m) => {
+      const d = decodePrediction(m.data);
+      if (!d.ok) return;
+      const s = index.get(d.value.stream);
+      const i = (d.value.seq - rec.seqBase) * N + (s ?? -1);
+      if (s === undefined || i < 0 || i >= rec.total || rec.received[i] !== 0) return;
+      rec.received[i] = wallNow();
+      rec.count++;
+    } });
+    await client.flush();
     const gcs: number[] = [];
     const gcObserver = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) gcs.push(e.duration);
@@ -132,7 +130,6 @@ async function serve(o: LoadOptions): Promise<void> {
     gcObserver.observe({ entryTypes: ['gc'] });
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
-    phase = rec;
     const t0 = performance.now();
     for (let i = 0; i < p.total; i++) {
       const s = i % N;
@@ -147,7 +144,7 @@ async function serve(o: LoadOptions): Promise<void> {
     }
     const deadline = performance.now() + (p.drainMs ?? 120_000);
     while (rec.count < p.total && performance.now() < deadline) await sleep(5);
-    phase = null;
+    sub.close();
     loop.disable();
     gcObserver.disconnect();
     return {

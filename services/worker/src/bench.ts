@@ -182,7 +182,9 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   let firstAt = 0;
   let lastAt = 0;
   let rtOn: number[] = [];
-  client.subscribe(`${prefix}.out.*`, { callback: () => {
+  // Predictions of the warm-up and throughput phases; closed before the latency phase, whose
+  // subscriber is the load generator's (so that nats-server delivers each prediction once).
+  const predictionSub = client.subscribe(`${prefix}.out.*`, { callback: () => {
     const now = performance.now();
     if (predictions++ === 0) firstAt = now;
     lastAt = now;
@@ -230,6 +232,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     // How much of the drain the producer was still publishing (near 1: the producer set the pace).
     const producerShare = (publishedAt - tPub) / (lastAt - tPub);
     const memActive = await child.mem();
+    predictionSub.close();
 
     // 2. Latency at half that rate: streams in turn, paced by the clock, by the load generator's
     //    process (bench-load.ts), which publishes and receives and records both ends.

@@ -129,8 +129,6 @@ export interface HopSummary {
   sendsPer50msExpected: number;
   loop: WorkerHops['loop'];
   gc: WorkerHops['gc'];
-  /** The load generator's own process over the phase (bench-load.ts): its GC pauses and event-loop delay, ms. */
-  producer?: { gc: WorkerHops['gc']; loop: WorkerHops['loop'] };
   hops: Record<HopName, { p50: number; p99: number; tailMean: number }>;
 }
 
@@ -179,6 +177,5 @@ export function formatHops(s: HopSummary): string {
   return `hops over ${s.samples} samples (ms: p50 / p99 / mean in the slowest 1%): ` +
     HOP_NAMES.map((h) => `${h} ${s.hops[h].p50.toFixed(2)} / ${s.hops[h].p99.toFixed(2)} / ${s.hops[h].tailMean.toFixed(2)}`).join('; ') +
     `; producer: longest gap between sends ${s.sendGapMaxMs.toFixed(1)} ms, most sends in 50 ms ${s.sendsPer50msMax} (paced: ${s.sendsPer50msExpected.toFixed(0)})` +
-    `; worker event-loop delay p50 ${s.loop.p50.toFixed(1)} / p99 ${s.loop.p99.toFixed(1)} / max ${s.loop.max.toFixed(1)} ms; GC ${s.gc.count} pauses, ${s.gc.totalMs.toFixed(0)} ms in all, longest ${s.gc.maxMs.toFixed(1)} ms` +
-    (s.producer === undefined ? '' : `; load generator event-loop delay p99 ${s.producer.loop.p99.toFixed(1)} / max ${s.producer.loop.max.toFixed(1)} ms, GC ${s.producer.gc.count} pauses, ${s.producer.gc.totalMs.toFixed(0)} ms in all, longest ${s.producer.gc.maxMs.toFixed(1)} ms`);
+    `; worker event-loop delay p50 ${s.loop.p50.toFixed(1)} / p99 ${s.loop.p99.toFixed(1)} / max ${s.loop.max.toFixed(1)} ms; GC ${s.gc.count} pauses, ${s.gc.totalMs.toFixed(0)} ms in all, longest ${s.gc.maxMs.toFixed(1)} ms`;
 }

@@ -1,8 +1,6 @@
 // benchWorker: figures for `npm run bench` (bench/worker). One Worker runs in a child process
 // (`node --expose-gc --import tsx <this file> --serve`), so the worker's event loop and heap are its
-// own; this process is the producer and the prediction subscriber of the warm-up and throughput
-// phases; the latency phase's producer and subscriber and the infer client are a process of their
-// own (bench-load.ts), which reads both ends of the latency on its clock:
+// own; this process is the producer and the prediction subscriber, and reads both clocks itself:
 //   samplesPerSecond   a backlog published as fast as JetStream acks it, drained by the worker:
 //                      first to last prediction of the phase (after an untimed warm-up: activation
 //                      and then steadyStateSamples() per stream, so the TBPTT window is full and the
@@ -25,14 +23,11 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BenchChild } from './bench-child.ts';
-import type { EchoOptions } from './bench-echo.ts';
-import { benchStreamName, benchSubject, publishSample, quantile, type InferFigures, type InferPhase, type LatencyPhase, type LatencyRecords, type LoadOptions } from './bench-load.ts';
-
-export type { InferFigures } from './bench-load.ts';
+import { idleEchoSubject, type EchoOptions } from './bench-echo.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { NatsTransport } from '@carousel/bus';
-import { createSubjects, parseOptions } from '@carousel/protocol';
-import { HopRecorder, summarizeHops, tapTransport, type HopSummary, type ProducerHop, type WorkerHops } from './bench-hops.ts';
+import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
+import { createSubjects, decodeInferReply, decodePrediction, encodeInferRequest, encodeSample, parseOptions, partitionOf } from '@carousel/protocol';
+import { HopRecorder, summarizeHops, tapTransport, wallNow, type HopSummary, type ProducerHop, type WorkerHops } from './bench-hops.ts';
 import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
 import { Worker } from './worker.ts';
 
@@ -55,8 +50,14 @@ export interface BenchWorkerOptions {
   latencySeconds?: number;
   /** Worker idle passivation, ms (default 15,000; must exceed a stream's gap in the latency phase). */
   idleMs?: number;
-  /** Infer round trips (default 1,000). */
+  /** Infer round trips timed (default 1,000). */
   inferRequests?: number;
+  /**
+   * Untimed infer rounds (an infer round trip and one to each floor) before the timed ones
+   * (default INFER_WARMUP, 3,000): until the request path is compiled a round trip times the
+   * compilation, not a control loop that has been running.
+   */
+  inferWarmup?: number;
   /** Worker checkpointEveryMs (default: the worker's own, 30 s). */
   checkpointEveryMs?: number;
   /** Worker checkpointBytesPerSec (default: the worker's own, 8 MiB/s; 0: no budget). */
@@ -104,6 +105,27 @@ export interface BenchWorkerResult extends InferFigures {
   realtime?: InferFigures | { unavailable: string };
 }
 
+/** One infer phase: round trips and their floors, seconds. */
+export interface InferFigures {
+  /** infer round trip, seconds. */
+  inferP50: number;
+  inferP99: number;
+  /**
+   * The floor under inferP50/P99: the same request-reply to an empty responder on its own
+   * connection in the worker process (no model, no actor), seconds.
+   */
+  echoP50: number;
+  echoP99: number;
+  /**
+   * The machine's floor: the same request-reply to an empty responder in a process of its own
+   * that does nothing else (bench-echo.ts), timed beside the other two, seconds.
+   */
+  idleEchoP50: number;
+  idleEchoP99: number;
+  /** The worker's own time in the infer handler (the reply's `pt`, decode to reply encode), p50 / p99, seconds. */
+  inferHandlerP50: number;
+  inferHandlerP99: number;
+}
 
 /**
  * Puts every thread of each process under SCHED_FIFO (priority 20) or back to SCHED_OTHER, with
@@ -140,13 +162,13 @@ interface Counters {
 
 const DEFAULT_IDLE_MS = 15_000;
 /**
- * Untimed infer rounds (infer + both floors) before each infer phase's timed ones. Until the
- * request path is compiled (the client's code, nats-server's, and each responder's handler, which
- * sees one request in three) a round trip times the compilation, not what a control loop that has
- * been running sees: with no warm-up (until session 21) or 300 rounds the p99s were 2-4 ms,
- * floors included; with 3,000, 0.5-1.0 ms (docs/worker.md's bench notes).
+ * Untimed infer rounds before each infer phase's timed ones. Until the request path is compiled
+ * (the client's code, nats-server's, and each responder's handler, which sees one request in
+ * three) a round trip times the compilation, not what a control loop that has been running sees.
+ * Until session 21 none: the p99s, floors included, were then 2-4 ms on the 2-core test machine,
+ * and 0.5-1.3 ms after 3,000 rounds (`npx tsx bench/worker/infer-probe.ts`).
  */
-const INFER_WARMUP = 3000;
+export const INFER_WARMUP = 3000;
 
 /**
  * Samples after which a stream costs what it will cost from then on: TBPTT(k1, k2) backpropagates
@@ -158,7 +180,6 @@ export function steadyStateSamples(stream: Partial<StreamConfig> = {}): number {
 }
 const THIS_FILE = fileURLToPath(import.meta.url);
 const ECHO_FILE = fileURLToPath(new URL('./bench-echo.ts', import.meta.url));
-const LOAD_FILE = fileURLToPath(new URL('./bench-load.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerResult> {
@@ -167,7 +188,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
   const idleMs = o.idleMs ?? DEFAULT_IDLE_MS;
   const subjects = createSubjects(parseOptions({ prefix, partitions: P }));
   const run = Date.now().toString(36);
-  const names = Array.from({ length: o.streams }, (_, i) => benchStreamName(run, i));
+  const names = Array.from({ length: o.streams }, (_, i) => `b${run}-${i}`);
   const tStart = performance.now();
   const phase = (what: string): void => o.progress?.(`    [${((performance.now() - tStart) / 1000).toFixed(1)} s] ${what}`);
   const child = await WorkerChild.start({
@@ -176,21 +197,39 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     ...(o.checkpointBytesPerSec === undefined ? {} : { checkpointBytesPerSec: o.checkpointBytesPerSec }),
   });
   const idleEcho = await BenchChild.start(ECHO_FILE, REPO_ROOT, { natsUrl: o.natsUrl, prefix } satisfies EchoOptions);
-  const loadGen = await BenchChild.start(LOAD_FILE, REPO_ROOT, { natsUrl: o.natsUrl, prefix, partitions: P, viaMapping: o.viaMapping === true, run, streams: o.streams } satisfies LoadOptions);
   const client = await NatsTransport.connect({ servers: [o.natsUrl], name: 'carousel-bench-producer' });
   let predictions = 0;
   let firstAt = 0;
   let lastAt = 0;
+  let timing: Map<string, ProducerHop> | null = null;
+  const latencies: number[] = [];
   let rtOn: number[] = [];
-  // Predictions of the warm-up and throughput phases; closed before the latency phase, whose
-  // subscriber is the load generator's (so that nats-server delivers each prediction once).
-  const predictionSub = client.subscribe(`${prefix}.out.*`, { callback: () => {
+  client.subscribe(`${prefix}.out.*`, { callback: (m) => {
     const now = performance.now();
     if (predictions++ === 0) firstAt = now;
     lastAt = now;
+    if (timing === null) return;
+    const d = decodePrediction(m.data);
+    if (!d.ok) return;
+    const h = timing.get(`${d.value.stream}/${d.value.seq}`);
+    if (h === undefined || h.received !== undefined) return;
+    h.received = wallNow();
+    latencies.push((h.received - h.sent) / 1000);
   } });
-  const inSubjects = names.map((name) => benchSubject(prefix, P, o.viaMapping === true, name));
-  const send = (s: number, seq: number): Promise<number> => publishSample(client, inSubjects[s]!, names[s]!, s, seq);
+  const x = (i: number, s: number): number[] => [Math.sin(i / 7 + s), Math.cos(i / 11 + s)];
+  const subjectOf = (name: string): string => (o.viaMapping === true ? `${prefix}.in.${name}` : `${prefix}.p.${partitionOf(name, P)}.${name}`);
+  // As a producer should: a msg id per sample, and a retry on an ack timeout (the server dedupes).
+  const send = async (s: number, seq: number): Promise<number> => {
+    const name = names[s]!;
+    const data = encodeSample({ v: 1, stream: name, seq, x: x(seq, s) });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await client.jsPublish(subjectOf(name), data, { msgId: `${name}-${seq}`, timeout: 10_000 })).seq;
+      } catch (err) {
+        if (!(isBusError(err) && err.code === BUS_ERR.TIMEOUT) || attempt === 5) throw err;
+      }
+    }
+  };
   // Every stream is fed in lockstep, as a fleet sampled on one clock is. Until 2026-11-23 (session
   // 12) the producer ran stream s (s mod k1) samples ahead, so that about 1 in k1 streams was at a
   // TBPTT update step at any moment; the worker now gives each stream's model a phase of its own
@@ -232,38 +271,76 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     // How much of the drain the producer was still publishing (near 1: the producer set the pace).
     const producerShare = (publishedAt - tPub) / (lastAt - tPub);
     const memActive = await child.mem();
-    predictionSub.close();
 
-    // 2. Latency at half that rate: streams in turn, paced by the clock, by the load generator's
-    //    process (bench-load.ts), which publishes and receives and records both ends.
+    // 2. Latency at half that rate: streams in turn, paced by the clock.
     const rate = samplesPerSecond / 2;
     const total = Math.max(names.length, Math.round(rate * (o.latencySeconds ?? 5)));
-    const seqBase = W + o.samplesPerStream;
     phase('latency');
+    let round = 0;
+    const sentAt = new Map<string, ProducerHop>();
+    timing = sentAt;
+    predictions = 0;
     await child.ask('hops-on');
-    const reply = JSON.parse(await loadGen.ask(`latency ${JSON.stringify({ rate, total, seqBase } satisfies LatencyPhase)}`)) as LatencyRecords | { error: string };
-    if ('error' in reply) throw new Error(`bench load generator: ${reply.error}`);
-    const lost = reply.received.filter((r) => r === 0).length;
-    if (lost > 0) throw new Error(`bench: ${lost} of ${total} latency-phase predictions never arrived`);
-    const producerHops: ProducerHop[] = reply.sent.map((sent, i) => ({
-      key: `${names[i % names.length]!}/${seqBase + Math.floor(i / names.length)}`, sent,
-      ...(reply.acked[i] === 0 ? {} : { acked: reply.acked[i]!, jsSeq: reply.jsSeq[i]! }),
-      received: reply.received[i]!,
-    }));
-    const latencies = producerHops.map((h) => (h.received! - h.sent) / 1000);
+    const t0 = performance.now();
+    for (let i = 0; i < total; i++) {
+      const s = i % names.length;
+      if (s === 0 && i > 0) round++;
+      const seq = W + o.samplesPerStream + round;
+      const wait = t0 + (i * 1000) / rate - performance.now();
+      if (wait > 1) await sleep(wait);
+      const h: ProducerHop = { key: `${names[s]}/${seq}`, sent: wallNow() };
+      sentAt.set(h.key, h);
+      void send(s, seq).then((js) => {
+        h.acked = wallNow();
+        h.jsSeq = js;
+      });
+    }
+    await until(() => predictions >= total);
+    timing = null;
     const workerHops = JSON.parse(await child.ask('hops')) as WorkerHops;
-    const hops: HopSummary = { ...summarizeHops(producerHops, workerHops), producer: { gc: reply.gc, loop: reply.loop } };
+    const hops = summarizeHops([...sentAt.values()], workerHops);
     // CAROUSEL_BENCH_HOPS_DUMP=<file>: the raw hop records of the latency phase, for a closer look.
     const dump = process.env['CAROUSEL_BENCH_HOPS_DUMP'];
-    if (dump !== undefined && dump !== '') writeFileSync(dump, JSON.stringify({ producer: producerHops, worker: workerHops }));
+    if (dump !== undefined && dump !== '') writeFileSync(dump, JSON.stringify({ producer: [...sentAt.values()], worker: workerHops }));
     latencies.sort((a, b) => a - b);
     const c1 = await child.counters();
 
-    // 3. Infer round trips, nothing else running, from the load generator's process (bench-load.ts).
+    // 3. Infer round trips, nothing else running.
     const inferPhase = async (): Promise<InferFigures> => {
-      const r = JSON.parse(await loadGen.ask(`infer ${JSON.stringify({ requests: o.inferRequests ?? 1000, warmup: INFER_WARMUP } satisfies InferPhase)}`)) as InferFigures | { error: string };
-      if ('error' in r) throw new Error(`bench load generator: ${r.error}`);
-      return r;
+      const inf: number[] = [];
+      const echo: number[] = [];
+      const idle: number[] = [];
+      const handler: number[] = [];
+      const requests = o.inferRequests ?? 1000;
+      const warmup = o.inferWarmup ?? INFER_WARMUP;
+      // Side by side: each infer round trip is followed by one to the empty responder in the worker
+      // process and one to the idle echo process, so both floors are measured under the same
+      // conditions. The first `warmup` rounds are not timed.
+      for (let i = -warmup; i < requests; i++) {
+        const name = names[((i + warmup) * 7919) % names.length]!;
+        let t = performance.now();
+        const r = await client.request(subjects.infer(name), encodeInferRequest({ v: 1, stream: name, x: x(i, 0) }), { timeout: 5000 });
+        const tInfer = (performance.now() - t) / 1000;
+        t = performance.now();
+        await client.request(`${prefix}.benchecho`, new Uint8Array(8), { timeout: 5000 });
+        const tEcho = (performance.now() - t) / 1000;
+        t = performance.now();
+        await client.request(idleEchoSubject(prefix), new Uint8Array(8), { timeout: 5000 });
+        const tIdle = (performance.now() - t) / 1000;
+        if (i < 0) continue;
+        inf.push(tInfer);
+        echo.push(tEcho);
+        idle.push(tIdle);
+        const reply = decodeInferReply(r.data);
+        if (reply.ok && reply.value.ok) handler.push(reply.value.pt);
+      }
+      for (const a of [inf, echo, idle, handler]) a.sort((p, q) => p - q);
+      return {
+        inferP50: quantile(inf, 0.5), inferP99: quantile(inf, 0.99),
+        echoP50: quantile(echo, 0.5), echoP99: quantile(echo, 0.99),
+        idleEchoP50: quantile(idle, 0.5), idleEchoP99: quantile(idle, 0.99),
+        inferHandlerP50: quantile(handler, 0.5), inferHandlerP99: quantile(handler, 0.99),
+      };
     };
     phase('infer');
     const infer = await inferPhase();
@@ -274,7 +351,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     //     1,000-stream latency phase run this way stalled, nats-server and the worker spinning).
     let realtime: BenchWorkerResult['realtime'];
     if (o.realtime !== undefined) {
-      const rtPids = [loadGen.pid, child.pid, idleEcho.pid, ...o.realtime.pids].filter((p): p is number => p !== undefined);
+      const rtPids = [process.pid, child.pid, idleEcho.pid, ...o.realtime.pids].filter((p): p is number => p !== undefined);
       const failed = setRealtime(rtPids, true);
       rtOn = rtPids;
       if (failed === null) {
@@ -317,7 +394,6 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     await client.close();
     await child.close();
     await idleEcho.close();
-    await loadGen.close();
   }
 }
 
@@ -414,6 +490,10 @@ async function serve(o: ServeOptions): Promise<void> {
 
 function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -3,7 +3,7 @@
 
 export { Worker, provision, resourceNames } from './worker.ts';
 export { runWorker, optionsFromEnv } from './main.ts';
-export { benchWorker, steadyStateSamples } from './bench.ts';
+export { INFER_WARMUP, benchWorker, steadyStateSamples } from './bench.ts';
 export { formatHops } from './bench-hops.ts';
 export type { HopSummary } from './bench-hops.ts';
 export type { BenchWorkerOptions, BenchWorkerResult } from './bench.ts';

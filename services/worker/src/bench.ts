@@ -165,8 +165,9 @@ const DEFAULT_IDLE_MS = 15_000;
  * Untimed infer rounds before each infer phase's timed ones. Until the request path is compiled
  * (the client's code, nats-server's, and each responder's handler, which sees one request in
  * three) a round trip times the compilation, not what a control loop that has been running sees.
- * Until session 21 none: the p99s, floors included, were then 2-4 ms on the 2-core test machine,
- * and 0.5-1.3 ms after 3,000 rounds (`npx tsx bench/worker/infer-probe.ts`).
+ * Until session 21 none: on the 2-core test machine the infer p99 was then 2.4-3.8 ms and the
+ * floors' 1.8-3.3 ms, against 1.0-2.4 ms and 0.6-1.4 ms after 3,000 rounds (3 pairs of
+ * `npx tsx bench/worker/infer-probe.ts`).
  */
 export const INFER_WARMUP = 3000;
 

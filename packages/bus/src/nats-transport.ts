@@ -82,6 +82,7 @@ async function connectionOptions(o: Readonly<NatsTransportOptions>, backoff: Rec
     // nats.js asks for this on every pass of its dial loop (also passes that only sleep), so it
     // must not advance the backoff itself: #watchStatus advances it once per dial. See reconnect.ts.
     reconnectDelayHandler: () => backoff.delay(),
+    noAsyncTraces: !o.asyncTraces,
   };
   if (o.user !== undefined) {
     co.user = o.user;

@@ -19,3 +19,14 @@ describe('parseNatsOptions - inboxPrefix', () => {
     }
   });
 });
+
+describe('parseNatsOptions - asyncTraces', () => {
+  test('is off by default and takes a boolean', () => {
+    expect(parseNatsOptions().asyncTraces).toBe(false);
+    expect(parseNatsOptions({ asyncTraces: true }).asyncTraces).toBe(true);
+  });
+
+  test('refuses anything else with BUS_ERR_CONFIG', () => {
+    expect(() => parseNatsOptions({ asyncTraces: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: BUS_ERR.CONFIG }));
+  });
+});

@@ -5,6 +5,8 @@ export { Worker, provision, resourceNames } from './worker.ts';
 export { runWorker, optionsFromEnv } from './main.ts';
 export { INFER_WARMUP, benchWorker, steadyStateSamples } from './bench.ts';
 export { formatHops } from './bench-hops.ts';
+export { BenchChild } from './bench-child.ts';
+export { idleEchoSubject } from './bench-echo.ts';
 export type { HopSummary } from './bench-hops.ts';
 export type { BenchWorkerOptions, BenchWorkerResult } from './bench.ts';
 export { benchWorkerMemory } from './bench-memory.ts';

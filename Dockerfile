@@ -39,7 +39,8 @@ RUN npm run build --workspace @carousel/dashboard
 
 FROM runtime AS worker
 EXPOSE 9464
-CMD ["node", "--import", "tsx", "services/worker/src/main.ts"]
+# The worker's node flags (WORKER_NODE_FLAGS, services/worker/src/node-flags.ts): a larger young generation.
+CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "services/worker/src/main.ts"]
 
 FROM runtime AS gateway
 COPY --from=dashboard /app/services/dashboard/dist services/dashboard/dist

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { GATEWAY_ENV } from '@carousel/gateway';
+import { WORKER_NODE_FLAGS } from '@carousel/worker';
 import { REPO_ROOT } from '@carousel/test-suites';
 
 interface Service {
@@ -228,6 +229,16 @@ describe('docker-compose.yml services', () => {
       const run = nodeEntry(cmd);
       expect(run, `${name}: ${cmd.join(' ')}`).toBeDefined();
       expect(existsSync(path.join(REPO_ROOT, run!.entry)), `${name}: ${run!.entry}`).toBe(true);
+    }
+  });
+
+  test("run the workers with the worker's node flags (WORKER_NODE_FLAGS) before the entry", () => {
+    const workers = carousel.filter(([, svc]) => nodeEntry(effectiveCommand(svc))?.entry === 'services/worker/src/main.ts');
+    expect(workers.map(([name]) => name).sort()).toEqual(['worker-1', 'worker-2']);
+    for (const [name, svc] of workers) {
+      const cmd = effectiveCommand(svc);
+      const options = cmd.slice(1, cmd.indexOf(nodeEntry(cmd)!.entry));
+      for (const flag of WORKER_NODE_FLAGS) expect(options, `${name}: ${cmd.join(' ')}`).toContain(flag);
     }
   });
 

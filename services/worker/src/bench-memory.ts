@@ -19,6 +19,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
 import { encodeSample, partitionOf } from '@carousel/protocol';
 import { until } from './bench.ts';
+import { WORKER_NODE_FLAGS } from './node-flags.ts';
 import type { StreamConfig } from './stream-config.ts';
 import { Worker } from './worker.ts';
 
@@ -151,7 +152,7 @@ class Child {
   private constructor(private readonly child: BenchChild) {}
 
   static async start(o: ServeOptions): Promise<Child> {
-    return new Child(await BenchChild.start(THIS_FILE, REPO_ROOT, o));
+    return new Child(await BenchChild.start(THIS_FILE, REPO_ROOT, o, WORKER_NODE_FLAGS));
   }
 
   async mem(): Promise<MemPoint> {

@@ -1,6 +1,6 @@
 // benchWorker: figures for `npm run bench` (bench/worker). One Worker runs in a child process
-// (`node --expose-gc --import tsx <this file> --serve`), so the worker's event loop and heap are its
-// own; this process is the producer and the prediction subscriber, and reads both clocks itself:
+// (`node --expose-gc <WORKER_NODE_FLAGS> --import tsx <this file> --serve`: the flags a deployed
+// worker runs with), so the worker's event loop and heap are its own; this process is the producer and the prediction subscriber, and reads both clocks itself:
 //   samplesPerSecond   a backlog published as fast as JetStream acks it, drained by the worker:
 //                      first to last prediction of the phase (after an untimed warm-up: activation
 //                      and then steadyStateSamples() per stream, so the TBPTT window is full and the
@@ -29,6 +29,7 @@ import { BUS_ERR, isBusError, NatsTransport } from '@carousel/bus';
 import { createSubjects, decodeInferReply, decodePrediction, encodeInferRequest, encodeSample, parseOptions, partitionOf } from '@carousel/protocol';
 import { HopRecorder, summarizeHops, tapTransport, wallNow, type HopSummary, type ProducerHop, type WorkerHops } from './bench-hops.ts';
 import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
+import { WORKER_NODE_FLAGS } from './node-flags.ts';
 import { Worker } from './worker.ts';
 
 export interface BenchWorkerOptions {
@@ -70,6 +71,8 @@ export interface BenchWorkerOptions {
   realtime?: { pids: readonly number[] };
   /** Progress lines (phase starts and ends), e.g. console.log; default none. */
   progress?: (line: string) => void;
+  /** Node/V8 flags of the worker process (default WORKER_NODE_FLAGS, as deployed; [] for node's defaults). */
+  nodeFlags?: readonly string[];
 }
 
 export interface BenchWorkerResult extends InferFigures {
@@ -196,7 +199,7 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     natsUrl: o.natsUrl, prefix, partitions: P, idleMs, ...(o.stream === undefined ? {} : { stream: o.stream }),
     ...(o.checkpointEveryMs === undefined ? {} : { checkpointEveryMs: o.checkpointEveryMs }),
     ...(o.checkpointBytesPerSec === undefined ? {} : { checkpointBytesPerSec: o.checkpointBytesPerSec }),
-  });
+  }, o.nodeFlags ?? WORKER_NODE_FLAGS);
   const idleEcho = await BenchChild.start(ECHO_FILE, REPO_ROOT, { natsUrl: o.natsUrl, prefix } satisfies EchoOptions);
   const client = await NatsTransport.connect({ servers: [o.natsUrl], name: 'carousel-bench-producer' });
   let predictions = 0;
@@ -412,10 +415,10 @@ interface ServeOptions {
 class WorkerChild {
   private constructor(private readonly child: BenchChild) {}
 
-  static async start(o: ServeOptions): Promise<WorkerChild> {
+  static async start(o: ServeOptions, nodeFlags: readonly string[]): Promise<WorkerChild> {
     // CAROUSEL_BENCH_CPU_PROF=<dir>: the worker process writes a V8 CPU profile there on exit.
     const prof = process.env['CAROUSEL_BENCH_CPU_PROF'];
-    const flags = prof === undefined || prof === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`];
+    const flags = prof === undefined || prof === '' ? [...nodeFlags] : [...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${prof}`];
     return new WorkerChild(await BenchChild.start(THIS_FILE, REPO_ROOT, o, flags));
   }
 

@@ -3,6 +3,7 @@
 
 export { Worker, provision, resourceNames } from './worker.ts';
 export { runWorker, optionsFromEnv } from './main.ts';
+export { WORKER_NODE_FLAGS, maxSemiSpaceMb, youngGenerationHint } from './node-flags.ts';
 export { INFER_WARMUP, benchWorker, steadyStateSamples } from './bench.ts';
 export { formatHops } from './bench-hops.ts';
 export { BenchChild } from './bench-child.ts';

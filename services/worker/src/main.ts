@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { GroupInput } from './groups.ts';
+import { maxSemiSpaceMb, youngGenerationHint } from './node-flags.ts';
 import type { WorkerOptionsInput } from './options.ts';
 import type { StreamConfig } from './stream-config.ts';
 import { Worker } from './worker.ts';
@@ -29,7 +30,9 @@ export async function runWorker(opts: WorkerOptionsInput = {}): Promise<Worker> 
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  worker.log.log('info', 'worker_ready', { metricsPort: worker.metricsPort, partitions: worker.options.partitions });
+  const semiSpaceMb = maxSemiSpaceMb(process.execArgv, process.env['NODE_OPTIONS']);
+  worker.log.log('info', 'worker_ready', { metricsPort: worker.metricsPort, partitions: worker.options.partitions, semiSpaceMb });
+  if (semiSpaceMb === null) worker.log.log('warn', 'young_generation_default', { hint: youngGenerationHint() });
   return worker;
 }
 

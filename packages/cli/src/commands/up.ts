@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { InProcTransport, NatsTransport, type Transport } from '@carousel/bus';
 import { defaultStaticDir, runGateway, signToken, type RunningGateway } from '@carousel/gateway';
 import { runSimulator } from '@carousel/simulator';
-import { Worker } from '@carousel/worker';
+import { Worker, maxSemiSpaceMb, youngGenerationHint } from '@carousel/worker';
 import { Option, type Command } from 'commander';
 
 export interface UpOptions {
@@ -115,6 +115,7 @@ export async function up(o: UpOptions): Promise<UpHandle> {
     log: false,
   });
   await worker.start();
+  if (maxSemiSpaceMb(process.execArgv, process.env['NODE_OPTIONS']) === null) print(`note: ${youngGenerationHint()}`);
   const secret = gatewaySecret(dataDir);
   const staticDir = ensureDashboard(print);
   const gw: RunningGateway = await runGateway({

@@ -1,6 +1,6 @@
 // The worker's entry point: the only place that reads the environment and flags. `runWorker`
 // starts a worker and drains it on SIGTERM/SIGINT (exit 0); run directly with
-//   node --import tsx services/worker/src/main.ts [--nats-url URL] [--partitions N] ...
+//   node --max-semi-space-size=64 --import tsx services/worker/src/main.ts [--nats-url URL] [--partitions N] ...
 // it reads NATS_URL, NATS_CREDS, CAROUSEL_* (see docs/worker.md) and prints a `worker_ready` line.
 
 import { parseArgs } from 'node:util';

@@ -26,7 +26,7 @@ for (let i = 0; i < 2 * pairs; i++) {
       run: i + 1, flags: nodeFlags.join(' ') || '(node defaults)', samplesPerSec: Math.round(r.samplesPerSecond),
       perWorkerCpuSec: Math.round(r.samplesPerCpuSecond), p50ms: ms(r.p50), p99ms: ms(r.p99),
       gcPauses: r.hops.gc.count, gcTotalMs: r.hops.gc.totalMs.toFixed(1), gcMaxMs: r.hops.gc.maxMs.toFixed(1),
-      loopP99ms: r.hops.loop, inferP99ms: ms(r.inferP99), floorWorkerP99ms: ms(r.echoP99), bytesPerActive: Math.round(r.bytesPerActiveStream),
+      eventLoopDelayMs: r.hops.loop, inferP99ms: ms(r.inferP99), floorWorkerP99ms: ms(r.echoP99), bytesPerActive: Math.round(r.bytesPerActiveStream),
     }));
   } finally {
     await server.close();

@@ -1,6 +1,7 @@
 // benchWorker: figures for `npm run bench` (bench/worker). One Worker runs in a child process
 // (`node --expose-gc <WORKER_NODE_FLAGS> --import tsx <this file> --serve`: the flags a deployed
-// worker runs with), so the worker's event loop and heap are its own; this process is the producer and the prediction subscriber, and reads both clocks itself:
+// worker runs with), so the worker's event loop and heap are its own; this process is the producer
+// and the prediction subscriber, and reads both clocks itself:
 //   samplesPerSecond   a backlog published as fast as JetStream acks it, drained by the worker:
 //                      first to last prediction of the phase (after an untimed warm-up: activation
 //                      and then steadyStateSamples() per stream, so the TBPTT window is full and the

@@ -1,18 +1,19 @@
 // The node/V8 flags a worker process is meant to run with. V8 reads them only when the process
 // starts (v8.setFlagsFromString cannot resize a running heap), so they live where processes are
 // launched: the `carousel` command's shebang (packages/cli/bin/carousel.mjs, which also runs
-// `carousel up` and `carousel worker`) and the Dockerfile's worker target; node-flags.test.ts
-// checks that both carry them, and the worker bench runs its worker process with them.
+// `carousel up` and `carousel worker`; packages/cli/src/bin.test.ts checks that they reach node)
+// and the Dockerfile's worker target (test/deploy/compose.test.ts); the worker bench runs its
+// worker process with them.
 //
 // --max-semi-space-size=64: V8's young generation may grow to 64 MB semi-spaces instead of
 // Node 20's 16 MB. A worker turn allocates a little per sample (decode, the prediction, the
 // message objects), and with thousands of actors much of it lives across a few turns, so with
 // the default size the worker scavenges often and promotes what would have died young. Measured
-// side by side (`npx tsx bench/worker/gc-probe.ts 1000 3`, 2026-11-24): at 1,000 streams GC
-// pauses in the latency phase fell from 88-122 ms to 21-27 ms, publish -> prediction p50 from
-// 6.7-76 ms to 2.5-2.8 ms and p99 from 86-305 ms to 32-53 ms.
+// side by side (`npx tsx bench/worker/gc-probe.ts 1000 3`, then 2 pairs at 256 MB, 2026-11-24):
+// at 1,000 streams GC in the 5 s latency phase 21-30 ms instead of 83-122 ms in every pair, and
+// publish -> prediction p99 lower in 4 of 5 pairs (medians 53 against 106 ms); docs/deployment.md.
 
-/** The flags; the shebang and the Dockerfile spell them out (node-flags.test.ts). */
+/** The flags; the shebang and the Dockerfile spell them out (checked by their tests). */
 export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
 /**

@@ -9,9 +9,9 @@
 // Node 20's 16 MB. A worker turn allocates a little per sample (decode, the prediction, the
 // message objects), and with thousands of actors much of it lives across a few turns, so with
 // the default size the worker scavenges often and promotes what would have died young. Measured
-// side by side (`npx tsx bench/worker/gc-probe.ts 1000 3`, then 2 pairs at 256 MB, 2026-11-24):
-// at 1,000 streams GC in the 5 s latency phase 21-30 ms instead of 83-122 ms in every pair, and
-// publish -> prediction p99 lower in 4 of 5 pairs (medians 53 against 106 ms); docs/deployment.md.
+// side by side (`npx tsx bench/worker/gc-probe.ts 1000 3` twice and 2 pairs at 256 MB, 2026-11-24):
+// at 1,000 streams GC in the 5 s latency phase 19-61 ms instead of 80-122 ms in every pair, and
+// publish -> prediction p99 lower in 6 of 8 pairs (medians 56 against 100 ms); docs/deployment.md.
 
 /** The flags; the shebang and the Dockerfile spell them out (checked by their tests). */
 export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];

@@ -134,6 +134,34 @@ describe('checkpoint round trip', () => {
     expect(sameBits(pa, pb)).toBe(true);
   });
 
+  it('writes the same bytes for arrays that are views into larger buffers, and the bytes do not alias them', () => {
+    const c = sample(5);
+    const expected = encodeCheckpoint(c);
+    // Every Float64Array of the checkpoint, again as a view at an offset into a buffer with other values around it.
+    const inside = (a: Float64Array): Float64Array => {
+      const big = new Float64Array(a.length + 5).fill(7.25);
+      const v = big.subarray(3, 3 + a.length);
+      v.set(a);
+      return v;
+    };
+    const mapState = (v: unknown): unknown =>
+      v instanceof Float64Array ? inside(v) : Array.isArray(v) ? v.map(mapState)
+        : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapState(x)])) : v;
+    const viewed: Checkpoint = {
+      ...c,
+      params: inside(c.params),
+      optimizer: { ...c.optimizer!, buffers: c.optimizer!.buffers.map(inside) },
+      streams: mapState(c.streams) as Record<string, StateRecord>,
+    };
+    const bytes = encodeCheckpoint(viewed);
+    expect(Buffer.from(bytes).equals(Buffer.from(expected))).toBe(true);
+    // Overwriting the sources afterwards leaves the encoded bytes as they were.
+    viewed.params.fill(-1);
+    viewed.optimizer!.buffers.forEach((b) => b.fill(-1));
+    expect(Buffer.from(bytes).equals(Buffer.from(expected))).toBe(true);
+    expect(sameBits(decodeCheckpoint(bytes).params, c.params)).toBe(true);
+  });
+
   it('stores float64 arrays as plain little-endian bin fields any MessagePack reader can read', () => {
     const params = new Float64Array([1.5, -0, 5e-324]);
     const doc = unpack(encodeCheckpoint({ config: { a: 1 }, params })) as Record<string, unknown>;

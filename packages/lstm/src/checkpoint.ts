@@ -78,6 +78,15 @@ export function float64ToBytes(a: Float64Array): Uint8Array {
   return out;
 }
 
+/**
+ * The little-endian bytes of `a` for encodeCheckpoint's document, which packr.pack copies into its
+ * output before encodeCheckpoint returns: on a little-endian host a view of `a` itself, so that a
+ * checkpoint does not copy every array once more before packing it (float64ToBytes's copy elsewhere).
+ */
+function float64Bytes(a: Float64Array): Uint8Array {
+  return LITTLE_ENDIAN ? new Uint8Array(a.buffer, a.byteOffset, a.byteLength) : float64ToBytes(a);
+}
+
 /** Little-endian bytes -> Float64Array; LSTM_ERR_CHECKPOINT unless the length is a multiple of 8. */
 export function bytesToFloat64(b: Uint8Array, what = 'float64 array'): Float64Array {
   if (b.length % 8 !== 0) fail(`${what}: ${b.length} bytes is not a whole number of float64 values`);
@@ -121,7 +130,7 @@ function encodeJson(v: unknown, path: string, depth: number): JsonValue {
 function encodeState(v: unknown, path: string, depth: number): unknown {
   if (depth > CHECKPOINT_MAX_DEPTH) fail(`${path}: nested deeper than ${CHECKPOINT_MAX_DEPTH}`);
   if (v === null || typeof v === 'boolean' || typeof v === 'string' || typeof v === 'number') return v;
-  if (v instanceof Float64Array) return float64ToBytes(v);
+  if (v instanceof Float64Array) return float64Bytes(v);
   if (Array.isArray(v)) return v.map((x, i) => encodeState(x, `${path}[${i}]`, depth + 1));
   if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};
@@ -198,7 +207,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     if (!Number.isInteger(o.step) || o.step < 0) fail(`optimizer step must be a non-negative integer, got ${String(o.step)}`);
     const buffers = o.buffers.map((b, k) => {
       if (!(b instanceof Float64Array) || b.length !== n) fail(`optimizer buffer ${k} must be a Float64Array of length ${n}`);
-      return float64ToBytes(b);
+      return float64Bytes(b);
     });
     optimizer = { kind: o.kind, step: o.step, buffers };
   }
@@ -212,7 +221,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     config: encodeJson(c.config, 'config', 0),
-    params: float64ToBytes(c.params),
+    params: float64Bytes(c.params),
     groups,
     optimizer,
     streams,
@@ -221,7 +230,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     const w = c.window;
     if (!(w.grad instanceof Float64Array)) fail('window grad must be a Float64Array');
     checkWindow(w.grad, w.events, w.poisoned, n);
-    doc.window = { grad: float64ToBytes(w.grad), events: w.events, poisoned: w.poisoned };
+    doc.window = { grad: float64Bytes(w.grad), events: w.events, poisoned: w.poisoned };
   }
   return packr.pack(doc);
 }

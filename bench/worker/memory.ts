@@ -9,7 +9,7 @@ import os from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { NatsServer } from '@carousel/test-suites';
-import { benchWorkerMemory, parseStreamConfig, type BenchMemoryResult } from '@carousel/worker';
+import { benchWorkerMemory, parseStreamConfig, WORKER_NODE_FLAGS, type BenchMemoryResult } from '@carousel/worker';
 import type { BenchArgs } from '../args.ts';
 import { median } from '../lstm/contender.ts';
 import { memoryBreakdown, type MemoryBreakdown } from './breakdown.ts';
@@ -64,7 +64,7 @@ export async function run(args: BenchArgs): Promise<void> {
     '',
     '## How',
     '',
-    '- A fresh nats-server per round; the worker alone in a child process (`node --expose-gc --max-semi-space-size=64`: the worker\'s node flags, as deployed; services/worker/src/bench-memory.ts), idle passivation at 60 s (no measured actor passivates before its figure is read: checked), the time-based checkpoint deferred to passivation.',
+    `- A fresh nats-server per round; the worker alone in a child process (\`node --expose-gc ${WORKER_NODE_FLAGS.join(' ')}\`: the worker's node flags, as deployed; services/worker/src/bench-memory.ts), idle passivation at 60 s (no measured actor passivates before its figure is read: checked), the time-based checkpoint deferred to passivation.`,
     '- Memory: `heapUsed + external` of the worker process after two `gc()`. Baseline: after a warm-up cohort of 32 streams learned, checkpointed and passivated (compiled code, client and msgpack buffers are in it). Then 500 streams learn 40 samples each (half), the other 500 (active): per active stream = (active - baseline) / 1,000, and the marginal figure (active - half) / 500, which no fixed cost enters. Then every actor passivates on idle (its checkpoint written): per passivated stream = (passivated - baseline) / 1,000.',
     '',
     '## Where one active stream\'s bytes are',

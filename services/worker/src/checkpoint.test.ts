@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { BUS_ERR, BusError, InProcTransport, type BlobStore, type KvStore } from '@carousel/bus';
 import { withLostReplies } from '@carousel/bus/testing';
-import { CheckpointStore, packBody, unpackBody } from './checkpoint.ts';
+import { CheckpointStore, READ_STREAK, packBody, unpackBody } from './checkpoint.ts';
 import { parseStreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
 
@@ -68,6 +68,39 @@ describe('checkpoint store', () => {
     expect(peak).toBe(3);
     expect(done.slice(5)).toEqual([null, null, null, null, null]);
     expect((await new CheckpointStore(inner, await t.objectStore('bl'), 1 << 20).load('s4'))!.envelope.js).toBe(5);
+    await t.close();
+  });
+
+  test('reads go ahead of waiting writes, but every READ_STREAK + 1-th slot in a row goes to a write', async () => {
+    const t = new InProcTransport();
+    const inner = await t.ensureKv({ bucket: 'st' });
+    const order: string[] = [];
+    const gate: (() => void)[] = [];
+    const held = <T>(key: string, p: () => Promise<T>): Promise<T> => {
+      order.push(key);
+      return new Promise<void>((r) => gate.push(r)).then(p);
+    };
+    const kv: KvStore = { ...inner, bucket: inner.bucket, get: (k) => held(k, () => inner.get(k)), create: (k, v) => held(k, () => inner.create(k, v)), update: (k, v, r) => held(k, () => inner.update(k, v, r)) };
+    const store = new CheckpointStore(kv, await t.ensureObjectStore({ bucket: 'bl' }), 1 << 20, 1);
+    const body = { v: 1 as const, cfg: null, n: 0, proc: null };
+    const save = (i: number) => store.save({ stream: `w${i}`, mv: 0, js: i + 1, seq: null }, body, 0, undefined);
+    // A wave of writes (passivations), then activations: one write holds the only slot.
+    const writes = [0, 1, 2].map(save);
+    const reads = Array.from({ length: READ_STREAK + 2 }, (_, i) => store.load(`r${i}`));
+    expect(store.waiting).toBe(2 + READ_STREAK + 2);
+    while (order.length < 3 + READ_STREAK + 2 || gate.length > 0) {
+      await new Promise((r) => setTimeout(r, 1));
+      gate.splice(0).forEach((go) => go());
+    }
+    await Promise.all([...writes, ...reads]);
+    const r = (i: number) => `r${i}`;
+    expect(order).toEqual([
+      'w0',
+      ...Array.from({ length: READ_STREAK }, (_, i) => r(i)), // reads first, READ_STREAK in a row
+      'w1', // then the oldest write
+      r(READ_STREAK), r(READ_STREAK + 1), // the rest of the reads
+      'w2',
+    ]);
     await t.close();
   });
 

@@ -12,7 +12,13 @@
 // Stream checkpoint reads and writes are bounded (maxInFlight): thousands of actors activating or
 // passivating at once would otherwise ask for hundreds of MB of ~190 KB values at once, which
 // nats-server answers by closing the connection as a slow consumer (its max_pending, 64 MB), and
-// would queue lease renewals behind them on the socket.
+// would queue lease renewals behind them on the socket. Reads go ahead of waiting writes: a read
+// is an activation someone waits for (a sample's turn, an infer or control request), a write is a
+// checkpoint of a stream that is leaving or has its state in memory. Behind a wave of 10,000 idle
+// passivations an infer for a passivated stream used to wait for the whole wave (over 5 s in a
+// bench run). A stream's own load never overtakes its own write: the actor system activates a key
+// only once its passivation (and its checkpoint write) has finished. So that writes still move on
+// under a storm of activations, every READ_STREAK-th slot in a row goes to the oldest write.
 
 import { createHash } from 'node:crypto';
 import { Packr } from 'msgpackr';
@@ -69,6 +75,8 @@ export function unpackBody(bytes: Uint8Array): CheckpointBody {
 
 /** Stream checkpoint reads + writes in flight at once (each up to a KV value, ~190 KB for H=32). */
 export const DEFAULT_CHECKPOINT_IO_IN_FLIGHT = 16;
+/** Slots handed to waiting reads in a row while writes wait, at most; the next goes to a write. */
+export const READ_STREAK = 4;
 
 /** Writes with an unknown outcome remembered per key, and keys remembered, at most (oldest dropped). */
 const UNCERTAIN_PER_KEY = 16;
@@ -97,7 +105,7 @@ export class CheckpointStore {
 
   /** The stream's checkpoint, or null when it has none. Throws WORKER_ERR_CHECKPOINT when unreadable. */
   load(stream: string): Promise<LoadedCheckpoint | null> {
-    return this.#io.run(() => this.#load(stream));
+    return this.#io.run(() => this.#load(stream), true);
   }
 
   async #load(stream: string): Promise<LoadedCheckpoint | null> {
@@ -235,29 +243,45 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('base64');
 }
 
-/** At most `max` calls in flight; the rest wait in arrival order. */
-class Limiter {
+/**
+ * At most `max` calls in flight; the rest wait, reads (`first`) before writes, each kind in arrival
+ * order, except that after READ_STREAK slots in a row went to reads while a write waited, the
+ * next slot goes to the oldest write.
+ */
+export class Limiter {
   #running = 0;
-  readonly #queue: (() => void)[] = [];
+  readonly #reads: (() => void)[] = [];
+  readonly #writes: (() => void)[] = [];
+  /** Slots handed to reads in a row while a write was waiting. */
+  #streak = 0;
 
   constructor(private readonly max: number) {
     if (!Number.isInteger(max) || max < 1) throw new WorkerError(WORKER_ERR.CONFIG, `checkpoint maxInFlight must be a positive integer, got ${max}`);
   }
 
   get waiting(): number {
-    return this.#queue.length;
+    return this.#reads.length + this.#writes.length;
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#running >= this.max) await new Promise<void>((r) => this.#queue.push(r));
+  async run<T>(fn: () => Promise<T>, first = false): Promise<T> {
+    if (this.#running >= this.max) await new Promise<void>((r) => (first ? this.#reads : this.#writes).push(r));
     else this.#running++;
     try {
       return await fn();
     } finally {
-      const next = this.#queue.shift();
+      const next = this.#next();
       if (next === undefined) this.#running--;
       else next(); // the slot passes to the next caller as is
     }
+  }
+
+  #next(): (() => void) | undefined {
+    if (this.#reads.length > 0 && (this.#writes.length === 0 || this.#streak < READ_STREAK)) {
+      if (this.#writes.length > 0) this.#streak++;
+      return this.#reads.shift();
+    }
+    this.#streak = 0;
+    return this.#writes.shift();
   }
 }
 

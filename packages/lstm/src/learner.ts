@@ -70,4 +70,12 @@ export interface Learner<S extends StreamState = StreamState> {
    * Learners that never add gradient in step() (rtrl97) need not have it.
    */
   forgetTargets?(s: S): void;
+  /**
+   * Optional: makes `dst` a copy of `src` for forward steps only: what step() reads (the state
+   * after src's latest step, its step count), without src's history or its errors not yet
+   * backpropagated. Stepping dst then gives the outputs stepping src would, bit for bit, and adds
+   * no gradient (a forecast). Cheaper than copyStream + forgetTargets, which copy the whole
+   * history (a TBPTT window) that a forward step never reads.
+   */
+  copyForForecast?(dst: S, src: S): void;
 }

@@ -130,6 +130,26 @@ export class RecurrentLearner implements Learner<RecurrentStream> {
     s.ready = false;
   }
 
+  /**
+   * Learner.copyForForecast: t, the newest slot's index and the state (h, c, a, y of every layer);
+   * no pending errors, so no window is due in dst until targets are recorded there (and a forecast
+   * records none: every slot dst steps into starts without one). The ring's contents are not read
+   * by a forward step, so they are not copied.
+   */
+  copyForForecast(dst: RecurrentStream, src: RecurrentStream): void {
+    dst.t = src.t;
+    dst.newest = src.newest;
+    dst.pending = 0;
+    dst.learned = false;
+    dst.ready = false;
+    for (let l = 0; l < src.h.length; l++) {
+      dst.h[l]!.set(src.h[l]!);
+      dst.c[l]!.set(src.c[l]!);
+    }
+    dst.a.set(src.a);
+    dst.y.set(src.y);
+  }
+
   /** Sequence boundary: zero the state and forget the history, including unflushed errors. */
   reset(s: RecurrentStream): void {
     s.t = 0;

@@ -33,6 +33,8 @@ describe('parseActorOptions', () => {
     ['restartBackoffMs', Number.NaN],
     ['maxRestarts', -1],
     ['turnsPerSlice', 0],
+    ['sliceMs', -1],
+    ['sliceMs', Number.NaN],
     ['overflow', 'drop-newest'],
     ['clock', {}],
     ['schedule', 42],

@@ -29,6 +29,8 @@ export const DEFAULT_RESTART_BACKOFF_MAX_MS = 30_000;
 export const DEFAULT_MAX_RESTARTS = 10;
 /** Default turns run by one scheduler slice before yielding to I/O, turns. */
 export const DEFAULT_TURNS_PER_SLICE = 1_024;
+/** Default time bound of one scheduler slice, ms (0 = turns only). */
+export const DEFAULT_SLICE_MS = 0;
 
 /** Runs `fn` soon, on a later macrotask (the scheduler loop's slice). */
 export type Schedule = (fn: () => void) => void;
@@ -54,6 +56,12 @@ export interface ActorSystemOptions {
   maxRestarts: number;
   /** Turns per scheduler slice before yielding to I/O (default DEFAULT_TURNS_PER_SLICE). */
   turnsPerSlice: number;
+  /**
+   * Time after which a slice yields to I/O even before turnsPerSlice turns, ms; 0 = no time bound
+   * (default DEFAULT_SLICE_MS). Checked after each turn on `clock`, so a slice ends within one turn
+   * of it: with heavy turns it bounds how long I/O (requests, heartbeats) waits.
+   */
+  sliceMs: number;
   /** Time source for idleness and timers (default systemClock); tests pass a ManualClock. */
   clock: Clock;
   /** Schedules the next scheduler slice (default setImmediate). */
@@ -72,6 +80,7 @@ export function defaultActorOptions(): ActorSystemOptions {
     restartBackoffMaxMs: DEFAULT_RESTART_BACKOFF_MAX_MS,
     maxRestarts: DEFAULT_MAX_RESTARTS,
     turnsPerSlice: DEFAULT_TURNS_PER_SLICE,
+    sliceMs: DEFAULT_SLICE_MS,
     clock: systemClock,
     schedule: (fn) => void setImmediate(fn),
   };
@@ -92,6 +101,7 @@ export function parseActorOptions(opts: Partial<ActorSystemOptions> = {}): Reado
   checkNumber('restartBackoffMaxMs', o.restartBackoffMaxMs, o.restartBackoffMs);
   checkInt('maxRestarts', o.maxRestarts, 0);
   checkInt('turnsPerSlice', o.turnsPerSlice, 1);
+  checkNumber('sliceMs', o.sliceMs, 0);
   const c = o.clock as Partial<Clock> | undefined;
   if (typeof c?.now !== 'function' || typeof c.setTimer !== 'function' || typeof c.clearTimer !== 'function') {
     throw new ActorError(ACTOR_ERR.CONFIG, 'clock must have now(), setTimer() and clearTimer()');

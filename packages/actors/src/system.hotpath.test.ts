@@ -70,4 +70,35 @@ describe('ActorSystem hot path', () => {
     expect([system.peek('a'), system.peek('b')]).toEqual([150, 150]);
     await system.close();
   });
+
+  it('with sliceMs, a slice also yields once a turn ends sliceMs or more after it began', async () => {
+    const sched = manualSchedule();
+    let now = 0;
+    const clock = { now: () => now, setTimer: () => 0, clearTimer: () => {} };
+    // Each turn takes 1 ms of the clock.
+    const slow: ActorBehaviour<string, number, number> = { ...counter, turn: (s, msg) => ((now += 1), s + msg) };
+    const system = new ActorSystem(slow, { schedule: sched.schedule, turnsPerSlice: 100, sliceMs: 3.5, clock });
+    system.tell('a', 0);
+    await until(() => sched.size() > 0);
+    sched.runNext();
+    for (let i = 0; i < 10; i++) system.tell('a', 1);
+    sched.runNext();
+    expect(system.peek('a')).toBe(4); // the 4th turn ends 4 ms after the slice began (>= 3.5): it yields
+    expect(sched.size()).toBe(1);
+    sched.runNext();
+    expect(system.peek('a')).toBe(8);
+    while (sched.runNext());
+    expect(system.peek('a')).toBe(10);
+    // Without a time bound the same slice runs every queued turn.
+    const plain = new ActorSystem(slow, { schedule: sched.schedule, turnsPerSlice: 100, clock });
+    plain.tell('b', 0);
+    await until(() => sched.size() > 0);
+    sched.runNext();
+    for (let i = 0; i < 10; i++) plain.tell('b', 1);
+    sched.runNext();
+    expect(plain.peek('b')).toBe(10);
+    expect(sched.size()).toBe(0);
+    await system.close();
+    await plain.close();
+  });
 });

@@ -233,16 +233,24 @@ export class ActorSystem<K, M, S> {
     }
   }
 
-  /** The scheduler loop: one turn per ready cell in round-robin, up to turnsPerSlice per slice. */
+  /**
+   * The scheduler loop: one turn per ready cell in round-robin, up to turnsPerSlice per slice and,
+   * with sliceMs, until a turn ends sliceMs or more after the slice began.
+   */
   readonly #pump = (): void => {
     this.#pumpScheduled = false;
     if (this.#state === CLOSED) return;
     this.#pumping = true;
+    const { sliceMs, clock } = this.options;
+    const until = sliceMs > 0 ? clock.now() + sliceMs : Infinity;
     for (let budget = this.options.turnsPerSlice; budget > 0; budget--) {
       const cell = this.#ready.shift();
       if (cell === undefined) break;
       cell.inReady = false;
-      if (cell.phase === PHASE.ACTIVE && !cell.running && cell.mailbox.length > 0) this.#runTurn(cell);
+      if (cell.phase === PHASE.ACTIVE && !cell.running && cell.mailbox.length > 0) {
+        this.#runTurn(cell);
+        if (until !== Infinity && clock.now() >= until) break;
+      }
     }
     this.#pumping = false;
     if (this.#ready.length > 0 && !this.#pumpScheduled && this.#state !== CLOSED) {

@@ -18,14 +18,17 @@ describe('worker options', () => {
     expect(() => parseWorkerOptions({ workerId: 'a.b' })).toThrow(/workerId/);
     expect(() => parseWorkerOptions({ leaseTtlMs: 1000, heartbeatMs: 500 })).toThrow(/heartbeatMs/);
     expect(() => parseWorkerOptions({ stream: { horizon: 0 } })).toThrow(/horizon/);
+    expect(() => parseWorkerOptions({ sliceMs: -1 })).toThrow(/sliceMs/);
+    expect(() => parseWorkerOptions({ sliceMs: Number.NaN })).toThrow(/sliceMs/);
   });
 
   test('environment variables and flags map onto options; flags win', () => {
     const o = parseWorkerOptions(optionsFromEnv(
-      { NATS_URL: 'nats://a:4222', CAROUSEL_PARTITIONS: '8', CAROUSEL_WORKER_ID: 'env', CAROUSEL_METRICS_PORT: 'off', CAROUSEL_STREAM_CONFIG: '{"horizon":2}' },
+      { NATS_URL: 'nats://a:4222', CAROUSEL_PARTITIONS: '8', CAROUSEL_WORKER_ID: 'env', CAROUSEL_METRICS_PORT: 'off', CAROUSEL_STREAM_CONFIG: '{"horizon":2}', CAROUSEL_SLICE_MS: '0.5' },
       ['--worker-id', 'flag', '--checkpoint-every', '50'],
     ));
-    expect(o).toMatchObject({ natsUrl: 'nats://a:4222', partitions: 8, workerId: 'flag', metricsPort: null, checkpointEverySamples: 50 });
+    expect(o).toMatchObject({ natsUrl: 'nats://a:4222', partitions: 8, workerId: 'flag', metricsPort: null, checkpointEverySamples: 50, sliceMs: 0.5 });
+    expect(parseWorkerOptions(optionsFromEnv({}, ['--slice-ms', '0'])).sliceMs).toBe(0);
     expect(o.stream.horizon).toBe(2);
   });
 });

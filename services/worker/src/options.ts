@@ -42,6 +42,12 @@ export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 export const DEFAULT_METRICS_PORT = 9464;
 /** Actor turns run back to back before the event loop may serve I/O (lease heartbeats, infer). */
 export const DEFAULT_TURNS_PER_SLICE = 16;
+/**
+ * Time after which a slice of actor turns yields to I/O even before DEFAULT_TURNS_PER_SLICE turns,
+ * ms: with heavy models (16 turns of an H = 128 model take ~20 ms) it bounds how long an infer or
+ * a lease heartbeat waits behind other streams' turns.
+ */
+export const DEFAULT_SLICE_MS = 2;
 /** Messages an ordered consumer fetches ahead. */
 export const DEFAULT_CONSUMER_BATCH = 256;
 
@@ -88,6 +94,8 @@ export interface WorkerOptions {
   consumerBatch: number;
   /** Turns per scheduler slice (default DEFAULT_TURNS_PER_SLICE): bounds how long heartbeats and infer wait. */
   turnsPerSlice: number;
+  /** Time bound of a scheduler slice, ms, 0 = turns only (default DEFAULT_SLICE_MS): a slice ends within one turn of it. */
+  sliceMs: number;
   /** Stream config every stream starts from (merged over defaultStreamConfig()). */
   stream: Readonly<StreamConfig>;
   /**
@@ -122,6 +130,7 @@ export function defaultWorkerOptions(): WorkerOptions {
     duplicateWindowMs: DEFAULT_DUPLICATE_WINDOW_MS,
     consumerBatch: DEFAULT_CONSUMER_BATCH,
     turnsPerSlice: DEFAULT_TURNS_PER_SLICE,
+    sliceMs: DEFAULT_SLICE_MS,
     stream: parseStreamConfig(),
     groups: [],
     metricsPort: DEFAULT_METRICS_PORT,
@@ -153,6 +162,7 @@ export function parseWorkerOptions(opts: WorkerOptionsInput = {}): Readonly<Work
   int('duplicateWindowMs', o.duplicateWindowMs, 1000, 86_400_000);
   int('consumerBatch', o.consumerBatch, 1, 100_000);
   int('turnsPerSlice', o.turnsPerSlice, 1, 100_000);
+  if (typeof o.sliceMs !== 'number' || !(o.sliceMs >= 0 && o.sliceMs <= 60_000)) bad('sliceMs', o.sliceMs, 'a number of ms in [0, 60000]');
   if (o.metricsPort !== null) int('metricsPort', o.metricsPort, 0, 65535);
   if (typeof o.log !== 'boolean') bad('log', o.log);
   return Object.freeze(o);

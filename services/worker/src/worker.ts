@@ -129,7 +129,7 @@ export class Worker {
         },
         later: (key) => this.#actors?.tell(key, { kind: 'gstep' }) === null,
       }, o.groups),
-      { maxActive: o.maxActive, idleMs: o.idleMs, maxMailbox: o.maxMailbox, turnsPerSlice: o.turnsPerSlice },
+      { maxActive: o.maxActive, idleMs: o.idleMs, maxMailbox: o.maxMailbox, turnsPerSlice: o.turnsPerSlice, sliceMs: o.sliceMs },
     ));
     actors.status().subscribe((s) => {
       this.metrics.actorEvents.inc({ type: s.type });

@@ -35,6 +35,7 @@ function worker(): Row[] {
     ['max-active', 'CAROUSEL_MAX_ACTIVE', 'streams held in memory at once (least recently used passivate)', String(d.maxActive)],
     ['idle-ms', 'CAROUSEL_IDLE_MS', 'passivate a stream idle this long, ms (0: never)', String(d.idleMs)],
     ['max-mailbox', 'CAROUSEL_MAX_MAILBOX', 'samples queued per stream', String(d.maxMailbox)],
+    ['slice-ms', 'CAROUSEL_SLICE_MS', 'actor turns run back to back for at most this long (or 16 turns) before I/O is served, ms (0: turns only)', String(d.sliceMs)],
     ['stream-config', 'CAROUSEL_STREAM_CONFIG', 'default stream config, JSON (model, horizon, normalize, anomaly...)', undefined],
     ['log', 'CAROUSEL_LOG', "JSON log lines: 'on' or 'off'", 'on'],
   ];

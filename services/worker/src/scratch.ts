@@ -8,7 +8,7 @@
 // recorded by the stream's last learn()): forecast() drops those errors from the copy
 // (Learner.forgetTargets), so a forecast is forward steps only. A learner with
 // Learner.copyForForecast (the TBPTT learner of the vanilla family, the worker's default) copies
-// only the state a forward step reads, not the window (~84 KB for the default model). For a
+// only the state a forward step reads, not the window (~58 KB for the default model). For a
 // learner with neither it saves grad before and restores it after, so a forecast never changes
 // what the next update applies.
 //

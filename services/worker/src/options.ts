@@ -44,7 +44,7 @@ export const DEFAULT_METRICS_PORT = 9464;
 export const DEFAULT_TURNS_PER_SLICE = 16;
 /**
  * Time after which a slice of actor turns yields to I/O even before DEFAULT_TURNS_PER_SLICE turns,
- * ms: with heavy models (16 turns of an H = 128 model take ~20 ms) it bounds how long an infer or
+ * ms: with heavy models (16 turns of an H = 128 model take 12-17 ms, bench/worker/turn-probe.ts) it bounds how long an infer or
  * a lease heartbeat waits behind other streams' turns.
  */
 export const DEFAULT_SLICE_MS = 2;

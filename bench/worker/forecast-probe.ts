@@ -6,6 +6,7 @@
 // Usage (repo root): npx tsx bench/worker/forecast-probe.ts [streams=1000] [rounds=7]
 import { copyStream, createModel, type RecurrentStream, type RecurrentLearner } from '@carousel/lstm';
 import { StreamProcessor, defaultStreamConfig, parseStreamConfig, steadyStateSamples } from '@carousel/worker';
+import { median } from '../lstm/contender.ts';
 
 const N = Number(process.argv[2] ?? 1000);
 const rounds = Number(process.argv[3] ?? 7);
@@ -41,5 +42,4 @@ for (let r = 0; r <= rounds; r++) {
   state.push(b);
   infer.push(c);
 }
-const median = (v: number[]): number => [...v].sort((p, q) => p - q)[Math.floor((v.length - 1) / 2)]!;
 console.log(`${N} streams of the default model, ${rounds} rounds (medians): copy of the whole stream ${median(whole).toFixed(2)} us, of the state (copyForForecast) ${median(state).toFixed(2)} us; StreamProcessor.infer ${median(infer).toFixed(2)} us`);

@@ -2,12 +2,13 @@
 // process (services/worker/src/main.ts, as deployed, apart from node flags) with per-stream models
 // of `hidden` units is fed a steady load of samples while a client sends infer requests one after
 // another; each run prints the infer round trip's p50 / p99 and the samples per second the worker
-// answered. Runs alternate between two settings of CAROUSEL_SLICE_MS (A B A B ...), each against a
-// fresh nats-server. Not part of `npm run bench`.
+// answered. Runs alternate between two settings of CAROUSEL_SLICE_MS (A B A B ..., ab-runs.ts: each
+// against a fresh nats-server). Not part of `npm run bench`.
 // Usage (repo root): npx tsx bench/worker/slice-probe.ts [hidden=128] [streams=100] [rate=400] [seconds=8] [pairs=2] [sliceA=0] [sliceB=2]
 import { NatsTransport } from '@carousel/bus';
-import { NatsServer, ServiceProcess } from '@carousel/test-suites';
+import { ServiceProcess } from '@carousel/test-suites';
 import { createSubjects, decodeInferReply, encodeInferRequest, encodeSample, parseOptions, partitionOf } from '@carousel/protocol';
+import { abRuns } from './ab-runs.ts';
 
 const [hidden, streams, rate, seconds, pairs] = [128, 100, 400, 8, 2].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number, number, number];
 const slices = [process.argv[7] ?? '0', process.argv[8] ?? '2'];
@@ -16,13 +17,12 @@ const prefix = 'carousel';
 const subjects = createSubjects(parseOptions({ prefix, partitions: P }));
 const quantile = (v: number[], q: number): number => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(q * v.length))]!;
 
-async function run(sliceMs: string): Promise<Record<string, unknown>> {
-  const server = await NatsServer.start({ serverName: 'carousel-probe' });
+async function run(sliceMs: string, natsUrl: string): Promise<Record<string, unknown>> {
   const worker = await ServiceProcess.start({
     entry: 'services/worker/src/main.ts', name: 'worker', readyLine: 'worker_ready', readyTimeoutMs: 60_000,
-    env: { NATS_URL: server.url, CAROUSEL_PARTITIONS: String(P), CAROUSEL_METRICS_PORT: 'off', CAROUSEL_SLICE_MS: sliceMs, CAROUSEL_STREAM_CONFIG: JSON.stringify({ model: { hidden } }) },
+    env: { NATS_URL: natsUrl, CAROUSEL_PARTITIONS: String(P), CAROUSEL_METRICS_PORT: 'off', CAROUSEL_SLICE_MS: sliceMs, CAROUSEL_STREAM_CONFIG: JSON.stringify({ model: { hidden } }) },
   });
-  const client = await NatsTransport.connect({ servers: [server.url], name: 'carousel-probe-client' });
+  const client = await NatsTransport.connect({ servers: [natsUrl], name: 'carousel-probe-client' });
   try {
     const names = Array.from({ length: streams }, (_, i) => `s${Date.now().toString(36)}-${i}`);
     let predictions = 0;
@@ -67,8 +67,7 @@ async function run(sliceMs: string): Promise<Record<string, unknown>> {
   } finally {
     await client.close();
     await worker.close();
-    await server.close();
   }
 }
 
-for (let i = 0; i < 2 * pairs; i++) console.log(JSON.stringify({ run: i + 1, ...(await run(slices[i % 2]!)) }));
+await abRuns(pairs, (arm, natsUrl) => run(slices[arm === 'A' ? 0 : 1]!, natsUrl));

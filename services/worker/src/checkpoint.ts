@@ -244,11 +244,11 @@ function sha256(bytes: Uint8Array): string {
 }
 
 /**
- * At most `max` calls in flight; the rest wait, reads (`first`) before writes, each kind in arrival
+ * At most `max` calls in flight; the rest wait, reads (`read`) before writes, each kind in arrival
  * order, except that after READ_STREAK slots in a row went to reads while a write waited, the
  * next slot goes to the oldest write.
  */
-export class Limiter {
+class Limiter {
   #running = 0;
   readonly #reads: (() => void)[] = [];
   readonly #writes: (() => void)[] = [];
@@ -263,8 +263,8 @@ export class Limiter {
     return this.#reads.length + this.#writes.length;
   }
 
-  async run<T>(fn: () => Promise<T>, first = false): Promise<T> {
-    if (this.#running >= this.max) await new Promise<void>((r) => (first ? this.#reads : this.#writes).push(r));
+  async run<T>(fn: () => Promise<T>, read = false): Promise<T> {
+    if (this.#running >= this.max) await new Promise<void>((r) => (read ? this.#reads : this.#writes).push(r));
     else this.#running++;
     try {
       return await fn();

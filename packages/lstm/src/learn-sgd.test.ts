@@ -147,6 +147,18 @@ describe('RecurrentLearner.learnSgd', () => {
     });
   });
 
+  it('refuses a NaN error wherever it lands in the gradient (fused path and scratch path)', () => {
+    // d[0] NaN and the rest 0: only the first output's row of the head gradient (and its bias) is NaN,
+    // not the range's last pair, which the bound's scan once read as its only NaN.
+    for (const c of [CASES[0]!, CASES[2]!, CASES[5]!]) {
+      refusal(c, (net) => ({ x: xAt(5), d: Array.from({ length: net.outputs }, (_, k) => (k === 0 ? NaN : 0)) }));
+      refusal(c, (net) => {
+        net.params[0] = NaN; // the first gate's first weight: unit 0's activations turn NaN, the gradient is NaN in places
+        return { x: xAt(5), d: Array.from({ length: net.outputs }, () => 0.5) };
+      });
+    }
+  });
+
   it('refuses a gradient beyond 1e100 on the scratch path (gru)', () => {
     refusal(CASES[5]!, (net) => ({ x: xAt(5), d: Array.from({ length: net.outputs }, () => 1e160) }));
   });

@@ -9,6 +9,7 @@ import {
   DEFAULT_SGD_LR,
   applyStatusCode,
   createOptimizer,
+  maxAbs,
   parseOptimizerOptions,
   type OptimizerOptions,
 } from './optimizers.ts';
@@ -259,6 +260,33 @@ describe('non-finite guard', () => {
       expect(opt.apply(p, randomVec(9, 5), NaN)).toBe(APPLY_STATUS.NON_FINITE);
       expect(sameBits(p, pBefore)).toBe(true);
     });
+
+    // The fast path's read-only scan decides whether an update may run in place: a NaN anywhere in
+    // the gradient or the parameters, not only where a short vector's last pair puts it, must stop it.
+    it(`refuses a NaN at any position of a longer gradient or parameter vector (${JSON.stringify(opts)})`, () => {
+      const n = 37;
+      for (const clipNorm of [0, 1]) {
+        for (let i = 0; i < n; i++) {
+          const opt = createOptimizer({ ...opts, clipNorm }, n);
+          const p = randomVec(7, n);
+          expect(opt.apply(p, randomVec(8, n))).toBe(APPLY_STATUS.OK); // non-trivial state first
+          const pBefore = p.slice();
+          const sBefore = opt.state();
+          const g = randomVec(9, n);
+          g[i] = NaN;
+          expect(opt.apply(p, g)).toBe(APPLY_STATUS.NON_FINITE);
+          expect(sameBits(p, pBefore)).toBe(true);
+          const q = p.slice();
+          q[i] = NaN;
+          const qBefore = q.slice();
+          expect(opt.apply(q, randomVec(10, n))).toBe(APPLY_STATUS.DIVERGED); // a NaN weight is never updated as if it were finite
+          expect(sameBits(q, qBefore)).toBe(true);
+          const s = opt.state();
+          expect(s.step).toBe(sBefore.step);
+          s.buffers.forEach((b, k) => expect(sameBits(b, sBefore.buffers[k])).toBe(true));
+        }
+      }
+    });
   }
 
   it('refuses an update that would overflow a parameter (sgd) or the state (adam)', () => {
@@ -281,6 +309,29 @@ describe('non-finite guard', () => {
   it('throws LSTM_ERR_DIMENSION for buffers of the wrong length', () => {
     const opt = createOptimizer({}, 3);
     expect(codeOf(() => opt.apply(new Float64Array(3), new Float64Array(2)))).toBe(LSTM_ERR.DIMENSION);
+  });
+});
+
+describe('maxAbs', () => {
+  it('is NaN when any entry of the range is NaN, wherever it is, and the largest |entry| otherwise', () => {
+    for (let n = 1; n <= 9; n++) {
+      for (let from = 0; from < n; from++) {
+        const a = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? -1 : 1) * (i + 1));
+        expect(maxAbs(a, n, from)).toBe(n);
+        for (let i = from; i < n; i++) {
+          const b = a.slice();
+          b[i] = NaN;
+          expect(maxAbs(b, n, from)).toBeNaN();
+        }
+        if (from > 0) {
+          const c = a.slice();
+          c[from - 1] = NaN; // outside the range
+          expect(maxAbs(c, n, from)).toBe(n);
+        }
+      }
+    }
+    expect(maxAbs(Float64Array.from([1, -Infinity, 2]), 3)).toBe(Infinity);
+    expect(maxAbs(new Float64Array(0), 0)).toBe(0);
   });
 });
 

@@ -467,10 +467,14 @@ export function maxAbs(a: Float64Array, to: number, from = 0): number {
   for (; i + 1 < to; i += 2) {
     const a0 = Math.abs(a[i]);
     const a1 = Math.abs(a[i + 1]);
-    if (!(a0 <= m0)) m0 = a0; // NaN propagates: !(NaN <= m) is true
-    if (!(a1 <= m1)) m1 = a1;
+    // A NaN is taken (a !== a) and then kept: no a > NaN. (`!(a <= m)` took it, then lost it to the next value.)
+    if (a0 > m0 || a0 !== a0) m0 = a0;
+    if (a1 > m1 || a1 !== a1) m1 = a1;
   }
-  if (i < to && !(Math.abs(a[i]) <= m0)) m0 = Math.abs(a[i]);
+  if (i < to) {
+    const a0 = Math.abs(a[i]);
+    if (a0 > m0 || a0 !== a0) m0 = a0;
+  }
   return m0 !== m0 || m1 !== m1 ? NaN : m0 > m1 ? m0 : m1;
 }
 

@@ -142,6 +142,43 @@ describe('adam and adamw', () => {
     expect(opt.steps).toBe(2);
   });
 
+  it('clips by the global norm of clampValue(scale·grad) with gradNorm\'s bits, in the update\'s formula, step after step', () => {
+    // The in-place path sums the norm in the pass that bounds grad and params; this reference takes it from gradNorm.
+    const n = 41;
+    for (const [kind, wd] of [['adam', 0], ['adam', 0.01], ['adamw', 0.01]] as const) {
+      for (const clipValue of [0, 0.05]) {
+        for (const scale of [1, 0.5]) {
+          const opt = createOptimizer({ kind, lr, beta1: b1, beta2: b2, eps, weightDecay: wd, clipNorm: 0.1, clipValue }, n);
+          const p = randomVec(3, n);
+          const ref = p.slice();
+          const m = new Float64Array(n);
+          const v = new Float64Array(n);
+          const cv = clipValue > 0 ? clipValue : Infinity;
+          for (let t = 1; t <= 5; t++) {
+            const g = randomVec(40 + t, n, 0.2);
+            expect(opt.apply(p, g, scale)).toBe(APPLY_STATUS.OK);
+            const norm = gradNorm(g, scale, clipValue);
+            const f = norm > 0.1 ? 0.1 / norm : 1;
+            expect(f).toBeLessThan(1); // the clip is active
+            const stepSize = lr / (1 - Math.pow(b1, t));
+            const sqrtBc2 = Math.sqrt(1 - Math.pow(b2, t));
+            const decay = kind === 'adamw' ? 1 - lr * wd : 1;
+            const l2 = kind === 'adamw' ? 0 : wd;
+            for (let i = 0; i < n; i++) {
+              const gi = clampAbs(g[i] * scale, cv) * f + l2 * ref[i];
+              m[i] = b1 * m[i] + (1 - b1) * gi;
+              v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+              ref[i] = ref[i] * decay - (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtBc2 + eps);
+            }
+            expect(sameBits(p, ref)).toBe(true);
+            const [ms, vs] = opt.state().buffers;
+            expect(sameBits(ms!, m) && sameBits(vs!, v)).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
   it('adamw decays weights without touching the moments; adam adds L2 to the gradient', () => {
     const wd = 0.1;
     const w = createOptimizer({ kind: 'adamw', lr, weightDecay: wd }, 2);

@@ -244,15 +244,20 @@ class FlatOptimizer implements Optimizer {
     if (!Number.isFinite(scale)) return APPLY_STATUS.NON_FINITE;
     const o = this.options;
     const cv = o.clipValue > 0 ? o.clipValue : Infinity;
-    const f = o.clipNorm > 0 ? clipFactor(gradNorm(grad, scale, o.clipValue), o.clipNorm) : 1;
     const none = FlatOptimizer.NONE;
     const [s0 = none, s1 = none] = this.cur;
     // Fast path: when a read-only pass over grad and params proves the update finite (bounds below),
     // update in place in one pass; otherwise take the two-buffer path that can refuse atomically.
-    if (o.kind !== 'rmsprop' && this.stateBound <= FAST_BOUND && this.rate <= FAST_MAX_LR && o.weightDecay <= FAST_MAX_LR) {
-      const gmax = maxAbs(grad, n) * Math.abs(scale);
+    // The proving pass also sums the clipping norm's squares (one pass over grad where there were three).
+    const fast = o.kind !== 'rmsprop' && this.stateBound <= FAST_BOUND && this.rate <= FAST_MAX_LR && o.weightDecay <= FAST_MAX_LR;
+    const ss = fast ? scanUpdate(grad, params, n, scale, cv, o.clipNorm > 0) : NaN;
+    const f = o.clipNorm > 0
+      ? clipFactor(fast && Number.isFinite(ss) ? Math.sqrt(ss) : gradNorm(grad, scale, o.clipValue), o.clipNorm)
+      : 1;
+    if (fast) {
+      const gmax = scanGradMax * Math.abs(scale);
       if (gmax !== gmax || gmax === Infinity) return APPLY_STATUS.NON_FINITE;
-      if (gmax <= FAST_BOUND && maxAbs(params, n) <= FAST_BOUND) {
+      if (gmax <= FAST_BOUND && scanParamMax <= FAST_BOUND) {
         if (o.kind === 'sgd') {
           this.stateBound = o.momentum > 0
             ? sgdMomentumInPlace(params, grad, s0, n, scale, cv, f, this.rate, o.weightDecay, o.momentum, o.nesterov)
@@ -476,6 +481,53 @@ export function maxAbs(a: Float64Array, to: number, from = 0): number {
     if (a0 > m0 || a0 !== a0) m0 = a0;
   }
   return m0 !== m0 || m1 !== m1 ? NaN : m0 > m1 ? m0 : m1;
+}
+
+/** max |grad[i]| and max |params[i]| of the last scanUpdate (NaN if any entry is NaN). */
+let scanGradMax = 0;
+let scanParamMax = 0;
+
+/**
+ * One read-only pass over grad and params: sets scanGradMax and scanParamMax (maxAbs of each) and,
+ * when `norm`, returns Σ clampAbs(grad[i]·scale, cv)², summed in gradNorm's order (so its square
+ * root is gradNorm's bits whenever the sum is finite); NaN otherwise.
+ */
+function scanUpdate(grad: Float64Array, params: Float64Array, n: number, scale: number, cv: number, norm: boolean): number {
+  let mg = 0;
+  let mp = 0;
+  let ss = 0;
+  if (!norm) {
+    for (let i = 0; i < n; i++) {
+      const ag = Math.abs(grad[i]);
+      const ap = Math.abs(params[i]);
+      if (ag > mg || ag !== ag) mg = ag; // a NaN is taken, then kept (no a > NaN): as maxAbs
+      if (ap > mp || ap !== ap) mp = ap;
+    }
+    ss = NaN;
+  } else if (cv === Infinity) {
+    for (let i = 0; i < n; i++) {
+      const r = grad[i];
+      const g = r * scale; // clampAbs(x, Infinity) is x, bit for bit
+      ss += g * g;
+      const ag = Math.abs(r);
+      const ap = Math.abs(params[i]);
+      if (ag > mg || ag !== ag) mg = ag;
+      if (ap > mp || ap !== ap) mp = ap;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const r = grad[i];
+      const g = clampAbs(r * scale, cv);
+      ss += g * g;
+      const ag = Math.abs(r);
+      const ap = Math.abs(params[i]);
+      if (ag > mg || ag !== ag) mg = ag;
+      if (ap > mp || ap !== ap) mp = ap;
+    }
+  }
+  scanGradMax = mg;
+  scanParamMax = mp;
+  return ss;
 }
 
 /** p -= lr (clip(g·scale)·f + wd p), in place. */

@@ -93,13 +93,21 @@ export function tapTransport(t: Transport, rec: HopRecorder, outPrefix: string):
 }
 
 function tapConsumer(c: StreamConsumer, rec: HopRecorder): StreamConsumer {
-  async function* tapped(): AsyncGenerator<StreamMsg> {
-    for await (const m of c) {
-      if (rec.on) rec.delivered.set(m.streamSeq, wallNow());
-      yield m;
-    }
-  }
-  let it: AsyncGenerator<StreamMsg> | undefined;
+  // The consumer's own iterator, its next() passed through: while not recording, a message costs the
+  // worker one call and one check more (an async generator around it cost two promise hops a message,
+  // ~4 % of a 1,000-stream worker's CPU in a profile, in every phase). While recording, a `then` notes the time.
+  const tapped = (): AsyncIterator<StreamMsg> => {
+    const inner = c[Symbol.asyncIterator]();
+    const note = (r: IteratorResult<StreamMsg>): IteratorResult<StreamMsg> => {
+      if (!r.done) rec.delivered.set(r.value.streamSeq, wallNow());
+      return r;
+    };
+    return {
+      next: () => (rec.on ? inner.next().then(note) : inner.next()),
+      return: (v?: unknown) => inner.return?.(v) ?? Promise.resolve({ done: true, value: undefined }),
+    };
+  };
+  let it: AsyncIterator<StreamMsg> | undefined;
   return {
     stream: c.stream,
     get lastSeq() {

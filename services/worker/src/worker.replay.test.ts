@@ -6,6 +6,7 @@
 // with an error that is not transient (not waited out as in worker.reload.test.ts), so the turn fails.
 
 import { afterEach, describe, expect, test } from 'vitest';
+import { BUS_ERR, BusError } from '@carousel/bus';
 import { withKvFaults, withStallableRenewals, type RenewalControl } from '@carousel/bus/testing';
 import { Cleanup, checkpointVsReplay, collectPredictions, mappedInProc, publishSamples, snapshotAt, startOwningWorker, until } from './test-util.ts';
 
@@ -31,7 +32,7 @@ describe('a failed sample turn replays its partition (in-process transport)', ()
         if (failReads === 0 || !k.includes(FAILING)) return undefined;
         failReads--;
         failedReads++;
-        return new Error(`KV get carousel_state/${k}: bad record (injected)`);
+        return new BusError(BUS_ERR.CONFIG, `KV get carousel_state/${k}: refused (injected)`); // not TIMEOUT, NO_RESPONDERS or CONNECTION
       },
     });
     // Short leases; a checkpoint every 8 samples, so the new generation has samples to replay; no passivation.

@@ -304,6 +304,20 @@ export function transportContract(name: string, makeTransport: () => Promise<Tra
         w.close();
       });
 
+      test('keys lists the keys holding a value, by pattern, without deleted ones', async () => {
+        const kv = await t.ensureKv({ bucket: uniq('kv'), storage: 'memory' });
+        expect(await kv.keys()).toEqual([]);
+        await kv.put('pump-7', b('a'));
+        await kv.put('pump-8', b('b'));
+        await kv.put('pump-8', b('b again'));
+        await kv.put('part.0', b('c'));
+        await kv.put('gone', b('d'));
+        await kv.delete('gone');
+        expect((await kv.keys()).sort()).toEqual(['part.0', 'pump-7', 'pump-8']);
+        expect((await kv.keys('part.*')).sort()).toEqual(['part.0']);
+        expect((await kv.keys('*')).sort()).toEqual(['pump-7', 'pump-8']); // one token: no dot
+      });
+
       test('a value over the max payload fails with BUS_ERR_PAYLOAD_TOO_LARGE', async () => {
         const kv = await t.ensureKv({ bucket: uniq('kv'), storage: 'memory' });
         await expectCode(kv.put('big', new Uint8Array(2 * 1024 * 1024)), BUS_ERR.PAYLOAD_TOO_LARGE);

@@ -82,6 +82,12 @@ export class MemKv implements KvStore {
     this.#write(key, EMPTY, 'DEL');
   }
 
+  async keys(pattern = '>'): Promise<string[]> {
+    this.guard();
+    const full = this.#prefix + checkPattern(pattern);
+    return this.stream.lastPerSubject(full).filter((m) => (m.headers[OP_HEADER] ?? 'PUT') === 'PUT').map((m) => m.subject.slice(this.#prefix.length));
+  }
+
   watch(opts: KvWatchOptions = {}): KvWatch {
     this.guard();
     const pattern = this.#prefix + checkPattern(opts.key ?? '>');

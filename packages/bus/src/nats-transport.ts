@@ -519,6 +519,14 @@ export class NatsTransport implements Transport {
         guard();
         await mapErrors(`KV delete ${bucket}/${key}`, () => kv.delete(key));
       },
+      keys: async (pattern = '>') => {
+        guard();
+        return mapErrors(`KV keys ${bucket}/${pattern}`, async () => {
+          const out: string[] = [];
+          for await (const k of await kv.keys(pattern)) out.push(k); // nats.js skips keys whose latest entry is a DEL or PURGE
+          return out;
+        });
+      },
       watch: (opts: KvWatchOptions = {}) => {
         guard();
         let stopped = false;

@@ -91,6 +91,7 @@ export function withLostReplies(kv: KvStore, lostReply: (key: string) => BusErro
     update: (k, v, rev) => landed(k, kv.update(k, v, rev)),
     delete: (k) => kv.delete(k),
     watch: (o) => kv.watch(o),
+    keys: (p) => kv.keys(p),
   };
 }
 

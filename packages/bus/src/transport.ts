@@ -220,6 +220,8 @@ export interface KvStore {
   delete(key: string): Promise<void>;
   /** Watches `opts.key` (default all keys). */
   watch(opts?: KvWatchOptions): KvWatch;
+  /** The keys matching `pattern` (`*`, `>` wildcards; default all) whose latest entry is a value (not deleted or purged), values not read. */
+  keys(pattern?: string): Promise<string[]>;
 }
 
 /** What an object store must look like; `ensureObjectStore` creates it when missing. */

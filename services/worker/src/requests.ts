@@ -26,8 +26,8 @@ export interface RequestDeps {
   owns(stream: string): boolean;
   /** The actor key holding a stream: the stream id, or `g.<group>` for a model group's member (default: the id). */
   keyOf?(stream: string): string;
-  /** Streams of owned partitions and the partitions, for `list`. */
-  listing(): { streams: string[]; parts: number[] };
+  /** Streams of owned partitions (seen or checkpointed) and the partitions, for `list`; rejects when the store cannot say. */
+  listing(): Promise<{ streams: string[]; parts: number[] }>;
 }
 
 /** Subscribes infer and control; returns the subscriptions (closed on drain). */
@@ -36,7 +36,7 @@ export function serveRequests(deps: RequestDeps): Subscription[] {
   return [
     transport.subscribe(subjects.all('infer'), { callback: (m) => void onInfer(deps, m) }),
     transport.subscribe(subjects.all('ctl'), { callback: (m) => void onControl(deps, m) }),
-    transport.subscribe(subjects.ctl(), { callback: (m) => onList(deps, m) }),
+    transport.subscribe(subjects.ctl(), { callback: (m) => void onList(deps, m) }),
   ];
 }
 
@@ -112,8 +112,15 @@ function memberView(s: WorkerState, stream: string): { proc: StreamProcessor | n
   return { proc: m?.proc ?? null, forecast: m?.forecast ?? null, seq: m?.seq ?? null, mv: s.mv };
 }
 
-function onList(deps: RequestDeps, m: BusMsg): void {
+async function onList(deps: RequestDeps, m: BusMsg): Promise<void> {
   deps.metrics.controlRequests.inc({ op: 'list' });
-  const { streams, parts } = deps.listing();
-  respond(deps, m, encodeControlReply({ v: PROTOCOL_VERSION, ok: true, op: 'list', streams, parts }));
+  let reply: ControlReply;
+  try {
+    const { streams, parts } = await deps.listing();
+    reply = { v: PROTOCOL_VERSION, ok: true, op: 'list', streams, parts };
+  } catch (e) {
+    // Not a partial list: the checkpointed streams could not be read, so say so.
+    reply = { v: PROTOCOL_VERSION, ok: false, op: 'list', stream: null, code: (e as { code?: string }).code ?? WORKER_ERR.INTERNAL, msg: String((e as Error).message).slice(0, 512) };
+  }
+  respond(deps, m, encodeControlReply(reply));
 }

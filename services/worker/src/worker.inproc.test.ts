@@ -218,4 +218,26 @@ describe('passivation and fencing (in-process transport)', () => {
     const r = decodeControlReply((await t.request('carousel.ctl', encodeControlRequest({ v: 1, op: 'list' }))).data);
     expect(r).toMatchObject({ ok: true, value: { ok: true, op: 'list', streams: ['listed'], parts: [0, 1, 2, 3] } });
   });
+
+  test('a closed worker answers no request on the transport it was given (its list subscription once stayed)', async () => {
+    const { t, w } = await setup();
+    await w.close();
+    await expect(t.request('carousel.ctl', encodeControlRequest({ v: 1, op: 'list' }), { timeout: 300 })).rejects.toMatchObject({ code: 'BUS_ERR_NO_RESPONDERS' });
+  });
+
+  test('list names the checkpointed streams of its partitions too: after a restart, before their next sample', async () => {
+    const { t, w } = await setup();
+    const out = collect(t, 'carousel.out.>');
+    await t.jsPublish('carousel.in.kept', encodeSample({ v: 1, stream: 'kept', seq: 0, x: [1] }));
+    await until(() => out.length === 1);
+    await w.drain(); // checkpoints 'kept' (its sample covered), releases the leases
+    await w.close();
+    const w2 = new Worker({ transport: t, partitions: P, leaseTtlMs: 900, heartbeatMs: 100, metricsPort: null, log: false, workerId: 'w2', stream: { model: { hidden: 8, seed: 1 } } });
+    await w2.start();
+    cleanup.push(() => w2.close());
+    await until(() => w2.partitions().length === P);
+    const r = decodeControlReply((await t.request('carousel.ctl', encodeControlRequest({ v: 1, op: 'list' }))).data);
+    expect(r).toMatchObject({ ok: true, value: { ok: true, op: 'list', streams: ['kept'], parts: [0, 1, 2, 3] } });
+    expect(out.length).toBe(1); // nothing replayed: the stream is listed from its checkpoint
+  });
 });

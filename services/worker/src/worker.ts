@@ -143,7 +143,7 @@ export class Worker {
       transport: t, subjects: this.subjects, actors, metrics: this.metrics, log: this.log,
       owns: (s) => this.#runners.has(partitionOfKey(this.#keyOf(s), o.partitions)),
       keyOf: (s) => this.#keyOf(s),
-      listing: () => ({ streams: [...this.#runners.values()].flatMap((r) => r.streams()).sort(), parts: [...this.#runners.keys()].sort((a, b) => a - b) }),
+      listing: () => this.#listing(),
     });
     await t.flush();
     this.#leases = new LeaseManager(leases, { workerId: o.workerId, partitions: o.partitions, ttlMs: o.leaseTtlMs, heartbeatMs: o.heartbeatMs }, {
@@ -164,6 +164,19 @@ export class Worker {
     }
     this.#state = RUNNING;
     this.log.log('info', 'worker_started', { transport: t.kind, partitions: o.partitions, metricsPort: this.metricsPort, prefix: o.prefix });
+  }
+
+  /**
+   * `list`: the owned partitions and their streams, those seen since each partition was acquired
+   * and those with a checkpoint (a one-token key of the state bucket: a stream id has no dot, the
+   * partition and group records have one). A model group's members appear once seen.
+   */
+  async #listing(): Promise<{ streams: string[]; parts: number[] }> {
+    const parts = [...this.#runners.keys()].sort((a, b) => a - b);
+    const seen = [...this.#runners.values()].flatMap((r) => r.streams());
+    const n = this.options.partitions;
+    const stored = (await this.#store!.kv.keys('*')).filter((k) => this.#runners.has(partitionOfKey(k, n)));
+    return { streams: [...new Set([...seen, ...stored])].sort(), parts };
   }
 
   /** Restarts a partition's consumer from its persisted record under a new generation (once at a time). */
@@ -267,6 +280,7 @@ export class Worker {
   /** Stops now: nothing is checkpointed, leases expire on their own. */
   async close(): Promise<void> {
     if (this.#state === CLOSED) return;
+    for (const s of this.#subs) s.close(); // on a transport it does not own, a closed worker must not answer (list did)
     this.#leases?.close();
     clearInterval(this.#recordTimer);
     for (const r of this.#runners.values()) await r.stop();

@@ -67,8 +67,11 @@ export async function control(t: Transport, prefix: string, req: ControlRequest,
   return d.value;
 }
 
-/** `list` goes to every worker: gather every reply that arrives within the timeout. */
-export async function listStreams(t: Transport, prefix: string, timeoutMs: number, inboxPrefix = DEFAULT_INBOX_PREFIX): Promise<{ workers: number; streams: string[]; partitions: number[] }> {
+/**
+ * `list` goes to every worker: gather every reply that arrives within the timeout. A worker that
+ * could not list (ok: false, e.g. its state bucket unreadable) is in `errors`, so a short list says why.
+ */
+export async function listStreams(t: Transport, prefix: string, timeoutMs: number, inboxPrefix = DEFAULT_INBOX_PREFIX): Promise<{ workers: number; streams: string[]; partitions: number[]; errors: { code: string; msg: string }[] }> {
   const subjects = createSubjects(parseOptions({ prefix }));
   // Under the connection's own inbox prefix: with secure.conf the user may subscribe nowhere else.
   const inbox = `${inboxPrefix}.carousel-cli.${process.pid}.${Date.now()}`;
@@ -76,6 +79,7 @@ export async function listStreams(t: Transport, prefix: string, timeoutMs: numbe
   t.publish(subjects.ctl(), encodeControlRequest({ v: PROTOCOL_VERSION, op: 'list' }), { reply: inbox });
   const streams = new Set<string>();
   const parts = new Set<number>();
+  const errors: { code: string; msg: string }[] = [];
   let workers = 0;
   const timer = setTimeout(() => sub.close(), timeoutMs);
   for await (const m of sub) {
@@ -84,8 +88,10 @@ export async function listStreams(t: Transport, prefix: string, timeoutMs: numbe
       workers++;
       d.value.streams.forEach((s) => streams.add(s));
       d.value.parts.forEach((p) => parts.add(p));
+    } else if (d.ok && !d.value.ok && d.value.op === 'list') {
+      errors.push({ code: d.value.code, msg: d.value.msg });
     }
   }
   clearTimeout(timer);
-  return { workers, streams: [...streams].sort(), partitions: [...parts].sort((a, b) => a - b) };
+  return { workers, streams: [...streams].sort(), partitions: [...parts].sort((a, b) => a - b), errors };
 }

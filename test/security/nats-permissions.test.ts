@@ -131,6 +131,7 @@ describe('secure.conf - worker', () => {
     const rev = await state.put('fan-2', enc.encode('checkpoint-1'));
     await state.update('fan-2', enc.encode('checkpoint-2'), rev);
     expect(dec.decode((await state.get('fan-2'))!.value)).toBe('checkpoint-2');
+    expect(await state.keys('*')).toContain('fan-2'); // `list` reads the checkpointed streams' keys (a headers-only consumer)
     const leases = await worker.t.kv('carousel_leases');
     expect(await leases.create('p-0', enc.encode('worker-a'))).toBeGreaterThan(0);
     const blobs = await worker.t.objectStore('carousel_blobs');

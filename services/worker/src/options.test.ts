@@ -20,6 +20,10 @@ describe('worker options', () => {
     expect(() => parseWorkerOptions({ stream: { horizon: 0 } })).toThrow(/horizon/);
     expect(() => parseWorkerOptions({ sliceMs: -1 })).toThrow(/sliceMs/);
     expect(() => parseWorkerOptions({ sliceMs: Number.NaN })).toThrow(/sliceMs/);
+    expect(() => parseWorkerOptions({ maxRestarts: -1 })).toThrow(/maxRestarts/);
+    expect(() => parseWorkerOptions({ maxRestarts: 1.5 })).toThrow(/maxRestarts/);
+    expect(() => parseWorkerOptions({ restartBackoffMs: 0 })).toThrow(/restartBackoffMs/);
+    expect(() => parseWorkerOptions({ restartBackoffMs: 60_000 })).toThrow(/restartBackoffMs/);
   });
 
   test('environment variables and flags map onto options; flags win', () => {
@@ -29,6 +33,8 @@ describe('worker options', () => {
     ));
     expect(o).toMatchObject({ natsUrl: 'nats://a:4222', partitions: 8, workerId: 'flag', metricsPort: null, checkpointEverySamples: 50, sliceMs: 0.5 });
     expect(parseWorkerOptions(optionsFromEnv({}, ['--slice-ms', '0'])).sliceMs).toBe(0);
+    expect(parseWorkerOptions(optionsFromEnv({ CAROUSEL_MAX_RESTARTS: '3' }, ['--restart-backoff-ms', '20']))).toMatchObject({ maxRestarts: 3, restartBackoffMs: 20 });
+    expect(parseWorkerOptions({})).toMatchObject({ maxRestarts: 10, restartBackoffMs: 100 });
     expect(o.stream.horizon).toBe(2);
   });
 });

@@ -3,6 +3,7 @@
 // flags are read only in main.ts, which passes the values here.
 
 import { hostname } from 'node:os';
+import { DEFAULT_MAX_RESTARTS, DEFAULT_RESTART_BACKOFF_MS } from '@carousel/actors';
 import type { Transport } from '@carousel/bus';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import { parseGroups, type GroupInput, type GroupSpec } from './groups.ts';
@@ -96,6 +97,14 @@ export interface WorkerOptions {
   turnsPerSlice: number;
   /** Time bound of a scheduler slice, ms, 0 = turns only (default DEFAULT_SLICE_MS): a slice ends within one turn of it. */
   sliceMs: number;
+  /**
+   * Failed activations (a checkpoint that cannot be read) a stream's actor retries, with a backoff
+   * doubling from restartBackoffMs up to 30 s, before it stops: its queued samples fail and the
+   * partition is replayed from its record (default the actor system's, 10).
+   */
+  maxRestarts: number;
+  /** The first of those retries' delays, ms (default 100). */
+  restartBackoffMs: number;
   /** Stream config every stream starts from (merged over defaultStreamConfig()). */
   stream: Readonly<StreamConfig>;
   /**
@@ -131,6 +140,8 @@ export function defaultWorkerOptions(): WorkerOptions {
     consumerBatch: DEFAULT_CONSUMER_BATCH,
     turnsPerSlice: DEFAULT_TURNS_PER_SLICE,
     sliceMs: DEFAULT_SLICE_MS,
+    maxRestarts: DEFAULT_MAX_RESTARTS,
+    restartBackoffMs: DEFAULT_RESTART_BACKOFF_MS,
     stream: parseStreamConfig(),
     groups: [],
     metricsPort: DEFAULT_METRICS_PORT,
@@ -163,6 +174,8 @@ export function parseWorkerOptions(opts: WorkerOptionsInput = {}): Readonly<Work
   int('consumerBatch', o.consumerBatch, 1, 100_000);
   int('turnsPerSlice', o.turnsPerSlice, 1, 100_000);
   if (typeof o.sliceMs !== 'number' || !(o.sliceMs >= 0 && o.sliceMs <= 60_000)) bad('sliceMs', o.sliceMs, 'a number of ms in [0, 60000]');
+  int('maxRestarts', o.maxRestarts, 0, 1000);
+  int('restartBackoffMs', o.restartBackoffMs, 1, 30_000);
   if (o.metricsPort !== null) int('metricsPort', o.metricsPort, 0, 65535);
   if (typeof o.log !== 'boolean') bad('log', o.log);
   return Object.freeze(o);

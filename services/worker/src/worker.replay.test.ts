@@ -64,4 +64,43 @@ describe('a failed sample turn replays its partition (in-process transport)', ()
     }
     expect(failedReads).toBe(1);
   }, 60_000);
+
+  test('an actor that stops after maxRestarts failed activations fails its queued samples, and the replay applies them once', async () => {
+    // Idle passivation at 300 ms: the streams passivate (checkpoint) between the two halves, so the
+    // second half's first sample of the failing stream activates it, and that read fails 3 times:
+    // maxRestarts 2, so the actor stops, its queued samples fail, and #replay delivers them again.
+    const inner = mappedInProc(P);
+    let failReads = 0;
+    let failedReads = 0;
+    const t = withKvFaults(inner, 'carousel_state', {
+      get: (k) => {
+        if (failReads === 0 || !k.includes(FAILING)) return undefined;
+        failReads--;
+        failedReads++;
+        return new BusError(BUS_ERR.CONFIG, `KV get carousel_state/${k}: refused (injected)`);
+      },
+    });
+    await startOwningWorker(cleanup, inner, t, {
+      partitions: P, leaseTtlMs: 2_000, heartbeatMs: 100, workerId: 'stopped',
+      idleMs: 300, checkpointEverySamples: 8, checkpointEveryMs: 3_600_000, stream: CFG,
+      maxRestarts: 2, restartBackoffMs: 10,
+    });
+    const out = collectPredictions(inner, STREAMS);
+    const data = new Map(STREAMS.map((s) => [s, xs(s)]));
+
+    await publishSamples(inner, data, 0, 20);
+    await until('predictions up to 20', () => STREAMS.every((s) => out.get(s)!.length >= 20));
+    await new Promise((r) => setTimeout(r, 1_000)); // idle: every stream passivates
+    failReads = 3; // the first activation and its 2 restarts
+    await publishSamples(inner, data, 20, N);
+    await until('the injected read failures used', () => failReads === 0);
+
+    for (const [s, x] of data) {
+      await snapshotAt(inner, s, N - 1);
+      const c = await checkpointVsReplay(inner, s, x, CFG);
+      expect(c.samples, `${s}: samples applied`).toBe(c.refSamples);
+      expect(c.bitIdentical, `${s}: weights bit-identical`).toBe(true);
+    }
+    expect(failedReads).toBe(3);
+  }, 60_000);
 });

@@ -129,7 +129,10 @@ export class Worker {
         },
         later: (key) => this.#actors?.tell(key, { kind: 'gstep' }) === null,
       }, o.groups),
-      { maxActive: o.maxActive, idleMs: o.idleMs, maxMailbox: o.maxMailbox, turnsPerSlice: o.turnsPerSlice, sliceMs: o.sliceMs },
+      {
+        maxActive: o.maxActive, idleMs: o.idleMs, maxMailbox: o.maxMailbox, turnsPerSlice: o.turnsPerSlice, sliceMs: o.sliceMs,
+        maxRestarts: o.maxRestarts, restartBackoffMs: o.restartBackoffMs,
+      },
     ));
     actors.status().subscribe((s) => {
       this.metrics.actorEvents.inc({ type: s.type });

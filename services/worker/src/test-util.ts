@@ -1,6 +1,8 @@
 // Helpers shared by the worker's in-process tests (not exported from the package).
 
-import { InProcTransport, type BusMsg, type Transport } from '@carousel/bus';
+import { expect } from 'vitest';
+import { InProcTransport, type BusError, type BusMsg, type Transport } from '@carousel/bus';
+import { withKvFaults, withStallableRenewals, type RenewalControl } from '@carousel/bus/testing';
 import { decodeControlReply, encodeControlRequest, encodeSample } from '@carousel/protocol';
 import { CheckpointStore } from './checkpoint.ts';
 import type { WorkerOptionsInput } from './options.ts';
@@ -91,4 +93,74 @@ export async function snapshotAt(t: InProcTransport, stream: string, seq: number
     const r = decodeControlReply((await t.request(`carousel.ctl.${stream}`, encodeControlRequest({ v: 1, op: 'snapshot', stream }))).data);
     return r.ok && r.value.ok && r.value.op === 'snapshot' && r.value.seq === seq;
   });
+}
+
+/**
+ * After the last of `n` samples of every stream in `data`: each stream's checkpoint (snapshotted at
+ * seq n - 1) holds as many samples, and the same weights, as one feed of each sample.
+ */
+export async function expectEveryStreamBitIdentical(t: InProcTransport, data: ReadonlyMap<string, readonly number[][]>, cfg: Parameters<typeof parseStreamConfig>[0]): Promise<void> {
+  for (const [s, x] of data) {
+    await snapshotAt(t, s, x.length - 1);
+    const c = await checkpointVsReplay(t, s, x, cfg);
+    expect(c.samples, `${s}: samples applied`).toBe(c.refSamples);
+    expect(c.bitIdentical, `${s}: weights bit-identical`).toBe(true);
+  }
+}
+
+/**
+ * A KV get fault (withKvFaults' `get`) that fails the next `arm(n)` reads of keys `match` accepts
+ * with `error(key)`; `failed` counts the reads it failed.
+ */
+export function failingReads(match: (key: string) => boolean, error: (key: string) => BusError): { get: (key: string) => BusError | undefined; arm(n: number): void; readonly left: number; readonly failed: number } {
+  let left = 0;
+  let failed = 0;
+  return {
+    get: (k) => {
+      if (left === 0 || !match(k)) return undefined;
+      left--;
+      failed++;
+      return error(k);
+    },
+    arm: (n) => {
+      left = n;
+    },
+    get left() {
+      return left;
+    },
+    get failed() {
+      return failed;
+    },
+  };
+}
+
+/**
+ * The reload-after-lease-loss scenario (worker.reload.test.ts, worker.replay.test.ts): a worker with
+ * `partitions` partitions, short leases (lost 500 ms after renewals stop), a checkpoint every
+ * `checkpointEverySamples` samples and no passivation, its state bucket's reads failing as `reads` says. It takes samples
+ * 0-19 of every stream in `data`, loses every lease (renewals stalled past the TTL), then with
+ * `failures` reads armed takes the leases back under a new generation, so the replayed samples reach
+ * actors that must reload first, and takes the rest. Resolves once the armed failures are used.
+ */
+export async function reloadAfterLeaseLoss(
+  cleanup: Cleanup, inner: InProcTransport, partitions: number, data: ReadonlyMap<string, readonly number[][]>,
+  cfg: WorkerOptionsInput['stream'], workerId: string, reads: ReturnType<typeof failingReads>, failures: number, checkpointEverySamples = 8,
+): Promise<void> {
+  const ctl: RenewalControl = { stall: false, refused: new Set() };
+  const t = withKvFaults(withStallableRenewals(inner, 'carousel_leases', ctl), 'carousel_state', reads);
+  const w = await startOwningWorker(cleanup, inner, t, {
+    partitions, leaseTtlMs: 500, heartbeatMs: 50, workerId,
+    idleMs: 600_000, checkpointEverySamples, checkpointEveryMs: 3_600_000, stream: cfg,
+  });
+  const streams = [...data.keys()];
+  const out = collectPredictions(inner, streams);
+  await publishSamples(inner, data, 0, 20); // by default checkpoints at 8 and 16 samples: 4 unsaved samples per stream
+  await until('predictions up to 20', () => streams.every((s) => out.get(s)!.length >= 20));
+  ctl.stall = true;
+  await until('every lease lost', () => w.partitions().length === 0);
+  reads.arm(failures);
+  ctl.stall = false;
+  await until('every partition owned again', () => w.partitions().length === partitions);
+  await publishSamples(inner, data, 20, Math.min(...[...data.values()].map((x) => x.length)));
+  await until('the injected read failures used', () => reads.left === 0);
 }

@@ -45,7 +45,7 @@ describe('a failed sample turn replays its partition (in-process transport)', ()
     const inner = mappedInProc(P);
     const reads = refusedReads();
     const t = withKvFaults(inner, 'carousel_state', reads);
-    await startOwningWorker(cleanup, inner, t, {
+    const w = await startOwningWorker(cleanup, inner, t, {
       partitions: P, leaseTtlMs: 2_000, heartbeatMs: 100, workerId: 'stopped',
       idleMs: 300, checkpointEverySamples: 8, checkpointEveryMs: 3_600_000, stream: CFG,
       maxRestarts: 2, restartBackoffMs: 10,
@@ -55,7 +55,7 @@ describe('a failed sample turn replays its partition (in-process transport)', ()
 
     await publishSamples(inner, data, 0, 20);
     await until('predictions up to 20', () => STREAMS.every((s) => out.get(s)!.length >= 20));
-    await new Promise((r) => setTimeout(r, 1_000)); // idle: every stream passivates
+    await until('every stream passivated (idle)', () => w.actorCounters().active === 0 && w.actorCounters().passivatedTotal >= STREAMS.length);
     reads.arm(3); // the first activation and its 2 restarts
     await publishSamples(inner, data, 20, N);
     await until('the injected read failures used', () => reads.left === 0);

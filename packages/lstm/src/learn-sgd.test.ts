@@ -148,8 +148,9 @@ describe('RecurrentLearner.learnSgd', () => {
   });
 
   it('refuses a NaN error wherever it lands in the gradient (fused path and scratch path)', () => {
-    // d[0] NaN and the rest 0: only the first output's row of the head gradient (and its bias) is NaN,
-    // not the range's last pair, which the bound's scan once read as its only NaN.
+    // NaN errors, and a NaN weight, on both paths. (This passes with session 23's maxAbs too, which lost
+    // a NaN outside a range's last pair: the learner's gradient then has NaNs in more places.
+    // optimizers.test.ts is the test that failed with it.)
     for (const c of [CASES[0]!, CASES[2]!, CASES[5]!]) {
       refusal(c, (net) => ({ x: xAt(5), d: Array.from({ length: net.outputs }, (_, k) => (k === 0 ? NaN : 0)) }));
       refusal(c, (net) => {

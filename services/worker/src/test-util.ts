@@ -96,8 +96,8 @@ export async function snapshotAt(t: InProcTransport, stream: string, seq: number
 }
 
 /**
- * After the last of `n` samples of every stream in `data`: each stream's checkpoint (snapshotted at
- * seq n - 1) holds as many samples, and the same weights, as one feed of each sample.
+ * Once every sample of `data` was published: each stream's checkpoint, snapshotted at its last
+ * sample's seq, holds as many samples, and the same weights, as one feed of each sample.
  */
 export async function expectEveryStreamBitIdentical(t: InProcTransport, data: ReadonlyMap<string, readonly number[][]>, cfg: Parameters<typeof parseStreamConfig>[0]): Promise<void> {
   for (const [s, x] of data) {
@@ -135,12 +135,13 @@ export function failingReads(match: (key: string) => boolean, error: (key: strin
 }
 
 /**
- * The reload-after-lease-loss scenario (worker.reload.test.ts, worker.replay.test.ts): a worker with
- * `partitions` partitions, short leases (lost 500 ms after renewals stop), a checkpoint every
- * `checkpointEverySamples` samples and no passivation, its state bucket's reads failing as `reads` says. It takes samples
- * 0-19 of every stream in `data`, loses every lease (renewals stalled past the TTL), then with
- * `failures` reads armed takes the leases back under a new generation, so the replayed samples reach
- * actors that must reload first, and takes the rest. Resolves once the armed failures are used.
+ * The reload-after-lease-loss scenario (worker.reload.test.ts, worker.replay.test.ts): a worker
+ * with `partitions` partitions, short leases (lost 500 ms after renewals stop), a checkpoint every
+ * `checkpointEverySamples` samples and no passivation, its state bucket's reads failing as `reads`
+ * says. It takes samples 0-19 of every stream in `data`, loses every lease (renewals stalled past
+ * the TTL), then with `failures` reads armed takes the leases back under a new generation, so the
+ * replayed samples reach actors that must reload first, and takes the rest. Resolves once the armed
+ * failures are used.
  */
 export async function reloadAfterLeaseLoss(
   cleanup: Cleanup, inner: InProcTransport, partitions: number, data: ReadonlyMap<string, readonly number[][]>,

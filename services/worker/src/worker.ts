@@ -176,9 +176,10 @@ export class Worker {
    */
   async #listing(): Promise<{ streams: string[]; parts: number[] }> {
     const parts = [...this.#runners.keys()].sort((a, b) => a - b);
+    const owned = new Set(parts);
     const seen = [...this.#runners.values()].flatMap((r) => r.streams());
     const n = this.options.partitions;
-    const stored = (await this.#store!.kv.keys('*')).filter((k) => this.#runners.has(partitionOfKey(k, n)));
+    const stored = (await this.#store!.kv.keys('*')).filter((k) => owned.has(partitionOfKey(k, n)));
     return { streams: [...new Set([...seen, ...stored])].sort(), parts };
   }
 

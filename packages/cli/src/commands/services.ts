@@ -36,7 +36,7 @@ function worker(): Row[] {
     ['idle-ms', 'CAROUSEL_IDLE_MS', 'passivate a stream idle this long, ms (0: never)', String(d.idleMs)],
     ['max-mailbox', 'CAROUSEL_MAX_MAILBOX', 'samples queued per stream', String(d.maxMailbox)],
     ['slice-ms', 'CAROUSEL_SLICE_MS', 'actor turns run back to back for at most this long (or 16 turns) before I/O is served, ms (0: turns only)', String(d.sliceMs)],
-    ['max-restarts', 'CAROUSEL_MAX_RESTARTS', "failed activations a stream retries before it stops and its partition is replayed", String(d.maxRestarts)],
+    ['max-restarts', 'CAROUSEL_MAX_RESTARTS', 'failed activations a stream retries before it stops and its partition is replayed', String(d.maxRestarts)],
     ['restart-backoff-ms', 'CAROUSEL_RESTART_BACKOFF_MS', 'first delay of those retries, ms (doubling, at most 30 s)', String(d.restartBackoffMs)],
     ['stream-config', 'CAROUSEL_STREAM_CONFIG', 'default stream config, JSON (model, horizon, normalize, anomaly...)', undefined],
     ['log', 'CAROUSEL_LOG', "JSON log lines: 'on' or 'off'", 'on'],

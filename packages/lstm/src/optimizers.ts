@@ -488,30 +488,28 @@ let scanGradMax = 0;
 let scanParamMax = 0;
 
 /**
- * One read-only pass over grad and params: sets scanGradMax and scanParamMax (maxAbs of each) and,
+ * The read-only pass over grad and params: sets scanGradMax and scanParamMax (maxAbs of each) and,
  * when `norm`, returns Σ clampAbs(grad[i]·scale, cv)², summed in gradNorm's order (so its square
- * root is gradNorm's bits whenever the sum is finite); NaN otherwise.
+ * root is gradNorm's bits whenever the sum is finite), in the same pass; NaN otherwise (then two
+ * maxAbs passes: fusing those alone measured no faster).
  */
 function scanUpdate(grad: Float64Array, params: Float64Array, n: number, scale: number, cv: number, norm: boolean): number {
+  if (!norm) {
+    scanGradMax = maxAbs(grad, n);
+    scanParamMax = maxAbs(params, n);
+    return NaN;
+  }
   let mg = 0;
   let mp = 0;
   let ss = 0;
-  if (!norm) {
-    for (let i = 0; i < n; i++) {
-      const ag = Math.abs(grad[i]);
-      const ap = Math.abs(params[i]);
-      if (ag > mg || ag !== ag) mg = ag; // a NaN is taken, then kept (no a > NaN): as maxAbs
-      if (ap > mp || ap !== ap) mp = ap;
-    }
-    ss = NaN;
-  } else if (cv === Infinity) {
+  if (cv === Infinity) {
     for (let i = 0; i < n; i++) {
       const r = grad[i];
       const g = r * scale; // clampAbs(x, Infinity) is x, bit for bit
       ss += g * g;
       const ag = Math.abs(r);
       const ap = Math.abs(params[i]);
-      if (ag > mg || ag !== ag) mg = ag;
+      if (ag > mg || ag !== ag) mg = ag; // a NaN is taken, then kept (no a > NaN): as maxAbs
       if (ap > mp || ap !== ap) mp = ap;
     }
   } else {

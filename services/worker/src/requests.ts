@@ -40,6 +40,11 @@ export function serveRequests(deps: RequestDeps): Subscription[] {
   ];
 }
 
+/** The code (the error's own, else WORKER_ERR_INTERNAL) and message (at most 512 characters) a reply carries for a caught error. */
+function errorOf(e: unknown): { code: string; msg: string } {
+  return { code: (e as { code?: string } | null)?.code ?? WORKER_ERR.INTERNAL, msg: String((e as Error | null)?.message).slice(0, 512) };
+}
+
 function respond(deps: RequestDeps, m: BusMsg, bytes: Uint8Array): void {
   if (m.reply === undefined) return;
   try {
@@ -75,7 +80,8 @@ async function onInfer(deps: RequestDeps, m: BusMsg): Promise<void> {
         else if (h > f.length) reply = fail(WORKER_ERR.CONFIG, `horizon ${h} is over the stream's configured horizon ${f.length}`);
         else reply = { v: PROTOCOL_VERSION, ok: true, stream, seq: state.seq, f: h === 1 ? f[0]! : f.slice(0, h), mv: state.mv, pt: (performance.now() - t0) / 1000 };
       } catch (e) {
-        reply = fail((e as { code?: string }).code ?? WORKER_ERR.INTERNAL, String((e as Error).message).slice(0, 512));
+        const { code, msg } = errorOf(e);
+        reply = fail(code, msg);
       }
     }
   }
@@ -99,7 +105,7 @@ async function onControl(deps: RequestDeps, m: BusMsg): Promise<void> {
     try {
       reply = (await deps.actors.ask(deps.keyOf?.(stream) ?? stream, { kind: 'control', req }, (s) => s.reply))!;
     } catch (e) {
-      reply = { v: PROTOCOL_VERSION, ok: false, op: req.op, stream, code: (e as { code?: string }).code ?? WORKER_ERR.INTERNAL, msg: String((e as Error).message).slice(0, 512) };
+      reply = { v: PROTOCOL_VERSION, ok: false, op: req.op, stream, ...errorOf(e) };
     }
   }
   respond(deps, m, encodeControlReply(reply));
@@ -120,7 +126,7 @@ async function onList(deps: RequestDeps, m: BusMsg): Promise<void> {
     reply = { v: PROTOCOL_VERSION, ok: true, op: 'list', streams, parts };
   } catch (e) {
     // Not a partial list: the checkpointed streams could not be read, so say so.
-    reply = { v: PROTOCOL_VERSION, ok: false, op: 'list', stream: null, code: (e as { code?: string }).code ?? WORKER_ERR.INTERNAL, msg: String((e as Error).message).slice(0, 512) };
+    reply = { v: PROTOCOL_VERSION, ok: false, op: 'list', stream: null, ...errorOf(e) };
   }
   respond(deps, m, encodeControlReply(reply));
 }

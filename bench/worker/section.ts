@@ -111,7 +111,7 @@ function kernelSample(streams: number, seconds: number): number {
 }
 
 /** kernelSample's figure, and the same per second of this process's CPU time (user + system). */
-function kernelRates(streams: number, seconds: number): { wall: number; cpu: number } {
+export function kernelRates(streams: number, seconds: number): { wall: number; cpu: number } {
   const ps = Array.from({ length: streams }, () => new StreamProcessor(parseStreamConfig({}, defaultStreamConfig()), DIMS));
   const x = [0, 0];
   let seq = 0;
@@ -144,7 +144,7 @@ function kernelRates(streams: number, seconds: number): { wall: number; cpu: num
  * (steadyStateSamples each, so the TBPTT window is full), then `samples` more each in turn, timed:
  * many processors in turn (cache behaviour) where the tight loop above runs one.
  */
-function kernelSchedule(streams: number, samples: number): number {
+export function kernelSchedule(streams: number, samples: number): number {
   const ps = Array.from({ length: streams }, () => new StreamProcessor(parseStreamConfig({}, defaultStreamConfig()), DIMS));
   const x = [0, 0];
   // As the worker bench: processor s runs s mod k1 samples ahead, so update steps are spread.

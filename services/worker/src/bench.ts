@@ -50,6 +50,11 @@ export interface BenchWorkerOptions {
   viaMapping?: boolean;
   /** Seconds of paced publishing in the latency phase (default 5). */
   latencySeconds?: number;
+  /**
+   * The latency phase's offered rate, samples/s (default half the throughput phase's rate). Set
+   * it to compare two workers at the same load (bench/worker/ceiling-probe.ts).
+   */
+  latencyRate?: number;
   /** Worker idle passivation, ms (default 15,000; must exceed a stream's gap in the latency phase). */
   idleMs?: number;
   /** Infer round trips timed (default 1,000). */
@@ -277,8 +282,8 @@ export async function benchWorker(o: BenchWorkerOptions): Promise<BenchWorkerRes
     const producerShare = (publishedAt - tPub) / (lastAt - tPub);
     const memActive = await child.mem();
 
-    // 2. Latency at half that rate: streams in turn, paced by the clock.
-    const rate = samplesPerSecond / 2;
+    // 2. Latency at half that rate (or the rate asked for): streams in turn, paced by the clock.
+    const rate = o.latencyRate ?? samplesPerSecond / 2;
     const total = Math.max(names.length, Math.round(rate * (o.latencySeconds ?? 5)));
     phase('latency');
     let round = 0;
@@ -516,8 +521,15 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const i = process.argv.indexOf('--serve');
-  if (i >= 0) await serve(JSON.parse(process.argv[i + 1]!) as ServeOptions);
-  else {
+  // Not awaited: a module preloaded into the child (bench/worker/ceiling-probe.ts preloads
+  // null-kernel.ts) imports this package, and a top-level await here would hold that import until
+  // serve() returned.
+  if (i >= 0) {
+    serve(JSON.parse(process.argv[i + 1]!) as ServeOptions).catch((e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    });
+  } else {
     const r = await benchWorker({ streams: 100, samplesPerStream: 100, natsUrl: process.argv[2] ?? 'nats://127.0.0.1:4222', prefix: `bench${Date.now().toString(36)}` });
     console.log(JSON.stringify(r, null, 2));
   }

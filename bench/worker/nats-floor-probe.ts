@@ -45,94 +45,88 @@ async function backlog(nc: NatsConnection): Promise<void> {
   await Promise.all(acks);
 }
 
-/** Drains the backlog with raw nats.js ordered consumers; returns [cpu µs, wall ms]. */
-async function drainNats(url: string): Promise<[number, number]> {
+/** One way to read the backlog: start() consumes, calling `each` with every message's subject. */
+interface Reader {
+  start(each: (subject: string) => void): Promise<void>;
+  publish(subject: string, data: Uint8Array): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** nats.js's ordered consumers, read as async iterators or with a callback. */
+async function natsReader(url: string, form: 'iterator' | 'callback'): Promise<Reader> {
   const nc = await connect({ servers: [url] });
   const js = nc.jetstream();
-  let left = samples;
-  let done!: () => void;
-  const all = new Promise<void>((r) => (done = r));
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const iters = await Promise.all(Array.from({ length: P }, async (_, p) => {
-    const c = await js.consumers.get(subjects.jsStream, { opt_start_seq: 1, filterSubjects: subjects.partitionFilter(p) });
-    return c.consume({ max_messages: BATCH });
-  }));
-  for (const iter of iters) {
-    void (async () => {
-      for await (const m of iter) {
-        const name = m.subject.slice(m.subject.lastIndexOf('.') + 1);
-        nc.publish(subjects.out(name), PREDICTION);
-        if (--left === 0) done();
+  const iters: { stop(): void }[] = [];
+  return {
+    start: async (each) => {
+      for (let p = 0; p < P; p++) {
+        const c = await js.consumers.get(subjects.jsStream, { opt_start_seq: 1, filterSubjects: subjects.partitionFilter(p) });
+        if (form === 'callback') {
+          iters.push(await c.consume({ max_messages: BATCH, callback: (m) => each(m.subject) }));
+        } else {
+          const iter = await c.consume({ max_messages: BATCH });
+          iters.push(iter);
+          void (async () => {
+            for await (const m of iter) each(m.subject);
+          })();
+        }
       }
-    })();
-  }
-  await all;
-  await nc.flush();
-  const c = process.cpuUsage(c0);
-  const wall = performance.now() - t0;
-  for (const iter of iters) iter.stop();
-  await nc.close();
-  return [c.user + c.system, wall];
+    },
+    publish: (subject, data) => nc.publish(subject, data),
+    flush: () => nc.flush(),
+    close: async () => {
+      for (const iter of iters) iter.stop();
+      await nc.close();
+    },
+  };
 }
 
-/** The same with nats.js's callback form of consume() (no async iterator). */
-async function drainNatsCallback(url: string): Promise<[number, number]> {
-  const nc = await connect({ servers: [url] });
-  const js = nc.jetstream();
-  let left = samples;
-  let done!: () => void;
-  const all = new Promise<void>((r) => (done = r));
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const iters = await Promise.all(Array.from({ length: P }, async (_, p) => {
-    const c = await js.consumers.get(subjects.jsStream, { opt_start_seq: 1, filterSubjects: subjects.partitionFilter(p) });
-    return c.consume({
-      max_messages: BATCH,
-      callback: (m) => {
-        const name = m.subject.slice(m.subject.lastIndexOf('.') + 1);
-        nc.publish(subjects.out(name), PREDICTION);
-        if (--left === 0) done();
-      },
-    });
-  }));
-  await all;
-  await nc.flush();
-  const c = process.cpuUsage(c0);
-  const wall = performance.now() - t0;
-  for (const iter of iters) iter.stop();
-  await nc.close();
-  return [c.user + c.system, wall];
-}
-
-/** The same through @carousel/bus's NatsTransport (consume + publish). */
-async function drainBus(url: string): Promise<[number, number]> {
+/** @carousel/bus's NatsTransport, as the worker reads: consume() + publish(). */
+async function busReader(url: string): Promise<Reader> {
   const t = await NatsTransport.connect({ servers: [url], name: 'carousel-floor-probe' });
+  const consumers = Array.from({ length: P }, (_, p) => t.consume(subjects.jsStream, { afterSeq: 0, filterSubject: subjects.partitionFilter(p), batch: BATCH }));
+  return {
+    start: async (each) => {
+      for (const c of consumers) {
+        void (async () => {
+          for await (const m of c) each(m.subject);
+        })();
+      }
+    },
+    publish: (subject, data) => t.publish(subject, data),
+    flush: () => t.flush(),
+    close: async () => {
+      await Promise.all(consumers.map((c) => c.close()));
+      await t.close();
+    },
+  };
+}
+
+/** Drains the backlog, answering every message; returns [CPU µs, wall ms] from start to the last answer flushed. */
+async function drain(reader: Reader): Promise<[number, number]> {
   let left = samples;
   let done!: () => void;
   const all = new Promise<void>((r) => (done = r));
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const consumers = Array.from({ length: P }, (_, p) => t.consume(subjects.jsStream, { afterSeq: 0, filterSubject: subjects.partitionFilter(p), batch: BATCH }));
-  for (const c of consumers) {
-    void (async () => {
-      for await (const m of c) {
-        const name = m.subject.slice(m.subject.lastIndexOf('.') + 1);
-        t.publish(subjects.out(name), PREDICTION);
-        if (--left === 0) done();
-      }
-    })();
-  }
+  await reader.start((subject) => {
+    reader.publish(subjects.out(subject.slice(subject.lastIndexOf('.') + 1)), PREDICTION);
+    if (--left === 0) done();
+  });
   await all;
-  await t.flush();
+  await reader.flush();
   const c = process.cpuUsage(c0);
   const wall = performance.now() - t0;
-  await Promise.all(consumers.map((c) => c.close()));
-  await t.close();
+  await reader.close();
   return [c.user + c.system, wall];
 }
 
-const arms = { nats: drainNats, 'nats-callback': drainNatsCallback, bus: drainBus } as const;
+const arms = {
+  nats: (url: string) => natsReader(url, 'iterator'),
+  'nats-callback': (url: string) => natsReader(url, 'callback'),
+  bus: busReader,
+} as const;
 const cpuPer: Record<string, number[]> = { nats: [], 'nats-callback': [], bus: [] };
 console.log(`nats floor probe: ${samples} samples over ${STREAMS} streams, ${P} partition consumers, ${rounds} rounds`);
 for (let r = 0; r < rounds; r++) {
@@ -143,7 +137,7 @@ for (let r = 0; r < rounds; r++) {
       const nc = await connect({ servers: [server.url] });
       await backlog(nc);
       await nc.close();
-      const [cpu, wall] = await arms[arm](server.url);
+      const [cpu, wall] = await drain(await arms[arm](server.url));
       cpuPer[arm]!.push(cpu / samples);
       console.log(JSON.stringify({ round: r + 1, arm, cpuUsPerSample: Number((cpu / samples).toFixed(1)), samplesPerSecond: Math.round(samples / (wall / 1000)) }));
     } finally {

@@ -7,13 +7,14 @@
 // on one stream, and on the run's schedule over the streams in turn).
 //
 // What it gives:
-// - B's samples/s is the most any worker can carry through this producer, nats-server and nats.js
-//   here; with a kernel of K samples/s on top, a worker that added nothing to B's pipeline would
-//   reach 1 / (1/B + 1/K) samples/s, a ratio to the kernel of B / (B + K): the bench's ratio can be
-//   no higher than that on this machine.
-// - B's worker CPU per sample is what messaging, actors, metrics and checkpoints cost the worker;
-//   against A's, the share of the worker's CPU that is not the kernel.
-// - B's publish -> prediction p99 at A's half rate is the tail the pipeline has with no kernel.
+// - B's worker CPU per sample (O) is what messaging, actors, metrics and checkpoints cost the
+//   worker; against A's, the share of the worker's CPU a sample that is not the kernel.
+// - A worker that paid O and ran process() at its tight-loop speed (1/K a sample) would reach a
+//   ratio to the kernel of 1 / (1 + O·K) with a core to itself, and that times its CPU share
+//   when it shares the machine: the bench's ratio can be no higher here unless O shrinks.
+// - B's samples/s: its throughput phase is the producer's pace (it publishes for ~all of it), not
+//   the worker's.
+// - B's publish -> prediction p99 at A's half rate is the tail the path has with no model.
 // Not part of `npm run bench`. Usage (repo root): npx tsx bench/worker/ceiling-probe.ts [streams=1000] [pairs=3] [samples=40]
 import { benchWorker, formatHops, WORKER_NODE_FLAGS, type BenchWorkerResult } from '@carousel/worker';
 import { median } from '../lstm/contender.ts';
@@ -59,6 +60,8 @@ console.log(`\nmedians over ${pairs} pairs:`);
 console.log(`- kernel (process() tight loop, one stream): ${K.toFixed(0)} samples/s (${us(K)} us a sample); on the run's schedule ${median(rows.map((r) => r.schedule)).toFixed(0)}`);
 console.log(`- worker (A): ${A.toFixed(0)} samples/s, ratio to the kernel ${(A / K).toFixed(2)}; ${Acpu.toFixed(0)} per worker CPU-second (${us(Acpu)} us of worker CPU a sample), worker CPU ${(of('A', (r) => r.res.workerCpuShare) * 100).toFixed(0)}% of a core`);
 console.log(`- null kernel (B): ${B.toFixed(0)} samples/s; ${Bcpu.toFixed(0)} per worker CPU-second (${us(Bcpu)} us of worker CPU a sample), worker CPU ${(of('B', (r) => r.res.workerCpuShare) * 100).toFixed(0)}% of a core, producer publishing ${(of('B', (r) => r.res.producerShare) * 100).toFixed(0)}% of the phase`);
-console.log(`- the highest ratio a worker could reach through B's pipeline, B / (B + K): ${(B / (B + K)).toFixed(2)}`);
+const O = 1 / Bcpu;
+const share = of('A', (r) => r.res.workerCpuShare);
+console.log(`- the ratio a worker paying B's cost a sample, with process() at its tight-loop speed, would reach, 1 / (1 + O·K): ${(1 / (1 + O * K)).toFixed(2)} with a core to itself, ${(share / (1 + O * K)).toFixed(2)} at A's CPU share`);
 console.log(`- the share of the worker's CPU a sample that is not process(): ${(Acpu / Bcpu).toFixed(2)} (B's CPU per sample over A's)`);
 console.log(`- publish -> prediction at A's offered rate: A p50 / p99 ${ms(of('A', (r) => r.res.p50))} / ${ms(of('A', (r) => r.res.p99))} ms; B ${ms(of('B', (r) => r.res.p50))} / ${ms(of('B', (r) => r.res.p99))} ms`);

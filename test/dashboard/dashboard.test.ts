@@ -211,6 +211,35 @@ describe('dashboard - in Chromium, served by a running gateway', () => {
     await shot(page, 'light-alert.png');
   });
 
+  test('the list holds its order while the pointer is on it, its scores still changing, and re-sorts when it leaves', async () => {
+    const rows = (): Promise<{ name: string; score: number }[]> =>
+      page.$$eval('[role="option"]:not([hidden])', (els) =>
+        (els as HTMLElement[])
+          .sort((a, b) => Number(a.getAttribute('aria-posinset')) - Number(b.getAttribute('aria-posinset')))
+          .map((r) => ({ name: r.dataset['stream']!, score: Number(r.querySelector('.stream-score')!.textContent) })),
+      );
+    const inOrder = (rs: { score: number }[]): boolean => rs.every((r, i) => i === 0 || r.score <= rs[i - 1]!.score);
+    await page.mouse.move(1, 1); // the page's header (the last click left the pointer on the list)
+    await waitFor('not held', async () => (!(await page.isVisible('#list-held')) ? true : undefined));
+    await page.hover('#stream-list');
+    await waitFor('order held', async () => (await page.isVisible('#list-held')) || undefined);
+    const held = (await rows()).map((r) => r.name);
+    expect(held).toHaveLength(STREAMS.length);
+    // The feed's scores move by up to 0.05 a step around baselines spread over 0-0.3, so sorted rows
+    // would swap within a second or two. Held, the rows stay put and their scores go out of order.
+    const shuffled = await waitFor('scores out of order under the pointer', async () => {
+      const rs = await rows();
+      return inOrder(rs) ? undefined : rs;
+    });
+    expect(shuffled.map((r) => r.name)).toEqual(held);
+    await page.mouse.move(1, 1);
+    await waitFor('hold released', async () => (!(await page.isVisible('#list-held')) ? true : undefined));
+    await waitFor('sorted again', async () => {
+      const rs = await rows();
+      return rs.length === STREAMS.length && inOrder(rs) ? true : undefined;
+    });
+  });
+
   test('the theme toggle switches between light and dark and is remembered; the system preference is the default', async () => {
     const bg = (p: Page): Promise<string> => p.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(await page.getAttribute('html', 'data-theme')).toBe('light');

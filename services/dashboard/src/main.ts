@@ -26,7 +26,7 @@ function $<T extends HTMLElement>(id: string): T {
 }
 
 const table = new StreamTable();
-const list = new StreamList($('stream-list'), { select });
+const list = new StreamList($('stream-list'), { select, hold });
 const charts = new StreamCharts($('value-chart'), $('score-chart'), $('charts'));
 const stats = new StatsPanel($('stats'));
 const alerts = new AlertLog($('alert-log'), $('alert-empty'), $('announcer'), (s) => {
@@ -40,6 +40,7 @@ const connDetail = $('conn-detail');
 const tokenInput = $<HTMLInputElement>('token');
 const filterInput = $<HTMLInputElement>('filter');
 const countEl = $('stream-count');
+const heldEl = $('list-held');
 const titleEl = $('stream-title');
 const captionEl = $('chart-caption');
 
@@ -48,6 +49,8 @@ let sortedAt = -Infinity;
 let sortedMembership = -1;
 let sortedFilter: string | null = null;
 let sortedAlerts = 0;
+/** The list must be sorted at the next frame (the pointer left it). */
+let resort = false;
 let drawnVersion = -1;
 let textAt = -Infinity;
 let textVersion = -1;
@@ -70,14 +73,25 @@ function select(name: string): void {
   requestFrame();
 }
 
+/** The pointer came onto the stream list or left it: it holds its order meanwhile, and re-sorts after. */
+function hold(held: boolean): void {
+  if (!held) resort = true;
+  heldEl.hidden = !held;
+  requestFrame();
+}
+
 function frame(now: number): void {
   frameRequested = false;
   let again = false;
-  if (table.version !== drawnVersion || sortedFilter !== filter) {
-    // Re-sort at once for a new stream, a new filter or a new alert; otherwise twice a second.
-    const urgent = table.membership !== sortedMembership || sortedFilter !== filter || table.alerts !== sortedAlerts;
+  if (table.version !== drawnVersion || sortedFilter !== filter || resort) {
+    // Re-sort at once for a new stream, a new filter, a new alert or the pointer leaving the list;
+    // otherwise twice a second. While the pointer is on the list (and the filter stays), the rows
+    // keep their order and only their values are refreshed, as often.
+    const held = list.held && sortedFilter === filter;
+    const urgent = !held && (resort || table.membership !== sortedMembership || sortedFilter !== filter || table.alerts !== sortedAlerts);
     if (urgent || now - sortedAt >= SORT_INTERVAL_MS) {
-      const items = table.sorted(filter);
+      const items = held ? table.refreshed(list.items, filter) : table.sorted(filter);
+      resort = false;
       shown = items.length;
       list.setItems(items);
       sortedAt = now;

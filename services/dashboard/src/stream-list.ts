@@ -1,7 +1,10 @@
 // The stream list: a single-select ARIA listbox, virtualised. Only the rows in view (plus a few) exist
 // in the DOM, reused as the list scrolls, so a thousand streams cost what thirty do. Rows are
 // fixed-height and absolutely placed inside a spacer as tall as the whole list. It shows a snapshot
-// (ListItem) taken when the list was sorted, so the scores on screen are always in order.
+// (ListItem) taken when the list was sorted, so the scores on screen are in order, except while the
+// pointer is on the list: then the rows keep their places and only their values change (the page
+// refreshes the snapshot in the same order), so a row does not move away under a click; the list
+// re-sorts when the pointer leaves.
 
 /** One row's content, as of the last sort. */
 export interface ListItem {
@@ -29,6 +32,8 @@ interface RowView {
 
 export interface StreamListEvents {
   select(name: string): void;
+  /** The pointer came onto the list (held) or left it. */
+  hold(held: boolean): void;
 }
 
 export class StreamList {
@@ -37,6 +42,7 @@ export class StreamList {
   readonly #rows: RowView[] = [];
   readonly #spacer: HTMLDivElement;
   #dirty = true;
+  #held = false;
 
   constructor(
     readonly el: HTMLElement,
@@ -52,7 +58,26 @@ export class StreamList {
       const name = row?.dataset['stream'];
       if (name !== undefined) this.on.select(name);
     });
+    el.addEventListener('pointerenter', () => this.#hold(true));
+    el.addEventListener('pointerleave', () => this.#hold(false));
     new ResizeObserver(() => this.invalidate()).observe(el);
+  }
+
+  /** True while the pointer is on the list: the rows keep their order. */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /** The items shown, in their order. */
+  get items(): readonly ListItem[] {
+    return this.#items;
+  }
+
+  #hold(held: boolean): void {
+    if (held === this.#held) return;
+    this.#held = held;
+    this.el.classList.toggle('held', held);
+    this.on.hold(held);
   }
 
   /** Back to the top (a new filter shows its best matches first). */

@@ -206,11 +206,37 @@ export class StreamTable {
   sorted(filter: string): ListItem[] {
     const f = filter.trim().toLowerCase();
     const out: ListItem[] = [];
-    for (const e of this.#entries.values()) {
-      if (f === '' || e.key.includes(f)) out.push({ name: e.name, score: e.score, flagged: this.flagged(e), alerts: e.alerts });
-    }
+    for (const e of this.#entries.values()) if (f === '' || e.key.includes(f)) out.push(this.#item(e));
     out.sort(byScore);
     return out;
+  }
+
+  /**
+   * `items` again in the same order, each with its stream's values now (the list holds its order
+   * while the pointer is on it), then the streams matching `filter` that `items` lacks (new since),
+   * by score.
+   */
+  refreshed(items: readonly ListItem[], filter: string): ListItem[] {
+    const f = filter.trim().toLowerCase();
+    const out: ListItem[] = [];
+    const kept = new Set<string>();
+    for (const it of items) {
+      const e = this.#entries.get(it.name);
+      if (e === undefined) continue;
+      kept.add(it.name);
+      out.push(this.#item(e));
+    }
+    const added: ListItem[] = [];
+    for (const e of this.#entries.values()) {
+      if (!kept.has(e.name) && (f === '' || e.key.includes(f))) added.push(this.#item(e));
+    }
+    added.sort(byScore);
+    for (const it of added) out.push(it);
+    return out;
+  }
+
+  #item(e: StreamEntry): ListItem {
+    return { name: e.name, score: e.score, flagged: this.flagged(e), alerts: e.alerts };
   }
 }
 

@@ -123,3 +123,8 @@ run exp4-T100-alpha1-probe 4 --T 100 --alpha 1 --trials 4 --seed 1
 # (it ran 0, 1, 5 and 6), so that the row has all ten.
 run exp4-T500-logistic-ce-trials2-4 4 --T 500 --head logistic-ce --first-trial 2 --trials 3 --seed 1
 run exp4-T500-logistic-ce-trials7-9 4 --T 500 --head logistic-ce --first-trial 7 --trials 3 --seed 1
+# Session 26: Table 8's second row (n_seq = 13), never run before, one trial per command with trial
+# checkpoints: `PARALLEL=1 nice -n 19 bash docs/paper-results/run-all.sh exp5-nseq13-trialK`.
+for k in 0 1 2 3 4 5 6 7 8 9; do
+  run exp5-nseq13-trial$k 5/T100-nseq13 --first-trial $k --trials 1 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
+done

@@ -76,7 +76,6 @@ export class StreamList {
   #hold(held: boolean): void {
     if (held === this.#held) return;
     this.#held = held;
-    this.el.classList.toggle('held', held);
     this.on.hold(held);
   }
 

@@ -206,7 +206,7 @@ export class StreamTable {
   sorted(filter: string): ListItem[] {
     const f = filter.trim().toLowerCase();
     const out: ListItem[] = [];
-    for (const e of this.#entries.values()) if (f === '' || e.key.includes(f)) out.push(this.#item(e));
+    for (const e of this.#entries.values()) if (matches(e, f)) out.push(this.#item(e));
     out.sort(byScore);
     return out;
   }
@@ -228,7 +228,7 @@ export class StreamTable {
     }
     const added: ListItem[] = [];
     for (const e of this.#entries.values()) {
-      if (!kept.has(e.name) && (f === '' || e.key.includes(f))) added.push(this.#item(e));
+      if (!kept.has(e.name) && matches(e, f)) added.push(this.#item(e));
     }
     added.sort(byScore);
     for (const it of added) out.push(it);
@@ -238,6 +238,11 @@ export class StreamTable {
   #item(e: StreamEntry): ListItem {
     return { name: e.name, score: e.score, flagged: this.flagged(e), alerts: e.alerts };
   }
+}
+
+/** A stream's name contains `f` (already trimmed and lower-cased; '' matches every stream). */
+function matches(e: StreamEntry, f: string): boolean {
+  return f === '' || e.key.includes(f);
 }
 
 function byScore(a: ListItem, b: ListItem): number {

@@ -128,3 +128,9 @@ run exp4-T500-logistic-ce-trials7-9 4 --T 500 --head logistic-ce --first-trial 7
 for k in 0 1 2 3 4 5 6 7 8 9; do
   run exp5-nseq13-trial$k 5/T100-nseq13 --first-trial $k --trials 1 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
 done
+# Session 26: 2c at q = p = 100 with Table 11's budget (5 million sequences; the exp2c run above had
+# 320,000), one trial per command with trial checkpoints:
+# `PARALLEL=1 nice -n 19 bash docs/paper-results/run-all.sh exp2c-5M-trialK`.
+for k in 0 1 2 3 4 5 6 7 8 9; do
+  run exp2c-5M-trial$k 2c --first-trial $k --trials 1 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
+done

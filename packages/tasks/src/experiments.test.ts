@@ -16,6 +16,12 @@ describe('experiment configs', () => {
     ]);
   });
 
+  it("stops every Experiment 2 row after Table 11's 5 million exemplars", () => {
+    const rows = EXPERIMENTS.filter((c) => c.exp === '2a' || c.exp === '2b' || c.exp === '2c');
+    expect(rows).toHaveLength(11);
+    for (const cfg of rows) expect([cfg.id, 'maxSequences' in cfg.stop ? cfg.stop.maxSequences : undefined]).toEqual([cfg.id, 5_000_000]);
+  });
+
   it('is deeply frozen', () => {
     const cfg = experimentById('4/T100');
     expect(Object.isFrozen(EXPERIMENTS)).toBe(true);

@@ -237,7 +237,8 @@ function exp2c(q: number, p: number, weights: number, after: number): Experiment
       initRange: 0.2,
     },
     alpha: 0.01,
-    stop: { kind: 'ABS', beta: 0.2, at: 'end', successive: 10_000 },
+    // Table 11: training stops "after 5 million exemplars" for 2a, 2b and 2c alike.
+    stop: { kind: 'ABS', beta: 0.2, at: 'end', successive: 10_000, maxSequences: 5_000_000 },
     evaluation: { testSize: 10_000, correct: 'both outputs have absolute error below 0.2 at the sequence end' },
     minimalLag: q + 1,
     paper: { source: 'Table 3', weights, trials: 20, sequencesUntilStop: after },

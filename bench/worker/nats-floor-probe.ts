@@ -127,7 +127,7 @@ const arms = {
   'nats-callback': (url: string) => natsReader(url, 'callback'),
   bus: busReader,
 } as const;
-const cpuPer: Record<string, number[]> = { nats: [], 'nats-callback': [], bus: [] };
+const cpuPer = Object.fromEntries(Object.keys(arms).map((arm) => [arm, [] as number[]]));
 console.log(`nats floor probe: ${samples} samples over ${STREAMS} streams, ${P} partition consumers, ${rounds} rounds`);
 for (let r = 0; r < rounds; r++) {
   const order = Object.keys(arms) as (keyof typeof arms)[];

@@ -66,6 +66,23 @@ async function newPage(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
 const connState = (page: Page): Promise<string | null> => page.textContent('#conn-state');
 const chartPoints = async (page: Page): Promise<number> => Number(await page.getAttribute('#charts', 'data-points'));
 const chartAlerts = async (page: Page): Promise<number> => Number(await page.getAttribute('#charts', 'data-alerts'));
+interface ListedRow {
+  name: string;
+  score: number;
+}
+
+/** The rows of the stream list in the page, top to bottom (by aria-posinset), with their scores as shown. */
+function listedRows(page: Page): Promise<ListedRow[]> {
+  return page.$$eval('[role="option"]:not([hidden])', (els) =>
+    (els as HTMLElement[])
+      .sort((a, b) => Number(a.getAttribute('aria-posinset')) - Number(b.getAttribute('aria-posinset')))
+      .map((r) => ({ name: r.dataset['stream']!, score: Number(r.querySelector('.stream-score')!.textContent) })),
+  );
+}
+
+/** Each row's score is at most the one above it. */
+const inScoreOrder = (rs: readonly ListedRow[]): boolean => rs.every((r, i) => i === 0 || r.score <= rs[i - 1]!.score);
+
 const option = (page: Page, stream: string): ReturnType<Page['locator']> => page.locator(`[role="option"][data-stream="${stream}"]:not([hidden])`);
 
 function waitState(page: Page, state: string, timeoutMs = 60_000): Promise<true> {
@@ -140,12 +157,8 @@ describe('dashboard - in Chromium, served by a running gateway', () => {
     await option(page, 'pump-7').waitFor();
     // Sorted by score: each visible row's score is at most the one above it (rows re-sort twice a second).
     await waitFor('rows sorted by score', async () => {
-      const scores = await page.$$eval('[role="option"]:not([hidden])', (rows) =>
-        rows
-          .sort((a, b) => Number(a.getAttribute('aria-posinset')) - Number(b.getAttribute('aria-posinset')))
-          .map((r) => Number(r.querySelector('.stream-score')!.textContent)),
-      );
-      return scores.length === STREAMS.length && scores.every((s, i) => i === 0 || s <= scores[i - 1]!) ? true : undefined;
+      const rs = await listedRows(page);
+      return rs.length === STREAMS.length && inScoreOrder(rs) ? true : undefined;
     });
     await page.fill('#filter', 'sensor-1');
     await waitFor('filtered', async () => (await page.textContent('#stream-count')) === `10 of ${STREAMS.length} streams` || undefined);
@@ -212,31 +225,24 @@ describe('dashboard - in Chromium, served by a running gateway', () => {
   });
 
   test('the list holds its order while the pointer is on it, its scores still changing, and re-sorts when it leaves', async () => {
-    const rows = (): Promise<{ name: string; score: number }[]> =>
-      page.$$eval('[role="option"]:not([hidden])', (els) =>
-        (els as HTMLElement[])
-          .sort((a, b) => Number(a.getAttribute('aria-posinset')) - Number(b.getAttribute('aria-posinset')))
-          .map((r) => ({ name: r.dataset['stream']!, score: Number(r.querySelector('.stream-score')!.textContent) })),
-      );
-    const inOrder = (rs: { score: number }[]): boolean => rs.every((r, i) => i === 0 || r.score <= rs[i - 1]!.score);
     await page.mouse.move(1, 1); // the page's header (the last click left the pointer on the list)
     await waitFor('not held', async () => (!(await page.isVisible('#list-held')) ? true : undefined));
     await page.hover('#stream-list');
     await waitFor('order held', async () => (await page.isVisible('#list-held')) || undefined);
-    const held = (await rows()).map((r) => r.name);
+    const held = (await listedRows(page)).map((r) => r.name);
     expect(held).toHaveLength(STREAMS.length);
     // The feed's scores move by up to 0.05 a step around baselines spread over 0-0.3, so sorted rows
     // would swap within a second or two. Held, the rows stay put and their scores go out of order.
     const shuffled = await waitFor('scores out of order under the pointer', async () => {
-      const rs = await rows();
-      return inOrder(rs) ? undefined : rs;
+      const rs = await listedRows(page);
+      return inScoreOrder(rs) ? undefined : rs;
     });
     expect(shuffled.map((r) => r.name)).toEqual(held);
     await page.mouse.move(1, 1);
     await waitFor('hold released', async () => (!(await page.isVisible('#list-held')) ? true : undefined));
     await waitFor('sorted again', async () => {
-      const rs = await rows();
-      return rs.length === STREAMS.length && inOrder(rs) ? true : undefined;
+      const rs = await listedRows(page);
+      return rs.length === STREAMS.length && inScoreOrder(rs) ? true : undefined;
     });
   });
 

@@ -224,11 +224,12 @@ describe('dashboard - in Chromium, served by a running gateway', () => {
     await shot(page, 'light-alert.png');
   });
 
-  test('the list holds its order while the pointer is on it, its scores still changing, and re-sorts when it leaves', async () => {
+  test('the list holds its order while the pointer is on it, its scores still changing and its name saying so, and re-sorts when it leaves', async () => {
     await page.mouse.move(1, 1); // the page's header (the last click left the pointer on the list)
     await waitFor('not held', async () => (!(await page.isVisible('#list-held')) ? true : undefined));
     await page.hover('#stream-list');
     await waitFor('order held', async () => (await page.isVisible('#list-held')) || undefined);
+    expect(await page.getAttribute('#stream-list', 'aria-label')).toBe('Streams, order held while the pointer is on the list');
     const held = (await listedRows(page)).map((r) => r.name);
     expect(held).toHaveLength(STREAMS.length);
     // The feed's scores move by up to 0.05 a step around baselines spread over 0-0.3, so sorted rows
@@ -240,6 +241,7 @@ describe('dashboard - in Chromium, served by a running gateway', () => {
     expect(shuffled.map((r) => r.name)).toEqual(held);
     await page.mouse.move(1, 1);
     await waitFor('hold released', async () => (!(await page.isVisible('#list-held')) ? true : undefined));
+    expect(await page.getAttribute('#stream-list', 'aria-label')).toBe('Streams, highest anomaly score first');
     await waitFor('sorted again', async () => {
       const rs = await listedRows(page);
       return rs.length === STREAMS.length && inScoreOrder(rs) ? true : undefined;

@@ -26,7 +26,8 @@ function $<T extends HTMLElement>(id: string): T {
 }
 
 const table = new StreamTable();
-const list = new StreamList($('stream-list'), { select, hold });
+const listEl = $('stream-list');
+const list = new StreamList(listEl, { select, hold });
 const charts = new StreamCharts($('value-chart'), $('score-chart'), $('charts'));
 const stats = new StatsPanel($('stats'));
 const alerts = new AlertLog($('alert-log'), $('alert-empty'), $('announcer'), (s) => {
@@ -41,6 +42,8 @@ const tokenInput = $<HTMLInputElement>('token');
 const filterInput = $<HTMLInputElement>('filter');
 const countEl = $('stream-count');
 const heldEl = $('list-held');
+/** The listbox's name says its order, so a screen reader hears the hold that the line under the filter shows. */
+const LIST_LABEL = { sorted: listEl.getAttribute('aria-label') ?? 'Streams', held: 'Streams, order held while the pointer is on the list' };
 const titleEl = $('stream-title');
 const captionEl = $('chart-caption');
 
@@ -77,6 +80,7 @@ function select(name: string): void {
 function hold(held: boolean): void {
   if (!held) resort = true;
   heldEl.hidden = !held;
+  listEl.setAttribute('aria-label', held ? LIST_LABEL.held : LIST_LABEL.sorted);
   requestFrame();
 }
 

@@ -134,3 +134,8 @@ done
 for k in 0 1 2 3 4 5 6 7 8 9; do
   run exp2c-5M-trial$k 2c --first-trial $k --trials 1 --seed 1 --checkpoint-dir docs/paper-results/checkpoints
 done
+# Session 27: 2a and 2b at p = 100, ten trials each with a budget of twice the paper's mean (10,080 and
+# 11,360 sequences): a trial that has not met the rule by then cannot bring the row's mean within the
+# issue's 2x, so 0 of 10 shows the row cannot be met with these nets.
+run exp2a-2x 2a --trials 10 --seed 1 --max-sequences 10080 --test-size 1000
+run exp2b-2x 2b --trials 10 --seed 1 --max-sequences 11360 --test-size 1000

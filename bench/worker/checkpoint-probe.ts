@@ -1,5 +1,5 @@
 // One benchWorker run with a chosen checkpoint schedule, watching nats-server's resident memory:
-// the side-by-side figures of the checkpoint byte budget in the README ("Checkpoints on the
+// the side-by-side figures of the checkpoint byte budget in docs/bench-history.md ("Checkpoints on the
 // production schedule"). Not part of `npm run bench` (one run, no rounds).
 // Usage (repo root): npx tsx bench/worker/checkpoint-probe.ts [streams=10000] [checkpointBytesPerSec|-] [checkpointEveryMs|-]
 //   '-' or nothing: the worker's default (8 MiB/s; 30 s). 0 bytes/s: no budget. 3600000 ms: time-based checkpoints deferred.

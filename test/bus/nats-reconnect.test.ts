@@ -16,12 +16,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { DebugEvents } from 'nats';
 import { NatsTransport, type Subscription, type TransportStatus } from '@carousel/bus';
-import { NatsServer, printOutputOnFailure } from '@carousel/test-suites';
+import { eventually as eventuallyWithin, NatsServer, printOutputOnFailure, take as takeWithin } from '@carousel/test-suites';
 
 /** Deadline of each wait, ms: far longer than the fixed backoff needs, far shorter than the old one took. */
 const WAIT_MS = 20_000;
 /** Reconnect backoff cap for these transports, ms (ten minutes: the stall cannot hide under it). */
 const RECONNECT_MAX_MS = 600_000;
+const eventually = (what: string, cond: () => boolean): Promise<void> => eventuallyWithin(what, cond, WAIT_MS);
+const take = <T>(it: AsyncIterator<T>, n: number): Promise<T[]> => takeWithin(it, n, WAIT_MS);
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -51,33 +53,7 @@ async function connect(name: string): Promise<{ t: NatsTransport; events: Transp
   return { t, events };
 }
 
-/** Polls `cond` every 20 ms (sleeping on a timer, so I/O and timers run meanwhile); fails after WAIT_MS. */
-async function eventually(what: string, cond: () => boolean): Promise<void> {
-  const end = Date.now() + WAIT_MS;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
-/** The next `n` items of `it`; fails if they do not arrive within WAIT_MS. */
-async function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
-  const out: T[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`got ${out.length} of ${n} items within ${WAIT_MS} ms`)), WAIT_MS);
-  });
-  try {
-    while (out.length < n) {
-      const r = await Promise.race([it.next(), deadline]);
-      if (r.done === true) throw new Error(`iterator ended after ${out.length} of ${n} items`);
-      out.push(r.value);
-    }
-    return out;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The event types seen so far, in order, without errors (a refused dial is not an event we assert on). */
 function kinds(events: TransportStatus[]): string[] {

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NatsTransport, type NatsTransportOptions, type TransportStatus } from '@carousel/bus';
-import { REPO_ROOT } from '@carousel/test-suites';
+import { eventually as eventuallyWithin, REPO_ROOT, take as takeWithin } from '@carousel/test-suites';
 
 export const INFRA_NATS = path.join(REPO_ROOT, 'infra/nats');
 
@@ -90,31 +90,13 @@ export async function login(servers: string[], service: Service, extra: Partial<
 export const WAIT_MS = 10_000;
 
 /** Polls `cond` every 20 ms on a real timer (so I/O runs meanwhile); fails after WAIT_MS. */
-export async function eventually(what: string, cond: () => boolean): Promise<void> {
-  const end = Date.now() + WAIT_MS;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function eventually(what: string, cond: () => boolean): Promise<void> {
+  return eventuallyWithin(what, cond, WAIT_MS);
 }
 
 /** The next `n` items of `it`; fails if they do not arrive within WAIT_MS. */
-export async function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
-  const out: T[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`got ${out.length} of ${n} items within ${WAIT_MS} ms`)), WAIT_MS);
-  });
-  try {
-    while (out.length < n) {
-      const r = await Promise.race([it.next(), deadline]);
-      if (r.done === true) throw new Error(`iterator ended after ${out.length} of ${n} items`);
-      out.push(r.value);
-    }
-    return out;
-  } finally {
-    clearTimeout(timer);
-  }
+export function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
+  return takeWithin(it, n, WAIT_MS);
 }
 
 /** The error `p` rejects with (fails when it resolves). */

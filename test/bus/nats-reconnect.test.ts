@@ -53,8 +53,6 @@ async function connect(name: string): Promise<{ t: NatsTransport; events: Transp
   return { t, events };
 }
 
-
-
 /** The event types seen so far, in order, without errors (a refused dial is not an event we assert on). */
 function kinds(events: TransportStatus[]): string[] {
   return events.map((e) => e.type).filter((k) => k !== 'error');

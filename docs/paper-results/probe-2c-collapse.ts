@@ -14,12 +14,17 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rtrl97 } from '@carousel/lstm';
-import { createGenerator, experimentById, runTrial, trialStreams } from '@carousel/tasks';
+import { createGenerator, experimentById, isCorrect, runTrial, trialStreams } from '@carousel/tasks';
 
 const [phase, dir] = [process.argv[2], process.argv[3]];
 if ((phase !== 'run' && phase !== 'look' && phase !== 'diff') || dir === undefined) throw new Error('usage: run|look|diff DIR ...');
 const cfg = experimentById('2c/q100-p100');
 if (cfg === undefined) throw new Error('2c/q100-p100 missing');
+/** A copy's trial state: the sequences trained so far and the weights (resume.ts's JSON). */
+const readSnap = (file: string): { seqs: number; net: { params: number[] } } =>
+  (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { state: { seqs: number; net: { params: number[] } } }).state;
+/** The net the copies' weights go into (look, diff). */
+const probeNet = (): Rtrl97 => new Rtrl97({ ...cfg.net, seed: 1 });
 
 if (phase === 'run') {
   const [from, until, every] = [Number(process.argv[4] ?? 1_100_000), Number(process.argv[5] ?? 1_360_000), Number(process.argv[6] ?? 5000)];
@@ -36,9 +41,9 @@ if (phase === 'run') {
   });
   console.log(`done: ${r.sequences} sequences, success ${r.success}, wrong ${r.wrong} of ${r.tested}`);
 } else if (phase === 'diff') {
-  const snap = (n: string): number[] => (JSON.parse(readFileSync(join(dir, `snap-${n.padStart(8, '0')}.json`), 'utf8')) as { state: { net: { params: number[] } } }).state.net.params;
+  const snap = (n: string): number[] => readSnap(`snap-${n.padStart(8, '0')}.json`).net.params;
   const [a, b] = [snap(process.argv[4] ?? ''), snap(process.argv[5] ?? '')];
-  const net = new Rtrl97({ ...cfg.net, seed: 1 });
+  const net = probeNet();
   const { W_in, W_out, W_c, W_k } = net.layout;
   const { zGate: Zg, zCell: Zc, outSources: O, inputs: I } = net.spec;
   // z = [x (I); y_c (2); y_in (2); y_out (2)] for every gate and cell row (2c: no biases)
@@ -54,14 +59,14 @@ if (phase === 'run') {
 } else {
   const tests = Number(process.argv[4] ?? 300);
   const gen = createGenerator(cfg.task);
-  const net = new Rtrl97({ ...cfg.net, seed: 1 });
+  const net = probeNet();
   const s = net.newStream();
   const { W_in, W_out, W_c, W_k } = net.layout;
   const spec = net.spec;
   const fmt = (v: number): string => v.toFixed(2);
   for (const f of readdirSync(dir).filter((n) => n.startsWith('snap-')).sort()) {
-    const file = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { state: { seqs: number; net: { params: number[] } } };
-    net.params.set(file.state.net.params);
+    const snap = readSnap(f);
+    net.params.set(snap.net.params);
     const rng = trialStreams(99, 0).test; // the same test sequences for every copy
     let ok = 0;
     const sTrig = [0, 0], sEnd = [0, 0], inMean = [0, 0], outEnd = [0, 0], yEnd = [0, 0];
@@ -71,16 +76,18 @@ if (phase === 'run') {
       const seq = gen.next(rng);
       net.reset(s);
       const T = seq.inputs.length;
+      const outs: Float64Array[] = new Array<Float64Array>(T);
       let y: Float64Array = new Float64Array(2);
       for (let t = 0; t < T; t++) {
         y = net.predict(s, seq.inputs[t]!);
         if (t >= 2 && t < T - 2) { for (let j = 0; j < 2; j++) inMean[j]! += s.yIn[j]!; inN++; }
         if (t === T - 2) for (let j = 0; j < 2; j++) sTrig[j]! += Math.abs(s.s[j]!);
       }
-      const d = seq.targets[T - 1]!;
-      if (Math.abs(y[0]! - d[0]!) < 0.2 && Math.abs(y[1]! - d[1]!) < 0.2) ok++;
+      outs[T - 1] = y; // 2c's rule reads the last step only
+      if (isCorrect('2c', outs, seq)) ok++;
       for (let j = 0; j < 2; j++) { sEnd[j]! += Math.abs(s.s[j]!); outEnd[j]! += s.yOut[j]!; yEnd[j]! += y[j]!; }
-      const c = signed[seq.inputs[1]![spec.inputs - 2] === 1 ? 'x' : 'y'];
+      if (seq.meta.task !== 'longlag') throw new Error('2c sequences expected');
+      const c = signed[seq.meta.cls];
       c[0]! += s.s[0]!; c[1]! += s.s[1]!; c[2]!++;
     }
     let maxW = 0, maxAt = '';
@@ -91,6 +98,6 @@ if (phase === 'run') {
       return `${name} ${fmt(m)}`;
     });
     const kw = Array.from(net.params.subarray(W_k, W_k + spec.outputs * spec.outSources), fmt).join(',');
-    console.log(`${file.state.seqs} ok ${ok}/${tests} |s| trig ${sTrig.map((v) => fmt(v / tests))} end ${sEnd.map((v) => fmt(v / tests))} in-gate ${inMean.map((v) => fmt(v / inN))} out-gate end ${outEnd.map((v) => fmt(v / tests))} y end ${yEnd.map((v) => fmt(v / tests))} s end if x ${fmt(signed.x[0]! / signed.x[2]!)},${fmt(signed.x[1]! / signed.x[2]!)} if y ${fmt(signed.y[0]! / signed.y[2]!)},${fmt(signed.y[1]! / signed.y[2]!)} max|w| ${norms.join(' ')} (${maxAt}) W_k ${kw}`);
+    console.log(`${snap.seqs} ok ${ok}/${tests} |s| trig ${sTrig.map((v) => fmt(v / tests))} end ${sEnd.map((v) => fmt(v / tests))} in-gate ${inMean.map((v) => fmt(v / inN))} out-gate end ${outEnd.map((v) => fmt(v / tests))} y end ${yEnd.map((v) => fmt(v / tests))} s end if x ${fmt(signed.x[0]! / signed.x[2]!)},${fmt(signed.x[1]! / signed.x[2]!)} if y ${fmt(signed.y[0]! / signed.y[2]!)},${fmt(signed.y[1]! / signed.y[2]!)} max|w| ${norms.join(' ')} (${maxAt}) W_k ${kw}`);
   }
 }

@@ -1,12 +1,12 @@
 // Probe of Experiment 1 (row 1/3x2/a0.5): the paper's net and protocol with one detail changed at a
 // time, none of them the paper's configuration, to see which (if any) brings the success rate to the
 // paper's 100 % (docs/paper-results.md, "Exp. 1 and 4: audit"). Trials 0..N-1 of seed 1, the paper's
-// budget unless given. Variants: paper, obias (biased output units), hbias (biased gates and cells), cells (cells and gates read the
-// inputs and the cells' outputs, not the gates'), igb (input-gate biases -1, -2, -3), swap (g in [-1, 1] and h in
-// [-2, 2], the OCR'd Table 10 caption's ranges), g1 (g in [-1, 1]), ce (cross-entropy error at the
-// logistic outputs), linear (linear output units).
-// EXP=<row> (default 1) runs the variants that apply to any row (paper, obias, hbias, cells, swap, ce, linear)
-// on another experiment's row, e.g. EXP=4/T100 (session 19), EXP=2c (session 28).
+// budget unless given. Variants: paper, obias (biased output units), hbias (biased gates and cells),
+// cells (cells and gates read the inputs and the cells' outputs, not the gates'), igb (input-gate
+// biases -1, -2, -3), swap (g in [-1, 1] and h in [-2, 2], the OCR'd Table 10 caption's ranges), g1
+// (g in [-1, 1]), ce (cross-entropy error at the logistic outputs), linear (linear output units).
+// EXP=<row> (default 1) runs the variants that apply to any row (paper, obias, hbias, cells, swap, ce,
+// linear) on another experiment's row, e.g. EXP=4/T100 (session 19), EXP=2c (session 28).
 // Usage (repo root): [EXP=<row>] [FIRST=k] npx tsx docs/paper-results/probe-exp1-variants.ts <variant> [trials=10] [budget]
 import { resolveExperiment, runConfigTrial } from '@carousel/tasks';
 import type { ExperimentConfig, RunTrialOptions } from '@carousel/tasks';

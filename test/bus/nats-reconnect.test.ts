@@ -7,22 +7,25 @@
 //   reconnect.ts). These transports use a 250 ms first delay and a ten-minute cap: with the old
 //   handler the next dial comes minutes later and the waits below run out; with the fix the dials
 //   go 250 ms, 500 ms, 1 s, ... and the restarted server is found.
-// - the harness's waitFor() without `abort` races its sleep against `undefined`, which resolves at
-//   once: it spins on microtasks and starves the event loop, so no socket event or nats.js timer
-//   runs until its deadline (the "2-3 attempts, then nothing" seen under vitest). The waits here
-//   use `eventually`, which sleeps on a real timer.
+// - the harness's waitFor() without `abort` raced its sleep against `undefined`, which resolves at
+//   once: it spun on microtasks and starved the event loop, so no socket event or nats.js timer
+//   ran until its deadline (the "2-3 attempts, then nothing" seen under vitest). waitFor now races
+//   only against a given `abort`; the waits here (`eventually`) sleep 20 ms on a real timer.
 // No test asserts on time; each wait has a deadline that fails the test when it runs out.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { DebugEvents } from 'nats';
 import { NatsTransport, type Subscription, type TransportStatus } from '@carousel/bus';
-import { eventually as eventuallyWithin, NatsServer, printOutputOnFailure, take as takeWithin } from '@carousel/test-suites';
+import { NatsServer, printOutputOnFailure, take as takeWithin, waitFor } from '@carousel/test-suites';
 
 /** Deadline of each wait, ms: far longer than the fixed backoff needs, far shorter than the old one took. */
 const WAIT_MS = 20_000;
 /** Reconnect backoff cap for these transports, ms (ten minutes: the stall cannot hide under it). */
 const RECONNECT_MAX_MS = 600_000;
-const eventually = (what: string, cond: () => boolean): Promise<void> => eventuallyWithin(what, cond, WAIT_MS);
+/** Polls `cond` every 20 ms on a real timer (so I/O and timers run meanwhile); fails after WAIT_MS. */
+const eventually = async (what: string, cond: () => boolean): Promise<void> => {
+  await waitFor(what, cond, { timeoutMs: WAIT_MS, intervalMs: 20 });
+};
 const take = <T>(it: AsyncIterator<T>, n: number): Promise<T[]> => takeWithin(it, n, WAIT_MS);
 
 const enc = new TextEncoder();

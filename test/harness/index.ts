@@ -2,7 +2,7 @@
 // clustered), Carousel services as child processes, free ports, waiting with deadlines.
 
 export { freePort, freePorts } from './ports.ts';
-export { eventually, httpGet, httpJson, take, waitFor, type WaitOptions } from './wait.ts';
+export { httpGet, httpJson, take, waitFor, type WaitOptions } from './wait.ts';
 export { OutputLog, printOutputOnFailure, type HasOutput } from './output.ts';
 export { generateNatsConfig, rewriteNatsConfig, type NatsEndpoints, type GeneratedConfigOptions } from './nats-config.ts';
 export { DEFAULT_NATS_READY_TIMEOUT_MS, NATS_SERVER_MISSING, NatsServer, findNatsServer, type NatsServerOptions } from './nats-server.ts';

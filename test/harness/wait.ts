@@ -53,15 +53,6 @@ export async function httpJson<T = unknown>(url: string): Promise<T | undefined>
   return JSON.parse(r.body) as T;
 }
 
-/** Polls a synchronous `cond` every 20 ms on a real timer (so I/O and timers run meanwhile); throws after `timeoutMs`. */
-export async function eventually(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** The next `n` items of `it`; throws when they have not all arrived within `timeoutMs`, or when `it` ends first. */
 export async function take<T>(it: AsyncIterator<T>, n: number, timeoutMs: number): Promise<T[]> {
   const out: T[] = [];

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NatsTransport, type NatsTransportOptions, type TransportStatus } from '@carousel/bus';
-import { eventually as eventuallyWithin, REPO_ROOT, take as takeWithin } from '@carousel/test-suites';
+import { REPO_ROOT, take as takeWithin, waitFor } from '@carousel/test-suites';
 
 export const INFRA_NATS = path.join(REPO_ROOT, 'infra/nats');
 
@@ -90,8 +90,8 @@ export async function login(servers: string[], service: Service, extra: Partial<
 export const WAIT_MS = 10_000;
 
 /** Polls `cond` every 20 ms on a real timer (so I/O runs meanwhile); fails after WAIT_MS. */
-export function eventually(what: string, cond: () => boolean): Promise<void> {
-  return eventuallyWithin(what, cond, WAIT_MS);
+export async function eventually(what: string, cond: () => boolean): Promise<void> {
+  await waitFor(what, cond, { timeoutMs: WAIT_MS, intervalMs: 20 });
 }
 
 /** The next `n` items of `it`; fails if they do not arrive within WAIT_MS. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { WORKER_NODE_FLAGS, maxSemiSpaceMb } from '@carousel/worker';
+import { describeFailure } from './main.ts';
 
 const BIN = fileURLToPath(new URL('../bin/carousel.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'carousel-bin-'));
@@ -31,4 +32,29 @@ describe('bin/carousel.mjs', () => {
     for (const flag of WORKER_NODE_FLAGS) expect(execArgv).toContain(flag);
     expect(maxSemiSpaceMb(execArgv, undefined)).toBe(64);
   });
+
+  test('reports a failing command as one line with its message and exits 1; the stack only with CAROUSEL_DEBUG', () => {
+    const csv = join(dir, 'no-such-column.csv');
+    writeFileSync(csv, 'a,b\n1,2\n');
+    // replay connects first: to a port nothing listens on, so it fails before reading the file.
+    const args = ['replay', csv, '--stream', 's', '--nats-url', 'nats://127.0.0.1:1'];
+    const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^carousel: \S/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    const d = spawnSync(BIN, args, { encoding: 'utf8', timeout: 30_000, env: { ...process.env, CAROUSEL_DEBUG: '1' } });
+    expect(d.status).toBe(1);
+    expect(d.stderr).toMatch(/^\s+at /m);
+  });
+
+  test('describeFailure puts an error\'s stable code before its message unless the message names it', () => {
+    const coded = Object.assign(new Error('seq 3 is not after 5'), { code: 'PROTO_ERR_SEQ' });
+    expect(describeFailure(coded)).toBe('carousel: PROTO_ERR_SEQ: seq 3 is not after 5');
+    expect(describeFailure(Object.assign(new Error('PROTO_ERR_SEQ: seq 3'), { code: 'PROTO_ERR_SEQ' }))).toBe('carousel: PROTO_ERR_SEQ: seq 3');
+    expect(describeFailure('plain')).toBe('carousel: plain');
+    expect(describeFailure(new RangeError('bad'), true)).toMatch(/^carousel: bad\nRangeError: bad\n\s+at /);
+  });
 });
+

@@ -1,2 +1,2 @@
 // @carousel/cli: the `carousel` command, importable for tests.
-export { buildProgram, main } from './main.ts';
+export { buildProgram, describeFailure, main } from './main.ts';

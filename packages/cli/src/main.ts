@@ -27,6 +27,24 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A command's failure as one line: `carousel: <message>` (its stable code first when the error
+ * carries one the message does not already name); the stack only with CAROUSEL_DEBUG set.
+ */
+export function describeFailure(e: unknown, debug = false): string {
+  if (!(e instanceof Error)) return `carousel: ${String(e)}`;
+  const code = (e as { code?: unknown }).code;
+  const head = typeof code === 'string' && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
+  return `carousel: ${head}${debug && e.stack ? `\n${e.stack}` : ''}`;
+}
+
+/** Runs the command in argv; a failure is printed as one line and the process exits 1. */
 export async function main(argv: string[]): Promise<void> {
-  await buildProgram().parseAsync(argv);
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    process.stderr.write(describeFailure(e, process.env.CAROUSEL_DEBUG !== undefined && process.env.CAROUSEL_DEBUG !== '') + '\n');
+    // Exit now, as the uncaught failure did: a command that failed half way may hold connections open.
+    process.exit(1);
+  }
 }

@@ -25,5 +25,5 @@ export {
   DEFAULT_ATTEMPTS, DEFAULT_AUDIO_STREAMS, DEFAULT_PLANT_STREAMS, DEFAULT_RATE, DEFAULT_SEED, DEFAULT_SENSOR_STREAMS, Simulator,
   type SimulatorOptions, type SimulatorStats,
 } from './simulator.ts';
-export { replayCsv, splitCsvLine, type ReplayOptions, type ReplayProgress } from './replay.ts';
+export { TIMESTAMP_COLUMN_NAMES, replayCsv, type ReplayOptions, type ReplayProgress } from './replay.ts';
 export { runSimulator, type RunSimulatorOptions } from './main.ts';

@@ -112,14 +112,18 @@ describe('replayCsv', () => {
   const path = join(dir, 'data.csv');
   writeFileSync(path, 'timestamp,value,other\n2014-04-01 00:00:00,1.5,10\n2014-04-01 00:05:00,2.5,20\n2014-04-01 00:10:00,oops,30\n2014-04-01 00:15:00,"4",40\n');
 
-  it('publishes the numeric rows as Samples with the CSV timestamps, skipping rows that do not parse', async () => {
+  it('publishes the numeric rows as Samples with the CSV timestamps, skipping rows that do not parse and saying why', async () => {
     const pub = new MemoryPublisher();
     const progress: number[] = [];
     const r = await replayCsv(path, {
       stream: 'nab-1', publisher: pub, asFastAsPossible: true, timestampColumn: 'timestamp', valueColumns: ['value'], progressEvery: 2,
       onProgress: (p) => progress.push(p.published),
     });
-    expect(r).toEqual({ published: 3, skipped: 1, errors: 0 });
+    expect(r).toEqual({
+      published: 3, duplicates: 0, skipped: 1, errors: 0, nextSeq: 3,
+      firstSkip: { line: 4, reason: 'column value: "oops" is not a finite number' },
+      columns: { timestamp: 'timestamp', values: ['value'] },
+    });
     expect(progress).toEqual([2, 3, 3]);
     const s = pub.messages.map((m) => ({ subject: m.subject, id: m.msgId, ...sampleOf(m.data) }));
     expect(s.map((m) => m.subject)).toEqual(['carousel.in.nab-1', 'carousel.in.nab-1', 'carousel.in.nab-1']);
@@ -128,11 +132,51 @@ describe('replayCsv', () => {
     expect(s[1].ts).toBe(Date.UTC(2014, 3, 1, 0, 5));
   });
 
-  it('uses every non-timestamp column by default and paces rows at the rate', async () => {
+  it('takes a column named timestamp as the timestamp unless told otherwise, uses every other column, and paces rows at the rate', async () => {
     const pub = new MemoryPublisher();
     const clock = virtualClock(0);
-    await replayCsv(path, { stream: 's', publisher: pub, rate: 4, timestampColumn: 'timestamp', clock });
+    const r = await replayCsv(path, { stream: 's', publisher: pub, rate: 4, clock });
+    expect(r.columns).toEqual({ timestamp: 'timestamp', values: ['value', 'other'] });
     expect(pub.messages.map((m) => [...sampleOf(m.data).x])).toEqual([[1.5, 10], [2.5, 20], [4, 40]]);
+    expect(sampleOf(pub.messages[0].data).ts).toBe(Date.UTC(2014, 3, 1));
     expect(clock.t).toBe(500); // rows due at 0, 250 and 500 ms
+    // timestampColumn null: no timestamp column, so the dates are values and every row is skipped, with the reason.
+    const none = await replayCsv(path, { stream: 's', publisher: new MemoryPublisher(), asFastAsPossible: true, timestampColumn: null });
+    expect(none).toMatchObject({ published: 0, skipped: 4, columns: { timestamp: null, values: ['timestamp', 'value', 'other'] } });
+    expect(none.firstSkip).toEqual({ line: 2, reason: 'column timestamp: "2014-04-01 00:00:00" is not a finite number' });
+    await expect(replayCsv(path, { stream: 's', publisher: pub, timestampColumn: 'when' })).rejects.toThrow(/timestamp column when not in header/);
+  });
+
+  it('reads RFC 4180 CSV (a BOM, CRLF, quoted fields with commas) and reports a wrong field count and a bad date', async () => {
+    const p2 = join(dir, 'quoted.csv');
+    writeFileSync(p2, '\uFEFF"Time","a, b",c\r\n1700000000000,"1,5",2\r\n1700000000100,"3",4\r\n1700000000200,5\r\nyesterday,6,7\r\n');
+    const pub = new MemoryPublisher();
+    const r = await replayCsv(p2, { stream: 'q', publisher: pub, asFastAsPossible: true, valueColumns: ['c'] });
+    expect(r).toMatchObject({ published: 2, skipped: 2, columns: { timestamp: 'Time', values: ['c'] }, firstSkip: { line: 4, reason: '2 fields, the header has 3' } });
+    expect(pub.messages.map((m) => [sampleOf(m.data).ts, ...sampleOf(m.data).x])).toEqual([[1700000000000, 2], [1700000000100, 4]]);
+    writeFileSync(p2, 'ts,v\nyesterday,1\n');
+    expect((await replayCsv(p2, { stream: 'q', publisher: new MemoryPublisher(), asFastAsPossible: true })).firstSkip).toEqual({ line: 2, reason: 'timestamp column ts: "yesterday" is not a date or epoch ms' });
+  });
+
+  it('with an acknowledging publisher, counts duplicates apart, records the first failure, starts at firstSeq and keeps at most maxInFlight publishes open', async () => {
+    let open = 0;
+    let most = 0;
+    const ids: string[] = [];
+    const acking: Publisher = {
+      publish: async (_subject, _data, opts) => {
+        ids.push(opts!.msgId!);
+        open++;
+        most = Math.max(most, open);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        open--;
+        if (opts!.msgId === 's:11') throw new Error('no stream ack');
+        return { stream: 'S', seq: 1, duplicate: opts!.msgId === 's:10' };
+      },
+    };
+    const r = await replayCsv(path, { stream: 's', publisher: acking, asFastAsPossible: true, firstSeq: 10, maxInFlight: 2 });
+    expect(ids).toEqual(['s:10', 's:11', 's:12']);
+    expect(r).toMatchObject({ published: 1, duplicates: 1, errors: 1, skipped: 1, nextSeq: 13, firstError: { line: 3, reason: 'no stream ack' } });
+    expect(most).toBe(2);
+    await expect(replayCsv(path, { stream: 's', publisher: acking, firstSeq: -1 })).rejects.toThrow(/first seq/);
   });
 });

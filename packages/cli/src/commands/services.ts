@@ -5,11 +5,13 @@
 import { DEFAULT_INBOX_PREFIX } from '@carousel/bus';
 import { GATEWAY_ENV, defaultGatewayOptions, gatewayOptionsFromEnv, runGateway } from '@carousel/gateway';
 import { createRegistry, simulatorMetrics, startMetricsServer } from '@carousel/metrics';
-import { replayCsv, runSimulator } from '@carousel/simulator';
+import { PROTOCOL_VERSION } from '@carousel/protocol';
+import { TIMESTAMP_COLUMN_NAMES, replayCsv, runSimulator, type ReplayProgress } from '@carousel/simulator';
 import { defaultWorkerOptions, optionsFromEnv, runWorker } from '@carousel/worker';
 import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
+import { control } from './streams.ts';
 
 /** [flag, environment variable, description, default shown in --help] */
 type Row = readonly [string, string, string, string | undefined];
@@ -130,31 +132,65 @@ export function registerServices(program: Command): void {
     .requiredOption('--stream <id>', 'stream id ([A-Za-z0-9_-]{1,128})')
     .option('--rate <rows>', 'rows per second', '10')
     .option('--as-fast-as-possible', 'no pacing')
-    .option('--timestamp-column <c>', 'column with the timestamp (epoch ms or a date)')
+    .option('--timestamp-column <c>', `column with the timestamp, epoch ms or a date (default: a column named ${TIMESTAMP_COLUMN_NAMES.join(', ')})`)
+    .option('--no-timestamp-column', 'no timestamp column: samples carry the publish time')
     .option('--value-columns <a,b>', 'columns making the feature vector (default: every other column)')
-    .action(async (csv: string, o: NatsFlags & { stream: string; rate: string; asFastAsPossible?: boolean; timestampColumn?: string; valueColumns?: string }) => {
+    .option('--first-seq <n>', 'seq of the first row (a replay run again with the same seqs is applied once)', '0')
+    .option('--append', "start after the last seq the stream's worker has accepted (asked over the control API)")
+    .option('--timeout <ms>', 'wait this long for an ack, or for the worker with --append, ms', '5000')
+    .action(async (csv: string, o: NatsFlags & { stream: string; rate: string; asFastAsPossible?: boolean; timestampColumn?: string | false; valueColumns?: string; firstSeq: string; append?: boolean; timeout: string }) => {
       const t = await connectNats(o, 'carousel-replay');
-      const bar = process.stderr.isTTY ? new SingleBar({ format: 'replay {bar} {value} rows | {errors} errors', hideCursor: true }) : null;
-      bar?.start(0, 0, { errors: 0 });
-      const p = await replayCsv(csv, {
-        stream: o.stream,
-        publisher: t,
-        prefix: o.prefix,
-        rate: Number(o.rate),
-        asFastAsPossible: o.asFastAsPossible === true,
-        ...(o.timestampColumn ? { timestampColumn: o.timestampColumn } : {}),
-        ...(o.valueColumns ? { valueColumns: o.valueColumns.split(',').map((s) => s.trim()) } : {}),
-        progressEvery: 100,
-        onProgress: (q) => {
-          if (bar) {
-            bar.setTotal(Math.max(q.published + q.skipped, 1));
-            bar.update(q.published + q.skipped, { errors: q.errors });
-          } else process.stderr.write(`replayed ${q.published} rows (${q.skipped} skipped, ${q.errors} errors)\n`);
-        },
-      });
-      bar?.stop();
-      process.stderr.write(`done: ${p.published} published, ${p.skipped} skipped, ${p.errors} errors\n`);
-      await t.flush();
-      await t.close();
+      try {
+        const timeout = Number(o.timeout);
+        let firstSeq = Number(o.firstSeq);
+        if (o.append) {
+          const r = await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream: o.stream }, timeout);
+          if (!r.ok || r.op !== 'inspect') throw new Error(`inspect ${o.stream} failed: ${r.ok ? r.op : `${r.code} ${r.msg}`}`);
+          firstSeq = r.info.seq === null ? 0 : r.info.seq + 1;
+          process.stderr.write(`appending to ${o.stream} from seq ${firstSeq}\n`);
+        }
+        const bar = process.stderr.isTTY ? new SingleBar({ format: 'replay {bar} {value} rows | {duplicates} duplicates | {skipped} skipped | {errors} errors', hideCursor: true }) : null;
+        bar?.start(0, 0, { duplicates: 0, skipped: 0, errors: 0 });
+        let announced = false;
+        const p = await replayCsv(csv, {
+          stream: o.stream,
+          // JetStream publishes, acknowledged: a row that did not reach the stream is an error, and
+          // one the stream already holds (the same stream:seq id) a duplicate.
+          publisher: { publish: (subject, data, opts) => t.jsPublish(subject, data, { ...(opts?.msgId === undefined ? {} : { msgId: opts.msgId }), timeout }) },
+          prefix: o.prefix,
+          rate: Number(o.rate),
+          asFastAsPossible: o.asFastAsPossible === true,
+          ...(o.timestampColumn === false ? { timestampColumn: null } : o.timestampColumn === undefined ? {} : { timestampColumn: o.timestampColumn }),
+          ...(o.valueColumns ? { valueColumns: o.valueColumns.split(',').map((s) => s.trim()) } : {}),
+          firstSeq,
+          progressEvery: bar ? 100 : 1000,
+          onProgress: (q) => {
+            if (!announced && q.columns) {
+              announced = true;
+              const ts = q.columns.timestamp === null ? 'none (publish time)' : q.columns.timestamp;
+              process.stderr.write(`timestamp column: ${ts}; values: ${q.columns.values.join(', ')}\n`);
+            }
+            const rows = q.published + q.duplicates + q.skipped + q.errors;
+            if (bar) {
+              bar.setTotal(Math.max(rows, 1));
+              bar.update(rows, { duplicates: q.duplicates, skipped: q.skipped, errors: q.errors });
+            } else process.stderr.write(`replayed ${rows} rows: ${q.published} published, ${q.duplicates} duplicates, ${q.skipped} skipped, ${q.errors} errors\n`);
+          },
+        });
+        bar?.stop();
+        process.stderr.write(replaySummary(p) + '\n');
+        if (p.errors > 0 || p.published + p.duplicates === 0) process.exitCode = 1;
+      } finally {
+        await t.close();
+      }
     });
+}
+
+/** The end of a replay, in words: the counts, the next seq, and the first skipped row and failed publish, if any. */
+export function replaySummary(p: ReplayProgress): string {
+  const lines = [`done: ${p.published} published, ${p.duplicates} duplicates, ${p.skipped} skipped, ${p.errors} errors; next seq ${p.nextSeq}`];
+  if (p.duplicates > 0) lines.push(`duplicates: the stream already held messages with these stream:seq ids (a replay run again); use --append or --first-seq to add rows after them`);
+  if (p.firstSkip) lines.push(`first skipped row, line ${p.firstSkip.line}: ${p.firstSkip.reason}`);
+  if (p.firstError) lines.push(`first failed publish, line ${p.firstError.line}: ${p.firstError.reason}`);
+  return lines.join('\n');
 }

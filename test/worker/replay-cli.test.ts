@@ -1,0 +1,94 @@
+// `carousel replay` as a user runs it, against a real nats-server and worker: a NAB-style CSV (a
+// timestamp column, a bad row) is learned with the CSV's timestamps, the bad row is named; the same
+// replay run again is acknowledged as duplicates and changes nothing; `--append` adds the rows after
+// the stream's last seq; a wrong column is one line of error and exit 1.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Transport } from '@carousel/bus';
+import { decodePrediction } from '@carousel/protocol';
+import { REPO_ROOT, printOutputOnFailure, type NatsServer } from '@carousel/test-suites';
+import { connect, control, startNats, startWorker, waitForSeq, type WorkerProc } from './helpers.ts';
+
+const BIN = path.join(REPO_ROOT, 'packages/cli/bin/carousel.mjs');
+const dir = mkdtempSync(path.join(tmpdir(), 'carousel-replay-'));
+let nats: NatsServer;
+let client: Transport;
+let worker: WorkerProc;
+const predictionTs = new Map<number, number>();
+printOutputOnFailure(() => [nats, worker?.proc].filter((x) => x !== undefined));
+
+beforeAll(async () => {
+  nats = await startNats();
+  client = await connect(nats.url);
+  worker = await startWorker(nats.url, 'wreplay');
+  client.subscribe('carousel.out.csv-1', { callback: (m) => {
+    const d = decodePrediction(m.data);
+    if (d.ok && d.value.ts !== undefined) predictionTs.set(d.value.seq, d.value.ts);
+  } });
+  await client.flush();
+});
+
+afterAll(async () => {
+  await worker?.proc.close();
+  await client?.close();
+  await nats?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** `carousel replay <args>`: its exit code and stderr. */
+function replay(...args: string[]): Promise<{ code: number | null; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'replay', ...args, '--nats-url', nats.url, '--as-fast-as-possible'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, err }));
+  });
+}
+
+async function info(stream: string): Promise<{ seq: number | null; n: number }> {
+  const r = await control(client, stream, 'inspect');
+  if (!r.ok || r.op !== 'inspect') throw new Error(`inspect failed: ${JSON.stringify(r)}`);
+  return { seq: r.info.seq, n: r.info.n };
+}
+
+describe('carousel replay against a worker', () => {
+  test('replays a NAB-style CSV once, however often it is run; --append adds after it; bad rows and columns are named', async () => {
+    const t0 = Date.UTC(2014, 3, 1);
+    const rows = Array.from({ length: 40 }, (_, i) => `${new Date(t0 + i * 300_000).toISOString().slice(0, 19).replace('T', ' ')},${(Math.sin(i / 3) * 10).toFixed(3)}`);
+    rows[7] = rows[7]!.replace(/,.*$/, ',n/a');
+    const csv = path.join(dir, 'nab-like.csv');
+    writeFileSync(csv, `timestamp,value\n${rows.join('\n')}\n`);
+
+    const first = await replay(csv, '--stream', 'csv-1');
+    expect(first.code, first.err).toBe(0);
+    expect(first.err).toContain('timestamp column: timestamp; values: value');
+    expect(first.err).toContain('done: 39 published, 0 duplicates, 1 skipped, 0 errors; next seq 39');
+    expect(first.err).toContain('first skipped row, line 9: column value: "n/a" is not a finite number');
+    await waitForSeq(client, 'csv-1', 38);
+    expect(await info('csv-1')).toEqual({ seq: 38, n: 39 });
+    // The predictions carry the CSV's timestamps: row 9 (seq 8) was 9 rows of 5 minutes after the first.
+    expect(predictionTs.get(0)).toBe(t0);
+    expect(predictionTs.get(8)).toBe(t0 + 9 * 300_000);
+
+    const again = await replay(csv, '--stream', 'csv-1');
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toContain('done: 0 published, 39 duplicates, 1 skipped, 0 errors');
+    expect(again.err).toContain('use --append or --first-seq');
+
+    const appended = await replay(csv, '--stream', 'csv-1', '--append');
+    expect(appended.code, appended.err).toBe(0);
+    expect(appended.err).toContain('appending to csv-1 from seq 39');
+    expect(appended.err).toContain('done: 39 published, 0 duplicates, 1 skipped, 0 errors; next seq 78');
+    await waitForSeq(client, 'csv-1', 77);
+    expect(await info('csv-1')).toEqual({ seq: 77, n: 78 });
+
+    const wrong = await replay(csv, '--stream', 'csv-2', '--value-columns', 'temperature');
+    expect(wrong.code).toBe(1);
+    expect(wrong.err.trim()).toBe('carousel: value column temperature not in header (timestamp, value)');
+  });
+});

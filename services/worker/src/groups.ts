@@ -8,6 +8,7 @@ import { partitionOf } from '@carousel/protocol';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import { MIN_GROUP_BATCH } from './group-steps.ts';
 import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
+import { checkStreamConfig } from './stream-processor.ts';
 import type { WarmRef } from './warm-start.ts';
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -60,7 +61,9 @@ export function parseGroups(input: readonly GroupInput[] | undefined, defaults: 
     const minBatch = g.minBatch ?? MIN_GROUP_BATCH;
     if (!Number.isInteger(minBatch) || minBatch < 1) bad(`groups[${i}].minBatch must be an integer >= 1, got ${String(g.minBatch)}`);
     const match = new RegExp(`^${g.pattern.replaceAll('*', '[A-Za-z0-9_-]*')}$`);
-    return Object.freeze({ name: g.name, pattern: g.pattern, cfg: parseStreamConfig(g.stream ?? {}, defaults), warm, minBatch, match });
+    const cfg = parseStreamConfig(g.stream ?? {}, defaults);
+    checkStreamConfig(cfg);
+    return Object.freeze({ name: g.name, pattern: g.pattern, cfg, warm, minBatch, match });
   }));
 }
 

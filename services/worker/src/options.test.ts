@@ -18,6 +18,10 @@ describe('worker options', () => {
     expect(() => parseWorkerOptions({ workerId: 'a.b' })).toThrow(/workerId/);
     expect(() => parseWorkerOptions({ leaseTtlMs: 1000, heartbeatMs: 500 })).toThrow(/heartbeatMs/);
     expect(() => parseWorkerOptions({ stream: { horizon: 0 } })).toThrow(/horizon/);
+    // A model the LSTM refuses is a config error at start, not a failure of every stream's first sample.
+    expect(() => parseWorkerOptions({ stream: { model: { hidden: -3 } as never } })).toThrow(/^WORKER_ERR_CONFIG: the stream config does not build a model: /);
+    expect(() => parseWorkerOptions({ stream: { model: { optimizer: { kind: 'adam', lr: -1 } } as never } })).toThrow(/WORKER_ERR_CONFIG: .*lr must be/);
+    expect(() => parseWorkerOptions({ groups: [{ name: 'g', pattern: 'm-*', stream: { model: { hidden: 0 } as never } }] })).toThrow(/WORKER_ERR_CONFIG/);
     expect(() => parseWorkerOptions({ sliceMs: -1 })).toThrow(/sliceMs/);
     expect(() => parseWorkerOptions({ sliceMs: Number.NaN })).toThrow(/sliceMs/);
     expect(() => parseWorkerOptions({ maxRestarts: -1 })).toThrow(/maxRestarts/);

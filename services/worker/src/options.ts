@@ -8,6 +8,7 @@ import type { Transport } from '@carousel/bus';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import { parseGroups, type GroupInput, type GroupSpec } from './groups.ts';
 import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
+import { checkStreamConfig } from './stream-processor.ts';
 
 /** NATS server URL. */
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -156,6 +157,7 @@ export type WorkerOptionsInput = Partial<Omit<WorkerOptions, 'stream' | 'groups'
 export function parseWorkerOptions(opts: WorkerOptionsInput = {}): Readonly<WorkerOptions> {
   const { stream, groups, ...rest } = opts;
   const streamConfig = parseStreamConfig(stream ?? {});
+  checkStreamConfig(streamConfig);
   const o: WorkerOptions = { ...defaultWorkerOptions(), ...dropUndefined(rest), stream: streamConfig, groups: parseGroups(groups, streamConfig) };
   if (typeof o.natsUrl !== 'string' || o.natsUrl.trim() === '') bad('natsUrl', o.natsUrl);
   if (typeof o.prefix !== 'string' || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(o.prefix)) bad('prefix', o.prefix);

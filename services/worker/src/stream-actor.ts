@@ -19,7 +19,7 @@ import { WorkerError, WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
 import { checkpointFailureLabels, pl, type WorkerMetrics } from './metrics.ts';
 import { parseStreamConfig, withStreamPhase, type StreamConfig } from './stream-config.ts';
-import { StreamProcessor } from './stream-processor.ts';
+import { StreamProcessor, processorFor } from './stream-processor.ts';
 import { warmProcessor, warmRef } from './warm-start.ts';
 
 /** Messages of a stream actor. */
@@ -320,7 +320,10 @@ async function control(ctx: ActorContext, state: StreamActorState, req: Extract<
           const cfg = parseStreamConfig(rest as Partial<StreamConfig>, ctx.defaults);
           const sameModel = JSON.stringify(cfg.model) === JSON.stringify(state.cfg.model);
           const proc = state.proc;
-          state.proc = proc === null ? null : sameModel ? new StreamProcessor(cfg, proc.dims, proc.snapshot()) : new StreamProcessor(withStreamPhase(cfg, stream), proc.dims);
+          // Built before anything changes, also for a stream with no samples yet (at one feature,
+          // then dropped): a config whose model does not build is refused, not left to fail every sample.
+          const next = proc !== null && sameModel ? processorFor(cfg, proc.dims, proc.snapshot()) : processorFor(withStreamPhase(cfg, stream), proc?.dims ?? 1);
+          state.proc = proc === null ? null : next;
           if (!sameModel) state.n = 0;
           state.cfg = cfg;
           state.cfgOver = rest;

@@ -383,3 +383,23 @@ function refusals(m: Model<StreamState>): number {
   const s = m.trainer.stats;
   return s.refusedUpdates + s.divergedUpdates + s.discardedWindows;
 }
+
+/**
+ * A processor for `cfg` at `dims` features (restoring `state` when given), where the config is the
+ * caller's to answer for: an error building its model or scorer (a hidden size, learning rate or
+ * anomaly option the model refuses) is WORKER_ERR_CONFIG with the model's own message, not an
+ * internal failure. The worker's own errors (dimension, checkpoint) pass through.
+ */
+export function processorFor(cfg: Readonly<StreamConfig>, dims: number, state?: ProcessorState): StreamProcessor {
+  try {
+    return new StreamProcessor(cfg, dims, state);
+  } catch (e) {
+    if (e instanceof WorkerError) throw e;
+    throw new WorkerError(WORKER_ERR.CONFIG, `the stream config does not build a model: ${(e as Error).message}`, { field: 'model' });
+  }
+}
+
+/** Throws WORKER_ERR_CONFIG unless `cfg` builds (at one feature): what the worker's options and the control API accept. */
+export function checkStreamConfig(cfg: Readonly<StreamConfig>): void {
+  processorFor(cfg, 1);
+}

@@ -149,6 +149,26 @@ describe('warm start (in-process transport)', () => {
   });
 });
 
+describe('configure (in-process transport)', () => {
+  test('a config whose model does not build is WORKER_ERR_CONFIG and changes nothing, for a stream with samples and one without', async () => {
+    const { t } = await setup();
+    const out = collect(t, 'carousel.out.>');
+    for (let i = 0; i < 3; i++) await t.jsPublish('carousel.in.cfg-a', encodeSample({ v: 1, stream: 'cfg-a', seq: i, x: [i] }));
+    await until(() => out.length === 3);
+    for (const [stream, cfg] of [['cfg-a', { model: { optimizer: { kind: 'adam', lr: -1 } } }], ['cfg-a', { model: { hidden: -3 } }], ['cfg-b', { model: { hidden: -3 } }]] as const) {
+      const r = decodeControlReply((await t.request(`carousel.ctl.${stream}`, encodeControlRequest({ v: 1, op: 'configure', stream, cfg: cfg as never }))).data);
+      expect(r.ok && r.value).toMatchObject({ ok: false, op: 'configure', code: 'WORKER_ERR_CONFIG' });
+      expect(await control(t, stream, 'inspect')).toMatchObject({ ok: true, info: { mv: 0 } });
+    }
+    // Both streams go on learning with their old model.
+    await t.jsPublish('carousel.in.cfg-a', encodeSample({ v: 1, stream: 'cfg-a', seq: 3, x: [3] }));
+    await t.jsPublish('carousel.in.cfg-b', encodeSample({ v: 1, stream: 'cfg-b', seq: 0, x: [0] }));
+    await until(() => out.length === 5);
+    expect(await control(t, 'cfg-a', 'inspect')).toMatchObject({ ok: true, info: { n: 4, seq: 3 } });
+    expect(await control(t, 'cfg-b', 'inspect')).toMatchObject({ ok: true, info: { n: 1, seq: 0 } });
+  });
+});
+
 describe('large checkpoints (in-process transport)', () => {
   test('a checkpoint over the KV limit goes to the Object Store and is read back from there', async () => {
     const t = new InProcTransport({ mappings: { 'carousel.in.*': `carousel.p.{{partition(${P},1)}}.{{wildcard(1)}}` } });

@@ -20,7 +20,7 @@ export function registerStreams(program: Command): void {
     await withTransport(o, async (t) => print(await listStreams(t, o.prefix, Number(o.timeout), o.natsInboxPrefix)));
   });
   sub('inspect <stream>', "a stream's config, statistics and model").action(async (stream: string, o: StreamsFlags) => {
-    await withTransport(o, async (t) => print(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream }, Number(o.timeout))));
+    await withTransport(o, async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream }, Number(o.timeout))));
   });
   sub('configure <stream> <json>', 'change a stream\'s config, e.g. \'{"model":{"hidden":16},"horizon":4}\'').action(async (stream: string, json: string, o: StreamsFlags) => {
     let cfg: unknown;
@@ -29,13 +29,13 @@ export function registerStreams(program: Command): void {
     } catch (e) {
       throw new Error(`config is not JSON: ${(e as Error).message}`);
     }
-    await withTransport(o, async (t) => print(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'configure', stream, cfg } as ControlRequest, Number(o.timeout))));
+    await withTransport(o, async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'configure', stream, cfg } as ControlRequest, Number(o.timeout))));
   });
   sub('reset <stream>', "zero a stream's recurrent state (weights are kept)").action(async (stream: string, o: StreamsFlags) => {
-    await withTransport(o, async (t) => print(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'reset', stream }, Number(o.timeout))));
+    await withTransport(o, async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'reset', stream }, Number(o.timeout))));
   });
   sub('snapshot <stream>', 'checkpoint a stream now').action(async (stream: string, o: StreamsFlags) => {
-    await withTransport(o, async (t) => print(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'snapshot', stream }, Number(o.timeout))));
+    await withTransport(o, async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'snapshot', stream }, Number(o.timeout))));
   });
 }
 
@@ -50,6 +50,12 @@ async function withTransport(o: StreamsFlags, fn: (t: Transport) => Promise<void
 
 function print(v: unknown): void {
   process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+}
+
+/** Prints a control reply; a refused request (ok: false, with its code) makes the command exit 1. */
+function reply(r: ControlReply): void {
+  print(r);
+  if (!r.ok) process.exitCode = 1;
 }
 
 /** One control request to the stream's owner. Throws when no worker answers. */

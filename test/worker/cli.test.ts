@@ -1,7 +1,8 @@
-// `carousel replay` as a user runs it, against a real nats-server and worker: a NAB-style CSV (a
-// timestamp column, a bad row) is learned with the CSV's timestamps, the bad row is named; the same
-// replay run again is acknowledged as duplicates and changes nothing; `--append` adds the rows after
-// the stream's last seq; a wrong column is one line of error and exit 1.
+// The `carousel` command as a user runs it, against a real nats-server and worker. `replay`: a
+// NAB-style CSV (a timestamp column, a bad row) is learned with the CSV's timestamps and the bad row
+// named; the same replay run again is acknowledged as duplicates and changes nothing; `--append`
+// adds the rows after the stream's last seq; a wrong column is one line of error and exit 1.
+// `streams configure`: a config the model refuses is WORKER_ERR_CONFIG and exit 1.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,16 +40,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** `carousel replay <args>`: its exit code and stderr. */
-function replay(...args: string[]): Promise<{ code: number | null; err: string }> {
+/** `carousel <args> --nats-url <the suite's>`: its exit code, stdout and stderr. */
+function carousel(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'replay', ...args, '--nats-url', nats.url, '--as-fast-as-possible'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args, '--nats-url', nats.url], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
     let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, err }));
+    child.once('exit', (code) => resolve({ code, out, err }));
   });
 }
+
+const replay = (...args: string[]) => carousel('replay', ...args, '--as-fast-as-possible');
 
 async function info(stream: string): Promise<{ seq: number | null; n: number }> {
   const r = await control(client, stream, 'inspect');
@@ -56,7 +61,7 @@ async function info(stream: string): Promise<{ seq: number | null; n: number }> 
   return { seq: r.info.seq, n: r.info.n };
 }
 
-describe('carousel replay against a worker', () => {
+describe('the carousel command against a worker', () => {
   test('replays a NAB-style CSV once, however often it is run; --append adds after it; bad rows and columns are named', async () => {
     const t0 = Date.UTC(2014, 3, 1);
     const rows = Array.from({ length: 40 }, (_, i) => `${new Date(t0 + i * 300_000).toISOString().slice(0, 19).replace('T', ' ')},${(Math.sin(i / 3) * 10).toFixed(3)}`);
@@ -90,5 +95,14 @@ describe('carousel replay against a worker', () => {
     const wrong = await replay(csv, '--stream', 'csv-2', '--value-columns', 'temperature');
     expect(wrong.code).toBe(1);
     expect(wrong.err.trim()).toBe('carousel: value column temperature not in header (timestamp, value)');
+  });
+
+  test('streams configure: a config the model refuses is answered WORKER_ERR_CONFIG and the command exits 1; a good one exits 0', async () => {
+    const bad = await carousel('streams', 'configure', 'csv-3', '{"model":{"hidden":-3}}');
+    expect(bad.code, bad.err).toBe(1);
+    expect(JSON.parse(bad.out)).toMatchObject({ ok: false, op: 'configure', code: 'WORKER_ERR_CONFIG' });
+    const good = await carousel('streams', 'configure', 'csv-3', '{"model":{"hidden":6}}');
+    expect(good.code, good.err).toBe(0);
+    expect(JSON.parse(good.out)).toMatchObject({ ok: true, op: 'configure', mv: 1 });
   });
 });

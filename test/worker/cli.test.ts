@@ -2,7 +2,8 @@
 // NAB-style CSV (a timestamp column, a bad row) is learned with the CSV's timestamps and the bad row
 // named; the same replay run again is acknowledged as duplicates and changes nothing; `--append`
 // adds the rows after the stream's last seq; a wrong column is one line of error and exit 1.
-// `streams configure`: a config the model refuses is WORKER_ERR_CONFIG and exit 1.
+// `streams configure`: a config the model refuses is WORKER_ERR_CONFIG and exit 1. `tail` with a
+// glob: only the streams it names, forecasts as JSON arrays, exactly --count lines.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Transport } from '@carousel/bus';
-import { decodePrediction } from '@carousel/protocol';
+import { decodePrediction, encodeSample } from '@carousel/protocol';
 import { REPO_ROOT, printOutputOnFailure, type NatsServer } from '@carousel/test-suites';
 import { connect, control, startNats, startWorker, waitForSeq, type WorkerProc } from './helpers.ts';
 
@@ -105,4 +106,27 @@ describe('the carousel command against a worker', () => {
     expect(good.code, good.err).toBe(0);
     expect(JSON.parse(good.out)).toMatchObject({ ok: true, op: 'configure', mv: 1 });
   });
+
+  test("tail 'tail-*' --json --count 3: three lines, each a prediction of a matching stream with its forecast as an array", async () => {
+    const tail = carousel('tail', 'tail-*', '--json', '--count', '3');
+    let exited = false;
+    void tail.then(() => (exited = true));
+    // Publish to a matching and a non-matching stream until tail has its three lines.
+    for (let seq = 0; !exited && seq < 400; seq++) {
+      for (const stream of ['other-1', 'tail-a']) await client.jsPublish(`carousel.in.${stream}`, encodeSample({ v: 1, stream, seq, x: [Math.sin(seq)] }));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const r = await tail;
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; stream: string; f: unknown });
+    expect(lines).toHaveLength(3);
+    for (const l of lines) {
+      expect(l).toMatchObject({ type: 'prediction', stream: 'tail-a' });
+      expect(Array.isArray(l.f) && l.f.length === 1 && typeof l.f[0] === 'number').toBe(true);
+    }
+    const bad = await carousel('tail', 'tail.a');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^carousel: invalid stream pattern "tail.a"/);
+  });
 });
+

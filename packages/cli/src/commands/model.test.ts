@@ -59,4 +59,23 @@ describe('carousel model run', () => {
     expect(Number(rows[1]![2])).toBeGreaterThanOrEqual(0);
     expect(() => runModel({ model: join(dir, 'm.json'), input: csv, out: join(dir, 'x.csv'), inputs: ['nope'] })).toThrow(/no column nope/);
   });
+
+  it('sizes a model from options to the CSV when the options leave inputs and outputs out, and leaves a timestamp column out of the inputs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carousel-model-'));
+    const rows = ['timestamp,a,b'];
+    for (let t = 0; t < 30; t++) rows.push(`2014-04-01 00:${String(t).padStart(2, '0')}:00,${Math.sin(t).toFixed(4)},${Math.cos(t).toFixed(4)}`);
+    const csv = join(dir, 'nab.csv');
+    writeFileSync(csv, rows.join('\n'));
+    writeFileSync(join(dir, 'm.json'), JSON.stringify({ cell: 'vanilla', hidden: 4 }));
+    // Forecast: two inputs (a, b; not the timestamp), two outputs.
+    const r = runModel({ model: join(dir, 'm.json'), input: csv, out: join(dir, 'f.csv'), forecast: true, train: true, save: join(dir, 'f.ckpt') });
+    expect(r).toMatchObject({ steps: 30, learned: 29 });
+    expect(readFileSync(join(dir, 'f.csv'), 'utf8').split('\n')[0]).toBe('step,y0,y1,loss');
+    // Targets: the inputs are the other columns (a), the outputs the targets (b).
+    runModel({ model: join(dir, 'm.json'), input: csv, out: join(dir, 't.csv'), targets: ['b'], train: true });
+    expect(readFileSync(join(dir, 't.csv'), 'utf8').split('\n')[0]).toBe('step,y0,loss');
+    // Sizes the options give win: a model with 3 inputs does not fit the CSV's 2.
+    writeFileSync(join(dir, 'm3.json'), JSON.stringify({ cell: 'vanilla', hidden: 4, inputs: 3, outputs: 2 }));
+    expect(() => runModel({ model: join(dir, 'm3.json'), input: csv, out: join(dir, 'x.csv'), forecast: true })).toThrow(/the model has 3 inputs, the CSV gives 2 \(a, b\)/);
+  });
 });

@@ -22,6 +22,7 @@ import {
   type ModelOptions,
   type StreamState,
 } from '@carousel/lstm';
+import { TIMESTAMP_COLUMN_NAMES } from '@carousel/simulator';
 
 export interface ModelRunOptions {
   model: string;
@@ -44,10 +45,10 @@ export function registerModel(program: Command): void {
   model
     .command('run')
     .description('Run a model over a CSV (and train it on target columns), one output row per input row.')
-    .requiredOption('--model <file>', 'a Carousel checkpoint (.ckpt), model options (.json with "cell"), or PyTorch weights (.safetensors, or state-dict .json)')
+    .requiredOption('--model <file>', 'a Carousel checkpoint (.ckpt), model options (.json with "cell"; inputs and outputs default to the CSV\'s), or PyTorch weights (.safetensors, or state-dict .json)')
     .requiredOption('--input <csv>', 'CSV with a header row; one row per step')
     .requiredOption('--out <csv>', 'where to write step, outputs y0..yK-1 and loss')
-    .option('--inputs <cols>', 'input columns, comma separated (default: every column not in --targets)', list)
+    .option('--inputs <cols>', `input columns, comma separated (default: every column not in --targets, nor named ${TIMESTAMP_COLUMN_NAMES.join('/')})`, list)
     .option('--targets <cols>', 'target columns, comma separated: the target of the output at the same row', list)
     .option('--forecast', 'targets are the next row\'s inputs: learn to predict one step ahead')
     .option('--train', 'learn online from the targets (default: inference only)')
@@ -74,7 +75,7 @@ function int(v: string): number {
 }
 
 /** Builds or loads the model a run starts from. */
-export function openModel(file: string, o: Partial<ModelRunOptions> = {}): { model: Model<StreamState>; stream: StreamState } {
+export function openModel(file: string, o: Partial<ModelRunOptions> = {}, shape?: { inputs: number; outputs: number }): { model: Model<StreamState>; stream: StreamState } {
   const extra: Partial<ModelOptions> = {};
   if (o.learner) extra.learner = o.learner;
   if (o.k1) extra.k1 = o.k1;
@@ -84,7 +85,8 @@ export function openModel(file: string, o: Partial<ModelRunOptions> = {}): { mod
   if (ext === '.safetensors') return fresh(modelFromPytorch(readSafetensors(new Uint8Array(readFileSync(file))).tensors, extra));
   if (ext === '.json') {
     const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    if (typeof json.cell === 'string' || typeof json.inputs === 'number') return fresh(createModel({ ...(json as unknown as ModelOptions), ...extra }));
+    // Model options may leave the sizes to the data: inputs and outputs as the CSV's columns give them.
+    if (typeof json.cell === 'string' || typeof json.inputs === 'number') return fresh(createModel({ ...shape, ...(json as unknown as ModelOptions), ...extra }));
     return fresh(modelFromPytorch(stateDictFromJson(json), extra));
   }
   const { model, streams } = loadModel(new Uint8Array(readFileSync(file)));
@@ -109,7 +111,8 @@ export function runModel(o: ModelRunOptions): ModelRunResult {
   if (rows.length === 0) throw new Error(`${o.input}: no rows`);
   const header = Object.keys(rows[0]!);
   const targets = o.targets ?? [];
-  const inputs = o.inputs ?? header.filter((c) => !targets.includes(c));
+  // By default every column but the targets and a timestamp column (named as `carousel replay` finds one).
+  const inputs = o.inputs ?? header.filter((c) => !targets.includes(c) && !TIMESTAMP_COLUMN_NAMES.includes(c.toLowerCase()));
   for (const c of [...inputs, ...targets]) if (!header.includes(c)) throw new Error(`${o.input}: no column ${c} (columns: ${header.join(', ')})`);
   if (o.train && targets.length === 0 && !o.forecast) throw new Error('--train needs --targets or --forecast');
   const num = (row: Record<string, string>, cols: string[], line: number): number[] =>
@@ -119,7 +122,7 @@ export function runModel(o: ModelRunOptions): ModelRunResult {
       return v;
     });
 
-  const { model, stream } = openModel(o.model, o);
+  const { model, stream } = openModel(o.model, o, { inputs: inputs.length, outputs: targets.length > 0 ? targets.length : inputs.length });
   if (model.learner.inputs !== inputs.length) throw new Error(`the model has ${model.learner.inputs} inputs, the CSV gives ${inputs.length} (${inputs.join(', ')})`);
   const K = model.learner.outputs;
   const out: string[] = [['step', ...Array.from({ length: K }, (_, k) => `y${k}`), 'loss'].join(',')];

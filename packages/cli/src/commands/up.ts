@@ -250,9 +250,14 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Where `carousel up` keeps the gateway secret in its data folder (`carousel token` reads it from there too). */
+export function gatewaySecretFile(dataDir: string): string {
+  return join(dataDir, 'gateway.secret');
+}
+
 /** The gateway secret, made once and kept in the data folder (mode 600). */
 function gatewaySecret(dataDir: string): string {
-  const f = join(dataDir, 'gateway.secret');
+  const f = gatewaySecretFile(dataDir);
   if (existsSync(f)) return readFileSync(f, 'utf8').trim();
   const s = randomBytes(32).toString('base64url');
   writeFileSync(f, s + '\n', { mode: 0o600 });

@@ -3,7 +3,8 @@
 // named; the same replay run again is acknowledged as duplicates and changes nothing; `--append`
 // adds the rows after the stream's last seq; a wrong column is one line of error and exit 1.
 // `streams configure`: a config the model refuses is WORKER_ERR_CONFIG and exit 1. `tail` with a
-// glob: only the streams it names, forecasts as JSON arrays, exactly --count lines.
+// glob: only the streams it names, forecasts as JSON arrays, exactly --count lines. `infer`: the
+// forecast from the stream's state, a refused request exit 1.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -92,6 +93,16 @@ describe('the carousel command against a worker', () => {
     expect(appended.err).toContain('done: 39 published, 0 duplicates, 1 skipped, 0 errors; next seq 78');
     await waitForSeq(client, 'csv-1', 77);
     expect(await info('csv-1')).toEqual({ seq: 77, n: 78 });
+
+    // A control loop's question from the shell: the forecast now, from that state.
+    const now = await carousel('infer', 'csv-1', '--x', '0.5');
+    expect(now.code, now.err).toBe(0);
+    const f = JSON.parse(now.out) as { ok: boolean; seq: number; f: unknown };
+    expect(f).toMatchObject({ ok: true, seq: 77 });
+    expect(Array.isArray(f.f) && f.f.length === 1 && Number.isFinite(f.f[0])).toBe(true);
+    const wrongDim = await carousel('infer', 'csv-1', '--x', '0.5,1');
+    expect(wrongDim.code).toBe(1);
+    expect(JSON.parse(wrongDim.out)).toMatchObject({ ok: false, code: 'WORKER_ERR_DIMENSION' });
 
     const wrong = await replay(csv, '--stream', 'csv-2', '--value-columns', 'temperature');
     expect(wrong.code).toBe(1);

@@ -2,6 +2,7 @@
 // Each command module registers itself on the program and owns its options and their defaults.
 
 import { Command } from 'commander';
+import { registerInfer } from './commands/infer.ts';
 import { registerPaper } from './commands/paper.ts';
 import { registerModel } from './commands/model.ts';
 import { registerNab } from './commands/nab.ts';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .description('Carousel: real-time streaming sequence learning, one online LSTM per live stream.')
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true });
+  registerInfer(program);
   registerModel(program);
   registerNab(program);
   registerPaper(program);

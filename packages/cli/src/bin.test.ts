@@ -28,6 +28,8 @@ describe('bin/carousel.mjs', () => {
     const r = spawnSync(BIN, ['--help'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_OPTIONS: `--require ${preload}` } });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Usage: carousel /m);
+    const v = spawnSync(BIN, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+    expect(v.stdout.trim()).toBe((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version);
     const execArgv = JSON.parse(/^execArgv=(.*)$/m.exec(r.stderr)![1]!) as string[];
     for (const flag of WORKER_NODE_FLAGS) expect(execArgv).toContain(flag);
     expect(maxSemiSpaceMb(execArgv, undefined)).toBe(64);

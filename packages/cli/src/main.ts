@@ -1,6 +1,7 @@
 // Entry of the `carousel` command: builds the commander program from the command modules.
 // Each command module registers itself on the program and owns its options and their defaults.
 
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerInfer } from './commands/infer.ts';
 import { registerPaper } from './commands/paper.ts';
@@ -12,9 +13,13 @@ import { registerTail } from './commands/tail.ts';
 import { registerUp } from './commands/up.ts';
 import { registerToken } from './commands/token.ts';
 
+/** This package's version (package.json), for `carousel --version`. */
+export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export function buildProgram(): Command {
   const program = new Command('carousel')
     .description('Carousel: real-time streaming sequence learning, one online LSTM per live stream.')
+    .version(VERSION)
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true });
   registerInfer(program);

@@ -103,7 +103,8 @@ export async function up(o: UpOptions): Promise<UpHandle> {
     if (wanted === 'nats') throw new Error('--mode nats: no NATS_URL and no nats-server binary (run bash scripts/setup.sh)');
     mode = 'inproc';
     inproc = new InProcTransport({ dataDir: join(dataDir, 'inproc'), mappings: mapping });
-    print(`no nats-server found: running in one process on the in-process bus, state in ${join(dataDir, 'inproc')}`);
+    const why = wanted === 'inproc' ? '--mode inproc' : 'no NATS_URL and no nats-server found';
+    print(`${why}: running in one process on the in-process bus, state in ${join(dataDir, 'inproc')}`);
   }
 
   // 2. worker, 3. gateway, 4. simulator

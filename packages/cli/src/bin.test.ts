@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { WORKER_NODE_FLAGS, maxSemiSpaceMb } from '@carousel/worker';
-import { describeFailure } from './main.ts';
+import { buildProgram, describeFailure } from './main.ts';
 
 const BIN = fileURLToPath(new URL('../bin/carousel.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'carousel-bin-'));
@@ -57,6 +57,17 @@ describe('bin/carousel.mjs', () => {
     expect(describeFailure(Object.assign(new Error('PROTO_ERR_SEQ: seq 3'), { code: 'PROTO_ERR_SEQ' }))).toBe('carousel: PROTO_ERR_SEQ: seq 3');
     expect(describeFailure('plain')).toBe('carousel: plain');
     expect(describeFailure(new RangeError('bad'), true)).toMatch(/^carousel: bad\nRangeError: bad\n\s+at /);
+  });
+
+  test('every command that talks to NATS takes the same connection flags (--nats-url and the credentials)', () => {
+    const program = buildProgram();
+    const networked = ['worker', 'gateway', 'simulate', 'replay', 'tail', 'infer', 'streams list', 'streams inspect', 'streams configure', 'streams reset', 'streams snapshot'];
+    for (const path of networked) {
+      let cmd = program;
+      for (const name of path.split(' ')) cmd = cmd.commands.find((c) => c.name() === name)!;
+      const flags = cmd.options.map((o) => o.long);
+      expect(flags, path).toEqual(expect.arrayContaining(['--nats-url', '--nats-user', '--nats-pass', '--nats-token', '--nats-creds', '--nats-inbox-prefix']));
+    }
   });
 });
 

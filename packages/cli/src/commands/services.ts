@@ -50,7 +50,7 @@ function gateway(): Row[] {
   return [
     ['port', 'CAROUSEL_GATEWAY_PORT', GATEWAY_ENV.CAROUSEL_GATEWAY_PORT, String(d.port)],
     ['host', 'CAROUSEL_GATEWAY_HOST', GATEWAY_ENV.CAROUSEL_GATEWAY_HOST, d.host],
-    ['nats', 'NATS_URL', GATEWAY_ENV.NATS_URL, undefined],
+    ['nats-url', 'NATS_URL', GATEWAY_ENV.NATS_URL, undefined],
     ['nats-user', 'NATS_USER', GATEWAY_ENV.NATS_USER, undefined],
     ['nats-pass', 'NATS_PASS', GATEWAY_ENV.NATS_PASS, undefined],
     ['nats-token', 'NATS_TOKEN', GATEWAY_ENV.NATS_TOKEN, undefined],

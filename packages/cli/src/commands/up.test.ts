@@ -4,27 +4,15 @@
 // stopping drains and keeps the state in the data folder.
 
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subscriber } from '@carousel/client';
 import { afterAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { up } from './up.ts';
+import { freePort, up } from './up.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'carousel-up-inproc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 async function samplesAccepted(metricsUrl: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();

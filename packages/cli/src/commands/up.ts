@@ -183,7 +183,8 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on now (the OS picks it). */
+export function freePort(): Promise<number> {
   return new Promise((r, j) => {
     const s = createServer();
     s.once('error', j);

@@ -116,7 +116,7 @@ export async function load(ctx: ActorContext, stream: string): Promise<StreamAct
   const gen = ctx.genOf(partition);
   const c = await ctx.store.load(stream);
   const cfgOver = c?.body.cfg ?? null;
-  const cfg = parseStreamConfig((cfgOver ?? {}) as Partial<StreamConfig>, ctx.defaults);
+  const cfg = parseStreamConfig((cfgOver ?? {}) as Partial<StreamConfig>, ctx.defaults, { limits: false });
   const proc = c?.body.proc ? new StreamProcessor(cfg, c.body.proc.dims, c.body.proc) : null;
   const guard = new SeqGuard();
   const seq = c?.envelope.seq ?? null;

@@ -18,6 +18,16 @@ export const DEFAULT_PROTECT_LIKELIHOOD = 0.99;
 /** Normaliser memory, in points (exponential forgetting); adapts to drift. */
 export const DEFAULT_NORMALIZER_WINDOW = 10_000;
 
+/**
+ * Largest model a stream may ask for over the control API or the worker's config: memory cells or
+ * units in all layers together, layers, and the TBPTT window (steps kept for the backward pass).
+ * At these a per-stream model with Adam holds a few hundred MB and takes seconds to build, so one
+ * configure request cannot exhaust a worker's memory or stall its other streams for long.
+ */
+export const MAX_STREAM_UNITS = 1024;
+export const MAX_STREAM_LAYERS = 8;
+export const MAX_STREAM_WINDOW = 1024;
+
 /** The model part: everything of ModelOptions except the sizes, which the data decides. */
 export type StreamModelOptions = Omit<ModelOptions, 'inputs' | 'outputs'>;
 
@@ -60,12 +70,20 @@ export function defaultStreamConfig(): StreamConfig {
   };
 }
 
-/** Merges `over` onto `base` (model options merge field by field), checks and freezes. WORKER_ERR_CONFIG names the field. */
-export function parseStreamConfig(over: Partial<StreamConfig> = {}, base: StreamConfig = defaultStreamConfig()): Readonly<StreamConfig> {
+/**
+ * Merges `over` onto `base` (model options merge field by field), checks and freezes. WORKER_ERR_CONFIG
+ * names the field. `limits: false` skips what is policy for new configs (the size limits, no bptt), for
+ * a config read back from a checkpoint written before them: a stream restores as it ran.
+ */
+export function parseStreamConfig(over: Partial<StreamConfig> = {}, base: StreamConfig = defaultStreamConfig(), opts: { limits?: boolean } = {}): Readonly<StreamConfig> {
   if (over === null || typeof over !== 'object') throw new WorkerError(WORKER_ERR.CONFIG, 'stream config must be an object');
   const model = { ...base.model, ...(over.model ?? {}) };
   if (model.cell !== undefined && !CELL_KINDS.includes(model.cell)) bad('model.cell', model.cell);
   if (model.learner !== undefined && !LEARNER_KINDS.includes(model.learner)) bad('model.learner', model.learner);
+  // Whole-sequence BPTT keeps every step until the sequence ends (LSTM_ERR_STATE past its maxLength);
+  // a stream does not end, so it would learn 1,024 samples and then refuse every one after.
+  if (opts.limits !== false && model.learner === 'bptt') throw new WorkerError(WORKER_ERR.CONFIG, 'model.learner bptt needs sequences that end, and a stream does not: use tbptt with k1 and k2 (a window), or rtrl97', { field: 'model.learner' });
+  if (opts.limits !== false) checkModelSize(model);
   const c: StreamConfig = {
     model: Object.freeze(model),
     horizon: over.horizon ?? base.horizon,
@@ -114,6 +132,20 @@ function mix32(h: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** Refuses a model over MAX_STREAM_UNITS / _LAYERS / _WINDOW before anything is allocated; the LSTM checks the rest as it builds. */
+function checkModelSize(model: StreamModelOptions): void {
+  const layers = typeof model.hidden === 'number' ? [model.hidden] : Array.isArray(model.hidden) ? (model.hidden as readonly unknown[]) : [];
+  if (layers.length > MAX_STREAM_LAYERS) tooBig('model.hidden', `${layers.length} layers`, `${MAX_STREAM_LAYERS} layers`);
+  const perCell = typeof model.lstm97?.cellsPerBlock === 'number' ? model.lstm97.cellsPerBlock : 1;
+  const units = layers.reduce<number>((n, h) => n + (typeof h === 'number' && Number.isFinite(h) ? h : 0), 0) * perCell;
+  if (units > MAX_STREAM_UNITS) tooBig('model.hidden', `${units} units`, `${MAX_STREAM_UNITS} units`);
+  if (typeof model.k2 === 'number' && model.k2 > MAX_STREAM_WINDOW) tooBig('model.k2', `a window of ${model.k2} steps`, `${MAX_STREAM_WINDOW} steps`);
+}
+
+function tooBig(field: string, what: string, limit: string): never {
+  throw new WorkerError(WORKER_ERR.CONFIG, `${field} asks for ${what}, over the ${limit} a stream may have`, { field });
 }
 
 function bad(field: string, value: unknown): never {

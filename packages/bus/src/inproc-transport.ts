@@ -232,7 +232,8 @@ export class InProcTransport implements Transport {
       },
       pending: async () => {
         const s = streams.get(stream);
-        return s === undefined || closed ? null : s.countAfter(lastSeq, opts.filterSubject);
+        // From where the follower has looked: past it, nothing the filter matches is left behind.
+        return s === undefined || closed ? null : s.countAfter(Math.max(lastSeq, follower?.clearTo ?? lastSeq), opts.filterSubject);
       },
       close: async () => {
         closed = true;

@@ -128,13 +128,23 @@ export class MemStream {
 
   /** The first stored message with seq >= `seq` whose subject matches `filter`, if any. */
   next(seq: number, filter?: string): StoredMsg | undefined {
+    return this.scan(seq, filter).msg;
+  }
+
+  /**
+   * As next(), and `upTo`: the last seq looked at (the message's, or the stream's last). A follower
+   * starts its next look after `upTo`, so the messages of other subjects are passed over once, not
+   * again on every append: with a filter that matches few messages (a partition's consumer among
+   * many) each look would otherwise cost the whole stream since its last match.
+   */
+  scan(seq: number, filter?: string): { msg: StoredMsg | undefined; upTo: number } {
     this.#expire(this.now());
     const e = this.#entries;
     for (let i = this.#indexFrom(seq); i < e.length; i++) {
       const m = e[i]!;
-      if (!m.removed && (filter === undefined || subjectMatches(filter, m.subject))) return m;
+      if (!m.removed && (filter === undefined || subjectMatches(filter, m.subject))) return { msg: m, upTo: m.seq };
     }
-    return undefined;
+    return { msg: undefined, upTo: this.#lastSeq };
   }
 
   /** Messages after `seq` (not removed) matching `filter`. */
@@ -250,13 +260,21 @@ export class MemStream {
 export class MemFollower implements AsyncIterable<StoredMsg> {
   #closed = false;
   #wake: (() => void) | undefined;
+  #clear: number;
 
   constructor(
     private readonly stream: MemStream,
     /** The seq of the last message yielded. */
     public cursor: number,
     private readonly filter: string | undefined,
-  ) {}
+  ) {
+    this.#clear = cursor;
+  }
+
+  /** Every message up to this seq that the filter matches has been yielded and taken (for a consumer's pending count). */
+  get clearTo(): number {
+    return this.#clear;
+  }
 
   close(): void {
     this.#closed = true;
@@ -276,14 +294,18 @@ export class MemFollower implements AsyncIterable<StoredMsg> {
   async *[Symbol.asyncIterator](): AsyncIterator<StoredMsg> {
     const off = this.stream.onChange(() => this.#fire());
     try {
+      let from = this.cursor + 1;
       while (!this.#closed) {
         if (this.stream.deleted) throw new BusError(BUS_ERR.NOT_FOUND, `stream ${this.stream.config.name} was deleted`);
-        const m = this.stream.next(this.cursor + 1, this.filter);
+        const { msg: m, upTo } = this.stream.scan(Math.max(from, this.cursor + 1), this.filter);
+        from = upTo + 1;
         if (m !== undefined) {
           this.cursor = m.seq;
           yield m;
+          this.#clear = Math.max(this.#clear, m.seq);
           continue;
         }
+        this.#clear = Math.max(this.#clear, upTo);
         await new Promise<void>((r) => (this.#wake = r));
       }
     } finally {

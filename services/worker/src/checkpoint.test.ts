@@ -139,6 +139,41 @@ describe('checkpoint store', () => {
     await t.close();
   });
 
+  test('the first of twenty failed writes is the one that landed: the next write still knows it for its own and goes over it', async () => {
+    // As in a cluster's KV leader election (test/chaos/cluster-leader.test.ts, session 29's CI): the
+    // first periodic write landed though it failed with NO_RESPONDERS, the nineteen after it failed
+    // without landing (their stale revision never reached the stream). With sixteen hashes kept the
+    // landed one was forgotten and the write after them was refused as fenced.
+    const t = new InProcTransport();
+    const inner = await t.ensureKv({ bucket: 'st' });
+    let mode: 'ok' | 'lose' | 'fail' = 'ok';
+    const noResponders = () => new BusError(BUS_ERR.NO_RESPONDERS, 'KV update: 503 (injected)');
+    const kv = new Proxy(inner, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if ((prop !== 'create' && prop !== 'update') || typeof v !== 'function') return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        return async (...args: unknown[]) => {
+          if (mode === 'fail') throw noResponders();
+          const r = await (v as (...a: unknown[]) => Promise<number>).apply(target, args);
+          if (mode === 'lose') throw noResponders();
+          return r;
+        };
+      },
+    }) as KvStore;
+    const store = new CheckpointStore(kv, await t.ensureObjectStore({ bucket: 'bl' }), 1 << 20);
+    const r0 = (await store.save(meta(1), body(1), 0, undefined)).revision;
+    mode = 'lose';
+    await expect(store.save(meta(2), body(2), r0, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_NO_RESPONDERS' });
+    mode = 'fail';
+    for (let js = 3; js <= 21; js++) await expect(store.save(meta(js), body(js), r0, undefined)).rejects.toMatchObject({ code: 'BUS_ERR_NO_RESPONDERS' });
+    mode = 'ok';
+    expect((await store.load('s'))!.body.n).toBe(2); // the first failed write is what the key holds
+    const r = await store.save(meta(22), body(22), r0, undefined);
+    const c = (await store.load('s'))!;
+    expect([c.envelope.js, c.body.n, c.revision]).toEqual([22, 22, r.revision]);
+    await t.close();
+  });
+
   test('over the KV limit: the write that goes over a landed one deletes both older objects, only the newest is left', async () => {
     const t = new InProcTransport();
     const { kv, ctl } = lossyKv(await t.ensureKv({ bucket: 'st' }));

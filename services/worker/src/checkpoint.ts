@@ -78,9 +78,17 @@ export const DEFAULT_CHECKPOINT_IO_IN_FLIGHT = 16;
 /** Slots handed to waiting reads in a row while writes wait, at most; the next goes to a write. */
 export const READ_STREAK = 4;
 
-/** Writes with an unknown outcome remembered per key, and keys remembered, at most (oldest dropped). */
-const UNCERTAIN_PER_KEY = 16;
-const UNCERTAIN_KEYS = 100_000;
+/**
+ * Writes with an unknown outcome remembered per key, and in all, at most (the keys whose last failure
+ * is oldest are dropped first). Any one of a key's failed writes may be the one that landed, the
+ * first as well as the last: in a cluster test a KV leader election failed twenty periodic writes of
+ * one stream in a row (BUS_ERR_NO_RESPONDERS), the first of them landed, and with sixteen remembered
+ * its hash was gone, so the stream reloaded that landed state and lost the twenty samples applied
+ * since. A key's list lasts until its outcome is known again (the next write that succeeds); at
+ * 24 characters a hash, the total bound is ~10 MB.
+ */
+const UNCERTAIN_PER_KEY = 4096;
+const UNCERTAIN_TOTAL = 262_144;
 /** Times one write goes over a landed write of its own before it reports the revision conflict. */
 const ADOPT_ROUNDS = 3;
 
@@ -88,6 +96,7 @@ export class CheckpointStore {
   readonly #io: Limiter;
   /** Keys with writes of unknown outcome since their last known one: sha-256 of each value written. */
   readonly #uncertain = new Map<string, string[]>();
+  #uncertainCount = 0;
 
   constructor(
     readonly kv: KvStore,
@@ -196,7 +205,7 @@ export class CheckpointStore {
     for (let round = 0; ; round++) {
       try {
         const written = await put(revision);
-        this.#uncertain.delete(key);
+        this.#forgetUncertain(key);
         return written;
       } catch (e) {
         if (!isBusError(e) || e.code !== BUS_ERR.REVISION) {
@@ -207,7 +216,7 @@ export class CheckpointStore {
         if (mine === undefined || round === ADOPT_ROUNDS) throw e;
         const entry = await this.kv.get(key);
         if (entry === null || !mine.includes(sha256(entry.value))) {
-          this.#uncertain.delete(key);
+          this.#forgetUncertain(key);
           throw e;
         }
         adopted?.(entry.value);
@@ -220,9 +229,18 @@ export class CheckpointStore {
     const list = this.#uncertain.get(key) ?? [];
     this.#uncertain.delete(key); // re-inserted last: the map's order is the age of the last failure
     list.push(sha256(value));
-    if (list.length > UNCERTAIN_PER_KEY) list.shift();
+    this.#uncertainCount++;
+    if (list.length > UNCERTAIN_PER_KEY) {
+      list.shift();
+      this.#uncertainCount--;
+    }
     this.#uncertain.set(key, list);
-    if (this.#uncertain.size > UNCERTAIN_KEYS) this.#uncertain.delete(this.#uncertain.keys().next().value!);
+    while (this.#uncertainCount > UNCERTAIN_TOTAL && this.#uncertain.size > 1) this.#forgetUncertain(this.#uncertain.keys().next().value!);
+  }
+
+  #forgetUncertain(key: string): void {
+    this.#uncertainCount -= this.#uncertain.get(key)?.length ?? 0;
+    this.#uncertain.delete(key);
   }
 
   /** The partition record: {low, revision}; low 0 and revision 0 when there is none. */
@@ -239,8 +257,9 @@ export class CheckpointStore {
   }
 }
 
+/** A value's digest as remembered: sha-256 cut to 128 bits (collisions are not a concern at this count), base64. */
 function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('base64');
+  return createHash('sha256').update(bytes).digest().subarray(0, 16).toString('base64');
 }
 
 /**

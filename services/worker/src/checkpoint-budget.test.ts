@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { Packr } from 'msgpackr';
 import { InProcTransport } from '@carousel/bus';
 import { encodeSample } from '@carousel/protocol';
-import { CheckpointBudget, periodicCheckpoint, type Checkpointed, type PeriodicCheckpoints } from './checkpoint-budget.ts';
+import { CheckpointBudget, periodicCheckpoint, retryAfterFailure, type Checkpointed, type PeriodicCheckpoints } from './checkpoint-budget.ts';
 import { groupModelBytes, groupRecordKey, replayGroup, unpackGroupRecord } from './group-actor.ts';
 import { groupSubjects, parseGroups } from './groups.ts';
 import { parseWorkerOptions } from './options.ts';
@@ -93,6 +93,17 @@ describe('CheckpointBudget', () => {
     expect(deferred).toEqual(['3']);
     t = 600;
     expect(periodicCheckpoint(ctx, st(1, 0), 1000)).toBe(150);
+  });
+
+  test('after failed writes a due periodic checkpoint waits for its retry time, 50 ms doubling to 2 s', () => {
+    const ctx: PeriodicCheckpoints = {
+      checkpointEverySamples: 10, checkpointEveryMs: 1000, budget: new CheckpointBudget(0, () => 0),
+      metrics: { checkpointDeferrals: { inc: () => undefined } },
+    };
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map((k) => retryAfterFailure(k, 1000) - 1000)).toEqual([50, 100, 200, 400, 800, 1600, 2000, 2000]);
+    const failed: Checkpointed = { partition: 0, pending: 25, checkpointAt: 0, checkpointRetryAt: retryAfterFailure(3, 5000) };
+    expect(periodicCheckpoint(ctx, failed, 5199)).toBeNull(); // due by samples and time, but not yet
+    expect(periodicCheckpoint(ctx, failed, 5200)).not.toBeNull();
   });
 
   test('the option: default 8 MiB/s, 0 allowed, negative or fractional refused with WORKER_ERR_CONFIG', () => {

@@ -94,6 +94,22 @@ export interface Checkpointed {
   readonly checkpointAt: number;
   /** Size of the last checkpoint written, bytes (undefined before the first). */
   readonly checkpointBytes?: number;
+  /** After failed writes: no periodic attempt before this time (performance.now() ms); see retryAfterFailure. */
+  readonly checkpointRetryAt?: number;
+}
+
+/** First and longest wait before a periodic checkpoint is tried again after a failed one, ms (doubling). */
+export const CHECKPOINT_RETRY_MIN_MS = 50;
+export const CHECKPOINT_RETRY_MAX_MS = 2_000;
+
+/**
+ * When the next periodic checkpoint may be tried after `failures` failed writes in a row. Without
+ * it a stream tries on every sample while the store is down (twenty writes in 150 ms in a KV leader
+ * election), each a write of unknown outcome the store must remember, and each load on a cluster
+ * that is electing. Checkpoints on passivation, release, drain and snapshot do not wait.
+ */
+export function retryAfterFailure(failures: number, t: number = performance.now()): number {
+  return t + Math.min(CHECKPOINT_RETRY_MAX_MS, CHECKPOINT_RETRY_MIN_MS * 2 ** Math.min(Math.max(failures - 1, 0), 16));
 }
 
 /**
@@ -102,6 +118,7 @@ export interface Checkpointed {
  */
 export function periodicCheckpoint(ctx: PeriodicCheckpoints, state: Checkpointed, t: number = performance.now()): number | null {
   if (state.pending < ctx.checkpointEverySamples && t - state.checkpointAt < ctx.checkpointEveryMs) return null;
+  if (state.checkpointRetryAt !== undefined && t < state.checkpointRetryAt) return null;
   const charge = ctx.budget.tryTake(state.checkpointBytes);
   if (charge === null) ctx.metrics.checkpointDeferrals.inc(pl(state.partition));
   return charge;

@@ -13,7 +13,7 @@ import {
   PROTOCOL_VERSION, SeqGuard, decodeSample, encodeAlert, encodePrediction, encodeReject,
   type ControlReply, type ControlRequest, type ModelConfig, type Reject, type Subjects,
 } from '@carousel/protocol';
-import { periodicCheckpoint, settledWrite, type CheckpointBudget } from './checkpoint-budget.ts';
+import { periodicCheckpoint, retryAfterFailure, settledWrite, type CheckpointBudget } from './checkpoint-budget.ts';
 import { CheckpointStore, type CheckpointBody } from './checkpoint.ts';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
@@ -60,6 +60,9 @@ export interface StreamActorState {
   checkpointAt: number;
   /** Size of the last checkpoint written, bytes (what the next periodic one is charged). */
   checkpointBytes?: number;
+  /** Checkpoint writes failed in a row, and no periodic attempt before checkpointRetryAt (ms). */
+  checkpointFailures?: number;
+  checkpointRetryAt?: number;
   /** Reply of the last control turn (read by ask). */
   reply: ControlReply | null;
 }
@@ -287,6 +290,8 @@ async function writeCheckpoint(ctx: ActorContext, state: StreamActorState, reaso
     state.pending = 0;
     state.checkpointAt = now();
     state.checkpointBytes = saved.bytes;
+    state.checkpointFailures = 0;
+    state.checkpointRetryAt = undefined;
     metrics.checkpointsWritten.inc({ store: saved.obj === undefined ? 'kv' : 'object' });
     metrics.checkpointBytes.observe(pl(state.partition), saved.bytes);
     metrics.checkpointSeconds.observe(pl(state.partition), (now() - t0) / 1000);
@@ -297,6 +302,8 @@ async function writeCheckpoint(ctx: ActorContext, state: StreamActorState, reaso
     metrics.checkpointFailures.inc(checkpointFailureLabels(state.partition, e));
     ctx.log.log('warn', 'checkpoint_failed', { stream: state.stream, reason, fenced, error: e });
     if (fenced) state.gen = -1; // someone else wrote it: reload before the next message
+    state.checkpointFailures = (state.checkpointFailures ?? 0) + 1;
+    state.checkpointRetryAt = retryAfterFailure(state.checkpointFailures, now());
     return 0;
   }
 }

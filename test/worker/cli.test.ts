@@ -138,6 +138,8 @@ describe('the carousel command against a worker', () => {
     const bad = await carousel('tail', 'tail.a');
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/^carousel: invalid stream pattern "tail.a"/);
+    const zero = await carousel('tail', '>', '--count', '0');
+    expect([zero.code, zero.err.trim()]).toEqual([1, 'carousel: --count must be a positive integer, got 0']);
   });
 });
 

@@ -22,8 +22,9 @@ export function registerTail(program: Command): void {
       const pat = compilePattern(pattern ?? '>');
       if (pat === null) throw new Error(`invalid stream pattern ${JSON.stringify(pattern)}: stream id characters [A-Za-z0-9_-] with * wildcards, or a trailing >`);
       const p = pat.glob.includes('*') ? '*' : pat.glob;
-      const t = await connectNats(o, 'carousel-tail');
       const limit = o.count === undefined ? Infinity : Number(o.count);
+      if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 1))) throw new Error(`--count must be a positive integer, got ${o.count}`);
+      const t = await connectNats(o, 'carousel-tail');
       let n = 0;
       const done = new Promise<void>((resolve) => {
         const stop = (): void => resolve();

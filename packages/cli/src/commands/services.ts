@@ -136,7 +136,7 @@ export function registerServices(program: Command): void {
     .option('--no-timestamp-column', 'no timestamp column: samples carry the publish time')
     .option('--value-columns <a,b>', 'columns making the feature vector (default: every other column)')
     .option('--first-seq <n>', 'seq of the first row (a replay run again with the same seqs is applied once)', '0')
-    .option('--append', "start after the last seq the stream's worker has accepted (asked over the control API)")
+    .option('--append', "start after the last seq the stream's worker has accepted (asked over the control API; samples still queued for it are not seen)")
     .option('--timeout <ms>', 'wait this long for an ack, or for the worker with --append, ms', '5000')
     .action(async (csv: string, o: NatsFlags & { stream: string; rate: string; asFastAsPossible?: boolean; timestampColumn?: string | false; valueColumns?: string; firstSeq: string; append?: boolean; timeout: string }) => {
       const t = await connectNats(o, 'carousel-replay');

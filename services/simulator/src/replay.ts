@@ -127,7 +127,6 @@ export async function replayCsv(path: string, opts: ReplayOptions): Promise<Repl
   let cols = { ts: -1, values: [] as number[] };
   const t0 = clock.now();
   let rows = 0;
-  let sent = 0;
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
     if (header === null) {
       header = record;
@@ -144,11 +143,10 @@ export async function replayCsv(path: string, opts: ReplayOptions): Promise<Repl
       p.firstSkip ??= { line: info.lines, reason: problem };
     } else {
       if (!fast) {
-        const wait = t0 + (sent * 1000) / rate - clock.now();
+        const wait = t0 + ((p.nextSeq - firstSeq) * 1000) / rate - clock.now();
         if (wait > 0) await clock.sleep(wait);
       }
       const s = p.nextSeq++;
-      sent++;
       const line = info.lines;
       try {
         const data = encodeSample({ v: PROTOCOL_VERSION, stream: opts.stream, seq: s, ts: Math.round(cols.ts >= 0 ? ts : clock.now()), x });

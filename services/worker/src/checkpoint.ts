@@ -94,7 +94,7 @@ const ADOPT_ROUNDS = 3;
 
 export class CheckpointStore {
   readonly #io: Limiter;
-  /** Keys with writes of unknown outcome since their last known one: sha-256 of each value written. */
+  /** Keys with writes of unknown outcome since their last known one: digest128 of each value written. */
   readonly #uncertain = new Map<string, string[]>();
   #uncertainCount = 0;
 
@@ -215,7 +215,7 @@ export class CheckpointStore {
         const mine = this.#uncertain.get(key);
         if (mine === undefined || round === ADOPT_ROUNDS) throw e;
         const entry = await this.kv.get(key);
-        if (entry === null || !mine.includes(sha256(entry.value))) {
+        if (entry === null || !mine.includes(digest128(entry.value))) {
           this.#forgetUncertain(key);
           throw e;
         }
@@ -228,7 +228,7 @@ export class CheckpointStore {
   #rememberUncertain(key: string, value: Uint8Array): void {
     const list = this.#uncertain.get(key) ?? [];
     this.#uncertain.delete(key); // re-inserted last: the map's order is the age of the last failure
-    list.push(sha256(value));
+    list.push(digest128(value));
     this.#uncertainCount++;
     if (list.length > UNCERTAIN_PER_KEY) {
       list.shift();
@@ -258,7 +258,7 @@ export class CheckpointStore {
 }
 
 /** A value's digest as remembered: sha-256 cut to 128 bits (collisions are not a concern at this count), base64. */
-function sha256(bytes: Uint8Array): string {
+function digest128(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest().subarray(0, 16).toString('base64');
 }
 

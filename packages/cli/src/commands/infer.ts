@@ -6,7 +6,7 @@
 import { PROTOCOL_VERSION, createSubjects, decodeInferReply, encodeInferRequest, parseOptions } from '@carousel/protocol';
 import type { Command } from 'commander';
 import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
-import { plainArrays } from './tail.ts';
+import { plainArrays } from './output.ts';
 
 interface InferFlags extends NatsFlags {
   x?: string;

@@ -8,6 +8,7 @@ import { compilePattern, patternMatches } from '@carousel/gateway';
 import { decodeAlert, decodePrediction } from '@carousel/protocol';
 import type { Command } from 'commander';
 import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
+import { plainArrays } from './output.ts';
 
 interface TailFlags extends NatsFlags {
   json?: boolean;
@@ -59,11 +60,6 @@ export function registerTail(program: Command): void {
       await done;
       await t.close();
     });
-}
-
-/** JSON.stringify replacer: typed arrays (a decoded forecast) as plain arrays, not {"0": ...} maps. */
-export function plainArrays(_key: string, v: unknown): unknown {
-  return ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v;
 }
 
 function num(v: unknown): string {

@@ -38,11 +38,17 @@ describe('checkpoint writes whose reply is lost (in-process transport)', () => {
     });
     const out = collectPredictions(inner, STREAMS);
     const data = new Map(STREAMS.map((s) => [s, xs(s)]));
-    await publishSamples(inner, data, 0, N);
-    await until('every prediction', () => STREAMS.every((s) => out.get(s)!.length === N));
+    // In three batches, each closed by a snapshot of every stream: each stream's 3rd write lands
+    // whatever the periodic writes did (a failed one is retried only after 50 ms, by which time
+    // an in-process feed of all 48 samples may be over).
+    for (let from = 0; from < N; from += N / 3) {
+      await publishSamples(inner, data, from, from + N / 3);
+      await until('every prediction', () => STREAMS.every((s) => out.get(s)!.length === from + N / 3));
+      for (const s of STREAMS) await snapshotAt(inner, s, from + N / 3 - 1);
+    }
 
     for (const [s, x] of data) {
-      await snapshotAt(inner, s, N - 1);
+      expect(writes.get(s), `${s}: writes landed`).toBeGreaterThanOrEqual(3);
       const c = await checkpointVsReplay(inner, s, x, CFG);
       expect(c.samples, `${s}: samples applied`).toBe(N);
       expect(c.refSamples).toBe(N);
@@ -71,8 +77,12 @@ describe('checkpoint writes whose reply is lost (in-process transport)', () => {
     const members = ['pump-1', 'pump-2', 'pump-3'];
     const all = Array.from({ length: 20 }, (_, i) => members.map((stream, k) => ({ stream, seq: i, x: [Math.sin(i / (3 + k)), Math.cos(i / 7)] }))).flat();
     const out = collectPredictions(inner, members);
-    for (const s of all) await inner.jsPublish(`carousel.g.pumps.${s.stream}`, encodeSample({ v: 1, stream: s.stream, seq: s.seq, x: s.x }));
-    await until('every prediction', () => members.every((s) => out.get(s)!.length === 20));
+    // In batches closed by a snapshot, as above: the record's 3rd write lands before the drain.
+    for (const [from, to] of [[0, 7], [7, 14], [14, 20]] as const) {
+      for (const s of all.filter((a) => a.seq >= from && a.seq < to)) await inner.jsPublish(`carousel.g.pumps.${s.stream}`, encodeSample({ v: 1, stream: s.stream, seq: s.seq, x: s.x }));
+      await until('every prediction', () => members.every((s) => out.get(s)!.length === to));
+      await snapshotAt(inner, 'pump-1', to - 1);
+    }
     await w.drain();
     const e = (await (await inner.kv('carousel_state')).get(key))!;
     const rec = unpackGroupRecord((new Packr({ useRecords: false, moreTypes: true }).unpack(e.value) as { b: Uint8Array }).b);

@@ -206,6 +206,16 @@ describe('secure.conf - gateway', () => {
   });
 });
 
+describe('secure.conf - admin', () => {
+  test('uploads warm-start weights to carousel_blobs (`carousel model upload`), which the worker reads; the producer cannot bind the bucket', async () => {
+    const weights = enc.encode('weights '.repeat(20_000)); // over one 128 KiB chunk
+    await (await admin.t.objectStore('carousel_blobs')).put('warm-sec', weights);
+    const read = await (await worker.t.objectStore('carousel_blobs')).get('warm-sec');
+    expect(read && Buffer.from(read).equals(Buffer.from(weights))).toBe(true);
+    expect(natsCode(await rejection(producer.t.objectStore('carousel_blobs')))).toBe('PERMISSIONS_VIOLATION');
+  });
+});
+
 describe('secure.conf - errors keep their transport codes', () => {
   test('a denied request is a BusError whose cause is the nats permissions violation', async () => {
     const err = await rejection(gateway.t.request('carousel.ctl.x', enc.encode('x'), { timeout: 5_000 }));

@@ -7,7 +7,7 @@
 // forecast from the stream's state, a refused request exit 1.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -44,8 +44,13 @@ afterAll(async () => {
 
 /** `carousel <args> --nats-url <the suite's>`: its exit code, stdout and stderr. */
 function carousel(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return offline(...args, '--nats-url', nats.url);
+}
+
+/** `carousel <args>`, for commands that do not connect (model run). */
+function offline(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--nats-url', nats.url], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -143,3 +148,76 @@ describe('the carousel command against a worker', () => {
   });
 });
 
+
+describe('warm start from the command line', () => {
+  test('a model trained offline (model run --save .safetensors) is uploaded and configured with --warm: the stream forecasts what the offline model does', async () => {
+    const rows = Array.from({ length: 80 }, (_, i) => `${Math.sin(i / 4).toFixed(4)},${Math.cos(i / 9).toFixed(4)}`);
+    writeFileSync(path.join(dir, 'train.csv'), `a,b\n${rows.join('\n')}\n`);
+    writeFileSync(path.join(dir, 'opts.json'), JSON.stringify({ cell: 'vanilla', hidden: 5, seed: 7 }));
+    const weights = path.join(dir, 'pump warm.safetensors');
+    const train = await offline('model', 'run', '--model', path.join(dir, 'opts.json'), '--input', path.join(dir, 'train.csv'), '--train', '--forecast', '--save', weights, '--out', path.join(dir, 'train-out.csv'));
+    expect(train.code, train.err).toBe(0);
+    // The offline model's forecast for the first row, from a fresh state (inference only).
+    const ref = await offline('model', 'run', '--model', weights, '--input', path.join(dir, 'train.csv'), '--out', path.join(dir, 'ref.csv'));
+    expect(ref.code, ref.err).toBe(0);
+    const [, first] = readFileSync(path.join(dir, 'ref.csv'), 'utf8').trim().split('\n');
+    const want = first!.split(',').slice(1, 3).map(Number);
+
+    const cfg = await carousel('streams', 'configure', 'warm-1', '{"normalize":false}', '--warm', weights);
+    expect(cfg.code, cfg.err).toBe(0);
+    expect(JSON.parse(cfg.out)).toMatchObject({ ok: true, op: 'configure' });
+    const obj = /uploaded .* as (pump-warm-[0-9a-f]{12}) \(vanilla, 2 inputs, hidden 5\)/.exec(cfg.err)?.[1];
+    expect(obj, cfg.err).toBeDefined();
+    const ins = await control(client, 'warm-1', 'inspect');
+    expect(ins.ok && ins.op === 'inspect' && ins.info.cfg.model).toMatchObject({ cell: 'vanilla', hidden: 5 });
+
+    const got = new Promise<number[]>((resolve) => {
+      const sub = client.subscribe('carousel.out.warm-1', { callback: (m) => {
+        const d = decodePrediction(m.data);
+        if (d.ok) resolve(Array.from(d.value.f as Float64Array));
+        sub.close();
+      } });
+    });
+    await client.flush();
+    await client.jsPublish('carousel.in.warm-1', encodeSample({ v: 1, stream: 'warm-1', seq: 0, x: rows[0]!.split(',').map(Number) }));
+    const f = await got;
+    expect(f).toHaveLength(2);
+    for (let k = 0; k < 2; k++) expect(f[k]).toBeCloseTo(want[k]!, 12);
+
+    // The same bytes upload to the same object; `model upload` says where they are.
+    const again = await carousel('model', 'upload', weights);
+    expect(again.code, again.err).toBe(0);
+    expect(JSON.parse(again.out)).toMatchObject({ obj, format: 'safetensors', bucket: 'carousel_blobs', cell: 'vanilla', inputs: 2, hidden: [5], outputs: 2 });
+    expect(again.err).toContain(`carousel streams configure <stream> '{"warm":{"obj":"${obj}","format":"safetensors"}}'`);
+  });
+
+  test('weights a worker would refuse are refused before anything is stored; a stream of another dimension refuses the warm start', async () => {
+    // Two inputs, one output: not a forecaster of its own inputs.
+    const rows = Array.from({ length: 20 }, (_, i) => `${Math.sin(i)},${Math.cos(i)},${Math.sin(i + 1)}`);
+    writeFileSync(path.join(dir, 'reg.csv'), `a,b,y\n${rows.join('\n')}\n`);
+    writeFileSync(path.join(dir, 'reg-opts.json'), JSON.stringify({ cell: 'vanilla', hidden: 3 }));
+    const reg = path.join(dir, 'regressor.json');
+    const made = await offline('model', 'run', '--model', path.join(dir, 'reg-opts.json'), '--input', path.join(dir, 'reg.csv'), '--targets', 'y', '--save', reg, '--out', path.join(dir, 'reg-out.csv'));
+    expect(made.code, made.err).toBe(0);
+    const refused = await carousel('model', 'upload', reg, '--name', 'regressor');
+    expect([refused.code, refused.err.trim()]).toEqual([1, 'carousel: WORKER_ERR_DIMENSION: a forecasting model needs inputs = outputs, got 2 and 1']);
+    writeFileSync(path.join(dir, 'junk.safetensors'), 'not a safetensors file');
+    const junk = await carousel('model', 'upload', path.join(dir, 'junk.safetensors'), '--name', 'junk');
+    expect(junk.code).toBe(1);
+    expect(junk.err).toMatch(/^carousel: WORKER_ERR_CONFIG: warm start object .*junk\.safetensors: /);
+    const blobs = await client.objectStore('carousel_blobs');
+    expect(await blobs.get('regressor')).toBeNull();
+    expect(await blobs.get('junk')).toBeNull();
+
+    // A stream with one feature cannot take a two-input model: the worker says so and nothing changes.
+    await client.jsPublish('carousel.in.warm-dim', encodeSample({ v: 1, stream: 'warm-dim', seq: 0, x: [0.5] }));
+    await waitForSeq(client, 'warm-dim', 0);
+    const before = await control(client, 'warm-dim', 'inspect');
+    const dim = await carousel('streams', 'configure', 'warm-dim', '--warm', path.join(dir, 'pump warm.safetensors'));
+    expect(dim.code).toBe(1);
+    expect(JSON.parse(dim.out)).toMatchObject({ ok: false, op: 'configure', code: 'WORKER_ERR_DIMENSION' });
+    expect(await control(client, 'warm-dim', 'inspect')).toEqual(before);
+    const none = await carousel('streams', 'configure', 'warm-dim');
+    expect([none.code, none.err.trim()]).toEqual([1, 'carousel: configure needs a config (JSON) or --warm <file>']);
+  });
+});

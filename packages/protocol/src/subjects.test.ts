@@ -14,6 +14,7 @@ describe('subjects - default prefix', () => {
     expect(s.ctl('s1')).toBe('carousel.ctl.s1');
     expect(s.ctl()).toBe('carousel.ctl');
     expect(s.kvBucket).toBe('carousel_state');
+    expect(s.blobsBucket).toBe('carousel_blobs');
     expect(s.jsStream).toBe('CAROUSEL_IN');
     expect(s.partitionsAll).toBe('carousel.p.*.*');
     expect(s.partitionFilter(5)).toBe('carousel.p.5.*');
@@ -59,6 +60,7 @@ describe('subjects - configured prefix', () => {
   it('uses the prefix everywhere and flattens it for KV and JetStream names', () => {
     expect(s.in('s1')).toBe('acme.car-1.in.s1');
     expect(s.kvBucket).toBe('acme_car-1_state');
+    expect(s.blobsBucket).toBe('acme_car-1_blobs');
     expect(s.jsStream).toBe('ACME_CAR-1_IN');
     expect(s.mapping.destination).toBe('acme.car-1.p.{{partition(3,1)}}.{{wildcard(1)}}');
   });

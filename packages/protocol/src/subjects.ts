@@ -35,6 +35,8 @@ export interface Subjects {
   readonly partitions: number;
   /** KV bucket for checkpoints, e.g. `carousel_state`. */
   readonly kvBucket: string;
+  /** Object Store bucket for large checkpoints and warm-start uploads, e.g. `carousel_blobs`. */
+  readonly blobsBucket: string;
   /** JetStream stream that captures partitioned input, e.g. `CAROUSEL_IN`. */
   readonly jsStream: string;
   /** `<prefix>.in.<stream>`. */
@@ -78,6 +80,7 @@ export function createSubjects(options: ProtocolOptions = DEFAULT_OPTIONS): Subj
     prefix,
     partitions: P,
     kvBucket: `${flat}_state`,
+    blobsBucket: `${flat}_blobs`,
     jsStream: `${flat.toUpperCase()}_IN`,
     in: perStream('in'),
     p: (stream: string) => `${prefix}.p.${partitionOf(token(stream), P)}.${stream}`,

@@ -6,10 +6,10 @@
 // (group-actor.ts takes its model as the group's shared model).
 
 import type { BlobStore } from '@carousel/bus';
-import { inspectStateDict, modelFromPytorch, readSafetensors, saveModel, stateDictFromJson, type StateDict } from '@carousel/lstm';
+import { inspectStateDict, modelFromPytorch, readSafetensors, saveModel, stateDictFromJson, type StateDict, type StateDictShape } from '@carousel/lstm';
 import type { ConfigValue, ModelConfig } from '@carousel/protocol';
 import { WorkerError, WORKER_ERR } from './errors.ts';
-import { parseStreamConfig, type StreamConfig } from './stream-config.ts';
+import { defaultStreamConfig, parseStreamConfig, type StreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
 
 export interface WarmRef {
@@ -30,25 +30,61 @@ export function warmRef(cfg: ModelConfig): { warm: WarmRef | null; rest: ModelCo
 }
 
 /**
+ * The uploaded bytes as the worker reads them: the state dict and its shape. Throws
+ * WORKER_ERR_CONFIG when they do not parse (naming `name`), WORKER_ERR_DIMENSION when the model
+ * cannot forecast its own inputs.
+ */
+export function readWarmModel(bytes: Uint8Array, format: WarmRef['format'], name: string): { sd: StateDict; shape: StateDictShape } {
+  let sd: StateDict;
+  let shape: StateDictShape;
+  try {
+    sd = format === 'json' ? stateDictFromJson(JSON.parse(new TextDecoder().decode(bytes))) : readSafetensors(bytes).tensors;
+    shape = inspectStateDict(sd);
+  } catch (e) {
+    throw new WorkerError(WORKER_ERR.CONFIG, `warm start object ${name}: ${(e as Error).message}`);
+  }
+  if (shape.inputs !== shape.outputs) throw new WorkerError(WORKER_ERR.DIMENSION, `a forecasting model needs inputs = outputs, got ${shape.inputs} and ${shape.outputs}`);
+  return { sd, shape };
+}
+
+/** The stream config a warm start gives: `over` on `defaults`, with the tensors' cell and hidden sizes (the stream limits apply). */
+function warmConfig(shape: StateDictShape, over: ModelConfig, defaults: Readonly<StreamConfig>): Readonly<StreamConfig> {
+  const base = parseStreamConfig(over as Partial<StreamConfig>, defaults);
+  const hidden = shape.hidden.length === 1 ? shape.hidden[0]! : shape.hidden;
+  return parseStreamConfig({ model: { ...base.model, cell: shape.cell, hidden } }, base);
+}
+
+/**
+ * What a client checks before it uploads (`carousel model upload`): that a worker with the default
+ * stream config would warm-start from these bytes, by the same reading and model building. Returns
+ * the model's shape; throws the WorkerError the worker's `configure` would reply with.
+ */
+export function checkWarmModel(bytes: Uint8Array, format: WarmRef['format'], name: string): StateDictShape {
+  const { sd, shape } = readWarmModel(bytes, format, name);
+  warmModel(sd, warmConfig(shape, {}, defaultStreamConfig()), name);
+  return shape;
+}
+
+/** The model of those weights under `cfg`; a tensor that does not fit is WORKER_ERR_CONFIG. */
+function warmModel(sd: StateDict, cfg: Readonly<StreamConfig>, name: string): ReturnType<typeof modelFromPytorch> {
+  try {
+    return modelFromPytorch(sd, cfg.model);
+  } catch (e) {
+    throw e instanceof WorkerError ? e : new WorkerError(WORKER_ERR.CONFIG, `warm start object ${name}: ${(e as Error).message}`);
+  }
+}
+
+/**
  * Builds the stream's processor from the uploaded weights: its config gets the tensors' cell and
  * hidden sizes. `dims` is the stream's fixed dimension when it already has one.
  */
 export async function warmProcessor(blobs: BlobStore, ref: WarmRef, over: ModelConfig, defaults: Readonly<StreamConfig>, dims: number | null): Promise<{ proc: StreamProcessor; cfg: Readonly<StreamConfig> }> {
   const bytes = await blobs.get(ref.obj);
   if (bytes === null) throw new WorkerError(WORKER_ERR.CONFIG, `warm start object ${ref.obj} not found`);
-  let sd: StateDict;
-  try {
-    sd = ref.format === 'json' ? stateDictFromJson(JSON.parse(new TextDecoder().decode(bytes))) : readSafetensors(bytes).tensors;
-  } catch (e) {
-    throw new WorkerError(WORKER_ERR.CONFIG, `warm start object ${ref.obj}: ${(e as Error).message}`);
-  }
-  const shape = inspectStateDict(sd);
-  if (shape.inputs !== shape.outputs) throw new WorkerError(WORKER_ERR.DIMENSION, `a forecasting model needs inputs = outputs, got ${shape.inputs} and ${shape.outputs}`);
+  const { sd, shape } = readWarmModel(bytes, ref.format, ref.obj);
   if (dims !== null && dims !== shape.inputs) throw new WorkerError(WORKER_ERR.DIMENSION, `stream has ${dims} features, the model ${shape.inputs}`);
-  const base = parseStreamConfig(over as Partial<StreamConfig>, defaults);
-  const hidden = shape.hidden.length === 1 ? shape.hidden[0]! : shape.hidden;
-  const cfg = parseStreamConfig({ model: { ...base.model, cell: shape.cell, hidden } }, base);
-  const model = modelFromPytorch(sd, cfg.model);
+  const cfg = warmConfig(shape, over, defaults);
+  const model = warmModel(sd, cfg, ref.obj);
   // A fresh processor of that shape, then the same with the uploaded weights in its model slot.
   const fresh = new StreamProcessor(cfg, shape.inputs).snapshot();
   const proc = new StreamProcessor(cfg, shape.inputs, { ...fresh, model: saveModel(model, {}) });

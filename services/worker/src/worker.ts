@@ -21,7 +21,7 @@ import { groupKey, groupOfStream, groupSubjects, partitionOfKey, type GroupSubje
 /** Names of what the worker provisions, from the prefix. */
 export function resourceNames(subjects: Subjects): { stream: string; state: string; leases: string; blobs: string } {
   const flat = subjects.prefix.replaceAll('.', '_');
-  return { stream: subjects.jsStream, state: subjects.kvBucket, leases: `${flat}_leases`, blobs: `${flat}_blobs` };
+  return { stream: subjects.jsStream, state: subjects.kvBucket, leases: `${flat}_leases`, blobs: subjects.blobsBucket };
 }
 
 /** Creates (or updates) the JetStream stream, the KV buckets and the object store. */

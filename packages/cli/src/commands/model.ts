@@ -1,6 +1,7 @@
 // `carousel model run`: runs a model over a CSV of input rows, optionally training it online,
 // writes one row of outputs per step and saves the weights. The same createModel / Trainer code
-// path as the worker, for debugging a model offline.
+// path as the worker, for debugging a model offline. `carousel model upload`: puts PyTorch weights
+// where streams warm-start from them (upload.ts).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -23,6 +24,8 @@ import {
   type StreamState,
 } from '@carousel/lstm';
 import { TIMESTAMP_COLUMN_NAMES } from '@carousel/simulator';
+import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
+import { uploadModel } from './upload.ts';
 
 export interface ModelRunOptions {
   model: string;
@@ -61,6 +64,20 @@ export function registerModel(program: Command): void {
     .action((o: ModelRunOptions) => {
       const r = runModel(o);
       process.stderr.write(`${r.steps} steps${r.learned ? `, mean loss ${r.meanLoss.toPrecision(6)} over ${r.learned} targets` : ''}; wrote ${o.out}\n`);
+    });
+  natsOptions(model.command('upload <file>'))
+    .description("Store PyTorch weights (.safetensors, or a state dict as .json) where streams and model groups warm-start from them; checked as a worker reads them first")
+    .option('--name <obj>', 'object name (default: the file\'s base name and the first 12 hex digits of its SHA-256)')
+    .addOption(new Option('--format <format>', 'the file\'s format (default: json for .json, else safetensors)').choices(['safetensors', 'json']))
+    .action(async (file: string, o: NatsFlags & { name?: string; format?: string }) => {
+      const t = await connectNats(o, 'carousel-cli');
+      try {
+        const u = await uploadModel(t, o.prefix, file, o);
+        process.stdout.write(JSON.stringify(u, null, 2) + '\n');
+        process.stderr.write(`stored as ${u.obj} in ${u.bucket}; start a stream from it: carousel streams configure <stream> '${JSON.stringify({ warm: { obj: u.obj, format: u.format } })}'\n`);
+      } finally {
+        await t.close();
+      }
     });
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_INBOX_PREFIX, type BusMsg, type Transport } from '@carousel/bus
 import { PROTOCOL_VERSION, createSubjects, parseOptions, decodeControlReply, encodeControlRequest, type ControlReply, type ControlRequest } from '@carousel/protocol';
 import type { Command } from 'commander';
 import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
+import { uploadModel } from './upload.ts';
 
 interface StreamsFlags extends NatsFlags {
   timeout: string;
@@ -22,15 +23,27 @@ export function registerStreams(program: Command): void {
   sub('inspect <stream>', "a stream's config, statistics and model").action(async (stream: string, o: StreamsFlags) => {
     await withTransport(o, async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream }, Number(o.timeout))));
   });
-  sub('configure <stream> <json>', 'change a stream\'s config, e.g. \'{"model":{"hidden":16},"horizon":4}\'').action(async (stream: string, json: string, o: StreamsFlags) => {
-    let cfg: unknown;
-    try {
-      cfg = JSON.parse(json);
-    } catch (e) {
-      throw new Error(`config is not JSON: ${(e as Error).message}`);
-    }
-    await withTransport(o, async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'configure', stream, cfg } as ControlRequest, Number(o.timeout))));
-  });
+  sub('configure <stream> [json]', 'change a stream\'s config, e.g. \'{"model":{"hidden":16},"horizon":4}\'')
+    .option('--warm <file>', 'start the stream from these PyTorch weights (.safetensors or state-dict .json): uploaded as `carousel model upload` does, then cfg.warm names them')
+    .action(async (stream: string, json: string | undefined, o: StreamsFlags & { warm?: string }) => {
+      if (json === undefined && o.warm === undefined) throw new Error('configure needs a config (JSON) or --warm <file>');
+      let cfg: Record<string, unknown>;
+      try {
+        cfg = JSON.parse(json ?? '{}') as Record<string, unknown>;
+      } catch (e) {
+        throw new Error(`config is not JSON: ${(e as Error).message}`);
+      }
+      if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new Error('config must be a JSON object');
+      if (o.warm !== undefined && cfg.warm !== undefined) throw new Error('give the warm start either in the config or as --warm, not both');
+      await withTransport(o, async (t) => {
+        if (o.warm !== undefined) {
+          const u = await uploadModel(t, o.prefix, o.warm);
+          process.stderr.write(`uploaded ${o.warm} as ${u.obj} (${u.cell}, ${u.inputs} inputs, hidden ${u.hidden.join('/')})\n`);
+          cfg = { ...cfg, warm: { obj: u.obj, format: u.format } };
+        }
+        reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'configure', stream, cfg } as ControlRequest, Number(o.timeout)));
+      });
+    });
   sub('reset <stream>', "start a stream's model over: fresh weights and state under its config, a new model version").action(async (stream: string, o: StreamsFlags) => {
     await withTransport(o, async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'reset', stream }, Number(o.timeout))));
   });

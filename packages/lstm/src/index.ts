@@ -70,6 +70,7 @@ export {
   DEFAULT_HIDDEN,
   LEARNER_KINDS,
   createModel,
+  modelParamCount,
   resolveModelOptions,
   type CellKind,
   type LearnerKind,

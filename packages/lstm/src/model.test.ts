@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LSTM_ERR, LstmError } from './errors.ts';
-import { CELL_KINDS, createModel, loadModel, saveModel, type CellKind, type ModelOptions } from './model.ts';
+import { CELL_KINDS, createModel, loadModel, modelParamCount, saveModel, type CellKind, type ModelOptions } from './model.ts';
 import { copyStream, restoreStream, snapshotStream } from './stream-state.ts';
 
 /** Online next-value prediction of a sine: mean loss of the first and the last 200 steps. */
@@ -116,4 +116,25 @@ describe('copyStream', () => {
       for (let t = 9; t < 15; t++) expect([...m.learner.step(b, [Math.sin(t)])]).toEqual([...m.learner.step(a, [Math.sin(t)])]);
     });
   }
+});
+
+describe('modelParamCount', () => {
+  it('is the parameter count createModel builds, for every cell, learner and layer stack, without building it', () => {
+    const cases: ModelOptions[] = [
+      { cell: 'lstm97', inputs: 7, outputs: 7, hidden: 3 },
+      { cell: 'lstm97', inputs: 5, outputs: 2, hidden: 4, learner: 'tbptt', lstm97: { cellsPerBlock: 2, hiddenUnits: 3 } },
+      { cell: 'forget', inputs: 3, outputs: 3, hidden: 6 },
+      { cell: 'peephole', inputs: 4, outputs: 1, hidden: 2, lstm97: { cellsPerBlock: 3 } },
+      { cell: 'vanilla', inputs: 9, outputs: 9, hidden: 16 },
+      { cell: 'vanilla', inputs: 2, outputs: 3, hidden: [8, 5], peepholes: true },
+      { cell: 'cifg', inputs: 6, outputs: 6, hidden: 12, peepholes: true },
+      { cell: 'gru', inputs: 3, outputs: 2, hidden: [4, 4, 7] },
+    ];
+    for (const o of cases) expect(modelParamCount(o), JSON.stringify(o)).toBe(createModel(o).learner.params.length);
+  });
+
+  it('refuses what createModel refuses', () => {
+    expect(() => modelParamCount({ cell: 'vanilla', inputs: 0, outputs: 1, hidden: 4 })).toThrow();
+    expect(() => createModel({ cell: 'vanilla', inputs: 0, outputs: 1, hidden: 4 })).toThrow();
+  });
 });

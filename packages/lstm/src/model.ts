@@ -6,10 +6,11 @@
 import { decodeCheckpoint, encodeCheckpoint, type JsonValue, type StateRecord } from './checkpoint.ts';
 import { LSTM_ERR, LstmError, checkEnum, checkInt } from './errors.ts';
 import type { Learner, StreamState } from './learner.ts';
-import type { Lstm97Config } from './lstm97-config.ts';
+import { parseLstm97Config, type Lstm97Config } from './lstm97-config.ts';
 import type { OptimizerOptions } from './optimizers.ts';
-import { checkPhase, type RecurrentCell } from './recurrent-options.ts';
-import type { Lstm97State } from './lstm97.ts';
+import { checkPhase, parseRecurrentOptions, type RecurrentCell, type RecurrentOptions } from './recurrent-options.ts';
+import { buildRecurrentLayout } from './recurrent-layout.ts';
+import { lstm97Layout, type Lstm97State } from './lstm97.ts';
 import { Tbptt97 } from './lstm97-tbptt.ts';
 import { Rtrl97 } from './rtrl97.ts';
 import { isRingV1, upgradeRingV1 } from './ring-v1.ts';
@@ -118,49 +119,71 @@ export interface ModelBuild {
   kernels?: boolean | 'shared';
 }
 
+/** The 1997 family's learner config for resolved options. */
+function lstm97ConfigOf(opts: ResolvedModelOptions): Lstm97Config {
+  const cfg: Lstm97Config = {
+    head: opts.head ?? 'linear',
+    loss: opts.loss ?? 'mse',
+    initRange: opts.initRange ?? 0.1,
+    seed: opts.seed ?? 1,
+    ...opts.lstm97,
+    inputs: opts.inputs,
+    outputs: opts.outputs,
+    blocks: opts.hidden as number,
+    forgetGate: opts.cell !== 'lstm97',
+    peepholes: opts.cell === 'peephole',
+  };
+  if (cfg.forgetGate && !cfg.gateBias?.forget && (cfg.biases?.gates ?? true)) {
+    // A positive forget-gate bias so the cell starts as the 1997 cell (LSTM-SPEC 2.1).
+    cfg.gateBias = { ...cfg.gateBias, forget: new Array<number>(cfg.blocks).fill(opts.forgetBias ?? 1) };
+  }
+  return cfg;
+}
+
+/** The modern family's learner config for resolved options. */
+function recurrentConfigOf(opts: ResolvedModelOptions): RecurrentOptions {
+  const { k1, k2, phase } = cadence(opts);
+  return {
+    inputs: opts.inputs,
+    outputs: opts.outputs,
+    hidden: opts.hidden,
+    cell: opts.cell as RecurrentCell,
+    peepholes: opts.peepholes ?? false,
+    head: opts.head ?? 'linear',
+    loss: opts.loss ?? 'mse',
+    initRange: opts.initRange ?? 0.1,
+    forgetBias: opts.forgetBias ?? 1,
+    seed: opts.seed ?? 1,
+    k1,
+    k2,
+    phase,
+  };
+}
+
+/**
+ * How many parameters (weights and biases) createModel(o) would hold, from the layout alone:
+ * nothing of the model's size is allocated. For callers that cap model sizes before building.
+ * Throws on options createModel would refuse.
+ */
+export function modelParamCount(o: ModelOptions): number {
+  const opts = resolveModelOptions(o);
+  if (IS_1997[opts.cell]) return lstm97Layout(parseLstm97Config(lstm97ConfigOf(opts))).size;
+  return buildRecurrentLayout(parseRecurrentOptions(recurrentConfigOf(opts))).size;
+}
+
 /** Builds learner and trainer for the options; `params`, if given, replaces the initial weights. */
 export function createModel(o: ModelOptions, params?: Float64Array, build: ModelBuild = {}): Model<StreamState> {
   const opts = resolveModelOptions(o);
   let learner: Learner<StreamState> & { flush?(s: StreamState): boolean };
   if (IS_1997[opts.cell]) {
-    const cfg: Lstm97Config = {
-      head: opts.head ?? 'linear',
-      loss: opts.loss ?? 'mse',
-      initRange: opts.initRange ?? 0.1,
-      seed: opts.seed ?? 1,
-      ...opts.lstm97,
-      inputs: opts.inputs,
-      outputs: opts.outputs,
-      blocks: opts.hidden as number,
-      forgetGate: opts.cell !== 'lstm97',
-      peepholes: opts.cell === 'peephole',
-    };
-    if (cfg.forgetGate && !cfg.gateBias?.forget && (cfg.biases?.gates ?? true)) {
-      // A positive forget-gate bias so the cell starts as the 1997 cell (LSTM-SPEC 2.1).
-      cfg.gateBias = { ...cfg.gateBias, forget: new Array<number>(cfg.blocks).fill(opts.forgetBias ?? 1) };
-    }
+    const cfg = lstm97ConfigOf(opts);
     if (opts.learner === 'rtrl97') {
       learner = new Rtrl97(cfg, params, { kernels: build.kernels === 'shared' ? false : build.kernels }) as unknown as Learner<StreamState>;
     } else {
       learner = new Tbptt97(cfg, cadence(opts), params) as unknown as Learner<StreamState>;
     }
   } else {
-    const { k1, k2, phase } = cadence(opts);
-    const r = new RecurrentLearner({
-      inputs: opts.inputs,
-      outputs: opts.outputs,
-      hidden: opts.hidden,
-      cell: opts.cell as RecurrentCell,
-      peepholes: opts.peepholes ?? false,
-      head: opts.head ?? 'linear',
-      loss: opts.loss ?? 'mse',
-      initRange: opts.initRange ?? 0.1,
-      forgetBias: opts.forgetBias ?? 1,
-      seed: opts.seed ?? 1,
-      k1,
-      k2,
-      phase,
-    }, { kernels: build.kernels });
+    const r = new RecurrentLearner(recurrentConfigOf(opts), { kernels: build.kernels });
     if (params) {
       if (params.length !== r.params.length) throw new LstmError(LSTM_ERR.DIMENSION, `params must have length ${r.params.length}, got ${params.length}`);
       r.params.set(params);

@@ -22,7 +22,7 @@ import { groupKey, type GroupSpec } from './groups.ts';
 import { periodicCheckpoint, settledWrite } from './checkpoint-budget.ts';
 import { checkpointFailureLabels, pl } from './metrics.ts';
 import { streamBehaviour, wireConfig, type ActorContext, type ActorMsg, type StreamActorState } from './stream-actor.ts';
-import type { StreamConfig } from './stream-config.ts';
+import { checkModelWeights, type StreamConfig } from './stream-config.ts';
 import { GroupSteps, type DueRollback, type GroupMember, type StepDone } from './group-steps.ts';
 import { StreamProcessor, type ProcessorState, type StepResult } from './stream-processor.ts';
 import { warmProcessor } from './warm-start.ts';
@@ -201,7 +201,10 @@ export function restoreGroup<T>(g: GroupCore<T>, r: GroupRecord): void {
 
 /** A new member of the group: the shared model (created on the group's first sample), its own state. */
 export function addMember<T>(g: GroupCore<T>, name: string, dims: number, guard = new SeqGuard()): GroupMember {
-  if (g.model === null) attachModel(g, createModel({ ...g.cfg.model, inputs: dims, outputs: dims }));
+  if (g.model === null) {
+    checkModelWeights(g.cfg.model, dims);
+    attachModel(g, createModel({ ...g.cfg.model, inputs: dims, outputs: dims }));
+  }
   const m: GroupMember = { name, proc: new StreamProcessor(g.cfg, dims, undefined, {}, { model: g.model!, hooks: g.steps!.hooksFor(name), keeper: g.steps!.keeper }), guard, seq: null, forecast: null };
   g.members.set(name, m);
   return m;

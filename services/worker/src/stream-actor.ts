@@ -207,9 +207,11 @@ function sample(ctx: ActorContext, state: StreamActorState, msg: Extract<ActorMs
   const prevSeq = state.seq;
   const verdict = state.guard.accept(stream, s.seq);
   if (!verdict.ok) return refuse(ctx, state, msg.js, verdict.reject);
-  const proc = state.proc ?? new StreamProcessor(withStreamPhase(state.cfg, stream), s.x.length);
+  let proc: StreamProcessor;
   let r;
   try {
+    // The first sample builds the model at its number of features, which may refuse it (a model too big at that size).
+    proc = state.proc ?? new StreamProcessor(withStreamPhase(state.cfg, stream), s.x.length);
     r = proc.process(s.seq, s.x, s.ts);
   } catch (e) {
     state.guard.restore(stream, prevSeq);

@@ -1,9 +1,11 @@
 // What a stream's config may ask for: parseStreamConfig refuses, with WORKER_ERR_CONFIG naming the
 // field and before anything is allocated, a model over the size limits and whole-sequence BPTT (a
-// stream never ends); checkStreamConfig refuses what the model itself refuses as it builds.
+// stream never ends); checkStreamConfig refuses what the model itself refuses as it builds; the
+// weights at the stream's dimension are capped where the model is first built.
 
 import { describe, expect, it } from 'vitest';
-import { MAX_STREAM_LAYERS, MAX_STREAM_UNITS, MAX_STREAM_WINDOW, parseStreamConfig, type StreamConfig } from './stream-config.ts';
+import { groupCore, addMember } from './group-actor.ts';
+import { MAX_STREAM_LAYERS, MAX_STREAM_UNITS, MAX_STREAM_WEIGHTS, MAX_STREAM_WINDOW, checkModelWeights, parseStreamConfig, type StreamConfig } from './stream-config.ts';
 import { StreamProcessor, checkStreamConfig } from './stream-processor.ts';
 
 const parse = (model: Record<string, unknown>) => () => parseStreamConfig({ model } as Partial<StreamConfig>);
@@ -33,5 +35,17 @@ describe('stream config limits', () => {
     expect(() => checkStreamConfig(parseStreamConfig({ model: { cell: 'cifg', learner: 'rtrl97', hidden: 4 } } as Partial<StreamConfig>))).toThrow(/^WORKER_ERR_CONFIG: the stream config does not build a model: LSTM_ERR_UNSUPPORTED/);
     expect(() => checkStreamConfig(parseStreamConfig({ model: { optimizer: { kind: 'sgd', lr: -1 } } } as Partial<StreamConfig>))).toThrow(/WORKER_ERR_CONFIG/);
     expect(() => checkStreamConfig(parseStreamConfig())).not.toThrow();
+  });
+
+  it('caps the weights at the stream\'s dimension, counted before anything is built: a stream, a group\'s first member', () => {
+    // vanilla, 512 units, X features, a linear head of X: 4·512·(X + 513) + X·513 = 2,561·X + 1,050,624.
+    const cfg = parseStreamConfig({ model: { hidden: 512 } } as Partial<StreamConfig>);
+    expect(() => checkModelWeights(cfg.model, 2865)).not.toThrow(); // 8,387,889
+    expect(() => checkModelWeights(cfg.model, 2866)).toThrow(`WORKER_ERR_CONFIG: model.hidden asks for 8,390,450 weights at 2866 features, over the ${MAX_STREAM_WEIGHTS.toLocaleString('en-US')} weights a stream may have`);
+    expect(() => new StreamProcessor(cfg, 2866)).toThrow(/WORKER_ERR_CONFIG: model.hidden asks for 8,390,450 weights/);
+    const g = groupCore(cfg);
+    expect(() => addMember(g, 'm-1', 2866)).toThrow(/WORKER_ERR_CONFIG: model.hidden asks for 8,390,450 weights/);
+    expect(g.model).toBeNull();
+    expect(g.members.size).toBe(0);
   });
 });

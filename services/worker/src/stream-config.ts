@@ -3,7 +3,7 @@
 // stream. Parsed, checked and frozen in one place (parseStreamConfig).
 
 import type { AnomalyScorerOptions } from '@carousel/anomaly';
-import { CELL_KINDS, LEARNER_KINDS, resolveModelOptions, type CellKind, type LearnerKind, type ModelOptions } from '@carousel/lstm';
+import { CELL_KINDS, LEARNER_KINDS, modelParamCount, resolveModelOptions, type CellKind, type LearnerKind, type ModelOptions } from '@carousel/lstm';
 import { fnv1a32 } from '@carousel/protocol';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 
@@ -27,6 +27,13 @@ export const DEFAULT_NORMALIZER_WINDOW = 10_000;
 export const MAX_STREAM_UNITS = 1024;
 export const MAX_STREAM_LAYERS = 8;
 export const MAX_STREAM_WINDOW = 1024;
+/**
+ * Largest number of weights (parameters) a stream's model may have at the stream's number of
+ * features, which the limits above do not see: 1,024 units over 4,096 features (the protocol's
+ * longest vector) are 25 M weights, ~800 MiB for a per-stream model with Adam, 2.4 s to build and
+ * half a second a sample. 2^23 weights is 64 MiB of float64 parameters, a few hundred MB in all.
+ */
+export const MAX_STREAM_WEIGHTS = 2 ** 23;
 
 /** The model part: everything of ModelOptions except the sizes, which the data decides. */
 export type StreamModelOptions = Omit<ModelOptions, 'inputs' | 'outputs'>;
@@ -132,6 +139,16 @@ function mix32(h: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/**
+ * Refuses a model that would have more than MAX_STREAM_WEIGHTS weights at `dims` features
+ * (WORKER_ERR_CONFIG), counted from its layout: nothing of its size is allocated. Options the LSTM
+ * refuses throw its error, as building them would.
+ */
+export function checkModelWeights(model: StreamModelOptions, dims: number): void {
+  const n = modelParamCount({ ...model, inputs: dims, outputs: dims });
+  if (n > MAX_STREAM_WEIGHTS) tooBig('model.hidden', `${n.toLocaleString('en-US')} weights at ${dims} features`, `${MAX_STREAM_WEIGHTS.toLocaleString('en-US')} weights`);
 }
 
 /** Refuses a model over MAX_STREAM_UNITS / _LAYERS / _WINDOW before anything is allocated; the LSTM checks the rest as it builds. */

@@ -18,7 +18,7 @@ import { WorkerError, WORKER_ERR } from './errors.ts';
 import { InputGuard, ModelGuard, parseModelGuardOptions, type ModelGuardOptions, type ModelGuardState, type WeightKeeper } from './model-guard.ts';
 import { createNormalizer, type Normalizer, type NormalizerState } from './normalizer.ts';
 import { forecast, shareGradient } from './scratch.ts';
-import type { StreamConfig } from './stream-config.ts';
+import { checkModelWeights, type StreamConfig } from './stream-config.ts';
 
 /**
  * A stream's own model borrows the process's gradient (shareGradient below), so it is built
@@ -160,6 +160,7 @@ export class StreamProcessor {
       this.model = model;
       this.stream = streams.main ?? model.learner.newStream();
     } else {
+      checkModelWeights(config.model, dims);
       this.model = createModel({ ...config.model, inputs: dims, outputs: dims }, undefined, PER_STREAM_BUILD);
       this.stream = this.model.learner.newStream();
     }

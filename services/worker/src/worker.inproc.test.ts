@@ -169,6 +169,36 @@ describe('configure (in-process transport)', () => {
   });
 });
 
+describe('the weight cap at the stream\'s dimension (in-process transport)', () => {
+  test('a first sample whose dimension makes the model too big is a Reject (WORKER_ERR_CONFIG), a smaller one then builds; a configure too big at the stream\'s dimension is refused', async () => {
+    const { t } = await setup();
+    const out = collect(t, 'carousel.out.>');
+    const rejects = collect(t, 'carousel.reject.>');
+    const wide = Array.from({ length: 3000 }, (_, i) => Math.sin(i));
+    // 512 units over 3,000 features: 4·512·(3,000 + 512 + 1) + 3,000·(512 + 1) = 8,733,624 weights, over MAX_STREAM_WEIGHTS (the units alone are allowed).
+    const ok = decodeControlReply((await t.request('carousel.ctl.cap-a', encodeControlRequest({ v: 1, op: 'configure', stream: 'cap-a', cfg: { model: { hidden: 512 } } }))).data);
+    expect(ok.ok && ok.value).toMatchObject({ ok: true, op: 'configure' });
+    await t.jsPublish('carousel.in.cap-a', encodeSample({ v: 1, stream: 'cap-a', seq: 0, x: wide }));
+    await until(() => rejects.length === 1);
+    const rj = decodeReject(rejects[0]!.data);
+    expect(rj.ok && rj.value).toMatchObject({ stream: 'cap-a', seq: 0, code: 'WORKER_ERR_CONFIG' });
+    expect(rj.ok && rj.value.msg).toMatch(/model.hidden asks for 8,733,624 weights at 3000 features, over the 8,388,608 weights a stream may have/);
+    expect(await control(t, 'cap-a', 'inspect')).toMatchObject({ ok: true, info: { n: 0, seq: null } });
+    await t.jsPublish('carousel.in.cap-a', encodeSample({ v: 1, stream: 'cap-a', seq: 1, x: [1, 2, 3, 4] }));
+    await until(() => out.length === 1);
+    expect(await control(t, 'cap-a', 'inspect')).toMatchObject({ ok: true, info: { n: 1, seq: 1 } });
+
+    // A stream with 3,000 features and the default model: hidden 512 is refused for it, and it goes on.
+    await t.jsPublish('carousel.in.cap-b', encodeSample({ v: 1, stream: 'cap-b', seq: 0, x: wide }));
+    await until(() => out.length === 2);
+    const no = decodeControlReply((await t.request('carousel.ctl.cap-b', encodeControlRequest({ v: 1, op: 'configure', stream: 'cap-b', cfg: { model: { hidden: 512 } } }))).data);
+    expect(no.ok && no.value).toMatchObject({ ok: false, op: 'configure', code: 'WORKER_ERR_CONFIG' });
+    expect(await control(t, 'cap-b', 'inspect')).toMatchObject({ ok: true, info: { n: 1, mv: 0, cfg: { model: { hidden: 8 } } } });
+    await t.jsPublish('carousel.in.cap-b', encodeSample({ v: 1, stream: 'cap-b', seq: 1, x: wide }));
+    await until(() => out.length === 3);
+  }, 30_000);
+});
+
 describe('large checkpoints (in-process transport)', () => {
   test('a checkpoint over the KV limit goes to the Object Store and is read back from there', async () => {
     const t = new InProcTransport({ mappings: { 'carousel.in.*': `carousel.p.{{partition(${P},1)}}.{{wildcard(1)}}` } });

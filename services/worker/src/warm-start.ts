@@ -9,7 +9,7 @@ import type { BlobStore } from '@carousel/bus';
 import { inspectStateDict, modelFromPytorch, readSafetensors, saveModel, stateDictFromJson, type StateDict, type StateDictShape } from '@carousel/lstm';
 import type { ConfigValue, ModelConfig } from '@carousel/protocol';
 import { WorkerError, WORKER_ERR } from './errors.ts';
-import { defaultStreamConfig, parseStreamConfig, type StreamConfig } from './stream-config.ts';
+import { checkModelWeights, defaultStreamConfig, parseStreamConfig, type StreamConfig } from './stream-config.ts';
 import { StreamProcessor } from './stream-processor.ts';
 
 export interface WarmRef {
@@ -61,7 +61,9 @@ function warmConfig(shape: StateDictShape, over: ModelConfig, defaults: Readonly
  */
 export function checkWarmModel(bytes: Uint8Array, format: WarmRef['format'], name: string): StateDictShape {
   const { sd, shape } = readWarmModel(bytes, format, name);
-  warmModel(sd, warmConfig(shape, {}, defaultStreamConfig()), name);
+  const cfg = warmConfig(shape, {}, defaultStreamConfig());
+  checkModelWeights(cfg.model, shape.inputs);
+  warmModel(sd, cfg, name);
   return shape;
 }
 

@@ -1,10 +1,12 @@
 // The `carousel` command as a user runs it, against a real nats-server and worker. `replay`: a
 // NAB-style CSV (a timestamp column, a bad row) is learned with the CSV's timestamps and the bad row
 // named; the same replay run again is acknowledged as duplicates and changes nothing; `--append`
-// adds the rows after the stream's last seq; a wrong column is one line of error and exit 1.
+// adds the rows after the stream's last seq, also one still queued for the worker; a wrong column is
+// one line of error and exit 1.
 // `streams configure`: a config the model refuses is WORKER_ERR_CONFIG and exit 1. `tail` with a
 // glob: only the streams it names, forecasts as JSON arrays, exactly --count lines. `infer`: the
-// forecast from the stream's state, a refused request exit 1.
+// forecast from the stream's state, a refused request exit 1. Warm start: `model upload` and
+// `streams configure --warm` with a model trained by `model run`.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -112,6 +114,20 @@ describe('the carousel command against a worker', () => {
     const wrong = await replay(csv, '--stream', 'csv-2', '--value-columns', 'temperature');
     expect(wrong.code).toBe(1);
     expect(wrong.err.trim()).toBe('carousel: value column temperature not in header (timestamp, value)');
+  });
+
+  test('replay --append right after a replay starts after every row published, also those still queued for the worker: none is dropped as a duplicate', async () => {
+    const csv = path.join(dir, 'burst.csv');
+    writeFileSync(csv, `value\n${Array.from({ length: 300 }, (_, i) => Math.sin(i / 7).toFixed(4)).join('\n')}\n`);
+    const first = await replay(csv, '--stream', 'csv-q');
+    expect(first.code, first.err).toBe(0);
+    // No wait for the worker: whatever it has accepted by now, the append starts at 300.
+    const appended = await replay(csv, '--stream', 'csv-q', '--append');
+    expect(appended.code, appended.err).toBe(0);
+    expect(appended.err).toMatch(/appending to csv-q from seq 300 \(the worker has accepted (none|\d+); the newest queued is 299\)/);
+    expect(appended.err).toContain('done: 300 published, 0 duplicates, 0 skipped, 0 errors; next seq 600');
+    await waitForSeq(client, 'csv-q', 599);
+    expect(await info('csv-q')).toEqual({ seq: 599, n: 600 });
   });
 
   test('streams configure: a config the model refuses is answered WORKER_ERR_CONFIG and the command exits 1; a good one exits 0', async () => {

@@ -208,6 +208,21 @@ export function transportContract(name: string, makeTransport: () => Promise<Tra
         expect(got.map((m) => s(m.data))).toEqual(['1', '2']);
       });
 
+      test('lastMessage: the newest stored message on a subject, wildcards allowed; null when none; BUS_ERR_NOT_FOUND without the stream', async () => {
+        const name = uniq('S');
+        await t.ensureStream({ name, subjects: [`${name}.p.*.*`], storage: 'memory' });
+        await t.jsPublish(`${name}.p.1.a`, b('a1'), { headers: { 'x-k': 'v' } });
+        await t.jsPublish(`${name}.p.2.b`, b('b1'));
+        await t.jsPublish(`${name}.p.1.a`, b('a2'));
+        await t.jsPublish(`${name}.p.3.b`, b('b2'));
+        const a = await t.lastMessage(name, `${name}.p.*.a`);
+        expect(a && [a.subject, s(a.data), a.streamSeq]).toEqual([`${name}.p.1.a`, 'a2', 3]);
+        const bb = await t.lastMessage(name, `${name}.p.2.b`);
+        expect(bb && [s(bb.data), bb.streamSeq]).toEqual(['b1', 2]);
+        expect(await t.lastMessage(name, `${name}.p.*.zz`)).toBeNull();
+        await expectCode(t.lastMessage(uniq('nostream'), 'x.>'), BUS_ERR.NOT_FOUND);
+      });
+
       test('jsPublish to a subject no stream captures fails with BUS_ERR_NO_STREAM', async () => {
         await expectCode(t.jsPublish(uniq('nostream'), b('x'), { timeout: 2_000 }), BUS_ERR.NO_STREAM);
       });

@@ -248,6 +248,13 @@ export class InProcTransport implements Transport {
     return this.#stream(stream).state();
   }
 
+  async lastMessage(stream: string, subject: string): Promise<StreamMsg | null> {
+    this.#guard();
+    checkPattern(subject);
+    const m = this.#stream(stream).lastPerSubject(subject).at(-1);
+    return m === undefined ? null : { subject: m.subject, data: m.data, headers: m.headers, streamSeq: m.seq };
+  }
+
   async ensureStream(spec: StreamSpec): Promise<void> {
     this.#guard();
     checkName('stream', spec.name);

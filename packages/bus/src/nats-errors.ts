@@ -43,6 +43,11 @@ function codeOf(err: unknown, context: 'core' | 'jetstream'): BusErrorCode {
   return BUS_ERR.SERVER;
 }
 
+/** True for JetStream's "no message found" (a message get that matched nothing). */
+export function isNoMessageFound(err: unknown): boolean {
+  return err instanceof NatsError && err.api_error?.err_code === JS_NO_MESSAGE_FOUND;
+}
+
 /** `err` as a BusError (unchanged when it already is one). */
 export function toBusError(err: unknown, what: string, context: 'core' | 'jetstream' = 'core'): BusError {
   if (err instanceof BusError) return err;

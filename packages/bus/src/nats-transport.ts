@@ -12,7 +12,7 @@ import {
   type MsgHdrs, type NatsConnection, type ObjectStore, type StreamConfig,
 } from 'nats';
 import { BUS_ERR, BusError } from './errors.ts';
-import { mapErrors, toBusError } from './nats-errors.ts';
+import { isNoMessageFound, mapErrors, toBusError } from './nats-errors.ts';
 import { DEFAULT_CONSUMER_BATCH, DEFAULT_DUPLICATE_WINDOW_MS, parseNatsOptions, type NatsTransportOptions } from './options.ts';
 import { ReconnectBackoff } from './reconnect.ts';
 import { StatusHub } from './status.ts';
@@ -428,6 +428,20 @@ export class NatsTransport implements Transport {
     checkName('stream', stream);
     const info = await mapErrors(`stream ${stream}`, async () => (await this.#manager()).streams.info(stream));
     return { name: stream, messages: info.state.messages, firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
+  }
+
+  async lastMessage(stream: string, subject: string): Promise<StreamMsg | null> {
+    this.#guard();
+    checkName('stream', stream);
+    checkPattern(subject);
+    const jsm = await mapErrors(`stream ${stream}`, () => this.#manager());
+    try {
+      const m = await jsm.streams.getMessage(stream, { last_by_subj: subject });
+      return { subject: m.subject, data: m.data, headers: fromNatsHeaders(m.header), streamSeq: m.seq };
+    } catch (err) {
+      if (isNoMessageFound(err)) return null;
+      throw toBusError(err, `stream ${stream}: last message on ${subject}`, 'jetstream');
+    }
   }
 
   async ensureStream(spec: StreamSpec): Promise<void> {

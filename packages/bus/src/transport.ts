@@ -289,6 +289,11 @@ export interface Transport extends AsyncDisposable {
   consume(stream: string, opts: ConsumeOptions): StreamConsumer;
   /** The state of a stream; BUS_ERR_NOT_FOUND when it does not exist. */
   streamState(stream: string): Promise<StreamState>;
+  /**
+   * The newest message `stream` still stores on a subject matching `subject` (wildcards allowed),
+   * or null when it stores none; BUS_ERR_NOT_FOUND when the stream does not exist.
+   */
+  lastMessage(stream: string, subject: string): Promise<StreamMsg | null>;
 
   /** Creates the stream, or updates it to `spec` when it exists. */
   ensureStream(spec: StreamSpec): Promise<void>;

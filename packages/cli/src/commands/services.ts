@@ -5,13 +5,12 @@
 import { DEFAULT_INBOX_PREFIX } from '@carousel/bus';
 import { GATEWAY_ENV, defaultGatewayOptions, gatewayOptionsFromEnv, runGateway } from '@carousel/gateway';
 import { createRegistry, simulatorMetrics, startMetricsServer } from '@carousel/metrics';
-import { PROTOCOL_VERSION } from '@carousel/protocol';
 import { TIMESTAMP_COLUMN_NAMES, replayCsv, runSimulator, type ReplayProgress } from '@carousel/simulator';
 import { defaultWorkerOptions, optionsFromEnv, runWorker } from '@carousel/worker';
 import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
-import { control } from './streams.ts';
+import { appendStart } from './streams.ts';
 
 /** [flag, environment variable, description, default shown in --help] */
 type Row = readonly [string, string, string, string | undefined];
@@ -136,7 +135,7 @@ export function registerServices(program: Command): void {
     .option('--no-timestamp-column', 'no timestamp column: samples carry the publish time')
     .option('--value-columns <a,b>', 'columns making the feature vector (default: every other column)')
     .option('--first-seq <n>', 'seq of the first row (a replay run again with the same seqs is applied once)', '0')
-    .option('--append', "start after the last seq the stream's worker has accepted (asked over the control API; samples still queued for it are not seen)")
+    .option('--append', "start after the stream's newest seq: the last its worker has accepted (control API) or the newest still queued for it in the input stream")
     .option('--timeout <ms>', 'wait this long for an ack, or for the worker with --append, ms', '5000')
     .action(async (csv: string, o: NatsFlags & { stream: string; rate: string; asFastAsPossible?: boolean; timestampColumn?: string | false; valueColumns?: string; firstSeq: string; append?: boolean; timeout: string }) => {
       const t = await connectNats(o, 'carousel-replay');
@@ -144,10 +143,10 @@ export function registerServices(program: Command): void {
         const timeout = Number(o.timeout);
         let firstSeq = Number(o.firstSeq);
         if (o.append) {
-          const r = await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream: o.stream }, timeout);
-          if (!r.ok || r.op !== 'inspect') throw new Error(`inspect ${o.stream} failed: ${r.ok ? r.op : `${r.code} ${r.msg}`}`);
-          firstSeq = r.info.seq === null ? 0 : r.info.seq + 1;
-          process.stderr.write(`appending to ${o.stream} from seq ${firstSeq}\n`);
+          const a = await appendStart(t, o.prefix, o.stream, timeout);
+          if (a.warning !== undefined) process.stderr.write(`warning: ${a.warning}\n`);
+          firstSeq = a.first;
+          process.stderr.write(`appending to ${o.stream} from seq ${firstSeq} (the worker has accepted ${a.accepted ?? 'none'}; the newest queued is ${a.queued ?? 'none'})\n`);
         }
         const bar = process.stderr.isTTY ? new SingleBar({ format: 'replay {bar} {value} rows | {duplicates} duplicates | {skipped} skipped | {errors} errors', hideCursor: true }) : null;
         bar?.start(0, 0, { duplicates: 0, skipped: 0, errors: 0 });

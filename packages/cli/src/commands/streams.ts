@@ -3,7 +3,7 @@
 // from a shell. Replies are printed as JSON.
 
 import { DEFAULT_INBOX_PREFIX, type BusMsg, type Transport } from '@carousel/bus';
-import { PROTOCOL_VERSION, createSubjects, parseOptions, decodeControlReply, encodeControlRequest, type ControlReply, type ControlRequest } from '@carousel/protocol';
+import { PROTOCOL_VERSION, createSubjects, parseOptions, decodeControlReply, decodeSample, encodeControlRequest, type ControlReply, type ControlRequest } from '@carousel/protocol';
 import type { Command } from 'commander';
 import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
 import { uploadModel } from './upload.ts';
@@ -114,3 +114,29 @@ export async function listStreams(t: Transport, prefix: string, timeoutMs: numbe
   clearTimeout(timer);
   return { workers, streams: [...streams].sort(), partitions: [...parts].sort((a, b) => a - b), errors };
 }
+
+/**
+ * Where `replay --append` starts: after the newest seq the stream has, counting what its worker has
+ * accepted (inspect) and what is still queued for it (the newest message the input stream holds on
+ * <prefix>.p.*.<stream>). Counting only the first, an append while the worker still had samples
+ * queued reused their seqs, and JetStream dropped those rows as duplicates of the queued ones.
+ * `warning` says when the input stream could not be read (then only the worker's seq counts).
+ */
+export async function appendStart(t: Transport, prefix: string, stream: string, timeoutMs: number): Promise<{ first: number; accepted: number | null; queued: number | null; warning?: string }> {
+  const r = await control(t, prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream }, timeoutMs);
+  if (!r.ok || r.op !== 'inspect') throw new Error(`inspect ${stream} failed: ${r.ok ? r.op : `${r.code} ${r.msg}`}`);
+  const accepted = r.info.seq;
+  const subjects = createSubjects(parseOptions({ prefix }));
+  let queued: number | null = null;
+  let warning: string | undefined;
+  try {
+    const m = await t.lastMessage(subjects.jsStream, `${prefix}.p.*.${stream}`);
+    const d = m === null ? null : decodeSample(m.data, { contentType: m.headers['Content-Type'] ?? m.headers['content-type'], stream });
+    queued = d?.ok ? d.value.seq : null;
+  } catch (e) {
+    warning = `could not read ${subjects.jsStream} (${(e as Error).message}): samples still queued for ${stream} are not counted`;
+  }
+  const last = Math.max(accepted ?? -1, queued ?? -1);
+  return { first: last + 1, accepted, queued, ...(warning === undefined ? {} : { warning }) };
+}
+

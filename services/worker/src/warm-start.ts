@@ -86,6 +86,7 @@ export async function warmProcessor(blobs: BlobStore, ref: WarmRef, over: ModelC
   const { sd, shape } = readWarmModel(bytes, ref.format, ref.obj);
   if (dims !== null && dims !== shape.inputs) throw new WorkerError(WORKER_ERR.DIMENSION, `stream has ${dims} features, the model ${shape.inputs}`);
   const cfg = warmConfig(shape, over, defaults);
+  checkModelWeights(cfg.model, shape.inputs); // before the tensors become a model
   const model = warmModel(sd, cfg, ref.obj);
   // A fresh processor of that shape, then the same with the uploaded weights in its model slot.
   const fresh = new StreamProcessor(cfg, shape.inputs).snapshot();

@@ -1,10 +1,11 @@
-// Request-reply against a real worker process: configure, inspect and reset a stream; infer is
+// Request-reply against a real worker process: configure, inspect and reset a stream (a reset
+// stream takes its next sample's dimension); infer is
 // answered from the actor's current state while its mailbox still holds a backlog; SIGTERM drains
 // (exit 0) with every stream's checkpoint covering its last sample and the leases released.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Transport } from '@carousel/bus';
-import { decodeControlReply, decodeInferReply, decodePrediction, encodeControlRequest, encodeInferRequest, type ControlReply } from '@carousel/protocol';
+import { decodeControlReply, decodeInferReply, decodePrediction, decodeReject, encodeControlRequest, encodeInferRequest, encodeSample, type ControlReply } from '@carousel/protocol';
 import { printOutputOnFailure, type NatsServer } from '@carousel/test-suites';
 import { P, connect, control, readCheckpoint, startNats, startWorker, until, waitForSeq, workload, publish, type WorkerProc } from './helpers.ts';
 
@@ -51,9 +52,28 @@ describe('control and infer', () => {
     expect(info.ok && info.op === 'inspect' && info.info).toMatchObject({ seq: 39, n: 20, mv: 1, cfg: { horizon: 3, model: { hidden: 6, seed: 5 } } });
     const inf = decodeInferReply((await client.request('carousel.infer.ctl-a', encodeInferRequest({ v: 1, stream: 'ctl-a', h: 3 }))).data);
     expect(inf.ok && inf.value.ok && (inf.value.f as unknown[]).length).toBe(3);
+    // The first sample fixed the stream's dimension: three features are refused...
+    const rejects: string[] = [];
+    const sub = client.subscribe('carousel.reject.ctl-a', { callback: (m) => {
+      const d = decodeReject(m.data);
+      if (d.ok) rejects.push(`${d.value.seq}:${d.value.code}`);
+    } });
+    await client.flush();
+    await client.jsPublish('carousel.in.ctl-a', encodeSample({ v: 1, stream: 'ctl-a', seq: 40, x: [1, 2, 3] }));
+    await until('the 3-feature sample refused', () => rejects.length === 1);
+    expect(rejects).toEqual(['40:PROTO_ERR_DIMENSION']);
     expect(await control(client, 'ctl-a', 'reset')).toMatchObject({ ok: true, op: 'reset', mv: 2 });
     const after = await control(client, 'ctl-a', 'inspect');
     expect(after.ok && after.op === 'inspect' && [after.info.n, after.info.mv, after.info.seq]).toEqual([0, 2, 39]);
+    const none = decodeInferReply((await client.request('carousel.infer.ctl-a', encodeInferRequest({ v: 1, stream: 'ctl-a', x: [0.1, 0.2] }))).data);
+    expect(none.ok && !none.value.ok && none.value.code).toBe('WORKER_ERR_UNKNOWN_STREAM');
+    // ...until a reset: the next sample builds the fresh model at its own dimension.
+    await client.jsPublish('carousel.in.ctl-a', encodeSample({ v: 1, stream: 'ctl-a', seq: 41, x: [1, 2, 3] }));
+    await waitForSeq(client, 'ctl-a', 41);
+    const inf3 = decodeInferReply((await client.request('carousel.infer.ctl-a', encodeInferRequest({ v: 1, stream: 'ctl-a', x: [0.1, 0.2, 0.3], h: 1 }))).data);
+    expect(inf3.ok && inf3.value.ok && Array.from(inf3.value.f as ArrayLike<number>).length).toBe(3);
+    sub.close();
+    expect(rejects).toHaveLength(1);
     const bad = await configure('ctl-a', { horizon: 0 });
     expect(bad).toMatchObject({ ok: false, code: 'WORKER_ERR_CONFIG' });
   });

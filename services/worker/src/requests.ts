@@ -71,7 +71,7 @@ async function onInfer(deps: RequestDeps, m: BusMsg): Promise<void> {
     const state = held === undefined ? undefined : memberView(held, stream);
     const proc = state?.proc ?? null;
     if (state === undefined || proc === null) {
-      reply = fail(WORKER_ERR.UNKNOWN_STREAM, `stream ${stream} has no model yet (no sample seen)`);
+      reply = fail(WORKER_ERR.UNKNOWN_STREAM, `stream ${stream} has no model yet (no sample since it started or was reset)`);
     } else {
       try {
         const f = d.value.x === undefined ? state.forecast : proc.infer(d.value.x);

@@ -344,7 +344,10 @@ async function control(ctx: ActorContext, state: StreamActorState, req: Extract<
         break;
       }
       case 'reset':
-        state.proc = state.proc === null ? null : new StreamProcessor(withStreamPhase(state.cfg, stream), state.proc.dims);
+        // Fresh weights and state, built by the next sample at that sample's dimension: the same
+        // weights a rebuild now would have at the old one (the same config, seed and phase), and
+        // the way a stream changes its number of features.
+        state.proc = null;
         state.n = 0;
         state.mv++;
         state.forecast = null;

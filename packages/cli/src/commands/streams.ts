@@ -44,7 +44,7 @@ export function registerStreams(program: Command): void {
         reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'configure', stream, cfg } as ControlRequest, Number(o.timeout)));
       });
     });
-  sub('reset <stream>', "start a stream's model over: fresh weights and state under its config, a new model version").action(async (stream: string, o: StreamsFlags) => {
+  sub('reset <stream>', "start a stream's model over: fresh weights and state under its config, a new model version; the next sample may have another number of features").action(async (stream: string, o: StreamsFlags) => {
     await withTransport(o, async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'reset', stream }, Number(o.timeout))));
   });
   sub('snapshot <stream>', 'checkpoint a stream now').action(async (stream: string, o: StreamsFlags) => {

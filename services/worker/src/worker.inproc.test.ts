@@ -219,6 +219,16 @@ describe('large checkpoints (in-process transport)', () => {
     const c = (await new CheckpointStore(kv, await t.objectStore('carousel_blobs'), 1024).load('big'))!;
     expect(c.envelope.obj).toBeDefined();
     expect(c.body.proc!.stats.samples).toBe(5);
+
+    // A reset retires the model: the checkpoint is the stream's config and seq alone, in the KV,
+    // and the Object Store object it replaced is deleted (how a stream no longer fed frees its storage).
+    expect(await control(t, 'big', 'reset')).toMatchObject({ ok: true, op: 'reset' });
+    const blobs = await t.objectStore('carousel_blobs');
+    expect(await blobs.get(c.envelope.obj!)).toBeNull();
+    const r = (await new CheckpointStore(kv, blobs, 1024).load('big'))!;
+    expect(r.envelope.obj).toBeUndefined();
+    expect([r.envelope.seq, r.body.n, r.body.proc]).toEqual([4, 0, null]);
+    expect((await kv.get('big'))!.value.length).toBeLessThan(200);
   });
 });
 

@@ -134,9 +134,14 @@ describe('the carousel command against a worker', () => {
     const bad = await carousel('streams', 'configure', 'csv-3', '{"model":{"hidden":-3}}');
     expect(bad.code, bad.err).toBe(1);
     expect(JSON.parse(bad.out)).toMatchObject({ ok: false, op: 'configure', code: 'WORKER_ERR_CONFIG' });
+    const unseen = await carousel('streams', 'inspect', 'csv-3');
+    expect(unseen.code, unseen.err).toBe(0);
+    expect(unseen.err).toContain('note: no sample, checkpoint or configure of csv-3 yet');
     const good = await carousel('streams', 'configure', 'csv-3', '{"model":{"hidden":6}}');
     expect(good.code, good.err).toBe(0);
     expect(JSON.parse(good.out)).toMatchObject({ ok: true, op: 'configure', mv: 1 });
+    const seen = await carousel('streams', 'inspect', 'csv-3');
+    expect([seen.code, seen.err]).toEqual([0, '']);
   });
 
   test("tail 'tail-*' --json --count 3: three lines, each a prediction of a matching stream with its forecast as an array", async () => {

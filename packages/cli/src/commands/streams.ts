@@ -21,7 +21,14 @@ export function registerStreams(program: Command): void {
     await withTransport(o, async (t) => print(await listStreams(t, o.prefix, Number(o.timeout), o.natsInboxPrefix)));
   });
   sub('inspect <stream>', "a stream's config, statistics and model").action(async (stream: string, o: StreamsFlags) => {
-    await withTransport(o, async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream }, Number(o.timeout))));
+    await withTransport(o, async (t) => {
+      const r = await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream }, Number(o.timeout));
+      // The owner answers for any id, with the defaults: say when nothing was ever seen of it.
+      if (r.ok && r.op === 'inspect' && r.info.seq === null && r.info.n === 0 && r.info.mv === 0) {
+        process.stderr.write(`note: no sample, checkpoint or configure of ${stream} yet (is the id right? \`carousel streams list\` lists the known ones)\n`);
+      }
+      reply(r);
+    });
   });
   sub('configure <stream> [json]', 'change a stream\'s config, e.g. \'{"model":{"hidden":16},"horizon":4}\'')
     .option('--warm <file>', 'start the stream from these PyTorch weights (.safetensors or state-dict .json): uploaded as `carousel model upload` does, then cfg.warm names them')

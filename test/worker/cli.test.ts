@@ -4,7 +4,8 @@
 // adds the rows after the stream's last seq, also one still queued for the worker; a wrong column is
 // one line of error and exit 1.
 // `streams configure`: a config the model refuses is WORKER_ERR_CONFIG and exit 1. `tail` with a
-// glob: only the streams it names, forecasts as JSON arrays, exactly --count lines. `infer`: the
+// glob: only the streams it names, forecasts as JSON arrays, exactly --count lines; `--only reject`:
+// the refused samples with their codes. `infer`: the
 // forecast from the stream's state, a refused request exit 1. Warm start: `model upload` and
 // `streams configure --warm` with a model trained by `model run`.
 
@@ -166,6 +167,26 @@ describe('the carousel command against a worker', () => {
     expect(bad.err).toMatch(/^carousel: invalid stream pattern "tail.a"/);
     const zero = await carousel('tail', '>', '--count', '0');
     expect([zero.code, zero.err.trim()]).toEqual([1, 'carousel: --count must be a positive integer, got 0']);
+  });
+
+  test("tail 'rej-*' --only reject: the samples the worker refused, with their code, and nothing else", async () => {
+    const tail = carousel('tail', 'rej-*', '--only', 'reject', '--json', '--count', '2');
+    let exited = false;
+    void tail.then(() => (exited = true));
+    for (let seq = 0; !exited && seq < 400; seq++) {
+      await client.jsPublish('carousel.in.rej-a', encodeSample({ v: 1, stream: 'rej-a', seq, x: [Math.sin(seq)] }));
+      // Two features where the stream has one; and a refused sample of a stream the pattern leaves out.
+      await client.jsPublish('carousel.in.rej-a', encodeSample({ v: 1, stream: 'rej-a', seq: seq + 1, x: [1, 2] }));
+      await client.jsPublish('carousel.in.other-2', encodeSample({ v: 1, stream: 'other-2', seq, x: [1, 2, 3].slice(0, 1 + (seq % 2)) }));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const r = await tail;
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; stream: string; code: string });
+    expect(lines).toHaveLength(2);
+    for (const l of lines) expect(l).toMatchObject({ type: 'reject', stream: 'rej-a', code: 'PROTO_ERR_DIMENSION' });
+    const bad = await carousel('tail', '--only', 'predictions');
+    expect([bad.code, bad.err.trim()]).toEqual([1, 'carousel: --only takes prediction, alert, reject; got "predictions"']);
   });
 });
 

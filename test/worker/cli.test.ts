@@ -2,7 +2,7 @@
 // NAB-style CSV (a timestamp column, a bad row) is learned with the CSV's timestamps and the bad row
 // named; the same replay run again is acknowledged as duplicates and changes nothing; `--append`
 // adds the rows after the stream's last seq, also one still queued for the worker; a wrong column is
-// one line of error and exit 1.
+// one line of error and exit 1; `--group` feeds a model group's member.
 // `streams configure`: a config the model refuses is WORKER_ERR_CONFIG and exit 1. `tail` with a
 // glob: only the streams it names, forecasts as JSON arrays, exactly --count lines; `--only reject`:
 // the refused samples with their codes. `infer`: the
@@ -30,7 +30,8 @@ printOutputOnFailure(() => [nats, worker?.proc].filter((x) => x !== undefined));
 beforeAll(async () => {
   nats = await startNats();
   client = await connect(nats.url);
-  worker = await startWorker(nats.url, 'wreplay');
+  // With a model group, for replay --group.
+  worker = await startWorker(nats.url, 'wreplay', { CAROUSEL_GROUPS: JSON.stringify([{ name: 'grp', pattern: 'grp-*' }]) });
   client.subscribe('carousel.out.csv-1', { callback: (m) => {
     const d = decodePrediction(m.data);
     if (d.ok && d.value.ts !== undefined) predictionTs.set(d.value.seq, d.value.ts);
@@ -129,6 +130,22 @@ describe('the carousel command against a worker', () => {
     expect(appended.err).toContain('done: 300 published, 0 duplicates, 0 skipped, 0 errors; next seq 600');
     await waitForSeq(client, 'csv-q', 599);
     expect(await info('csv-q')).toEqual({ seq: 599, n: 600 });
+  });
+
+  test('replay --group feeds a model group\'s member on its group subject; --append continues after it', async () => {
+    const csv = path.join(dir, 'member.csv');
+    writeFileSync(csv, `value\n${Array.from({ length: 30 }, (_, i) => Math.cos(i / 5).toFixed(4)).join('\n')}\n`);
+    const first = await replay(csv, '--stream', 'grp-1', '--group', 'grp');
+    expect(first.code, first.err).toBe(0);
+    expect(first.err).toContain('done: 30 published, 0 duplicates, 0 skipped, 0 errors; next seq 30');
+    const appended = await replay(csv, '--stream', 'grp-1', '--group', 'grp', '--append');
+    expect(appended.code, appended.err).toBe(0);
+    expect(appended.err).toMatch(/appending to grp-1 from seq 30 \(the worker has accepted (none|\d+); the newest queued is 29\)/);
+    expect(appended.err).toContain('done: 30 published, 0 duplicates, 0 skipped, 0 errors; next seq 60');
+    await waitForSeq(client, 'grp-1', 59);
+    expect(await info('grp-1')).toEqual({ seq: 59, n: 60 });
+    const bad = await replay(csv, '--stream', 'grp-1', '--group', 'g.x');
+    expect([bad.code, bad.err.trim()]).toEqual([1, 'carousel: group must be one subject token ([A-Za-z0-9_-]{1,128}), got "g.x"']);
   });
 
   test('streams configure: a config the model refuses is answered WORKER_ERR_CONFIG and the command exits 1; a good one exits 0', async () => {

@@ -7,7 +7,7 @@
 
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import { PROTOCOL_VERSION, createSubjects, encodeSample, parseOptions } from '@carousel/protocol';
+import { PROTOCOL_VERSION, createSubjects, encodeSample, isStreamId, parseOptions } from '@carousel/protocol';
 import { SYSTEM_CLOCK, type Clock, type Publisher } from './publisher.ts';
 
 /** Header names taken as the timestamp column when none is named (case-insensitive). */
@@ -32,6 +32,8 @@ export interface ReplayOptions {
   valueColumns?: readonly string[];
   /** Subject prefix. Default 'carousel'. */
   prefix?: string;
+  /** A model group the stream is a member of: samples go to <prefix>.g.<group>.<stream>, where its members publish. */
+  group?: string;
   /** First seq. Default 0, so a replay run twice is applied once. */
   firstSeq?: number;
   /** Publishes awaited together when the publisher returns promises (acks). Default 256. */
@@ -101,10 +103,20 @@ function rowProblem(fields: readonly string[], header: readonly string[], ts: nu
   return null;
 }
 
+/** Where a replay publishes: the stream's input subject, or its model group's member subject. */
+export function replaySubject(prefix: string, stream: string, group?: string): string {
+  const subjects = createSubjects(parseOptions({ prefix }));
+  if (group === undefined) return subjects.in(stream);
+  for (const [what, id] of [['group', group], ['stream', stream]] as const) {
+    if (!isStreamId(id)) throw new RangeError(`${what} must be one subject token ([A-Za-z0-9_-]{1,128}), got ${JSON.stringify(id)}`);
+  }
+  return `${subjects.prefix}.g.${group}.${stream}`;
+}
+
 /** Replays the CSV at `path`; resolves with the final counts once every publish has settled. */
 export async function replayCsv(path: string, opts: ReplayOptions): Promise<ReplayProgress> {
   const clock = opts.clock ?? SYSTEM_CLOCK;
-  const subject = createSubjects(parseOptions({ prefix: opts.prefix ?? 'carousel' })).in(opts.stream);
+  const subject = replaySubject(opts.prefix ?? 'carousel', opts.stream, opts.group);
   const fast = opts.asFastAsPossible ?? false;
   const rate = opts.rate ?? 10;
   if (!fast && !(rate > 0)) throw new RangeError(`rate must be > 0 rows/s, got ${rate}`);

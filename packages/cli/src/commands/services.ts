@@ -135,15 +135,16 @@ export function registerServices(program: Command): void {
     .option('--no-timestamp-column', 'no timestamp column: samples carry the publish time')
     .option('--value-columns <a,b>', 'columns making the feature vector (default: every other column)')
     .option('--first-seq <n>', 'seq of the first row (a replay run again with the same seqs is applied once)', '0')
+    .option('--group <name>', "the stream is a member of this model group: publish on <prefix>.g.<group>.<stream>")
     .option('--append', "start after the stream's newest seq: the last its worker has accepted (control API) or the newest still queued for it in the input stream")
     .option('--timeout <ms>', 'wait this long for an ack, or for the worker with --append, ms', '5000')
-    .action(async (csv: string, o: NatsFlags & { stream: string; rate: string; asFastAsPossible?: boolean; timestampColumn?: string | false; valueColumns?: string; firstSeq: string; append?: boolean; timeout: string }) => {
+    .action(async (csv: string, o: NatsFlags & { stream: string; rate: string; asFastAsPossible?: boolean; timestampColumn?: string | false; valueColumns?: string; firstSeq: string; append?: boolean; group?: string; timeout: string }) => {
       const t = await connectNats(o, 'carousel-replay');
       try {
         const timeout = Number(o.timeout);
         let firstSeq = Number(o.firstSeq);
         if (o.append) {
-          const a = await appendStart(t, o.prefix, o.stream, timeout);
+          const a = await appendStart(t, o.prefix, o.stream, timeout, o.group);
           if (a.warning !== undefined) process.stderr.write(`warning: ${a.warning}\n`);
           firstSeq = a.first;
           process.stderr.write(`appending to ${o.stream} from seq ${firstSeq} (the worker has accepted ${a.accepted ?? 'none'}; the newest queued is ${a.queued ?? 'none'})\n`);
@@ -153,6 +154,7 @@ export function registerServices(program: Command): void {
         let announced = false;
         const p = await replayCsv(csv, {
           stream: o.stream,
+          ...(o.group === undefined ? {} : { group: o.group }),
           // JetStream publishes, acknowledged: a row that did not reach the stream is an error, and
           // one the stream already holds (the same stream:seq id) a duplicate.
           publisher: { publish: (subject, data, opts) => t.jsPublish(subject, data, { ...(opts?.msgId === undefined ? {} : { msgId: opts.msgId }), timeout }) },

@@ -125,11 +125,11 @@ export async function listStreams(t: Transport, prefix: string, timeoutMs: numbe
 /**
  * Where `replay --append` starts: after the newest seq the stream has, counting what its worker has
  * accepted (inspect) and what is still queued for it (the newest message the input stream holds on
- * <prefix>.p.*.<stream>). Counting only the first, an append while the worker still had samples
+ * <prefix>.p.*.<stream>, or <prefix>.p.*.<group>.<stream> for a model group's member). Counting only the first, an append while the worker still had samples
  * queued reused their seqs, and JetStream dropped those rows as duplicates of the queued ones.
  * `warning` says when the input stream could not be read (then only the worker's seq counts).
  */
-export async function appendStart(t: Transport, prefix: string, stream: string, timeoutMs: number): Promise<{ first: number; accepted: number | null; queued: number | null; warning?: string }> {
+export async function appendStart(t: Transport, prefix: string, stream: string, timeoutMs: number, group?: string): Promise<{ first: number; accepted: number | null; queued: number | null; warning?: string }> {
   const r = await control(t, prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream }, timeoutMs);
   if (!r.ok || r.op !== 'inspect') throw new Error(`inspect ${stream} failed: ${r.ok ? r.op : `${r.code} ${r.msg}`}`);
   const accepted = r.info.seq;
@@ -137,7 +137,7 @@ export async function appendStart(t: Transport, prefix: string, stream: string, 
   let queued: number | null = null;
   let warning: string | undefined;
   try {
-    const m = await t.lastMessage(subjects.jsStream, `${prefix}.p.*.${stream}`);
+    const m = await t.lastMessage(subjects.jsStream, group === undefined ? `${prefix}.p.*.${stream}` : `${prefix}.p.*.${group}.${stream}`);
     const d = m === null ? null : decodeSample(m.data, { contentType: m.headers['Content-Type'] ?? m.headers['content-type'], stream });
     queued = d?.ok ? d.value.seq : null;
   } catch (e) {

@@ -24,9 +24,10 @@ export type { ProcessorState, SharedModel, StepResult, StreamStats } from './str
 export { DEFAULT_STREAM_MODEL, defaultStreamConfig, parseStreamConfig, withStreamPhase } from './stream-config.ts';
 export type { StreamConfig, StreamModelOptions } from './stream-config.ts';
 export { WORKER_ERR, WorkerError } from './errors.ts';
+export type { WorkerErrorCode } from './errors.ts';
+// `carousel model upload`: checks weights as a warm start reads them.
 export { checkWarmModel } from './warm-start.ts';
 export type { WarmRef } from './warm-start.ts';
-export type { WorkerErrorCode } from './errors.ts';
 export { CheckpointStore, packBody, unpackBody, partKey } from './checkpoint.ts';
 export type { CheckpointBody, LoadedCheckpoint } from './checkpoint.ts';
 export { leaseKey, readLease } from './leases.ts';

@@ -34,7 +34,7 @@ export function warmRef(cfg: ModelConfig): { warm: WarmRef | null; rest: ModelCo
  * WORKER_ERR_CONFIG when they do not parse (naming `name`), WORKER_ERR_DIMENSION when the model
  * cannot forecast its own inputs.
  */
-export function readWarmModel(bytes: Uint8Array, format: WarmRef['format'], name: string): { sd: StateDict; shape: StateDictShape } {
+function readWarmModel(bytes: Uint8Array, format: WarmRef['format'], name: string): { sd: StateDict; shape: StateDictShape } {
   let sd: StateDict;
   let shape: StateDictShape;
   try {

@@ -1,7 +1,8 @@
 // The newcomer's path, as the README gives it: `npm start` (carousel up) from the repository, on
 // a machine with nats-server installed. It must start NATS, a worker, the gateway with the
 // dashboard and the demo streams, print the dashboard URL with a token, show live streams to a
-// real browser, stop cleanly on Ctrl-C, and continue where it stopped on the next start.
+// real browser, stop cleanly on Ctrl-C, and continue where it stopped on the next start. The demo
+// sensors get the demo's alert threshold once.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -49,14 +50,15 @@ function start(dataDir: string, port: number, natsPort: number): Up {
   return up;
 }
 
-async function inspect(natsUrl: string, stream: string): Promise<{ samples: number; seq: number }> {
+async function inspect(natsUrl: string, stream: string): Promise<{ samples: number; seq: number; mv: number; threshold: unknown }> {
   const t = await NatsTransport.connect({ servers: [natsUrl], name: 'up-test' });
   try {
     const subjects = createSubjects(parseOptions({}));
     const m = await t.request(subjects.ctl(stream), encodeControlRequest({ v: PROTOCOL_VERSION, op: 'inspect', stream }), { timeout: 2000 });
     const d = decodeControlReply(m.data);
     if (!d.ok || !d.value.ok || d.value.op !== 'inspect') throw new Error(`inspect failed: ${JSON.stringify(d)}`);
-    return { samples: d.value.info.n, seq: d.value.info.seq ?? -1 };
+    const cfg = d.value.info.cfg as { anomaly?: { threshold?: unknown } };
+    return { samples: d.value.info.n, seq: d.value.info.seq ?? -1, mv: d.value.info.mv, threshold: cfg.anomaly?.threshold };
   } finally {
     await t.close();
   }
@@ -117,6 +119,8 @@ describe('carousel up, the README way', () => {
     }, { timeoutMs: 60_000 });
 
     console.log('up: sensor-0 has learned', before.samples, 'samples');
+    // The demo sensors alert at DEMO_ALERT_THRESHOLD (set once, over the control API: model version 1).
+    expect([before.threshold, before.mv]).toEqual([0.999, 1]);
     ctrlC(first);
     // npm itself dies of the SIGINT at once; carousel drains and says so (as on a terminal).
     await waitFor('the first run to stop cleanly', () => first.out.some((l) => l.startsWith('stopped; state kept in')), { timeoutMs: 60_000 });
@@ -133,6 +137,8 @@ describe('carousel up, the README way', () => {
       return s && s.samples > before.samples ? s : undefined;
     }, { timeoutMs: 60_000 });
     expect(after.samples).toBeGreaterThan(before.samples);
+    // The threshold was kept in the checkpoint, not set again (the model version did not move).
+    expect([after.threshold, after.mv]).toEqual([0.999, 1]);
     ctrlC(second);
     await waitFor('the second run to stop cleanly', () => second.out.some((l) => l.startsWith('stopped; state kept in')), { timeoutMs: 60_000 });
   }, 300_000);

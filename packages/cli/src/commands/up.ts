@@ -13,9 +13,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InProcTransport, NatsTransport, type Transport } from '@carousel/bus';
 import { defaultStaticDir, runGateway, signToken, type RunningGateway } from '@carousel/gateway';
+import { PROTOCOL_VERSION } from '@carousel/protocol';
 import { runSimulator } from '@carousel/simulator';
 import { Worker, maxSemiSpaceMb, youngGenerationHint } from '@carousel/worker';
 import { Option, type Command } from 'commander';
+import { control } from './streams.ts';
 
 export interface UpOptions {
   dataDir: string;
@@ -136,6 +138,7 @@ export async function up(o: UpOptions): Promise<UpHandle> {
   let simTransport: Transport | null = null;
   if (o.simulator) {
     simTransport = inproc ?? (await NatsTransport.connect({ servers: [natsUrl!], name: 'carousel-up-simulator' }));
+    await demoAlerts(simTransport, worker, o, print);
     simDone = runSimulator({ publisher: simTransport, firstSeq: Date.now() * 1000, sensors: o.sensors, audio: o.audio, plants: o.plants, rate: o.rate, signal: simAbort.signal }).catch((e: unknown) => print(`simulator stopped: ${(e as Error).message}`));
   }
   print('');
@@ -169,6 +172,34 @@ export async function up(o: UpOptions): Promise<UpHandle> {
     process.off('SIGTERM', onSignal);
   });
   return { mode, url, token, natsUrl, stop, stopped };
+}
+
+/**
+ * The alert threshold `carousel up` gives its demo sensor streams. The default, 1 − 1e-5, is
+ * calibrated on NAB (metrics minutes apart, long anomaly windows). On the demo's sensors (10 Hz,
+ * short injected faults) it flags 8 of 197 anomaly windows; 0.999 flags 78 of 197, with 1 false
+ * alarm in 100,413 clean samples (`npx tsx bench/worker/demo-detection-probe.ts 20000 4,5,6,7,8,9 5
+ * 500 0.999`; 0.998: 101 of 197 and 3). Only the demo streams get it, over the control API.
+ */
+export const DEMO_ALERT_THRESHOLD = 0.999;
+
+/** Sets the demo sensors' alert threshold (once: a stream that has it already is left as it is). */
+async function demoAlerts(t: Transport, worker: Worker, o: UpOptions, print: (l: string) => void): Promise<void> {
+  // Control requests need the streams' owner: wait for the worker's leases.
+  const deadline = Date.now() + 10_000;
+  while (worker.partitions().length < o.partitions && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  try {
+    for (let i = 0; i < o.sensors; i++) {
+      const stream = `sensor-${i}`;
+      const r = await control(t, 'carousel', { v: PROTOCOL_VERSION, op: 'inspect', stream }, 5_000);
+      const anomaly = r.ok && r.op === 'inspect' ? (r.info.cfg as { anomaly?: { threshold?: number } }).anomaly : undefined;
+      if (anomaly?.threshold === DEMO_ALERT_THRESHOLD) continue;
+      const c = await control(t, 'carousel', { v: PROTOCOL_VERSION, op: 'configure', stream, cfg: { anomaly: { threshold: DEMO_ALERT_THRESHOLD } } }, 5_000);
+      if (!c.ok) throw new Error(`${c.code}: ${c.msg}`);
+    }
+  } catch (e) {
+    print(`note: the demo streams keep the default alert threshold (${(e as Error).message})`);
+  }
 }
 
 function hasBinary(name: string): boolean {

@@ -44,7 +44,7 @@ export interface ModelRunOptions {
 }
 
 export function registerModel(program: Command): void {
-  const model = program.command('model').description('Work with a model offline: the same code path as the service.');
+  const model = program.command('model').description("Models: run one offline on the service's code path, or upload PyTorch weights for warm starts.");
   model
     .command('run')
     .description('Run a model over a CSV (and train it on target columns), one output row per input row.')

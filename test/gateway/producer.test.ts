@@ -1,11 +1,12 @@
 // Producer over a Transport: samples are msgpack with message id `<stream>:<seq>`, so a retried
-// publish is stored once; infer() is request-reply on carousel.infer.<stream>. In-process bus with
+// publish is stored once; a model group's member goes to its group subject; infer() is request-reply on carousel.infer.<stream>. In-process bus with
 // the same subject mapping nats-server uses.
 
 import { describe, expect, test } from 'vitest';
 import { InProcTransport } from '@carousel/bus';
 import { Producer } from '@carousel/client';
 import { createSubjects, decodeInferRequest, decodeSample, encodeInferReply } from '@carousel/protocol';
+import { groupSubjects } from '@carousel/worker';
 
 describe('producer - samples and infer', () => {
   test('a retried publish of the same seq is acknowledged as a duplicate and stored once', async () => {
@@ -24,6 +25,19 @@ describe('producer - samples and infer', () => {
     const d = decodeSample(first.data);
     expect(d.ok && Array.from(d.value.x)).toEqual([1, 2]);
     await c.close();
+    await t.close();
+  });
+
+  test('a model group\'s member is published on carousel.g.<group>.<stream>, which the group mapping partitions', async () => {
+    const s = createSubjects();
+    const g = groupSubjects('carousel', s.partitions);
+    const t = new InProcTransport({ mappings: { [s.mapping.source]: s.mapping.destination, [g.mapping.source]: g.mapping.destination } });
+    await t.ensureStream({ name: 'CAROUSEL_IN', subjects: ['carousel.p.>'] });
+    const p = new Producer(t);
+    expect(await p.publish('pump-1', { seq: 3, x: [1] }, { group: 'pumps' })).toEqual({ seq: 3, duplicate: false });
+    const m = await t.lastMessage('CAROUSEL_IN', 'carousel.p.*.pumps.pump-1');
+    expect(m && [m.headers['Nats-Msg-Id'], g.parse(m.subject)]).toEqual(['pump-1:3', { group: 'pumps', stream: 'pump-1' }]);
+    await expect(p.publish('pump-1', { seq: 4, x: [1] }, { group: 'a.b' })).rejects.toMatchObject({ code: 'PROTO_ERR_STREAM_ID' });
     await t.close();
   });
 

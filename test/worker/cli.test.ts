@@ -145,7 +145,7 @@ describe('the carousel command against a worker', () => {
     await waitForSeq(client, 'grp-1', 59);
     expect(await info('grp-1')).toEqual({ seq: 59, n: 60 });
     const bad = await replay(csv, '--stream', 'grp-1', '--group', 'g.x');
-    expect([bad.code, bad.err.trim()]).toEqual([1, 'carousel: group must be one subject token ([A-Za-z0-9_-]{1,128}), got "g.x"']);
+    expect([bad.code, bad.err.trim()]).toEqual([1, 'carousel: PROTO_ERR_STREAM_ID: group id must be one token [A-Za-z0-9_-]{1,128}, got "g.x"']);
   });
 
   test('streams configure: a config the model refuses is answered WORKER_ERR_CONFIG and the command exits 1; a good one exits 0', async () => {

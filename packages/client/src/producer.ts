@@ -1,4 +1,5 @@
-// Producer: publishes Samples (msgpack) to <prefix>.in.<stream> and asks for forecasts over
+// Producer: publishes Samples (msgpack) to <prefix>.in.<stream> (a model group's members to
+// <prefix>.g.<group>.<stream>) and asks for forecasts over
 // request-reply on <prefix>.infer.<stream>. Each sample carries the message id `<stream>:<seq>`,
 // so a publish retried after a lost ack is dropped by the CAROUSEL_IN stream's dedupe window, not
 // applied twice. Works with any transport that has publish/jsPublish/request (@carousel/bus's
@@ -72,12 +73,16 @@ export class Producer {
     if (!Number.isInteger(this.#attempts) || this.#attempts < 1) throw new ClientError(CLIENT_ERR.OPTIONS, 'attempts must be a positive integer');
   }
 
-  /** Publishes one sample of `stream`. Throws ProtocolError for a bad sample, CLIENT_ERR_PUBLISH when every attempt failed. */
-  async publish(stream: string, sample: SampleInput): Promise<PublishResult> {
+  /**
+   * Publishes one sample of `stream`; with `group`, as a member of that model group (on
+   * <prefix>.g.<group>.<stream>, where the worker takes a group's members). Throws ProtocolError
+   * for a bad sample or id, CLIENT_ERR_PUBLISH when every attempt failed.
+   */
+  async publish(stream: string, sample: SampleInput, opts: { group?: string } = {}): Promise<PublishResult> {
     const last = this.#last.get(stream);
     const seq = sample.seq ?? (last === undefined ? this.#now() * 1000 : last + 1);
     const body = encodeSample({ v: 1, stream, seq, ts: sample.ts ?? this.#now(), x: sample.x, ...(sample.y === undefined ? {} : { y: sample.y }) });
-    const subject = this.#subjects.in(stream);
+    const subject = opts.group === undefined ? this.#subjects.in(stream) : this.#subjects.groupIn(opts.group, stream);
     const msgId = `${stream}:${seq}`;
     this.#last.set(stream, Math.max(seq, last ?? -1));
     if (!this.#ack) {

@@ -15,6 +15,9 @@ describe('subjects - default prefix', () => {
     expect(s.ctl()).toBe('carousel.ctl');
     expect(s.kvBucket).toBe('carousel_state');
     expect(s.blobsBucket).toBe('carousel_blobs');
+    expect(s.groupIn('pumps', 'pump-7')).toBe('carousel.g.pumps.pump-7');
+    expect(() => s.groupIn('a.b', 'pump-7')).toThrow(/PROTO_ERR_STREAM_ID: group id must be one token/);
+    expect(() => s.groupIn('pumps', 'x y')).toThrow(/PROTO_ERR_STREAM_ID: stream id must be one token/);
     expect(s.jsStream).toBe('CAROUSEL_IN');
     expect(s.partitionsAll).toBe('carousel.p.*.*');
     expect(s.partitionFilter(5)).toBe('carousel.p.5.*');

@@ -41,6 +41,8 @@ export interface Subjects {
   readonly jsStream: string;
   /** `<prefix>.in.<stream>`. */
   in(stream: string): string;
+  /** `<prefix>.g.<group>.<stream>`: where a model group's member is published (group and stream are ids). */
+  groupIn(group: string, stream: string): string;
   /** `<prefix>.p.<partitionOf(stream, P)>.<stream>`, where nats-server maps in(stream). */
   p(stream: string): string;
   /** `<prefix>.p.<partition>.<stream>` with the partition given. */
@@ -83,6 +85,7 @@ export function createSubjects(options: ProtocolOptions = DEFAULT_OPTIONS): Subj
     blobsBucket: `${flat}_blobs`,
     jsStream: `${flat.toUpperCase()}_IN`,
     in: perStream('in'),
+    groupIn: (group: string, stream: string) => `${prefix}.g.${token(group, 'group')}.${token(stream)}`,
     p: (stream: string) => `${prefix}.p.${partitionOf(token(stream), P)}.${stream}`,
     partitioned: (partition: number, stream: string) => `${prefix}.p.${checkPartition(partition)}.${token(stream)}`,
     out: perStream('out'),
@@ -113,9 +116,9 @@ export function createSubjects(options: ProtocolOptions = DEFAULT_OPTIONS): Subj
   });
 }
 
-function token(stream: string): string {
+function token(stream: string, what = 'stream'): string {
   if (!isStreamId(stream)) {
-    throw new ProtocolError(PROTO_ERR.STREAM_ID, `stream id must be one token [A-Za-z0-9_-]{1,128}, got ${JSON.stringify(String(stream).slice(0, 140))}`, stream);
+    throw new ProtocolError(PROTO_ERR.STREAM_ID, `${what} id must be one token [A-Za-z0-9_-]{1,128}, got ${JSON.stringify(String(stream).slice(0, 140))}`, stream);
   }
   return stream;
 }

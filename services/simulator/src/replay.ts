@@ -7,7 +7,7 @@
 
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import { PROTOCOL_VERSION, createSubjects, encodeSample, isStreamId, parseOptions } from '@carousel/protocol';
+import { PROTOCOL_VERSION, createSubjects, encodeSample, parseOptions } from '@carousel/protocol';
 import { SYSTEM_CLOCK, type Clock, type Publisher } from './publisher.ts';
 
 /** Header names taken as the timestamp column when none is named (case-insensitive). */
@@ -106,11 +106,7 @@ function rowProblem(fields: readonly string[], header: readonly string[], ts: nu
 /** Where a replay publishes: the stream's input subject, or its model group's member subject. */
 export function replaySubject(prefix: string, stream: string, group?: string): string {
   const subjects = createSubjects(parseOptions({ prefix }));
-  if (group === undefined) return subjects.in(stream);
-  for (const [what, id] of [['group', group], ['stream', stream]] as const) {
-    if (!isStreamId(id)) throw new RangeError(`${what} must be one subject token ([A-Za-z0-9_-]{1,128}), got ${JSON.stringify(id)}`);
-  }
-  return `${subjects.prefix}.g.${group}.${stream}`;
+  return group === undefined ? subjects.in(stream) : subjects.groupIn(group, stream);
 }
 
 /** Replays the CSV at `path`; resolves with the final counts once every publish has settled. */

@@ -55,25 +55,29 @@ function warmConfig(shape: StateDictShape, over: ModelConfig, defaults: Readonly
 }
 
 /**
- * What a client checks before it uploads (`carousel model upload`): that a worker with the default
- * stream config would warm-start from these bytes, by the same reading and model building. Returns
- * the model's shape; throws the WorkerError the worker's `configure` would reply with.
+ * The uploaded bytes as a model, the way a warm start takes them: read, checked against a stream
+ * of `dims` features (null: none fixed yet), given their config and the weight cap (before the
+ * tensors become a model), then built. Throws the WorkerError a `configure` replies with.
  */
-export function checkWarmModel(bytes: Uint8Array, format: WarmRef['format'], name: string): StateDictShape {
+function warmModel(bytes: Uint8Array, format: WarmRef['format'], name: string, over: ModelConfig, defaults: Readonly<StreamConfig>, dims: number | null): { shape: StateDictShape; cfg: Readonly<StreamConfig>; model: ReturnType<typeof modelFromPytorch> } {
   const { sd, shape } = readWarmModel(bytes, format, name);
-  const cfg = warmConfig(shape, {}, defaultStreamConfig());
+  if (dims !== null && dims !== shape.inputs) throw new WorkerError(WORKER_ERR.DIMENSION, `stream has ${dims} features, the model ${shape.inputs}`);
+  const cfg = warmConfig(shape, over, defaults);
   checkModelWeights(cfg.model, shape.inputs);
-  warmModel(sd, cfg, name);
-  return shape;
-}
-
-/** The model of those weights under `cfg`; a tensor that does not fit is WORKER_ERR_CONFIG. */
-function warmModel(sd: StateDict, cfg: Readonly<StreamConfig>, name: string): ReturnType<typeof modelFromPytorch> {
   try {
-    return modelFromPytorch(sd, cfg.model);
+    return { shape, cfg, model: modelFromPytorch(sd, cfg.model) };
   } catch (e) {
     throw e instanceof WorkerError ? e : new WorkerError(WORKER_ERR.CONFIG, `warm start object ${name}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * What a client checks before it uploads (`carousel model upload`): that a worker with the default
+ * stream config would warm-start a new stream from these bytes (warmModel). Returns the model's
+ * shape; throws the WorkerError the worker's `configure` would reply with.
+ */
+export function checkWarmModel(bytes: Uint8Array, format: WarmRef['format'], name: string): StateDictShape {
+  return warmModel(bytes, format, name, {}, defaultStreamConfig(), null).shape;
 }
 
 /**
@@ -83,11 +87,7 @@ function warmModel(sd: StateDict, cfg: Readonly<StreamConfig>, name: string): Re
 export async function warmProcessor(blobs: BlobStore, ref: WarmRef, over: ModelConfig, defaults: Readonly<StreamConfig>, dims: number | null): Promise<{ proc: StreamProcessor; cfg: Readonly<StreamConfig> }> {
   const bytes = await blobs.get(ref.obj);
   if (bytes === null) throw new WorkerError(WORKER_ERR.CONFIG, `warm start object ${ref.obj} not found`);
-  const { sd, shape } = readWarmModel(bytes, ref.format, ref.obj);
-  if (dims !== null && dims !== shape.inputs) throw new WorkerError(WORKER_ERR.DIMENSION, `stream has ${dims} features, the model ${shape.inputs}`);
-  const cfg = warmConfig(shape, over, defaults);
-  checkModelWeights(cfg.model, shape.inputs); // before the tensors become a model
-  const model = warmModel(sd, cfg, ref.obj);
+  const { shape, cfg, model } = warmModel(bytes, ref.format, ref.obj, over, defaults, dims);
   // A fresh processor of that shape, then the same with the uploaded weights in its model slot.
   const fresh = new StreamProcessor(cfg, shape.inputs).snapshot();
   const proc = new StreamProcessor(cfg, shape.inputs, { ...fresh, model: saveModel(model, {}) });

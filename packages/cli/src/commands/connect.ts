@@ -39,3 +39,13 @@ export async function connectNats(o: NatsFlags, name: string): Promise<Transport
     ...(o.natsInboxPrefix ? { inboxPrefix: o.natsInboxPrefix } : {}),
   });
 }
+
+/** Runs `fn` on a connection made from the flags, closed afterwards whether `fn` succeeds or not. */
+export async function withNats<T>(o: NatsFlags, name: string, fn: (t: Transport) => Promise<T>): Promise<T> {
+  const t = await connectNats(o, name);
+  try {
+    return await fn(t);
+  } finally {
+    await t.close();
+  }
+}

@@ -5,7 +5,7 @@
 
 import { PROTOCOL_VERSION, createSubjects, decodeInferReply, encodeInferRequest, parseOptions } from '@carousel/protocol';
 import type { Command } from 'commander';
-import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
+import { natsOptions, withNats, type NatsFlags } from './connect.ts';
 import { plainArrays } from './output.ts';
 
 interface InferFlags extends NatsFlags {
@@ -25,16 +25,11 @@ export function registerInfer(program: Command): void {
       const h = o.h === undefined ? undefined : Number(o.h);
       // The request is encoded before connecting: a bad stream id or horizon is the protocol's error, named.
       const req = encodeInferRequest({ v: PROTOCOL_VERSION, stream, ...(x === undefined ? {} : { x }), ...(h === undefined ? {} : { h }) });
-      const t = await connectNats(o, 'carousel-infer');
-      try {
-        const subjects = createSubjects(parseOptions({ prefix: o.prefix }));
-        const m = await t.request(subjects.infer(stream), req, { timeout: Number(o.timeout) });
-        const d = decodeInferReply(m.data, { stream });
-        if (!d.ok) throw new Error(`undecodable reply: ${d.reject.code} ${d.reject.msg}`);
-        process.stdout.write(JSON.stringify(d.value, plainArrays) + '\n');
-        if (!d.value.ok) process.exitCode = 1;
-      } finally {
-        await t.close();
-      }
+      const subjects = createSubjects(parseOptions({ prefix: o.prefix }));
+      const m = await withNats(o, 'carousel-infer', (t) => t.request(subjects.infer(stream), req, { timeout: Number(o.timeout) }));
+      const d = decodeInferReply(m.data, { stream });
+      if (!d.ok) throw new Error(`undecodable reply: ${d.reject.code} ${d.reject.msg}`);
+      process.stdout.write(JSON.stringify(d.value, plainArrays) + '\n');
+      if (!d.value.ok) process.exitCode = 1;
     });
 }

@@ -24,7 +24,7 @@ import {
   type StreamState,
 } from '@carousel/lstm';
 import { TIMESTAMP_COLUMN_NAMES } from '@carousel/simulator';
-import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
+import { natsOptions, withNats, type NatsFlags } from './connect.ts';
 import { uploadModel } from './upload.ts';
 
 export interface ModelRunOptions {
@@ -70,14 +70,9 @@ export function registerModel(program: Command): void {
     .option('--name <obj>', 'object name (default: the file\'s base name and the first 12 hex digits of its SHA-256)')
     .addOption(new Option('--format <format>', 'the file\'s format (default: json for .json, else safetensors)').choices(['safetensors', 'json']))
     .action(async (file: string, o: NatsFlags & { name?: string; format?: string }) => {
-      const t = await connectNats(o, 'carousel-cli');
-      try {
-        const u = await uploadModel(t, o.prefix, file, o);
-        process.stdout.write(JSON.stringify(u, null, 2) + '\n');
-        process.stderr.write(`stored as ${u.obj} in ${u.bucket}; start a stream from it: carousel streams configure <stream> '${JSON.stringify({ warm: { obj: u.obj, format: u.format } })}'\n`);
-      } finally {
-        await t.close();
-      }
+      const u = await withNats(o, 'carousel-cli', (t) => uploadModel(t, o.prefix, file, o));
+      process.stdout.write(JSON.stringify(u, null, 2) + '\n');
+      process.stderr.write(`stored as ${u.obj} in ${u.bucket}; start a stream from it: carousel streams configure <stream> '${JSON.stringify({ warm: { obj: u.obj, format: u.format } })}'\n`);
     });
 }
 

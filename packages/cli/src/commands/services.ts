@@ -9,7 +9,7 @@ import { TIMESTAMP_COLUMN_NAMES, replayCsv, runSimulator, type ReplayProgress } 
 import { defaultWorkerOptions, optionsFromEnv, runWorker } from '@carousel/worker';
 import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
+import { connectNats, natsOptions, withNats, type NatsFlags } from './connect.ts';
 import { appendStart } from './streams.ts';
 
 /** [flag, environment variable, description, default shown in --help] */
@@ -139,8 +139,7 @@ export function registerServices(program: Command): void {
     .option('--append', "start after the stream's newest seq: the last its worker has accepted (control API) or the newest still queued for it in the input stream")
     .option('--timeout <ms>', 'wait this long for an ack, or for the worker with --append, ms', '5000')
     .action(async (csv: string, o: NatsFlags & { stream: string; rate: string; asFastAsPossible?: boolean; timestampColumn?: string | false; valueColumns?: string; firstSeq: string; append?: boolean; group?: string; timeout: string }) => {
-      const t = await connectNats(o, 'carousel-replay');
-      try {
+      await withNats(o, 'carousel-replay', async (t) => {
         const timeout = Number(o.timeout);
         let firstSeq = Number(o.firstSeq);
         if (o.append) {
@@ -181,9 +180,7 @@ export function registerServices(program: Command): void {
         bar?.stop();
         process.stderr.write(replaySummary(p) + '\n');
         if (p.errors > 0 || p.published + p.duplicates === 0) process.exitCode = 1;
-      } finally {
-        await t.close();
-      }
+      });
     });
 }
 

@@ -5,7 +5,7 @@
 import { DEFAULT_INBOX_PREFIX, type BusMsg, type Transport } from '@carousel/bus';
 import { PROTOCOL_VERSION, createSubjects, parseOptions, decodeControlReply, decodeSample, encodeControlRequest, type ControlReply, type ControlRequest } from '@carousel/protocol';
 import type { Command } from 'commander';
-import { connectNats, natsOptions, type NatsFlags } from './connect.ts';
+import { natsOptions, withNats, type NatsFlags } from './connect.ts';
 import { uploadModel } from './upload.ts';
 
 interface StreamsFlags extends NatsFlags {
@@ -18,10 +18,10 @@ export function registerStreams(program: Command): void {
     natsOptions(streams.command(name).description(description)).option('--timeout <ms>', 'how long to wait for replies', '2000');
 
   sub('list', 'list the streams every worker owns').action(async (o: StreamsFlags) => {
-    await withTransport(o, async (t) => print(await listStreams(t, o.prefix, Number(o.timeout), o.natsInboxPrefix)));
+    await withNats(o, 'carousel-cli', async (t) => print(await listStreams(t, o.prefix, Number(o.timeout), o.natsInboxPrefix)));
   });
   sub('inspect <stream>', "a stream's config, statistics and model").action(async (stream: string, o: StreamsFlags) => {
-    await withTransport(o, async (t) => {
+    await withNats(o, 'carousel-cli', async (t) => {
       const r = await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'inspect', stream }, Number(o.timeout));
       // The owner answers for any id, with the defaults: say when nothing was ever seen of it.
       if (r.ok && r.op === 'inspect' && r.info.seq === null && r.info.n === 0 && r.info.mv === 0) {
@@ -42,7 +42,7 @@ export function registerStreams(program: Command): void {
       }
       if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new Error('config must be a JSON object');
       if (o.warm !== undefined && cfg.warm !== undefined) throw new Error('give the warm start either in the config or as --warm, not both');
-      await withTransport(o, async (t) => {
+      await withNats(o, 'carousel-cli', async (t) => {
         if (o.warm !== undefined) {
           const u = await uploadModel(t, o.prefix, o.warm);
           process.stderr.write(`uploaded ${o.warm} as ${u.obj} (${u.cell}, ${u.inputs} inputs, hidden ${u.hidden.join('/')})\n`);
@@ -52,21 +52,13 @@ export function registerStreams(program: Command): void {
       });
     });
   sub('reset <stream>', "start a stream's model over: fresh weights and state under its config, a new model version; the next sample may have another number of features").action(async (stream: string, o: StreamsFlags) => {
-    await withTransport(o, async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'reset', stream }, Number(o.timeout))));
+    await withNats(o, 'carousel-cli', async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'reset', stream }, Number(o.timeout))));
   });
   sub('snapshot <stream>', 'checkpoint a stream now').action(async (stream: string, o: StreamsFlags) => {
-    await withTransport(o, async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'snapshot', stream }, Number(o.timeout))));
+    await withNats(o, 'carousel-cli', async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'snapshot', stream }, Number(o.timeout))));
   });
 }
 
-async function withTransport(o: StreamsFlags, fn: (t: Transport) => Promise<void>): Promise<void> {
-  const t = await connectNats(o, 'carousel-cli');
-  try {
-    await fn(t);
-  } finally {
-    await t.close();
-  }
-}
 
 function print(v: unknown): void {
   process.stdout.write(JSON.stringify(v, null, 2) + '\n');

@@ -30,7 +30,8 @@ export function registerTail(program: Command): void {
       const p = pat.glob.includes('*') ? '*' : pat.glob;
       const limit = o.count === undefined ? Infinity : Number(o.count);
       if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 1))) throw new Error(`--count must be a positive integer, got ${o.count}`);
-      const kinds = new Set(o.only === undefined ? KINDS : o.only.split(',').map((k) => k.trim()).filter(Boolean));
+      const { only: onlyKinds } = o; // --only
+      const kinds = new Set(onlyKinds === undefined ? KINDS : onlyKinds.split(',').map((k) => k.trim()).filter(Boolean));
       for (const k of kinds) if (!(KINDS as readonly string[]).includes(k)) throw new Error(`--only takes ${KINDS.join(', ')}; got ${JSON.stringify(k)}`);
       if (kinds.size === 0) throw new Error(`--only takes ${KINDS.join(', ')}`);
       const t = await connectNats(o, 'carousel-tail');

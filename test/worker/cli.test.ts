@@ -3,7 +3,8 @@
 // named; the same replay run again is acknowledged as duplicates and changes nothing; `--append`
 // adds the rows after the stream's last seq, also one still queued for the worker; a wrong column is
 // one line of error and exit 1; `--group` feeds a model group's member.
-// `streams configure`: a config the model refuses is WORKER_ERR_CONFIG and exit 1. `tail` with a
+// `streams configure`: a config the model refuses is WORKER_ERR_CONFIG and exit 1. `streams delete`:
+// the stream leaves the list and the state bucket, and comes back anew with a sample. `tail` with a
 // glob: only the streams it names, forecasts as JSON arrays, exactly --count lines; `--only reject`:
 // the refused samples with their codes. `infer`: the
 // forecast from the stream's state, a refused request exit 1. Warm start: `model upload` and
@@ -160,6 +161,31 @@ describe('the carousel command against a worker', () => {
     expect(JSON.parse(good.out)).toMatchObject({ ok: true, op: 'configure', mv: 1 });
     const seen = await carousel('streams', 'inspect', 'csv-3');
     expect([seen.code, seen.err]).toEqual([0, '']);
+  });
+
+  test('streams delete: the stream leaves streams list, its checkpoint goes from the state bucket, and a later sample starts it anew', async () => {
+    expect((await carousel('streams', 'configure', 'del-1', '{"model":{"hidden":5},"horizon":2}')).code).toBe(0);
+    for (let i = 0; i < 5; i++) await client.jsPublish('carousel.in.del-1', encodeSample({ v: 1, stream: 'del-1', seq: i, x: [i, -i] }), { msgId: `del-1-a-${i}` });
+    await waitForSeq(client, 'del-1', 4);
+    expect((await control(client, 'del-1', 'snapshot')).ok).toBe(true);
+    const kv = await client.kv('carousel_state');
+    expect(await kv.get('del-1')).not.toBeNull();
+    const listed = async (): Promise<string[]> => (JSON.parse((await carousel('streams', 'list', '--timeout', '700')).out) as { streams: string[] }).streams;
+    expect(await listed()).toContain('del-1');
+
+    const del = await carousel('streams', 'delete', 'del-1');
+    expect(del.code, del.err).toBe(0);
+    expect(JSON.parse(del.out)).toMatchObject({ ok: true, op: 'delete', stream: 'del-1', mv: 2 });
+    expect(await kv.get('del-1')).toBeNull();
+    expect(await listed()).not.toContain('del-1');
+    expect(await info('del-1')).toEqual({ seq: null, n: 0 });
+
+    // A later sample: a new stream under the worker's default config (horizon 1), seq from 0 again.
+    await client.jsPublish('carousel.in.del-1', encodeSample({ v: 1, stream: 'del-1', seq: 0, x: [1, 2, 3] }), { msgId: 'del-1-b-0' });
+    await waitForSeq(client, 'del-1', 0);
+    const again = JSON.parse((await carousel('streams', 'inspect', 'del-1')).out) as { info: { n: number; cfg: { horizon: number } } };
+    expect([again.info.n, again.info.cfg.horizon]).toEqual([1, 1]);
+    expect(await listed()).toContain('del-1');
   });
 
   test("tail 'tail-*' --json --count 3: three lines, each a prediction of a matching stream with its forecast as an array", async () => {

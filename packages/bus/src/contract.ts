@@ -294,6 +294,17 @@ export function transportContract(name: string, makeTransport: () => Promise<Tra
         expect(r3).toBeGreaterThan(r2);
       });
 
+      test('delete with an expected revision deletes only at that revision (fencing)', async () => {
+        const kv = await t.ensureKv({ bucket: uniq('kv'), storage: 'memory' });
+        const r1 = await kv.create('ckpt', b('tombstone'));
+        const r2 = await kv.update('ckpt', b('a new life'), r1);
+        await expectCode(kv.delete('ckpt', r1), BUS_ERR.REVISION);
+        expect(s((await kv.get('ckpt'))!.value)).toBe('a new life');
+        await kv.delete('ckpt', r2);
+        expect(await kv.get('ckpt')).toBeNull();
+        expect(await kv.keys()).not.toContain('ckpt');
+      });
+
       test('update with a stale revision fails with BUS_ERR_REVISION (fencing)', async () => {
         const kv = await t.ensureKv({ bucket: uniq('kv'), storage: 'memory' });
         const r1 = await kv.create('lease.p1', b('worker-a'));

@@ -78,8 +78,8 @@ export class MemKv implements KvStore {
     return this.#write(key, value, 'PUT', expectedRevision);
   }
 
-  async delete(key: string): Promise<void> {
-    this.#write(key, EMPTY, 'DEL');
+  async delete(key: string, expectedRevision?: number): Promise<void> {
+    this.#write(key, EMPTY, 'DEL', expectedRevision);
   }
 
   async keys(pattern = '>'): Promise<string[]> {

@@ -529,9 +529,9 @@ export class NatsTransport implements Transport {
         guard();
         return mapErrors(`KV update ${bucket}/${key}`, () => kv.update(key, value, expectedRevision));
       },
-      delete: async (key) => {
+      delete: async (key, expectedRevision) => {
         guard();
-        await mapErrors(`KV delete ${bucket}/${key}`, () => kv.delete(key));
+        await mapErrors(`KV delete ${bucket}/${key}`, () => kv.delete(key, expectedRevision === undefined ? undefined : { previousSeq: expectedRevision }));
       },
       keys: async (pattern = '>') => {
         guard();

@@ -15,6 +15,8 @@ export interface RenewalControl {
 export interface KvFaults {
   get?(key: string): BusError | undefined;
   update?(key: string): BusError | undefined;
+  /** A delete refused: nothing deleted. */
+  delete?(key: string): BusError | undefined;
   /**
    * A write (create or update) that lands but whose reply is lost: the value is written, then
    * this error is thrown instead of the new revision (a KV leader that committed the write and
@@ -24,7 +26,7 @@ export interface KvFaults {
 }
 
 /**
- * `t` with `bucket`'s get()/update() failing as `faults` says (nothing read or written then), and
+ * `t` with `bucket`'s get()/update()/delete() failing as `faults` says (nothing read or written then), and
  * its create()/update() replies lost as `faults.lostReply` says (written, then failing); every
  * other call unchanged.
  */
@@ -40,6 +42,10 @@ export function withKvFaults(t: Transport, bucket: string, faults: KvFaults): Tr
       update: (k, v, rev) => {
         const e = faults.update?.(k);
         return e === undefined ? lossy.update(k, v, rev) : Promise.reject(e);
+      },
+      delete: (k, rev) => {
+        const e = faults.delete?.(k);
+        return e === undefined ? lossy.delete(k, rev) : Promise.reject(e);
       },
     };
   };
@@ -89,7 +95,7 @@ export function withLostReplies(kv: KvStore, lostReply: (key: string) => BusErro
     put: (k, v) => kv.put(k, v),
     create: (k, v) => landed(k, kv.create(k, v)),
     update: (k, v, rev) => landed(k, kv.update(k, v, rev)),
-    delete: (k) => kv.delete(k),
+    delete: (k, rev) => kv.delete(k, rev),
     watch: (o) => kv.watch(o),
     keys: (p) => kv.keys(p),
   };

@@ -216,8 +216,12 @@ export interface KvStore {
    * This is the fence: a writer holding a stale revision can no longer write.
    */
   update(key: string, value: Uint8Array, expectedRevision: number): Promise<number>;
-  /** Marks `key` deleted (a DEL entry with a new revision). Deleting a missing key is not an error. */
-  delete(key: string): Promise<void>;
+  /**
+   * Marks `key` deleted (a DEL entry with a new revision). Deleting a missing key is not an error.
+   * With `expectedRevision`, only when that is the key's latest revision; else BUS_ERR_REVISION
+   * (the fence, as for update).
+   */
+  delete(key: string, expectedRevision?: number): Promise<void>;
   /** Watches `opts.key` (default all keys). */
   watch(opts?: KvWatchOptions): KvWatch;
   /** The keys matching `pattern` (`*`, `>` wildcards; default all) whose latest entry is a value (not deleted or purged), values not read. */

@@ -143,7 +143,7 @@ export type ConfigValue = number | string | boolean | null | readonly ConfigValu
 export type ModelConfig = { readonly [key: string]: ConfigValue };
 
 /** Control operations, `op` on the wire. */
-export const CONTROL_OPS = Object.freeze(['configure', 'reset', 'inspect', 'snapshot', 'list'] as const);
+export const CONTROL_OPS = Object.freeze(['configure', 'reset', 'inspect', 'snapshot', 'list', 'delete'] as const);
 export type ControlOp = (typeof CONTROL_OPS)[number];
 
 /**
@@ -158,7 +158,12 @@ export type ControlRequest =
   | { readonly v: number; readonly op: 'inspect'; readonly stream: string }
   /** Write a checkpoint now. */
   | { readonly v: number; readonly op: 'snapshot'; readonly stream: string }
-  | { readonly v: number; readonly op: 'list' };
+  | { readonly v: number; readonly op: 'list' }
+  /**
+   * Forget the stream: model, state, config override and checkpoint (new `mv`). It leaves `list`;
+   * a later sample starts it anew under the worker's default config.
+   */
+  | { readonly v: number; readonly op: 'delete'; readonly stream: string };
 
 /** What `inspect` reports about one stream (`info` on the wire). */
 export interface StreamInfo {
@@ -180,7 +185,7 @@ export interface StreamInfo {
 
 export type ControlResult =
   /** `mv` the model version now in force. */
-  | { readonly v: number; readonly ok: true; readonly op: 'configure' | 'reset'; readonly stream: string; readonly mv: number }
+  | { readonly v: number; readonly ok: true; readonly op: 'configure' | 'reset' | 'delete'; readonly stream: string; readonly mv: number }
   /** `info` what the worker knows about the stream. */
   | { readonly v: number; readonly ok: true; readonly op: 'inspect'; readonly stream: string; readonly info: StreamInfo }
   /** The checkpoint written: model version `mv`, JetStream sequence `js` and sample `seq` it covers. */

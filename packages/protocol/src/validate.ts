@@ -350,6 +350,7 @@ function controlReply(value: unknown, ctx: ValidateContext): ControlReply {
   switch (kind) {
     case 'configure':
     case 'reset':
+    case 'delete':
       onlyKeys(o, ['v', 'ok', 'op', 'stream', 'mv'], `${kind} reply`);
       return { v, ok: true, op: kind, stream: s!, mv: required(o, 'mv', integer) };
     case 'inspect':

@@ -243,6 +243,42 @@ export class CheckpointStore {
     this.#uncertain.delete(key);
   }
 
+  /**
+   * Deletes the stream's checkpoint (`delete`): the KV entry only while it is at `expectedRevision`
+   * (the fence; 0: the stream has none, nothing to delete), then its Object Store object, if any
+   * (a failed object delete leaves an orphan, no error). Throws BUS_ERR_REVISION when the key moved on.
+   */
+  remove(stream: string, expectedRevision: number, obj: string | undefined): Promise<void> {
+    return this.#io.run(async () => {
+      if (expectedRevision > 0) await this.kv.delete(stream, expectedRevision);
+      if (obj !== undefined) await this.blobs.delete(obj).catch(() => {});
+    });
+  }
+
+  /** The tombstones of a partition's deleted streams (goneKey), by stream, with their keys' revisions. */
+  async loadTombstones(partition: number, partitionOf: (stream: string) => number): Promise<Map<string, { t: Tombstone; revision: number }>> {
+    const out = new Map<string, { t: Tombstone; revision: number }>();
+    for (const key of await this.kv.keys(`${GONE}.*`)) {
+      const stream = key.slice(GONE.length + 1);
+      if (partitionOf(stream) !== partition) continue;
+      const entry = await this.kv.get(key);
+      if (entry === null) continue; // collected meanwhile
+      const v = JSON.parse(new TextDecoder().decode(entry.value)) as Partial<Tombstone>;
+      if (typeof v.js === 'number' && typeof v.rev === 'number') out.set(stream, { t: { js: v.js, rev: v.rev }, revision: entry.revision });
+    }
+    return out;
+  }
+
+  /** Writes a deleted stream's tombstone; resolves to its key's revision. */
+  saveTombstone(stream: string, t: Tombstone): Promise<number> {
+    return this.kv.put(goneKey(stream), new TextEncoder().encode(JSON.stringify(t)));
+  }
+
+  /** Drops a tombstone once no replay can reach the samples it covers: only at `revision` (else BUS_ERR_REVISION). */
+  async dropTombstone(stream: string, revision: number): Promise<void> {
+    await this.kv.delete(goneKey(stream), revision);
+  }
+
   /** The partition record: {low, revision}; low 0 and revision 0 when there is none. */
   async loadPartition(partition: number): Promise<{ low: number; revision: number }> {
     const entry = await this.kv.get(partKey(partition));
@@ -302,6 +338,25 @@ class Limiter {
     this.#streak = 0;
     return this.#writes.shift();
   }
+}
+
+/**
+ * A deleted stream's tombstone (key `gone.<stream>`): the JetStream sequence `js` up to which its
+ * samples were applied before the delete, and the revision `rev` of the checkpoint the delete
+ * removed (0: none). While a replay could still deliver samples up to `js` (the partition record's
+ * low below it), a load of the stream finds no checkpoint, or that same revision if the delete's
+ * KV write did not land, and starts the stream anew after `js`: the deleted samples are not
+ * learned again. Written before the checkpoint is removed; dropped once the record's low passes `js`.
+ */
+export interface Tombstone {
+  readonly js: number;
+  readonly rev: number;
+}
+
+const GONE = 'gone';
+
+export function goneKey(stream: string): string {
+  return `${GONE}.${stream}`;
 }
 
 /** Partition records sit beside stream checkpoints; a stream id has no dot, so they never collide. */

@@ -152,6 +152,13 @@ describe('model groups in the worker (in-process transport)', () => {
     const r = await t.request('carousel.ctl.pump-2', encodeControlRequest({ v: 1, op: 'inspect', stream: 'pump-2' }));
     const info = decodeControlReply(r.data);
     expect(info.ok && info.value.ok && info.value.op === 'inspect' && info.value.info.seq).toBe(29);
+    // list names the members (until session 31 it named the group's actor key g.pumps, which is no
+    // stream id: the reply failed to encode and the rejection ended the worker process).
+    const list = decodeControlReply((await t.request('carousel.ctl', encodeControlRequest({ v: 1, op: 'list' }))).data);
+    expect(list).toMatchObject({ ok: true, value: { ok: true, op: 'list', streams: ['pump-1', 'pump-2', 'pump-3'] } });
+    // A member is not deleted on its own: the group holds its state (and is configured in the options).
+    const del = decodeControlReply((await t.request('carousel.ctl.pump-2', encodeControlRequest({ v: 1, op: 'delete', stream: 'pump-2' }))).data);
+    expect(del).toMatchObject({ ok: true, value: { ok: false, op: 'delete', code: 'WORKER_ERR_CONFIG' } });
     await w.drain();
     const rec = (await readRecord(t, 'pumps'))!;
     const want = replayGroup(parseGroups(GROUPS, parseStreamConfig())[0]!.cfg, all);

@@ -7,16 +7,18 @@
 // Backpressure: a full mailbox makes the consumer wait (nothing is dropped, order is kept).
 // Consumer lag (the worker calls saveRecord every heartbeat, which reads it): the JetStream
 // stream's last sequence minus the last sequence this partition's consumer delivered.
+// Deleted streams: the runner holds the partition's tombstones (checkpoint.ts Tombstone), loaded
+// when it is acquired, added to by `delete`, and drops each once the record's low has passed it.
 
 import { ACTOR_ERR, type ActorSystem } from '@carousel/actors';
-import type { StreamConsumer, Transport } from '@carousel/bus';
+import { BUS_ERR, isBusError, type StreamConsumer, type Transport } from '@carousel/bus';
 import { PROTO_ERR, PROTOCOL_VERSION, encodeReject, type Subjects } from '@carousel/protocol';
-import type { CheckpointStore } from './checkpoint.ts';
-import { WORKER_ERR } from './errors.ts';
+import type { CheckpointStore, Tombstone } from './checkpoint.ts';
+import { WorkerError, WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
 import { pl, type WorkerMetrics } from './metrics.ts';
 import type { WorkerMsg, WorkerState } from './group-actor.ts';
-import { groupKey, groupOfStream, type GroupSpec, type GroupSubjects } from './groups.ts';
+import { groupKey, groupOfKey, groupOfStream, type GroupSpec, type GroupSubjects } from './groups.ts';
 
 export interface PartitionDeps {
   readonly transport: Transport;
@@ -39,8 +41,17 @@ interface Coverage {
   covered: number;
 }
 
+/** A tombstone as the runner keeps it: with the KV revision of its own key. */
+interface Kept {
+  readonly t: Tombstone;
+  readonly revision: number;
+}
+
 export class PartitionRunner {
   readonly #streams = new Map<string, Coverage>();
+  readonly #tombstones: Map<string, Kept>;
+  /** Members of model groups seen (their messages go to the group's actor key). */
+  readonly #members = new Set<string>();
   #position: number;
   #recordedLow: number;
   #recordRevision: number;
@@ -55,15 +66,43 @@ export class PartitionRunner {
     readonly partition: number,
     readonly gen: number,
     record: { low: number; revision: number },
+    tombstones: ReadonlyMap<string, { t: Tombstone; revision: number }> = new Map(),
   ) {
+    this.#tombstones = new Map(tombstones);
     this.#position = record.low;
     this.#recordedLow = record.low;
     this.#recordRevision = record.revision;
   }
 
-  /** Streams seen in this partition since it was acquired. */
-  streams(): string[] {
+  /** The actor keys this partition has dispatched to since it was acquired: streams and model groups (`g.<group>`). */
+  keys(): string[] {
     return [...this.#streams.keys()];
+  }
+
+  /**
+   * Streams seen in this partition since it was acquired (a model group's members, not the group's
+   * key), without those deleted since their last message.
+   */
+  streams(): string[] {
+    const out = [...this.#members];
+    for (const [stream, c] of this.#streams) {
+      if (groupOfKey(stream) !== null) continue;
+      const gone = this.#tombstones.get(stream);
+      if (gone === undefined || c.dispatched > gone.t.js) out.push(stream);
+    }
+    return out;
+  }
+
+  /** The tombstone of a deleted stream of this partition, while it is kept. */
+  tombstone(stream: string): Tombstone | undefined {
+    return this.#tombstones.get(stream)?.t;
+  }
+
+  /** Writes a deleted stream's tombstone (the fence allowing) and keeps it; throws when it cannot. */
+  async bury(stream: string, t: Tombstone): Promise<void> {
+    if (!this.deps.canWrite(this.partition)) throw new WorkerError(WORKER_ERR.CHECKPOINT, `partition ${this.partition} is not held: ${stream} not deleted`);
+    const revision = await this.deps.store.saveTombstone(stream, t);
+    this.#tombstones.set(stream, { t, revision });
   }
 
   /** Every state-changing message up to low is covered by a checkpoint. */
@@ -110,13 +149,45 @@ export class PartitionRunner {
     if (c !== undefined && js > c.covered) c.covered = js;
   }
 
-  /** Writes the partition record if low moved and the fence allows (one write at a time), and reads the lag. Never throws. */
+  /**
+   * Writes the partition record if low moved and the fence allows (one write at a time), drops the
+   * tombstones it has passed, and reads the lag. Never throws.
+   */
   async saveRecord(): Promise<void> {
     void this.readLag();
     while (this.#saving !== undefined) await this.#saving;
-    this.#saving = this.#save();
+    this.#saving = this.#save().then(() => this.#collect());
     await this.#saving;
     this.#saving = undefined;
+  }
+
+  /**
+   * Drops the tombstones at or below the recorded low: no replay reaches their samples any more.
+   * Each key only at the revision kept (a later delete of the stream wrote a newer one, kept instead).
+   * A delete whose checkpoint removal did not land (the stream still holds that revision) is
+   * finished first, by the stream's actor (it owns the revision its next write expects).
+   */
+  async #collect(): Promise<void> {
+    for (const [stream, kept] of this.#tombstones) {
+      if (kept.t.js > this.#recordedLow || !this.deps.canWrite(this.partition)) continue;
+      try {
+        if (kept.t.rev > 0 && (await this.deps.store.kv.get(stream))?.revision === kept.t.rev) {
+          await this.deps.actors.ask(stream, { kind: 'collect', rev: kept.t.rev });
+          if ((await this.deps.store.kv.get(stream))?.revision === kept.t.rev) continue; // next time
+        }
+        await this.deps.store.dropTombstone(stream, kept.revision);
+      } catch (e) {
+        if (!(isBusError(e) && e.code === BUS_ERR.REVISION)) {
+          this.deps.log.log('warn', 'tombstone_drop_failed', { partition: this.partition, stream, error: e });
+          continue;
+        }
+      }
+      if (this.#tombstones.get(stream) !== kept) continue;
+      this.#tombstones.delete(stream);
+      // Out of the list for good, unless a message of it came after the delete.
+      const c = this.#streams.get(stream);
+      if (c !== undefined && c.dispatched <= kept.t.js) this.#streams.delete(stream);
+    }
   }
 
   async #save(): Promise<void> {
@@ -141,6 +212,7 @@ export class PartitionRunner {
       let msg: WorkerMsg;
       if (member !== null && groups.some((g) => g.name === member.group)) {
         stream = groupKey(member.group); // the group's actor: every member in one mailbox, in order
+        this.#members.add(member.stream);
         msg = { kind: 'gsample', member: member.stream, js: m.streamSeq, gen: this.gen, data: m.data, contentType };
       } else if (parsed !== null && parsed.kind === 'p' && groupOfStream(groups, parsed.stream) === undefined) {
         stream = parsed.stream;

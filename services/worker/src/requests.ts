@@ -45,13 +45,30 @@ function errorOf(e: unknown): { code: string; msg: string } {
   return { code: (e as { code?: string } | null)?.code ?? WORKER_ERR.INTERNAL, msg: String((e as Error | null)?.message).slice(0, 512) };
 }
 
-function respond(deps: RequestDeps, m: BusMsg, bytes: Uint8Array): void {
+/**
+ * Encodes and sends a reply. A reply the codec refuses (a bug: the worker built an invalid one)
+ * is answered with `fallback` (an error reply carrying the encoder's message) and logged: it must
+ * not reject the subscription's callback, which would end the process.
+ */
+function respond<R>(deps: RequestDeps, m: BusMsg, reply: R, encode: (r: R) => Uint8Array, fallback: (e: unknown) => R): void {
   if (m.reply === undefined) return;
+  let bytes: Uint8Array;
+  try {
+    bytes = encode(reply);
+  } catch (e) {
+    deps.log.log('error', 'reply_not_encoded', { subject: m.subject, error: e });
+    bytes = encode(fallback(e));
+  }
   try {
     deps.transport.publish(m.reply, bytes);
   } catch (e) {
     deps.log.log('warn', 'reply_failed', { subject: m.subject, error: e });
   }
+}
+
+/** The error reply replacing a reply the codec refused. */
+function unencodable(e: unknown): { code: string; msg: string } {
+  return { code: WORKER_ERR.INTERNAL, msg: `reply not encodable: ${String((e as Error | null)?.message)}`.slice(0, 512) };
 }
 
 async function onInfer(deps: RequestDeps, m: BusMsg): Promise<void> {
@@ -86,7 +103,7 @@ async function onInfer(deps: RequestDeps, m: BusMsg): Promise<void> {
     }
   }
   deps.metrics.inferSeconds.observe((performance.now() - t0) / 1000);
-  respond(deps, m, encodeInferReply(reply));
+  respond(deps, m, reply, encodeInferReply, (e) => ({ v: PROTOCOL_VERSION, ok: false as const, stream, ...unencodable(e) }));
 }
 
 async function onControl(deps: RequestDeps, m: BusMsg): Promise<void> {
@@ -108,7 +125,7 @@ async function onControl(deps: RequestDeps, m: BusMsg): Promise<void> {
       reply = { v: PROTOCOL_VERSION, ok: false, op: req.op, stream, ...errorOf(e) };
     }
   }
-  respond(deps, m, encodeControlReply(reply));
+  respond(deps, m, reply, encodeControlReply, (e) => ({ v: PROTOCOL_VERSION, ok: false as const, op: reply.op, stream, ...unencodable(e) }));
 }
 
 /** What infer reads of a stream: its own actor's state, or its member entry in its group's. */
@@ -128,5 +145,5 @@ async function onList(deps: RequestDeps, m: BusMsg): Promise<void> {
     // Not a partial list: the checkpointed streams could not be read, so say so.
     reply = { v: PROTOCOL_VERSION, ok: false, op: 'list', stream: null, ...errorOf(e) };
   }
-  respond(deps, m, encodeControlReply(reply));
+  respond(deps, m, reply, encodeControlReply, (e) => ({ v: PROTOCOL_VERSION, ok: false as const, op: 'list' as const, stream: null, ...unencodable(e) }));
 }

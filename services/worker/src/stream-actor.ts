@@ -2,7 +2,7 @@
 // dimension, the seq guard, the JetStream sequence applied, checkpoint bookkeeping) and the
 // behaviour the ActorSystem runs. One sample turn: skip if its JetStream sequence is covered,
 // decode + validate, seq guard, process, publish the Prediction (and Alert), checkpoint every N
-// samples or T ms. Control turns (configure, reset, inspect, snapshot) queue behind samples.
+// samples or T ms. Control turns (configure, reset, inspect, snapshot, delete) queue behind samples.
 // Not here: consuming, leases, request subscriptions (worker.ts, partition.ts, requests.ts).
 
 import type { ActorBehaviour } from '@carousel/actors';
@@ -14,7 +14,7 @@ import {
   type ControlReply, type ControlRequest, type ModelConfig, type Reject, type Subjects,
 } from '@carousel/protocol';
 import { periodicCheckpoint, retryAfterFailure, settledWrite, type CheckpointBudget } from './checkpoint-budget.ts';
-import { CheckpointStore, type CheckpointBody } from './checkpoint.ts';
+import { CheckpointStore, type CheckpointBody, type Tombstone } from './checkpoint.ts';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
 import { checkpointFailureLabels, pl, type WorkerMetrics } from './metrics.ts';
@@ -29,7 +29,12 @@ export type ActorMsg =
   /** Checkpoint now if anything is unsaved (partition release). */
   | { readonly kind: 'flush' }
   /** Nothing: activates the actor (infer on a passivated stream). */
-  | { readonly kind: 'touch' };
+  | { readonly kind: 'touch' }
+  /**
+   * A tombstone is about to be dropped while the checkpoint its delete meant to remove (revision
+   * `rev`) is still stored: remove it now if the stream still holds it (no write since).
+   */
+  | { readonly kind: 'collect'; readonly rev: number };
 
 export interface StreamActorState {
   readonly stream: string;
@@ -88,6 +93,10 @@ export interface ActorContext {
   covered(partition: number, gen: number, stream: string, js: number): void;
   /** Queues a 'gstep' turn for `key` behind its mailbox (a model group's waiting steps); false if it could not be queued. */
   later(key: string): boolean;
+  /** The tombstone of a deleted stream of an owned partition, while its partition keeps it. */
+  tombstoneOf(stream: string): Tombstone | undefined;
+  /** Writes and keeps a deleted stream's tombstone under generation `gen` of its partition; throws when it cannot. */
+  bury(partition: number, gen: number, stream: string, t: Tombstone): Promise<void>;
 }
 
 const now = (): number => performance.now();
@@ -113,11 +122,18 @@ export function streamBehaviour(ctx: ActorContext): ActorBehaviour<string, Actor
   };
 }
 
-/** Builds a stream's state from its checkpoint (or fresh), under the partition's current generation. */
+/**
+ * Builds a stream's state from its checkpoint (or fresh), under the partition's current generation.
+ * A deleted stream (its tombstone kept, and no checkpoint or still the one the delete removed)
+ * starts fresh after the tombstone's sequence; its next write replaces that checkpoint and object.
+ */
 export async function load(ctx: ActorContext, stream: string): Promise<StreamActorState> {
   const partition = ctx.partitionOf(stream);
   const gen = ctx.genOf(partition);
-  const c = await ctx.store.load(stream);
+  const stored = await ctx.store.load(stream);
+  const gone = ctx.tombstoneOf(stream);
+  const deleted = gone !== undefined && (stored === null || stored.revision === gone.rev);
+  const c = deleted ? null : stored;
   const cfgOver = c?.body.cfg ?? null;
   const cfg = parseStreamConfig((cfgOver ?? {}) as Partial<StreamConfig>, ctx.defaults, { limits: false });
   const proc = c?.body.proc ? new StreamProcessor(cfg, c.body.proc.dims, c.body.proc) : null;
@@ -128,10 +144,10 @@ export async function load(ctx: ActorContext, stream: string): Promise<StreamAct
     stream, partition, gen, cfgOver, cfg, proc, guard, seq,
     mv: c?.envelope.mv ?? 0,
     n: c?.body.n ?? 0,
-    js: c?.envelope.js ?? 0,
+    js: deleted ? gone.js : (c?.envelope.js ?? 0),
     forecast: null, errEma: null, score: null,
-    rev: c?.revision ?? 0,
-    obj: c?.envelope.obj,
+    rev: stored?.revision ?? 0,
+    obj: stored?.envelope.obj,
     pending: 0,
     checkpointAt: now(),
     reply: null,
@@ -189,7 +205,22 @@ function turn(ctx: ActorContext, state: StreamActorState, msg: ActorMsg): Stream
       return state.pending > 0 && state.gen === ctx.genOf(state.partition) ? checkpoint(ctx, state, 'release').then(() => state) : state;
     case 'touch':
       return state;
+    case 'collect':
+      return collect(ctx, state, msg.rev);
   }
+}
+
+/** The 'collect' turn: the delete's removal of checkpoint `rev`, done now. Never throws: a failure leaves the tombstone to the next try. */
+async function collect(ctx: ActorContext, state: StreamActorState, rev: number): Promise<StreamActorState> {
+  if (state.rev !== rev || state.gen !== ctx.genOf(state.partition) || !ctx.canWrite(state.partition)) return state;
+  try {
+    await ctx.store.remove(state.stream, rev, state.obj);
+    state.rev = 0;
+    state.obj = undefined;
+  } catch (e) {
+    ctx.log.log('warn', 'checkpoint_remove_failed', { stream: state.stream, error: e });
+  }
+  return state;
 }
 
 function sample(ctx: ActorContext, state: StreamActorState, msg: Extract<ActorMsg, { kind: 'sample' }>): StreamActorState | Promise<StreamActorState> {
@@ -357,6 +388,41 @@ async function control(ctx: ActorContext, state: StreamActorState, req: Extract<
         await checkpoint(ctx, state, 'reset');
         state.reply = { ...base, ok: true, op: 'reset', mv: state.mv };
         break;
+      case 'delete': {
+        // The tombstone first: until the checkpoint is gone, a reload finds it by its revision
+        // and starts the stream anew all the same (load). Samples after it start a new stream.
+        const { partition, gen, rev, obj, js } = state;
+        const failed = (what: string, e: unknown): WorkerError =>
+          e instanceof WorkerError ? e : new WorkerError(WORKER_ERR.CHECKPOINT, `${stream}: ${what}: ${(e as Error).message}; retry the delete`);
+        // Nothing applied and nothing stored (a stream never seen): nothing to mark.
+        if (js > 0 || rev > 0) {
+          await ctx.bury(partition, gen, stream, { js, rev }).catch((e: unknown) => {
+            throw failed('tombstone not written', e);
+          });
+        }
+        state.proc = null;
+        state.cfgOver = null;
+        state.cfg = parseStreamConfig({}, ctx.defaults, { limits: false });
+        state.n = 0;
+        state.mv++;
+        state.seq = null;
+        state.guard.restore(stream, null);
+        state.forecast = null;
+        state.errEma = null;
+        state.score = null;
+        state.pending = 0;
+        try {
+          await ctx.store.remove(stream, rev, obj);
+        } catch (e) {
+          state.gen = -1; // did the delete land? Reload (checkpoint and tombstone) before the next message.
+          throw failed('checkpoint not deleted', e);
+        }
+        state.rev = 0;
+        state.obj = undefined;
+        ctx.covered(partition, gen, stream, js);
+        state.reply = { ...base, ok: true, op: 'delete', mv: state.mv };
+        break;
+      }
       case 'inspect':
         state.reply = {
           ...base, ok: true, op: 'inspect',

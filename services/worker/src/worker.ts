@@ -8,6 +8,7 @@ import { NatsTransport, type Subscription, type Transport } from '@carousel/bus'
 import { createSubjects, parseOptions as parseProtocolOptions, type Subjects } from '@carousel/protocol';
 import { CheckpointBudget } from './checkpoint-budget.ts';
 import { CheckpointStore } from './checkpoint.ts';
+import { WorkerError, WORKER_ERR } from './errors.ts';
 import { startMetricsServer, type MetricsServer } from '@carousel/metrics';
 import { LeaseManager } from './leases.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -127,6 +128,12 @@ export class Worker {
           const r = this.#runners.get(p);
           if (r !== undefined && r.gen === gen) r.covered(s, js);
         },
+        tombstoneOf: (s) => this.#runners.get(partitionOfKey(s, o.partitions))?.tombstone(s),
+        bury: async (p, gen, s, t) => {
+          const r = this.#runners.get(p);
+          if (r === undefined || r.gen !== gen) throw new WorkerError(WORKER_ERR.CHECKPOINT, `partition ${p} is not held: ${s} not deleted`);
+          await r.bury(s, t);
+        },
         later: (key) => this.#actors?.tell(key, { kind: 'gstep' }) === null,
       }, o.groups),
       {
@@ -213,11 +220,12 @@ export class Worker {
   async #acquired(p: number): Promise<void> {
     if (this.#state >= DRAINING) throw new Error('draining');
     const record = await this.#store!.loadPartition(p);
+    const tombstones = await this.#store!.loadTombstones(p, (s) => partitionOfKey(s, this.options.partitions));
     const runner = new PartitionRunner({
       transport: this.#transport!, subjects: this.subjects, actors: this.#actors!, store: this.#store!, metrics: this.metrics, log: this.log,
       groups: this.options.groups, groupSubjects: this.groupSubjects,
       batch: this.options.consumerBatch, canWrite: (q) => this.#leases?.canWrite(q) ?? false,
-    }, p, this.#nextGen++, record);
+    }, p, this.#nextGen++, record, tombstones);
     this.#runners.set(p, runner);
     runner.start();
     this.metrics.leaseChanges.inc(pl(p));
@@ -231,7 +239,7 @@ export class Worker {
     if (runner === undefined) return;
     await runner.stop();
     if (this.#state < DRAINING) {
-      await Promise.all(runner.streams().map((s) => this.#actors!.ask(s, { kind: 'flush' }).catch(() => undefined)));
+      await Promise.all(runner.keys().map((s) => this.#actors!.ask(s, { kind: 'flush' }).catch(() => undefined)));
     }
     await runner.saveRecord();
     this.#runners.delete(p);

@@ -1,4 +1,4 @@
-// `carousel streams list | inspect | configure | reset | snapshot`: the control API
+// `carousel streams list | inspect | configure | reset | snapshot | delete`: the control API
 // (<prefix>.ctl.<stream> request-reply; `list` on the bare <prefix>.ctl, answered by every worker)
 // from a shell. Replies are printed as JSON.
 
@@ -13,7 +13,7 @@ interface StreamsFlags extends NatsFlags {
 }
 
 export function registerStreams(program: Command): void {
-  const streams = program.command('streams').description('The control API: list, inspect, configure, reset, snapshot streams.');
+  const streams = program.command('streams').description('The control API: list, inspect, configure, reset, snapshot, delete streams.');
   const sub = (name: string, description: string): Command =>
     natsOptions(streams.command(name).description(description)).option('--timeout <ms>', 'how long to wait for replies', '2000');
 
@@ -56,6 +56,9 @@ export function registerStreams(program: Command): void {
   });
   sub('snapshot <stream>', 'checkpoint a stream now').action(async (stream: string, o: StreamsFlags) => {
     await withNats(o, 'carousel-cli', async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'snapshot', stream }, Number(o.timeout))));
+  });
+  sub('delete <stream>', "forget a stream: its model, state, config and checkpoint; it leaves `list`, and a later sample starts it anew under the default config").action(async (stream: string, o: StreamsFlags) => {
+    await withNats(o, 'carousel-cli', async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'delete', stream }, Number(o.timeout))));
   });
 }
 

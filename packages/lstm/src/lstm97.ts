@@ -109,10 +109,13 @@ export interface Lstm97State extends StreamState {
   readonly tr: Float64Array;
 }
 
-/** Lengths of the state arrays the single-stream kernels touch, in the order newLstm97State allocates them. */
+/**
+ * Lengths of the state arrays the single-stream kernels touch, in the order newLstm97State allocates
+ * them: z, net, Pc, Pin, Pφ, tr, then s, s(t-1), y_in, y_φ, y_out, h(s), o (cells97One's).
+ */
 export function lstm97KernelArrays(spec: Lstm97Spec): number[] {
   const { cells: N, blocks: C } = spec;
-  return [spec.zBase + 1, 3 * C + N + spec.hiddenUnits, N * spec.zCell, N * spec.zGate, spec.forgetGate ? N * spec.zGate : 0, 4 * N + 1];
+  return [spec.zBase + 1, 3 * C + N + spec.hiddenUnits, N * spec.zCell, N * spec.zGate, spec.forgetGate ? N * spec.zGate : 0, 4 * N + 1, N, N, C, C, C, N, spec.outSources];
 }
 
 /** Lengths of the kernels' squashing scratch of lstm97Forward (SingleKernels sq, sv, fs): the nets, s, h's base of s. */
@@ -122,31 +125,28 @@ export function lstm97SquashScratch(spec: Lstm97Spec): number[] {
 
 /**
  * A fresh stream state. `alloc`, if given, provides the arrays the single-stream kernels touch
- * (z, net, Pc, Pin, Pφ, tr, in that order and the lengths of lstm97KernelArrays), zeroed.
+ * (in the order and the lengths of lstm97KernelArrays), zeroed.
  */
 export function newLstm97State(spec: Lstm97Spec, alloc: (n: number) => Float64Array = (n) => new Float64Array(n)): Lstm97State {
-  const { cells: N, blocks: C, cellsPerBlock: S } = spec;
-  const ones = (n: number): Float64Array => new Float64Array(n).fill(1);
-  const [nz, nNet, nPc, nPin, nPfg, nTr] = lstm97KernelArrays(spec) as [number, number, number, number, number, number];
-  const z = alloc(nz);
-  const net = alloc(nNet);
-  const Pc = alloc(nPc);
-  const Pin = alloc(nPin);
-  const Pfg = alloc(nPfg);
-  const tr = alloc(nTr);
+  const { cellsPerBlock: S, cells: N } = spec;
+  const [z, net, Pc, Pin, Pfg, tr, s, sPrev, yIn, yFg, yOut, hS, o] = lstm97KernelArrays(spec).map((n) => alloc(n)) as [
+    Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
+  ];
+  yFg.fill(1);
+  yOut.fill(1);
   return {
     t: 0,
     z,
     r: new Float64Array(spec.recurrent),
     net,
-    s: new Float64Array(N),
-    sPrev: new Float64Array(N),
-    yIn: new Float64Array(C),
-    yFg: ones(C),
-    yOut: ones(C),
-    hS: new Float64Array(N),
+    s,
+    sPrev,
+    yIn,
+    yFg,
+    yOut,
+    hS,
     yH: new Float64Array(spec.hiddenUnits),
-    o: new Float64Array(spec.outSources),
+    o,
     y: new Float64Array(spec.outputs),
     Pc,
     Pin,
@@ -260,7 +260,11 @@ export function lstm97ForwardBatch(L: Lstm97Layout, p: Float64Array, sts: readon
  * JS. The same bits either way.
  */
 function squashAndCells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: TraceMode, k: SingleKernels | null | undefined): void {
-  if (k != null && k.sq && k.sv && k.fs && wasmSquash() && k.owns(st.net)) {
+  const spec = L.spec;
+  if (traces === false && k != null && wasmSquash() && spec.cellsPerBlock === 1 && spec.hiddenUnits === 0 && ownsCells97(k, p, st)) {
+    k.cells97One(st, p, L.p_in, L.W_fg >= 0 ? L.p_fg : -1, L.W_out >= 0 ? L.p_out : -1, spec.blocks, L.W_fg >= 0, L.W_out >= 0, spec.g, spec.h);
+    outputSources(L, st);
+  } else if (k != null && k.sq && k.sv && k.fs && wasmSquash() && k.owns(st.net)) {
     for (const r of squashRanges(L)) k.squashRows(k.sq, r.at, st.net, r.at, r.count, r.base);
     lstm97Cells(L, p, st, traces, k.sq, k);
   } else {
@@ -268,6 +272,11 @@ function squashAndCells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, trace
     squashNetsJs(L, st.net, sq);
     lstm97Cells(L, p, st, traces, sq, null);
   }
+}
+
+/** Whether cells97One may run on the stream: p and every array it touches live in k's memory. */
+function ownsCells97(k: SingleKernels, p: Float64Array, st: Lstm97State): boolean {
+  return k.owns(p) && k.owns(st.net) && k.owns(st.s) && k.owns(st.sPrev) && k.owns(st.yIn) && k.owns(st.yFg) && k.owns(st.yOut) && k.owns(st.hS) && k.owns(st.o);
 }
 
 /** z(t) = [x; r(t-1); 1], and s(t-1) saved. */
@@ -432,8 +441,8 @@ const NET_BLOCK_ROWS = 16;
  */
 function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: TraceMode, sq: Float64Array, k: SingleKernels | null): void {
   const spec = L.spec;
-  const { inputs: I, blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U } = spec;
-  const { z, r, s, sPrev, net, yIn, yFg, yOut, hS, yH, o, Qin, Qfg, tr } = st;
+  const { blocks: C, cellsPerBlock: S, cells: N, hiddenUnits: U } = spec;
+  const { s, sPrev, net, yIn, yFg, yOut, hS, yH, o, Qin, Qfg, tr } = st;
   const defer = traces === 'defer';
   const gIdentity = spec.g === 'identity';
 
@@ -504,7 +513,14 @@ function lstm97Cells(L: Lstm97Layout, p: Float64Array, st: Lstm97State, traces: 
     }
   }
   for (let u = 0; u < U; u++) yH[u] = sq[3 * C + N + u]!;
+  outputSources(L, st);
+}
 
+/** Given y_c (in o) and y_h: the rest of o(t) and r(t). */
+function outputSources(L: Lstm97Layout, st: Lstm97State): void {
+  const spec = L.spec;
+  const { inputs: I, blocks: C, cells: N, hiddenUnits: U } = spec;
+  const { z, r, yIn, yFg, yOut, yH, o } = st;
   // o(t) = [y_c; y_h; x if B; 1]  (y_c already written)
   let oi = N;
   for (let u = 0; u < U; u++) o[oi++] = yH[u]!;

@@ -2,7 +2,7 @@
 // every path (step, predict, learn, learnSgd, batches, a second stream, a borrowed gradient), and
 // the wasm path really taken where it should be.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Lstm97Config } from './lstm97-config.ts';
 import { Rtrl97, type Rtrl97Stream } from './rtrl97.ts';
 import { stepLearnBatchBoth } from './testing/rtrl97-pair.ts';
@@ -15,6 +15,10 @@ const CONFIGS: Record<string, Lstm97Config> = {
   'forget, cells, H=12, linear head': { inputs: 8, outputs: 1, blocks: 12, forgetGate: true, cellSources: 'cells', head: 'linear', seed: 4 },
   'forget + peepholes, 2 cells/block, all': { inputs: 4, outputs: 2, blocks: 4, cellsPerBlock: 2, forgetGate: true, peepholes: true, seed: 5 },
   '1997 cell, hidden units (JS trace pass, wasm nets)': { inputs: 6, outputs: 1, blocks: 8, hiddenUnits: 2, seed: 6 },
+  // predict's fused cell step (cells97One): one cell per block, no hidden units, each gate and squashing
+  '1997 cell, peepholes, g tanh, h identity, H=15 (odd: scalar tails), connectivity B': { inputs: 5, outputs: 2, blocks: 15, peepholes: true, g: 'tanh', h: 'identity', connectivity: 'B', seed: 7 },
+  'forget + peepholes, no output gate, g sigmoid, h tanh, H=10': { inputs: 4, outputs: 1, blocks: 10, forgetGate: true, peepholes: true, outputGate: false, g: 'sigmoid', h: 'tanh', seed: 8 },
+  'forget, g identity, h sigmoid, H=13, inputs only': { inputs: 9, outputs: 3, blocks: 13, forgetGate: true, g: 'identity', h: 'sigmoid', cellSources: 'inputs', head: 'softmax', seed: 9 },
 };
 
 function build(cfg: Lstm97Config, backend: KernelBackend): Rtrl97 {
@@ -29,7 +33,7 @@ function build(cfg: Lstm97Config, backend: KernelBackend): Rtrl97 {
 
 const xAt = (t: number, n: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(0.31 * t + 0.7 * i) * (1 + 0.1 * i));
 const dAt = (t: number, n: number): number[] => Array.from({ length: n }, (_, k) => 0.5 + 0.3 * Math.cos(0.17 * t + k));
-const state = (s: Rtrl97Stream): number[] => [...s.y, ...s.s, ...s.Pc, ...s.Pin, ...s.Pfg, ...s.Qin, ...s.Qfg];
+const state = (s: Rtrl97Stream): number[] => [...s.y, ...s.s, ...s.yIn, ...s.yFg, ...s.yOut, ...s.hS, ...s.o, ...s.r, ...s.Pc, ...s.Pin, ...s.Pfg, ...s.Qin, ...s.Qfg];
 
 describe('Rtrl97 single-stream wasm kernels', () => {
   const initial = kernelBackend();
@@ -64,6 +68,7 @@ describe('Rtrl97 single-stream wasm kernels', () => {
       const w = build(cfg, 'wasm');
       const j = build(cfg, 'js');
       expect(w.kernels).not.toBeNull();
+      const fused = vi.spyOn(w.kernels!, 'cells97One');
       const sw = w.newStream();
       const sj = j.newStream();
       for (let t = 0; t < 120; t++) {
@@ -83,6 +88,8 @@ describe('Rtrl97 single-stream wasm kernels', () => {
         expect(state(sw)).toEqual(state(sj));
       }
       expect(Array.from(w.params)).toEqual(Array.from(j.params));
+      // predict's cell step in one wasm call where the net has one cell per block and no hidden units
+      expect(fused).toHaveBeenCalledTimes(cfg.cellsPerBlock === undefined || cfg.cellsPerBlock === 1 ? (cfg.hiddenUnits ?? 0) === 0 ? 40 : 0 : 0);
     });
   }
 

@@ -10,6 +10,7 @@
 // gradient pool's buffer, a stream beyond kernelStreams) takes the JS kernels. Both compute every
 // value with the same operations in the same order: the same bits.
 
+import type { Squash } from './activations.ts';
 import { LSTM_ERR, LstmError } from './errors.ts';
 import { SINGLE_WASM_BASE64 } from './single-wasm-bytes.ts';
 import { compileBase64, kernelBackend, wasmNamespace } from './wasm-kernels.ts';
@@ -22,7 +23,23 @@ type GateWeights = (d: number, dStride: number, T: number, rows: number, gw: num
 type MathRows = (out: number, x: number, n: number, kind: number) => void;
 type VanillaCells = (act: number, c: number, tc: number, h: number, cPrev: number, pi: number, pf: number, po: number, H: number, coupled: number, peep: number) => void;
 type SquashRows = (out: number, x: number, n: number, kind: number) => void;
+type Cells97One = (net: number, sPrev: number, s: number, pIn: number, pFg: number, pOut: number, peep: number, C: number, fg: number, og: number, gKind: number, hKind: number, yIn: number, yFg: number, yOut: number, hS: number, o: number) => void;
 type SettleAcc = (pc: number, pin: number, pfg: number, z: number, tr: number, es: number, oc: number, oi: number, of: number, N: number, S: number, Z: number) => void;
+
+/** What cells97One reads and writes of an lstm97 stream. */
+export interface Cells97Arrays {
+  readonly net: Float64Array;
+  readonly sPrev: Float64Array;
+  readonly s: Float64Array;
+  readonly yIn: Float64Array;
+  readonly yFg: Float64Array;
+  readonly yOut: Float64Array;
+  readonly hS: Float64Array;
+  readonly o: Float64Array;
+}
+
+/** cells97One's squash kinds (the 1997 cell's g and h). */
+const SQUASH_KIND: Record<Squash, number> = { sig4m2: 0, sig2m1: 1, sigmoid: 2, tanh: 3, identity: 4 };
 
 const PAGE = 65536;
 
@@ -81,6 +98,7 @@ export class SingleKernels {
   readonly #mathRows: MathRows;
   readonly #vanillaCells: VanillaCells;
   readonly #squashRows: SquashRows;
+  readonly #cells97One: Cells97One;
   #used = 0; // the module has no data segment: the whole memory is ours (tested)
   /** Scratch row of the state errors of every cell (N), for settleAcc; set by the owner. */
   es: Float64Array | undefined;
@@ -102,6 +120,7 @@ export class SingleKernels {
     this.#mathRows = exports['mathRows'] as MathRows;
     this.#vanillaCells = exports['vanillaCells'] as VanillaCells;
     this.#squashRows = exports['squashRows'] as SquashRows;
+    this.#cells97One = exports['cells97One'] as Cells97One;
   }
 
   /**
@@ -200,6 +219,20 @@ export class SingleKernels {
   /** out[oo + i] = f(x[xo + i]) for i < n, f = the JS sigmoid or Math.tanh (wasm/math.ts squashRows, two at a time); callers check ownsAll first. */
   squashRows(out: Float64Array, oo: number, x: Float64Array, xo: number, n: number, base: 'sigmoid' | 'tanh'): void {
     this.#squashRows(out.byteOffset + oo * 8, x.byteOffset + xo * 8, n, base === 'sigmoid' ? 0 : 1);
+  }
+
+  /**
+   * The 1997 cell's forward step of one stream of one-cell blocks, without hidden units or traces
+   * (wasm/single.ts cells97One), from st.net into st's s, y_in, y_φ, y_out, h(s) and o's y_c rows;
+   * peepholes at p[pIn], p[pFg], p[pOut] (< 0: none). Callers check ownsAll first.
+   */
+  cells97One(st: Cells97Arrays, p: Float64Array, pIn: number, pFg: number, pOut: number, C: number, fg: boolean, og: boolean, g: Squash, h: Squash): void {
+    const o = p.byteOffset;
+    const peep = (pIn >= 0 ? 1 : 0) | (pFg >= 0 ? 2 : 0) | (pOut >= 0 ? 4 : 0);
+    this.#cells97One(
+      st.net.byteOffset, st.sPrev.byteOffset, st.s.byteOffset, o + Math.max(pIn, 0) * 8, o + Math.max(pFg, 0) * 8, o + Math.max(pOut, 0) * 8, peep,
+      C, fg ? 1 : 0, og ? 1 : 0, SQUASH_KIND[g], SQUASH_KIND[h], st.yIn.byteOffset, st.yFg.byteOffset, st.yOut.byteOffset, st.hS.byteOffset, st.o.byteOffset,
+    );
   }
 
   /** True when every one of these arrays lives in this memory (what each kernel call needs). */

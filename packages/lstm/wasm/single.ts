@@ -461,3 +461,68 @@ export function vanillaCells(act: usize, c: usize, tc: usize, h: usize, cPrev: u
   for (o = 0; o < pairs; o += 16) v128.store(h + o, f64x2.mul(v128.load(tc + o), v128.load(act + oI + o)));
   if (o < hb) store<f64>(h + o, load<f64>(tc + o) * load<f64>(act + oI + o));
 }
+
+// The 1997 cell's forward step for one stream with one cell per block and no hidden units, without
+// traces (lstm97.ts lstm97Cells when predicting), on its nets [in (C); φ (C); out (C); c (C)]:
+// y_in = f(net_in + p_in s(t-1)), y_φ likewise (fg != 0), g(net_c), s(t) = y_φ s(t-1) + y_in g
+// (s(t-1) + y_in g without a forget gate: the same bits as 1·s(t-1)), y_out = f(net_out + p_out s(t))
+// (og != 0), h(s(t)) into hS and y_c = y_out h(s(t)) into o (h alone without an output gate: the
+// same bits as 1·h). Peephole terms where peep's bits say (1 in, 2 φ, 4 out). g and h by kind
+// (0 sig4m2, 1 sig2m1, 2 σ, 3 tanh, 4 identity): the base function, then the affine map, as
+// activations.ts squashFromBase. The same operations in the same order as lstm97Cells.
+export function cells97One(net: usize, sPrev: usize, s: usize, pIn: usize, pFg: usize, pOut: usize, peep: i32, C: i32, fg: i32, og: i32, gKind: i32, hKind: i32, yIn: usize, yFg: usize, yOut: usize, hS: usize, o: usize): void {
+  const cb: usize = (<usize>C) << 3;
+  gate97(yIn, net, pIn, sPrev, peep & 1, cb);
+  if (fg != 0) gate97(yFg, net + cb, pFg, sPrev, peep & 2, cb);
+  squash97(o, net + 3 * cb, C, gKind); // g, in o until y_c
+  const pairs: usize = (<usize>(C >> 1)) << 4;
+  let at: usize = 0;
+  for (; at < pairs; at += 16) {
+    const yg = f64x2.mul(v128.load(yIn + at), v128.load(o + at));
+    const sp = v128.load(sPrev + at);
+    v128.store(s + at, f64x2.add(fg != 0 ? f64x2.mul(v128.load(yFg + at), sp) : sp, yg));
+  }
+  if (at < cb) {
+    const yg = load<f64>(yIn + at) * load<f64>(o + at);
+    const sp = load<f64>(sPrev + at);
+    store<f64>(s + at, (fg != 0 ? load<f64>(yFg + at) * sp : sp) + yg);
+  }
+  if (og != 0) gate97(yOut, net + 2 * cb, pOut, s, peep & 4, cb);
+  squash97(hS, s, C, hKind);
+  if (og == 0) {
+    memory.copy(o, hS, cb);
+    return;
+  }
+  for (at = 0; at < pairs; at += 16) v128.store(o + at, f64x2.mul(v128.load(yOut + at), v128.load(hS + at)));
+  if (at < cb) store<f64>(o + at, load<f64>(yOut + at) * load<f64>(hS + at));
+}
+
+// A gate of cells97One: out = σ(net [+ p ⊙ s]) over `bytes` of rows.
+function gate97(out: usize, net: usize, p: usize, s: usize, peep: i32, bytes: usize): void {
+  if (peep != 0) {
+    let at: usize = 0;
+    for (; at + 16 <= bytes; at += 16) v128.store(out + at, f64x2.add(v128.load(net + at), f64x2.mul(v128.load(p + at), v128.load(s + at))));
+    if (at < bytes) store<f64>(out + at, load<f64>(net + at) + load<f64>(p + at) * load<f64>(s + at));
+    squashRows(out, out, <i32>(bytes >> 3), 0);
+  } else {
+    squashRows(out, net, <i32>(bytes >> 3), 0);
+  }
+}
+
+// out = g or h of cells97One by kind over n rows of x: the base function, then the affine map.
+function squash97(out: usize, x: usize, n: i32, kind: i32): void {
+  const bytes: usize = (<usize>n) << 3;
+  if (kind == 4) {
+    memory.copy(out, x, bytes);
+    return;
+  }
+  squashRows(out, x, n, kind == 3 ? 1 : 0);
+  if (kind >= 2) return;
+  const a = kind == 0 ? 4.0 : 2.0;
+  const b = kind == 0 ? 2.0 : 1.0;
+  const av = f64x2.splat(a);
+  const bv = f64x2.splat(b);
+  let at: usize = 0;
+  for (; at + 16 <= bytes; at += 16) v128.store(out + at, f64x2.sub(f64x2.mul(av, v128.load(out + at)), bv));
+  if (at < bytes) store<f64>(out + at, a * load<f64>(out + at) - b);
+}

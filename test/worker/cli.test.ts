@@ -176,6 +176,10 @@ describe('the carousel command against a worker', () => {
     const del = await carousel('streams', 'delete', 'del-1');
     expect(del.code, del.err).toBe(0);
     expect(JSON.parse(del.out)).toMatchObject({ ok: true, op: 'delete', stream: 'del-1', mv: 2 });
+    // Several at once: a reply each, in order; one refused (a group's member) makes it exit 1.
+    const many = await carousel('streams', 'delete', 'del-2', 'grp-x');
+    expect(many.code).toBe(1);
+    expect(JSON.parse(many.out)).toMatchObject([{ ok: true, op: 'delete', stream: 'del-2' }, { ok: false, op: 'delete', stream: 'grp-x', code: 'WORKER_ERR_CONFIG' }]);
     expect(await kv.get('del-1')).toBeNull();
     expect(await listed()).not.toContain('del-1');
     expect(await info('del-1')).toEqual({ seq: null, n: 0 });

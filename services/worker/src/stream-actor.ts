@@ -420,6 +420,7 @@ async function control(ctx: ActorContext, state: StreamActorState, req: Extract<
         state.rev = 0;
         state.obj = undefined;
         ctx.covered(partition, gen, stream, js);
+        ctx.log.log('info', 'stream_deleted', { stream, partition, js, mv: state.mv });
         state.reply = { ...base, ok: true, op: 'delete', mv: state.mv };
         break;
       }

@@ -57,8 +57,14 @@ export function registerStreams(program: Command): void {
   sub('snapshot <stream>', 'checkpoint a stream now').action(async (stream: string, o: StreamsFlags) => {
     await withNats(o, 'carousel-cli', async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'snapshot', stream }, Number(o.timeout))));
   });
-  sub('delete <stream>', "forget a stream: its model, state, config and checkpoint; it leaves `list`, and a later sample starts it anew under the default config").action(async (stream: string, o: StreamsFlags) => {
-    await withNats(o, 'carousel-cli', async (t) => reply(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'delete', stream }, Number(o.timeout))));
+  sub('delete <streams...>', "forget streams: each one's model, state, config and checkpoint; they leave `list`, and a later sample starts one anew under the default config").action(async (ids: string[], o: StreamsFlags) => {
+    await withNats(o, 'carousel-cli', async (t) => {
+      // One reply per id, in order; one id prints its reply alone, as the other commands do.
+      const replies: ControlReply[] = [];
+      for (const stream of ids) replies.push(await control(t, o.prefix, { v: PROTOCOL_VERSION, op: 'delete', stream }, Number(o.timeout)));
+      print(replies.length === 1 ? replies[0] : replies);
+      if (replies.some((r) => !r.ok)) process.exitCode = 1;
+    });
   });
 }
 

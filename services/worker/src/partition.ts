@@ -32,6 +32,12 @@ export interface PartitionDeps {
   readonly log: Logger;
   readonly batch: number;
   canWrite(partition: number): boolean;
+  /**
+   * The consumer of generation `gen` ended on its own, with an error the bus does not retry (the
+   * input stream missing, the connection closed for good) or without one: nothing consumes the
+   * partition until the worker restarts it from its record.
+   */
+  failed?(partition: number, gen: number): void;
 }
 
 interface Coverage {
@@ -115,9 +121,18 @@ export class PartitionRunner {
   start(): void {
     const { transport, subjects, batch } = this.deps;
     this.#consumer = transport.consume(subjects.jsStream, { afterSeq: this.#recordedLow, filterSubject: this.deps.groupSubjects.filter(this.partition), batch });
-    this.#loop = this.#run(this.#consumer).catch((e: unknown) => {
-      if (!this.#stopped) this.deps.log.log('error', 'consumer_failed', { partition: this.partition, error: e });
-    });
+    this.#loop = this.#run(this.#consumer).then(
+      () => {
+        if (this.#stopped) return;
+        this.deps.log.log('error', 'consumer_failed', { partition: this.partition, error: 'the consumer ended' });
+        this.deps.failed?.(this.partition, this.gen);
+      },
+      (e: unknown) => {
+        if (this.#stopped) return;
+        this.deps.log.log('error', 'consumer_failed', { partition: this.partition, error: e });
+        this.deps.failed?.(this.partition, this.gen);
+      },
+    );
   }
 
   /** Stops consuming; resolves when no more messages will be dispatched. */

@@ -19,6 +19,12 @@ import { serveRequests } from './requests.ts';
 import { workerBehaviour, type WorkerMsg, type WorkerState } from './group-actor.ts';
 import { groupKey, groupOfStream, groupSubjects, partitionOfKey, type GroupSubjects } from './groups.ts';
 
+/** The restart delay after a partition's consumer failed: doubling from the first to the last. */
+const CONSUMER_RESTART_MIN_MS = 100;
+const CONSUMER_RESTART_MAX_MS = 30_000;
+/** A consumer failure this long after the previous one starts the delay over. */
+const CONSUMER_FAILURE_RESET_MS = 60_000;
+
 /** Names of what the worker provisions, from the prefix. */
 export function resourceNames(subjects: Subjects): { stream: string; state: string; leases: string; blobs: string } {
   const flat = subjects.prefix.replaceAll('.', '_');
@@ -61,6 +67,8 @@ export class Worker {
   readonly #runners = new Map<number, PartitionRunner>();
   #nextGen = 1;
   readonly #replaying = new Set<number>();
+  /** Consumer failures per partition in a row (none for CONSUMER_FAILURE_RESET_MS), for the restart's backoff. */
+  readonly #consumerFailures = new Map<number, { n: number; at: number }>();
   #connected = true;
   #recordTimer: NodeJS.Timeout | undefined;
 
@@ -190,6 +198,23 @@ export class Worker {
     return { streams: [...new Set([...seen, ...stored])].sort(), parts };
   }
 
+  /**
+   * A partition's consumer ended on its own: restart the partition from its record (#replay) after
+   * a delay that doubles while it keeps failing (100 ms up to 30 s), so a partition is never left
+   * without a consumer and a lasting fault (the input stream deleted) does not spin.
+   */
+  #consumerFailed(p: number, gen: number): void {
+    if (this.#runners.get(p)?.gen !== gen || this.#state !== RUNNING) return;
+    const now = Date.now();
+    const last = this.#consumerFailures.get(p);
+    const n = last !== undefined && now - last.at < CONSUMER_FAILURE_RESET_MS ? last.n + 1 : 1;
+    this.#consumerFailures.set(p, { n, at: now });
+    const delay = Math.min(CONSUMER_RESTART_MAX_MS, CONSUMER_RESTART_MIN_MS * 2 ** (n - 1));
+    setTimeout(() => {
+      if (this.#runners.get(p)?.gen === gen) this.#replay(p);
+    }, delay).unref();
+  }
+
   /** Restarts a partition's consumer from its persisted record under a new generation (once at a time). */
   #replay(p: number): void {
     const old = this.#runners.get(p);
@@ -225,6 +250,7 @@ export class Worker {
       transport: this.#transport!, subjects: this.subjects, actors: this.#actors!, store: this.#store!, metrics: this.metrics, log: this.log,
       groups: this.options.groups, groupSubjects: this.groupSubjects,
       batch: this.options.consumerBatch, canWrite: (q) => this.#leases?.canWrite(q) ?? false,
+      failed: (q, gen) => this.#consumerFailed(q, gen),
     }, p, this.#nextGen++, record, tombstones);
     this.#runners.set(p, runner);
     runner.start();

@@ -255,28 +255,25 @@ export class CheckpointStore {
     });
   }
 
-  /** The tombstones of a partition's deleted streams (goneKey), by stream, with their keys' revisions. */
-  async loadTombstones(partition: number, partitionOf: (stream: string) => number): Promise<Map<string, { t: Tombstone; revision: number }>> {
-    const out = new Map<string, { t: Tombstone; revision: number }>();
-    for (const key of await this.kv.keys(`${GONE}.*`)) {
-      const stream = key.slice(GONE.length + 1);
-      if (partitionOf(stream) !== partition) continue;
-      const entry = await this.kv.get(key);
-      if (entry === null) continue; // collected meanwhile
-      const v = JSON.parse(new TextDecoder().decode(entry.value)) as Partial<Tombstone>;
-      if (typeof v.js === 'number' && typeof v.rev === 'number') out.set(stream, { t: { js: v.js, rev: v.rev }, revision: entry.revision });
+  /**
+   * A partition's tombstones (goneKey: one record per partition, read with a KV get like the
+   * partition record, not a listing, which a KV leader election stalls) and the record's revision
+   * (0: none yet).
+   */
+  async loadTombstones(partition: number): Promise<{ gone: Map<string, Tombstone>; revision: number }> {
+    const entry = await this.kv.get(goneKey(partition));
+    const gone = new Map<string, Tombstone>();
+    if (entry === null || entry.value.length === 0) return { gone, revision: 0 };
+    const v = JSON.parse(new TextDecoder().decode(entry.value)) as { streams?: Record<string, Partial<Tombstone>> };
+    for (const [stream, t] of Object.entries(v.streams ?? {})) {
+      if (typeof t.js === 'number' && typeof t.rev === 'number') gone.set(stream, { js: t.js, rev: t.rev });
     }
-    return out;
+    return { gone, revision: entry.revision };
   }
 
-  /** Writes a deleted stream's tombstone; resolves to its key's revision. */
-  saveTombstone(stream: string, t: Tombstone): Promise<number> {
-    return this.kv.put(goneKey(stream), new TextEncoder().encode(JSON.stringify(t)));
-  }
-
-  /** Drops a tombstone once no replay can reach the samples it covers: only at `revision` (else BUS_ERR_REVISION). */
-  async dropTombstone(stream: string, revision: number): Promise<void> {
-    await this.kv.delete(goneKey(stream), revision);
+  /** Writes a partition's tombstones, fenced like a checkpoint (`expectedRevision` 0: none yet); resolves to the new revision. */
+  saveTombstones(partition: number, gone: ReadonlyMap<string, Tombstone>, expectedRevision: number): Promise<number> {
+    return this.write(goneKey(partition), new TextEncoder().encode(JSON.stringify({ streams: Object.fromEntries(gone) })), expectedRevision);
   }
 
   /** The partition record: {low, revision}; low 0 and revision 0 when there is none. */
@@ -341,22 +338,22 @@ class Limiter {
 }
 
 /**
- * A deleted stream's tombstone (key `gone.<stream>`): the JetStream sequence `js` up to which its
- * samples were applied before the delete, and the revision `rev` of the checkpoint the delete
- * removed (0: none). While a replay could still deliver samples up to `js` (the partition record's
- * low below it), a load of the stream finds no checkpoint, or that same revision if the delete's
- * KV write did not land, and starts the stream anew after `js`: the deleted samples are not
- * learned again. Written before the checkpoint is removed; dropped once the record's low passes `js`.
+ * A deleted stream's tombstone (in its partition's record `gone.<partition>`): the JetStream
+ * sequence `js` up to which its samples were applied before the delete, and the revision `rev` of
+ * the checkpoint the delete removed (0: none). While a replay could still deliver samples up to
+ * `js` (the partition record's low below it), a load of the stream finds no checkpoint, or that
+ * same revision if the delete's KV write did not land, and starts the stream anew after `js`: the
+ * deleted samples are not learned again. Written before the checkpoint is removed; dropped once the
+ * record's low passes `js`.
  */
 export interface Tombstone {
   readonly js: number;
   readonly rev: number;
 }
 
-const GONE = 'gone';
-
-export function goneKey(stream: string): string {
-  return `${GONE}.${stream}`;
+/** The key of a partition's tombstones; like partKey, two tokens, so never a stream's key. */
+export function goneKey(partition: number): string {
+  return `gone.${partition}`;
 }
 
 /** Partition records sit beside stream checkpoints; a stream id has no dot, so they never collide. */

@@ -7,11 +7,12 @@
 // Backpressure: a full mailbox makes the consumer wait (nothing is dropped, order is kept).
 // Consumer lag (the worker calls saveRecord every heartbeat, which reads it): the JetStream
 // stream's last sequence minus the last sequence this partition's consumer delivered.
-// Deleted streams: the runner holds the partition's tombstones (checkpoint.ts Tombstone), loaded
-// when it is acquired, added to by `delete`, and drops each once the record's low has passed it.
+// Deleted streams: the runner holds the partition's tombstones (checkpoint.ts Tombstone, one KV
+// record per partition), loaded when it is acquired, added to by `delete`, and drops each once the
+// record's low has passed it. It alone writes that record (fenced by its revision), one write at a time.
 
 import { ACTOR_ERR, type ActorSystem } from '@carousel/actors';
-import { BUS_ERR, isBusError, type StreamConsumer, type Transport } from '@carousel/bus';
+import type { StreamConsumer, Transport } from '@carousel/bus';
 import { PROTO_ERR, PROTOCOL_VERSION, encodeReject, type Subjects } from '@carousel/protocol';
 import type { CheckpointStore, Tombstone } from './checkpoint.ts';
 import { WorkerError, WORKER_ERR } from './errors.ts';
@@ -47,15 +48,15 @@ interface Coverage {
   covered: number;
 }
 
-/** A tombstone as the runner keeps it: with the KV revision of its own key. */
-interface Kept {
-  readonly t: Tombstone;
-  readonly revision: number;
-}
+/** Tombstones kept per partition at most: a delete beyond it is refused until the record's low passes older ones. */
+export const MAX_TOMBSTONES = 4_096; // at 128-character ids, ~700 KB of JSON: under NATS's 1 MB payload
 
 export class PartitionRunner {
   readonly #streams = new Map<string, Coverage>();
-  readonly #tombstones: Map<string, Kept>;
+  #tombstones: ReadonlyMap<string, Tombstone>;
+  /** Revision of the partition's tombstone record (0: none yet); writes are chained, one at a time. */
+  #goneRevision: number;
+  #goneWrite: Promise<unknown> = Promise.resolve();
   /** Members of model groups seen (their messages go to the group's actor key). */
   readonly #members = new Set<string>();
   #position: number;
@@ -72,9 +73,10 @@ export class PartitionRunner {
     readonly partition: number,
     readonly gen: number,
     record: { low: number; revision: number },
-    tombstones: ReadonlyMap<string, { t: Tombstone; revision: number }> = new Map(),
+    tombstones: { gone: ReadonlyMap<string, Tombstone>; revision: number } = { gone: new Map(), revision: 0 },
   ) {
-    this.#tombstones = new Map(tombstones);
+    this.#tombstones = tombstones.gone;
+    this.#goneRevision = tombstones.revision;
     this.#position = record.low;
     this.#recordedLow = record.low;
     this.#recordRevision = record.revision;
@@ -94,21 +96,40 @@ export class PartitionRunner {
     for (const [stream, c] of this.#streams) {
       if (groupOfKey(stream) !== null) continue;
       const gone = this.#tombstones.get(stream);
-      if (gone === undefined || c.dispatched > gone.t.js) out.push(stream);
+      if (gone === undefined || c.dispatched > gone.js) out.push(stream);
     }
     return out;
   }
 
   /** The tombstone of a deleted stream of this partition, while it is kept. */
   tombstone(stream: string): Tombstone | undefined {
-    return this.#tombstones.get(stream)?.t;
+    return this.#tombstones.get(stream);
   }
 
-  /** Writes a deleted stream's tombstone (the fence allowing) and keeps it; throws when it cannot. */
-  async bury(stream: string, t: Tombstone): Promise<void> {
-    if (!this.deps.canWrite(this.partition)) throw new WorkerError(WORKER_ERR.CHECKPOINT, `partition ${this.partition} is not held: ${stream} not deleted`);
-    const revision = await this.deps.store.saveTombstone(stream, t);
-    this.#tombstones.set(stream, { t, revision });
+  /** Writes a deleted stream's tombstone into the partition's record (the fence allowing) and keeps it; throws when it cannot. */
+  bury(stream: string, t: Tombstone): Promise<void> {
+    return this.#rewrite((gone) => {
+      if (!gone.has(stream) && gone.size >= MAX_TOMBSTONES) {
+        throw new WorkerError(WORKER_ERR.CHECKPOINT, `partition ${this.partition} holds ${MAX_TOMBSTONES} deletes its checkpoints have not passed yet: ${stream} not deleted; retry later`);
+      }
+      gone.set(stream, t);
+    });
+  }
+
+  /**
+   * Writes the tombstone record as `change` makes it from the one kept (after any write in flight),
+   * and keeps it once written. Throws, keeping the old one, when the fence refuses or the write fails.
+   */
+  #rewrite(change: (gone: Map<string, Tombstone>) => void): Promise<void> {
+    const run = this.#goneWrite.then(async () => {
+      if (!this.deps.canWrite(this.partition)) throw new WorkerError(WORKER_ERR.CHECKPOINT, `partition ${this.partition} is not held`);
+      const next = new Map(this.#tombstones);
+      change(next);
+      this.#goneRevision = await this.deps.store.saveTombstones(this.partition, next, this.#goneRevision);
+      this.#tombstones = next;
+    });
+    this.#goneWrite = run.catch(() => {});
+    return run;
   }
 
   /** Every state-changing message up to low is covered by a checkpoint. */
@@ -183,25 +204,34 @@ export class PartitionRunner {
    * finished first, by the stream's actor (it owns the revision its next write expects).
    */
   async #collect(): Promise<void> {
-    for (const [stream, kept] of this.#tombstones) {
-      if (kept.t.js > this.#recordedLow || !this.deps.canWrite(this.partition)) continue;
+    const passed: [string, Tombstone][] = [];
+    for (const [stream, t] of this.#tombstones) {
+      if (t.js > this.#recordedLow || !this.deps.canWrite(this.partition)) continue;
       try {
-        if (kept.t.rev > 0 && (await this.deps.store.kv.get(stream))?.revision === kept.t.rev) {
-          await this.deps.actors.ask(stream, { kind: 'collect', rev: kept.t.rev });
-          if ((await this.deps.store.kv.get(stream))?.revision === kept.t.rev) continue; // next time
+        if (t.rev > 0 && (await this.deps.store.kv.get(stream))?.revision === t.rev) {
+          await this.deps.actors.ask(stream, { kind: 'collect', rev: t.rev });
+          if ((await this.deps.store.kv.get(stream))?.revision === t.rev) continue; // next time
         }
-        await this.deps.store.dropTombstone(stream, kept.revision);
+        passed.push([stream, t]);
       } catch (e) {
-        if (!(isBusError(e) && e.code === BUS_ERR.REVISION)) {
-          this.deps.log.log('warn', 'tombstone_drop_failed', { partition: this.partition, stream, error: e });
-          continue;
-        }
+        this.deps.log.log('warn', 'tombstone_collect_failed', { partition: this.partition, stream, error: e });
       }
-      if (this.#tombstones.get(stream) !== kept) continue;
-      this.#tombstones.delete(stream);
+    }
+    if (passed.length === 0) return;
+    try {
+      // Only those still the same (a newer delete of a stream meanwhile keeps its own).
+      await this.#rewrite((gone) => {
+        for (const [stream, t] of passed) if (gone.get(stream) === t) gone.delete(stream);
+      });
+    } catch (e) {
+      this.deps.log.log('warn', 'tombstone_drop_failed', { partition: this.partition, error: e });
+      return;
+    }
+    for (const [stream, t] of passed) {
+      if (this.#tombstones.has(stream)) continue;
       // Out of the list for good, unless a message of it came after the delete.
       const c = this.#streams.get(stream);
-      if (c !== undefined && c.dispatched <= kept.t.js) this.#streams.delete(stream);
+      if (c !== undefined && c.dispatched <= t.js) this.#streams.delete(stream);
     }
   }
 

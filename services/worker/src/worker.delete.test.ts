@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { BUS_ERR, BusError, type BusMsg, type InProcTransport, type KvStore, type Transport } from '@carousel/bus';
 import { withKvFaults } from '@carousel/bus/testing';
 import { decodeControlReply, decodeInferReply, encodeControlRequest, encodeInferRequest, encodeSample, type ControlReply, type ControlRequest } from '@carousel/protocol';
-import { CheckpointStore, goneKey } from './checkpoint.ts';
+import { CheckpointStore, goneKey, type Tombstone } from './checkpoint.ts';
 import { Cleanup, collectPredictions, mappedInProc, until } from './test-util.ts';
 import { Worker } from './worker.ts';
 
@@ -36,6 +36,12 @@ async function bus(streams: readonly string[], wrap: (t: InProcTransport) => Tra
   const out = collectPredictions(t, streams);
   const w1 = await startWorker(wrap(t), 'w1');
   return { t, w1, kv: await t.kv('carousel_state'), out };
+}
+
+/** The streams the partition's tombstone record names (P = 1: partition 0). */
+async function buried(kv: KvStore): Promise<string[]> {
+  const e = await kv.get(goneKey(0));
+  return e === null ? [] : Object.keys((JSON.parse(new TextDecoder().decode(e.value)) as { streams: Record<string, Tombstone> }).streams).sort();
 }
 
 async function control(t: InProcTransport, req: ControlRequest): Promise<ControlReply> {
@@ -96,10 +102,13 @@ describe('delete (in-process transport)', () => {
     await feed(t, 'control', 0, 20);
     await until('41 predictions', () => out.get('doomed')!.length === 20 && out.get('control')!.length === 20 && out.get('anchor')!.length === 1);
     for (const s of ['doomed', 'control']) expect(await control(t, { v: 1, op: 'delete', stream: s })).toMatchObject({ ok: true, op: 'delete' });
-    expect(await kv.get(goneKey('doomed'))).not.toBeNull();
-    // The negative control: `control` loses its tombstone, so nothing marks its samples deleted.
-    await kv.delete(goneKey('control'));
+    expect(await buried(kv)).toEqual(['control', 'doomed']);
     await w1.close(); // a crash: no drain, the leases expire
+    // The negative control: `control` loses its tombstone, so nothing marks its samples deleted.
+    const store = new CheckpointStore(kv, await t.objectStore('carousel_blobs'), 1 << 20);
+    const { gone, revision } = await store.loadTombstones(0);
+    gone.delete('control');
+    await store.saveTombstones(0, gone, revision);
 
     for (const m of out.values()) m.length = 0;
     const w2 = await startWorker(t, 'w2');
@@ -111,7 +120,7 @@ describe('delete (in-process transport)', () => {
 
     // anchor checkpointed: the record's low moves past doomed's samples, and the tombstone goes.
     expect(await control(t, { v: 1, op: 'snapshot', stream: 'anchor' })).toMatchObject({ ok: true });
-    await until('the tombstone dropped', async () => (await kv.get(goneKey('doomed'))) === null);
+    await until('the tombstone dropped', async () => (await buried(kv)).length === 0);
     expect(w2.partitions()).toEqual([0]);
     expect(await listed(t)).toEqual(['anchor', 'control']);
   });
@@ -129,14 +138,13 @@ describe('delete (in-process transport)', () => {
     const store = new CheckpointStore(kv, await t.objectStore('carousel_blobs'), 1 << 20);
     const half = (await store.load('half'))!;
     const stale = (await store.load('stale'))!;
-    await store.saveTombstone('half', { js: half.envelope.js, rev: half.revision });
-    await store.saveTombstone('stale', { js: stale.envelope.js, rev: stale.revision - 1 });
+    await store.saveTombstones(0, new Map([['half', { js: half.envelope.js, rev: half.revision }], ['stale', { js: stale.envelope.js, rev: stale.revision - 1 }]]), 0);
 
     await startWorker(t, 'w2');
     expect(await inspect(t, 'half')).toMatchObject({ n: 0, seq: null });
     expect(await inspect(t, 'stale')).toMatchObject({ n: 10, seq: 9 });
     // The record is past both (w1 drained): the tombstones go, and half's delete is finished first.
-    await until('both tombstones dropped', async () => (await kv.keys('gone.*')).length === 0);
+    await until('both tombstones dropped', async () => (await buried(kv)).length === 0);
     expect(await kv.get('half')).toBeNull();
     expect(await store.load('stale')).toMatchObject({ revision: stale.revision });
     expect(await listed(t)).toEqual(['stale']);

@@ -245,7 +245,7 @@ export class Worker {
   async #acquired(p: number): Promise<void> {
     if (this.#state >= DRAINING) throw new Error('draining');
     const record = await this.#store!.loadPartition(p);
-    const tombstones = await this.#store!.loadTombstones(p, (s) => partitionOfKey(s, this.options.partitions));
+    const tombstones = await this.#store!.loadTombstones(p);
     const runner = new PartitionRunner({
       transport: this.#transport!, subjects: this.subjects, actors: this.#actors!, store: this.#store!, metrics: this.metrics, log: this.log,
       groups: this.options.groups, groupSubjects: this.groupSubjects,

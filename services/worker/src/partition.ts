@@ -199,9 +199,9 @@ export class PartitionRunner {
 
   /**
    * Drops the tombstones at or below the recorded low: no replay reaches their samples any more.
-   * Each key only at the revision kept (a later delete of the stream wrote a newer one, kept instead).
-   * A delete whose checkpoint removal did not land (the stream still holds that revision) is
-   * finished first, by the stream's actor (it owns the revision its next write expects).
+   * A tombstone replaced meanwhile (the stream deleted again) stays. A delete whose checkpoint
+   * removal did not land (the stream still holds that revision) is finished first, by the stream's
+   * actor (it owns the revision its next write expects).
    */
   async #collect(): Promise<void> {
     const passed: [string, Tombstone][] = [];

@@ -10,7 +10,7 @@
 // forecast from the stream's state, a refused request exit 1. Warm start: `model upload` and
 // `streams configure --warm` with a model trained by `model run`.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,7 +40,11 @@ beforeAll(async () => {
   await client.flush();
 });
 
+/** `carousel` children still running (a test that timed out leaves its `tail` waiting for lines): killed after the suite. */
+const running = new Set<ChildProcess>();
+
 afterAll(async () => {
+  for (const child of running) child.kill('SIGKILL');
   await worker?.proc.close();
   await client?.close();
   await nats?.close();
@@ -56,6 +60,8 @@ function carousel(...args: string[]): Promise<{ code: number | null; out: string
 function offline(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

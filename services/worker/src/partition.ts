@@ -18,7 +18,7 @@ import type { CheckpointStore, Tombstone } from './checkpoint.ts';
 import { WorkerError, WORKER_ERR } from './errors.ts';
 import type { Logger } from './log.ts';
 import { pl, type WorkerMetrics } from './metrics.ts';
-import type { WorkerMsg, WorkerState } from './group-actor.ts';
+import { isGroupState, type WorkerMsg, type WorkerState } from './group-actor.ts';
 import { groupKey, groupOfKey, groupOfStream, type GroupSpec, type GroupSubjects } from './groups.ts';
 
 export interface PartitionDeps {
@@ -209,8 +209,9 @@ export class PartitionRunner {
       if (t.js > this.#recordedLow || !this.deps.canWrite(this.partition)) continue;
       try {
         if (t.rev > 0 && (await this.deps.store.kv.get(stream))?.revision === t.rev) {
-          await this.deps.actors.ask(stream, { kind: 'collect', rev: t.rev });
-          if ((await this.deps.store.kv.get(stream))?.revision === t.rev) continue; // next time
+          // The actor answers with the revision it holds after the turn: still t.rev, not removed.
+          const left = await this.deps.actors.ask(stream, { kind: 'collect', rev: t.rev }, (st) => (isGroupState(st) ? undefined : st.rev));
+          if (left === t.rev) continue; // next time
         }
         passed.push([stream, t]);
       } catch (e) {

@@ -378,12 +378,7 @@ async function control(ctx: ActorContext, state: StreamActorState, req: Extract<
         // Fresh weights and state, built by the next sample at that sample's dimension: the same
         // weights a rebuild now would have at the old one (the same config, seed and phase), and
         // the way a stream changes its number of features.
-        state.proc = null;
-        state.n = 0;
-        state.mv++;
-        state.forecast = null;
-        state.errEma = null;
-        state.score = null;
+        forgetModel(state);
         state.pending++;
         await checkpoint(ctx, state, 'reset');
         state.reply = { ...base, ok: true, op: 'reset', mv: state.mv };
@@ -400,16 +395,11 @@ async function control(ctx: ActorContext, state: StreamActorState, req: Extract<
             throw failed('tombstone not written', e);
           });
         }
-        state.proc = null;
+        forgetModel(state);
         state.cfgOver = null;
         state.cfg = parseStreamConfig({}, ctx.defaults, { limits: false });
-        state.n = 0;
-        state.mv++;
         state.seq = null;
         state.guard.restore(stream, null);
-        state.forecast = null;
-        state.errEma = null;
-        state.score = null;
         state.pending = 0;
         try {
           await ctx.store.remove(stream, rev, obj);
@@ -444,6 +434,16 @@ async function control(ctx: ActorContext, state: StreamActorState, req: Extract<
     state.reply = { ...base, ok: false, op: req.op, code, msg: String((e as Error).message).slice(0, 512) };
   }
   return state;
+}
+
+/** What reset and delete both drop: the model (the next sample builds one), its counters and scores; a new model version. */
+function forgetModel(state: StreamActorState): void {
+  state.proc = null;
+  state.n = 0;
+  state.mv++;
+  state.forecast = null;
+  state.errEma = null;
+  state.score = null;
 }
 
 /** A StreamConfig as a plain map (undefined dropped, Infinity as null). */
